@@ -1,0 +1,1 @@
+"""osc-netdiag: the Operations Guide's network troubleshooting, as commands."""
