@@ -35,6 +35,7 @@ class CommandResult:
     exit_status: Optional[int]     # None when the command never finished
     status: str = models.HOST_OK   # ok, timeout, missing-command, permission, error
     duration: float = 0.0
+    message: str = ""              # why status is not ok (empty when ok)
 
     @property
     def ok(self):
