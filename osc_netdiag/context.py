@@ -1,0 +1,164 @@
+"""What the Neutron API says about a port: the expected state of its path.
+
+Resolution (``resolve.py``) fills these from openstacksdk; the backends read
+only these, never the SDK, so a trace can be replayed offline from a capture
+(``--from-capture``) with the context stored as JSON next to the host
+outputs.
+"""
+
+import dataclasses
+from typing import Optional
+
+
+@dataclasses.dataclass(frozen=True)
+class Segment:
+    network_type: str                 # vlan, flat, vxlan, gre, geneve, local
+    physical_network: Optional[str]
+    segmentation_id: Optional[int]
+
+    @property
+    def is_tunnel(self):
+        return self.network_type in ("vxlan", "gre", "geneve")
+
+    def describe(self):
+        if self.is_tunnel:
+            return f"{self.network_type} {self.segmentation_id}"
+        if self.network_type == "flat":
+            return f"flat on {self.physical_network}"
+        return (f"{self.network_type} {self.segmentation_id} "
+                f"on {self.physical_network}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Network:
+    id: str
+    name: str
+    mtu: Optional[int]
+    segments: tuple                   # of Segment
+    router_external: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Subnet:
+    id: str
+    cidr: str
+    gateway_ip: Optional[str]
+    enable_dhcp: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class PortInfo:
+    id: str
+    name: str
+    mac: str
+    network_id: str
+    fixed_ips: tuple                  # of (subnet_id, ip_address)
+    device_owner: str
+    device_id: str
+    status: str
+    admin_state_up: bool
+    binding_host: Optional[str]
+    vif_type: Optional[str]
+    vif_details: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def hybrid_plug(self):
+        # os-vif plugs through qbr/qvb/qvo only when the ML2/OVS driver asks
+        # for it, i.e. with the iptables_hybrid firewall.
+        return bool(self.vif_details.get("ovs_hybrid_plug"))
+
+    def ips(self):
+        return [ip for _subnet, ip in self.fixed_ips]
+
+
+@dataclasses.dataclass(frozen=True)
+class Agent:
+    host: str
+    agent_type: str
+    alive: bool
+    admin_state_up: bool
+    configurations: dict = dataclasses.field(default_factory=dict)
+    ha_state: Optional[str] = None
+
+    @property
+    def bridge_mappings(self):
+        return dict(self.configurations.get("bridge_mappings") or {})
+
+    @property
+    def tunneling_ip(self):
+        return self.configurations.get("tunneling_ip")
+
+    @property
+    def tunnel_types(self):
+        return tuple(self.configurations.get("tunnel_types") or ())
+
+    @property
+    def integration_bridge(self):
+        return self.configurations.get("integration_bridge") or "br-int"
+
+
+@dataclasses.dataclass(frozen=True)
+class Router:
+    id: str
+    name: str
+    ha: bool
+    distributed: bool
+    interface_port: Optional[PortInfo]      # qr- on the traced port's subnet
+    gateway_port: Optional[PortInfo]        # qg-
+    gateway_network: Optional[Network]
+    l3_agents: tuple = ()                    # of Agent (ha_state filled for HA)
+
+
+@dataclasses.dataclass(frozen=True)
+class PortContext:
+    """Everything the API knows that the trace compares the hosts against."""
+    port: PortInfo
+    network: Network
+    subnets: tuple                           # of Subnet (the port's)
+    router: Optional[Router]
+    dhcp_agents: tuple                       # of Agent hosting the network
+    dhcp_ports: tuple                        # of PortInfo (network:dhcp)
+    ovs_agents: dict                         # host -> Agent (Open vSwitch)
+    network_hosts: tuple                     # hosts with ports on the network
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        def port(d):
+            if d is None:
+                return None
+            d = dict(d)
+            d["fixed_ips"] = tuple(tuple(x) for x in d["fixed_ips"])
+            return PortInfo(**d)
+
+        def network(d):
+            if d is None:
+                return None
+            d = dict(d)
+            d["segments"] = tuple(Segment(**s) for s in d["segments"])
+            return Network(**d)
+
+        def agents(items):
+            return tuple(Agent(**a) for a in items)
+
+        router = data.get("router")
+        if router is not None:
+            router = Router(
+                id=router["id"], name=router["name"], ha=router["ha"],
+                distributed=router["distributed"],
+                interface_port=port(router["interface_port"]),
+                gateway_port=port(router["gateway_port"]),
+                gateway_network=network(router["gateway_network"]),
+                l3_agents=agents(router["l3_agents"]))
+        return cls(
+            port=port(data["port"]),
+            network=network(data["network"]),
+            subnets=tuple(Subnet(**s) for s in data["subnets"]),
+            router=router,
+            dhcp_agents=agents(data["dhcp_agents"]),
+            dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
+            ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
+            network_hosts=tuple(data["network_hosts"]),
+        )

@@ -1,0 +1,101 @@
+"""Device, bridge and namespace names: derived from UUIDs, then validated.
+
+Neutron and os-vif name Linux devices after the first 11 characters of the
+port ID (IFNAMSIZ is 16 with the NUL, and the prefixes are 3 characters).
+Every name that reaches a remote argv passes one of the ``checked_*``
+functions below: a name from the API or from a host is data, and anything
+outside the allow-list is refused before it can be mistaken for an option or
+shell syntax.
+"""
+
+import re
+import uuid
+
+from osc_netdiag.errors import UnsafeNameError
+
+DEVICE_NAME_LEN = 14          # prefix (3) + 11 characters of the UUID
+
+# Linux interface names: at most 15 bytes; we accept the conservative set
+# that Neutron, os-vif and distributions use. No leading '-' so a name can
+# never read as an option.
+_DEVICE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
+_NETNS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
+_OF_FILTER_RE = re.compile(r"^[A-Za-z0-9_=,.:/x-]{1,200}$")
+
+
+def checked_uuid(value):
+    """Return ``value`` in canonical form if it is a UUID, else refuse it."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        raise UnsafeNameError(f"not a UUID: {value!r}") from None
+
+
+def _derived(prefix, object_id):
+    return prefix + checked_uuid(object_id)[:DEVICE_NAME_LEN - len(prefix)]
+
+
+def tap_device(port_id):
+    return _derived("tap", port_id)
+
+
+def qbr_device(port_id):
+    return _derived("qbr", port_id)
+
+
+def qvb_device(port_id):
+    return _derived("qvb", port_id)
+
+
+def qvo_device(port_id):
+    return _derived("qvo", port_id)
+
+
+def qr_device(port_id):
+    return _derived("qr-", port_id)
+
+
+def qg_device(port_id):
+    return _derived("qg-", port_id)
+
+
+def dhcp_tap_device(port_id):
+    return _derived("tap", port_id)
+
+
+def qrouter_namespace(router_id):
+    return "qrouter-" + checked_uuid(router_id)
+
+
+def qdhcp_namespace(network_id):
+    return "qdhcp-" + checked_uuid(network_id)
+
+
+def checked_device(name):
+    """Allow-list check for a device or OVS port/bridge name."""
+    if not isinstance(name, str) or not _DEVICE_RE.match(name):
+        raise UnsafeNameError(f"unsafe device name: {name!r}")
+    return name
+
+
+def checked_netns(name):
+    if not isinstance(name, str) or not _NETNS_RE.match(name):
+        raise UnsafeNameError(f"unsafe namespace name: {name!r}")
+    return name
+
+
+def checked_flow_filter(text):
+    """Allow-list check for an ``ovs-ofctl dump-flows`` match argument."""
+    if not isinstance(text, str) or not _OF_FILTER_RE.match(text):
+        raise UnsafeNameError(f"unsafe flow filter: {text!r}")
+    return text
+
+
+def patch_names(bridge):
+    """Neutron's int-/phy- patch port names for a bridge_mappings bridge.
+
+    Neutron shortens names longer than 15 characters with a hash; we only
+    derive the short form and let the host's port list confirm it.
+    """
+    bridge = checked_device(bridge)
+    return "int-" + bridge, "phy-" + bridge

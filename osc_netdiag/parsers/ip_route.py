@@ -1,0 +1,51 @@
+"""Parse ``ip -j route show`` (iproute2 JSON).
+
+Sample::
+
+    [{"dst":"default","gateway":"198.19.0.1","dev":"qg-2c4e8a51-3b","flags":[]},
+     {"dst":"198.19.0.0/24","dev":"qg-2c4e8a51-3b","protocol":"kernel",
+      "scope":"link","prefsrc":"198.19.0.20","flags":[]}]
+
+Output: a tuple of :class:`Route` in the order printed.
+"""
+
+import dataclasses
+import json
+from typing import Optional
+
+from osc_netdiag.errors import ParseError
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    dst: str
+    dev: Optional[str]
+    gateway: Optional[str]
+    protocol: Optional[str]
+    scope: Optional[str]
+    prefsrc: Optional[str]
+
+    @property
+    def is_default(self):
+        return self.dst in ("default", "0.0.0.0/0", "::/0")
+
+
+def parse_ip_route(text):
+    if not text.strip():
+        return ()
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ParseError(f"ip route: not JSON ({exc})") from None
+    if not isinstance(data, list):
+        raise ParseError("ip route: expected a JSON list")
+    routes = []
+    for entry in data:
+        if not isinstance(entry, dict) or not isinstance(entry.get("dst"), str):
+            raise ParseError(f"ip route: unexpected entry {entry!r:.80}")
+        routes.append(Route(dst=entry["dst"], dev=entry.get("dev"),
+                            gateway=entry.get("gateway"),
+                            protocol=entry.get("protocol"),
+                            scope=entry.get("scope"),
+                            prefsrc=entry.get("prefsrc")))
+    return tuple(routes)

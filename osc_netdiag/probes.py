@@ -1,0 +1,102 @@
+"""Probes: the read-only commands a trace runs, as data.
+
+A probe is a stable name (also the capture key), an argv and the parser for
+its output. Every name that goes into an argv has been through
+:mod:`osc_netdiag.names`; transports quote every element on top of that.
+"""
+
+import dataclasses
+from typing import Callable
+
+from osc_netdiag import names
+from osc_netdiag.parsers import ip as ip_parser
+from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.parsers import ps
+from osc_netdiag.transport.base import Command
+
+OVSDB_TIMEOUT = "--timeout=5"     # ovs-vsctl gives up instead of hanging
+
+BRIDGE_COLUMNS = "_uuid,name,ports,datapath_type,fail_mode,external_ids,controller"
+PORT_COLUMNS = "_uuid,name,interfaces,tag,trunks,other_config"
+INTERFACE_COLUMNS = ("_uuid,name,type,ofport,options,external_ids,error,"
+                     "admin_state,link_state,mac_in_use,mtu")
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    name: str
+    argv: tuple
+    parse: Callable[[str], object]
+    timeout: float = 10.0
+    ovs: bool = False
+    # Exit codes that still carry an answer (pgrep: 1 = nothing matched).
+    ok_exit_codes: tuple = (0,)
+
+    @property
+    def command(self):
+        return Command(name=self.name, argv=self.argv, timeout=self.timeout,
+                       ovs=self.ovs)
+
+
+def in_netns(ns, argv):
+    return ("ip", "netns", "exec", names.checked_netns(ns), *argv)
+
+
+def ip_addr():
+    return Probe("ip-addr", ("ip", "-d", "-j", "addr", "show"),
+                 ip_parser.parse_ip_addr)
+
+
+def netns_list():
+    return Probe("netns", ("ip", "-j", "netns", "list"),
+                 ip_parser.parse_ip_netns)
+
+
+def netns_addr(ns):
+    return Probe(f"ns-addr:{ns}", in_netns(ns, ("ip", "-d", "-j", "addr",
+                                                "show")),
+                 ip_parser.parse_ip_addr)
+
+
+def netns_routes(ns):
+    return Probe(f"ns-route:{ns}", in_netns(ns, ("ip", "-j", "route", "show")),
+                 ip_route.parse_ip_route)
+
+
+def _ovs_list(name, table, columns, parse):
+    return Probe(name, ("ovs-vsctl", OVSDB_TIMEOUT, "--format=json",
+                        f"--columns={columns}", "list", table), parse,
+                 ovs=True)
+
+
+def ovs_bridges():
+    return _ovs_list("ovs-bridges", "Bridge", BRIDGE_COLUMNS,
+                     ovs_vsctl.parse_bridges)
+
+
+def ovs_ports():
+    return _ovs_list("ovs-ports", "Port", PORT_COLUMNS, ovs_vsctl.parse_ports)
+
+
+def ovs_interfaces():
+    return _ovs_list("ovs-interfaces", "Interface", INTERFACE_COLUMNS,
+                     ovs_vsctl.parse_interfaces)
+
+
+def dump_flows(bridge, flow_filter):
+    """``ovs-ofctl dump-flows BR FILTER``: filtered on the host, so a trace
+    never pulls a whole flow table over SSH."""
+    bridge = names.checked_device(bridge)
+    flow_filter = names.checked_flow_filter(flow_filter)
+    return Probe(f"flows:{bridge}:{flow_filter}",
+                 ("ovs-ofctl", "dump-flows", bridge, flow_filter),
+                 ofctl.parse_dump_flows, ovs=True)
+
+
+def dnsmasq_processes():
+    # pgrep exits 1 when nothing matches: that is data (dnsmasq not running).
+    return Probe("dnsmasq", ("pgrep", "-a", "-x", "dnsmasq"), ps.parse_ps,
+                 ok_exit_codes=(0, 1))
+

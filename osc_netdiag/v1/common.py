@@ -1,0 +1,98 @@
+"""What every netdiag command shares: host-access options, exit codes and
+document-style output for ``-f json``/``-f yaml``."""
+
+import json
+import logging
+import sys
+
+from cliff import display
+from osc_lib import exceptions as osc_exc
+
+from osc_netdiag import exitcodes
+from osc_netdiag.errors import NetdiagError
+from osc_netdiag.errors import ResolveError
+
+LOG = logging.getLogger(__name__)
+
+DOCUMENT_FORMATS = ("json", "yaml")
+
+
+class HostAccessMixin:
+    """Options that say how to reach the hosts (inventory, SSH, captures)."""
+
+    def add_host_access_arguments(self, parser):
+        group = parser.add_argument_group("host access")
+        group.add_argument(
+            "--inventory", metavar="<file>",
+            help="YAML inventory mapping Neutron host names to SSH targets "
+                 "(default: the 'netdiag:' section of the cloud in "
+                 "clouds.yaml, then ~/.ssh/config, then the name itself)")
+        group.add_argument(
+            "--known-hosts", metavar="<file>", action="append", default=[],
+            help="Extra known_hosts file (repeatable). Unknown or changed "
+                 "host keys are always refused")
+        group.add_argument(
+            "--parallel", metavar="<n>", type=int, default=8,
+            help="Hosts read at once (default: 8)")
+        group.add_argument(
+            "--connect-timeout", metavar="<seconds>", type=float, default=5.0,
+            help="TCP connect, banner and authentication timeout (default: 5)")
+        where = group.add_mutually_exclusive_group()
+        where.add_argument(
+            "--local", action="store_true",
+            help="Run the probes on this machine instead of over SSH (when "
+                 "netdiag runs on the node itself)")
+        where.add_argument(
+            "--from-capture", metavar="<dir>",
+            help="Re-run the diagnosis offline from a --save-capture "
+                 "directory; no API or SSH access")
+        group.add_argument(
+            "--save-capture", metavar="<dir>",
+            help="Store the API context and every command's output of this "
+                 "run in <dir> (for bug reports and --from-capture)")
+        return parser
+
+    def inventory(self, args):
+        from osc_netdiag import api
+        cloud_config = None
+        cloud = getattr(self.app, "cloud", None)
+        if cloud is not None and not args.inventory:
+            cloud_config = (getattr(cloud, "config", None) or {})
+        return api.load_inventory(args.inventory, cloud_config)
+
+    def transport(self, args, inventory):
+        from osc_netdiag import api
+        if args.local:
+            from osc_netdiag.transport.local import LocalTransport
+            return LocalTransport()
+        return api.ssh_transport(inventory, known_hosts=args.known_hosts,
+                                 connect_timeout=args.connect_timeout)
+
+    def sdk_connection(self):
+        return self.app.client_manager.sdk_connection
+
+
+def write_document(args, document, stdout):
+    if args.formatter == "json":
+        json.dump(document, stdout, indent=None if getattr(
+            args, "noindent", False) else 2, sort_keys=False)
+        stdout.write("\n")
+    else:
+        import yaml
+        yaml.safe_dump(document, stdout, default_flow_style=False,
+                       sort_keys=False)
+
+
+def run_with_exit_code(command, parsed_args):
+    """cliff's Lister.run() returns 0 whatever happened; ours returns the
+    diagnosis' exit code (see osc_netdiag.exitcodes)."""
+    try:
+        # DisplayCommandBase.run() does the take_action/produce_output dance
+        # and then returns 0; we keep the dance and replace the 0.
+        display.DisplayCommandBase.run(command, parsed_args)
+    except ResolveError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return exitcodes.UNRESOLVED
+    except NetdiagError as exc:
+        raise osc_exc.CommandError(str(exc)) from exc
+    return command.exit_code
