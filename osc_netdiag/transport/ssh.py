@@ -1,0 +1,338 @@
+"""SSH transport (paramiko): one connection per host, one channel per batch.
+
+Host keys come from ``/etc/ssh/ssh_known_hosts``, ``~/.ssh/known_hosts`` and
+the files given; an unknown or changed key is refused (RejectPolicy, never
+AutoAdd) before any authentication is attempted, and nothing is ever written
+to a known_hosts file. Every failure to reach or log in to a host becomes a
+:class:`~osc_netdiag.errors.HostError` with one of the HOST_* statuses.
+"""
+
+import base64
+import errno
+import hashlib
+import logging
+import os
+import select
+import socket
+import threading
+import time
+from typing import Sequence
+
+import paramiko
+
+from osc_netdiag import errors
+from osc_netdiag import models
+from osc_netdiag.transport import script
+from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
+
+LOG = logging.getLogger(__name__)
+
+SYSTEM_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
+USER_KNOWN_HOSTS = "~/.ssh/known_hosts"
+REMOTE_SHELL = "/bin/sh -s"
+_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH,
+                       errno.ENETUNREACH, errno.ECONNRESET,
+                       errno.EADDRNOTAVAIL}
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH-style ``SHA256:...`` fingerprint of a public key."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+class _UnknownHostKey(paramiko.SSHException):
+    def __init__(self, hostname, key):
+        super().__init__(hostname)
+        self.hostname = hostname
+        self.key = key
+
+
+class _Reject(paramiko.RejectPolicy):
+    """RejectPolicy that keeps the offered key, to show its fingerprint."""
+
+    def missing_host_key(self, client, hostname, key):
+        raise _UnknownHostKey(hostname, key)
+
+
+def parse_jump(spec: str, default_user=None):
+    """``[user@]host[:port]`` -> (user, host, port)."""
+    user = default_user
+    if "@" in spec:
+        user, spec = spec.rsplit("@", 1)
+    port = 22
+    if spec.startswith("["):             # [v6addr]:port
+        host, _, rest = spec[1:].partition("]")
+        if rest.startswith(":"):
+            port = int(rest[1:])
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+        port = int(port_text)
+    else:
+        host = spec
+    return user, host, port
+
+
+class SSHSession(HostSession):
+    def __init__(self, target: HostTarget, client, jump_client=None,
+                 margin: float = script.BATCH_MARGIN):
+        self.target = target
+        self._client = client
+        self._jump_client = jump_client
+        self._margin = margin
+        self.round_trips = 0
+
+    def run(self, commands: Sequence[Command]) -> list:
+        if not commands:
+            return []
+        self.round_trips += 1
+        nonce = script.new_nonce()
+        text = script.build_script(commands, sudo=self.target.sudo,
+                                   exec_prefix=self.target.exec_prefix,
+                                   nonce=nonce)
+        deadline = (sum(float(c.timeout) + script.KILL_AFTER for c in commands)
+                    + self._margin)
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise errors.HostError(self.target.name, models.HOST_UNREACHABLE,
+                                   "connection lost")
+        try:
+            channel = transport.open_session(timeout=self.target.connect_timeout)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise errors.HostError(self.target.name, models.HOST_ERROR,
+                                   f"cannot open a channel: {exc}") from exc
+        try:
+            out, err, finished = _exchange(channel, REMOTE_SHELL,
+                                           text.encode(), deadline)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise errors.HostError(self.target.name, models.HOST_ERROR,
+                                   f"channel failed: {exc}") from exc
+        finally:
+            # On deadline this drops the channel; the remote ``timeout``
+            # wrappers make sure no command of ours keeps running.
+            channel.close()
+        if not finished:
+            LOG.warning("%s: batch of %d commands passed its %.0fs deadline",
+                        self.target.name, len(commands), deadline)
+        return script.parse_framed(
+            out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+            commands, nonce, sudo=self.target.sudo,
+            cut_status=models.HOST_ERROR if finished else models.HOST_TIMEOUT)
+
+    def close(self):
+        _close_client(self._client)
+        if self._jump_client is not None:
+            _close_client(self._jump_client)
+
+
+def _close_client(client):
+    """Close and wait for paramiko's reader thread (it polls every 0.1 s)."""
+    transport = client.get_transport()
+    client.close()
+    if (transport is not None and transport.ident is not None
+            and transport is not threading.current_thread()):
+        transport.join(2.0)
+
+
+def _exchange(channel, remote_command: str, stdin: bytes, deadline: float):
+    """Run one exec request; return (stdout, stderr, finished_in_time)."""
+    end = time.monotonic() + deadline
+    channel.settimeout(max(1.0, deadline))
+    channel.exec_command(remote_command)
+    channel.sendall(stdin)
+    channel.shutdown_write()
+    out, err = [], []
+    fd = channel.fileno()
+    while True:
+        while channel.recv_ready():
+            out.append(channel.recv(65536))
+        while channel.recv_stderr_ready():
+            err.append(channel.recv_stderr(65536))
+        if channel.eof_received and not channel.recv_ready() \
+                and not channel.recv_stderr_ready():
+            return b"".join(out), b"".join(err), True
+        if channel.closed:
+            return b"".join(out), b"".join(err), channel.exit_status_ready()
+        left = end - time.monotonic()
+        if left <= 0:
+            return b"".join(out), b"".join(err), False
+        select.select([fd], [], [], min(left, 1.0))
+
+
+class SSHTransport(Transport):
+    """Open SSH sessions with paramiko; see the module docstring."""
+
+    def __init__(self, known_hosts_files=(), ssh_config_path=None,
+                 connect_timeout=5, banner_timeout=5, auth_timeout=5,
+                 allow_agent=True):
+        self.known_hosts_files = tuple(known_hosts_files)
+        self.ssh_config_path = ssh_config_path
+        self.connect_timeout = connect_timeout
+        self.banner_timeout = banner_timeout
+        self.auth_timeout = auth_timeout
+        self.allow_agent = allow_agent
+
+    # -- host keys -------------------------------------------------------
+    def _known_hosts(self, target: HostTarget):
+        files = [SYSTEM_KNOWN_HOSTS, os.path.expanduser(USER_KNOWN_HOSTS)]
+        files += [os.path.expanduser(f) for f in self.known_hosts_files]
+        files += [os.path.expanduser(f) for f in target.known_hosts]
+        return [f for f in dict.fromkeys(files) if os.path.isfile(f)]
+
+    def _client(self, target: HostTarget):
+        client = paramiko.SSHClient()
+        for path in self._known_hosts(target):
+            try:
+                # "system" keys are never saved back: nothing is written.
+                client.load_system_host_keys(path)
+            except (OSError, paramiko.SSHException) as exc:
+                LOG.warning("cannot read known_hosts file %s: %s", path, exc)
+        client.set_missing_host_key_policy(_Reject())
+        return client
+
+    # -- connecting ------------------------------------------------------
+    def open(self, target: HostTarget) -> HostSession:
+        jump_client = None
+        try:
+            sock = None
+            if target.jump:
+                user, host, port = parse_jump(target.jump, target.user)
+                jump_target = HostTarget(
+                    name=f"{target.name} (jump host {host})", address=host,
+                    port=port, user=user, key_filename=target.key_filename,
+                    known_hosts=target.known_hosts,
+                    connect_timeout=target.connect_timeout)
+                jump_client = self._connect(jump_target, None)
+                try:
+                    sock = jump_client.get_transport().open_channel(
+                        "direct-tcpip", (target.address, target.port),
+                        ("127.0.0.1", 0), timeout=self._timeout(target))
+                except paramiko.ChannelException as exc:
+                    raise errors.HostError(
+                        target.name, models.HOST_UNREACHABLE,
+                        f"jump host {host} cannot reach "
+                        f"{target.address}:{target.port}: {exc}") from exc
+                except (paramiko.SSHException, OSError, EOFError) as exc:
+                    raise errors.HostError(
+                        target.name, models.HOST_TIMEOUT
+                        if isinstance(exc, socket.timeout) else
+                        models.HOST_ERROR,
+                        f"through jump host {host}: {exc}") from exc
+            elif target.proxy_command:
+                try:
+                    sock = paramiko.ProxyCommand(target.proxy_command)
+                except (OSError, paramiko.SSHException) as exc:
+                    raise errors.HostError(
+                        target.name, models.HOST_UNREACHABLE,
+                        f"proxy command failed: {exc}") from exc
+            client = self._connect(target, sock)
+        except BaseException:
+            if jump_client is not None:
+                _close_client(jump_client)
+            raise
+        return SSHSession(target, client, jump_client)
+
+    def _timeout(self, target):
+        return min(self.connect_timeout, target.connect_timeout or
+                   self.connect_timeout)
+
+    def _connect(self, target: HostTarget, sock):
+        name = target.name
+        timeout = self._timeout(target)
+        where = f"{target.address}:{target.port}"
+        if sock is None:
+            try:
+                sock = socket.create_connection((target.address, target.port),
+                                                timeout=timeout)
+            except socket.timeout as exc:
+                raise errors.HostError(name, models.HOST_TIMEOUT,
+                                       f"no TCP answer from {where} "
+                                       f"within {timeout}s") from exc
+            except socket.gaierror as exc:
+                raise errors.HostError(name, models.HOST_UNREACHABLE,
+                                       f"cannot resolve {target.address}: "
+                                       f"{exc.strerror}") from exc
+            except OSError as exc:
+                raise errors.HostError(name, models.HOST_UNREACHABLE,
+                                       f"cannot connect to {where}: "
+                                       f"{exc.strerror or exc}") from exc
+        client = self._client(target)
+        key = os.path.expanduser(target.key_filename) \
+            if target.key_filename else None
+        try:
+            client.connect(
+                target.address, port=target.port, username=target.user,
+                # paramiko uses ``timeout`` for the key exchange when given a
+                # socket; let the banner timeout speak first.
+                key_filename=key, sock=sock,
+                timeout=max(timeout, self.banner_timeout) + 0.5,
+                banner_timeout=self.banner_timeout,
+                auth_timeout=self.auth_timeout,
+                allow_agent=self.allow_agent and key is None,
+                look_for_keys=key is None)
+        except BaseException as exc:
+            _close_client(client)
+            _close_sock(sock)
+            if isinstance(exc, Exception):
+                raise _host_error(name, where, exc) from exc
+            raise
+        return client
+
+
+def _close_sock(sock):
+    try:
+        sock.close()
+    except Exception:  # already closed or a dead proxy command
+        pass
+
+
+def _host_error(name, where, exc) -> errors.HostError:
+    if isinstance(exc, _UnknownHostKey):
+        return errors.HostError(
+            name, models.HOST_HOSTKEY,
+            f"host key of {exc.hostname} is not in known_hosts "
+            f"(offered {exc.key.get_name()} {fingerprint(exc.key)}); "
+            f"verify it and add it to known_hosts")
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return errors.HostError(
+            name, models.HOST_HOSTKEY,
+            f"host key of {exc.hostname} CHANGED: offered "
+            f"{exc.key.get_name()} {fingerprint(exc.key)}, known_hosts has "
+            f"{exc.expected_key.get_name()} {fingerprint(exc.expected_key)}; "
+            f"possible man-in-the-middle or a reinstalled host")
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return errors.HostError(
+            name, models.HOST_AUTH,
+            "private key is encrypted: load it into ssh-agent")
+    if isinstance(exc, paramiko.AuthenticationException):
+        text = str(exc)
+        if "timeout" in text.lower():
+            return errors.HostError(name, models.HOST_TIMEOUT,
+                                    f"authentication timed out at {where}")
+        return errors.HostError(name, models.HOST_AUTH,
+                                f"authentication refused at {where}: {text}")
+    if isinstance(exc, socket.timeout):
+        return errors.HostError(name, models.HOST_TIMEOUT,
+                                f"no answer from {where}")
+    if isinstance(exc, paramiko.SSHException):
+        text = str(exc)
+        if "banner" in text.lower():
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, socket.timeout) or "timed out" in text.lower():
+                return errors.HostError(name, models.HOST_TIMEOUT,
+                                        f"no SSH banner from {where}")
+            return errors.HostError(name, models.HOST_UNREACHABLE,
+                                    f"no SSH banner from {where}: {text}")
+        if ("negotiation" in text.lower() or "timeout" in text.lower()
+                or "no existing session" in text.lower()):
+            return errors.HostError(name, models.HOST_TIMEOUT,
+                                    f"SSH negotiation with {where}: {text}")
+        return errors.HostError(name, models.HOST_ERROR, f"{where}: {text}")
+    if isinstance(exc, OSError):
+        status = (models.HOST_UNREACHABLE if exc.errno in _UNREACHABLE_ERRNOS
+                  else models.HOST_ERROR)
+        return errors.HostError(name, status, f"{where}: {exc}")
+    if isinstance(exc, EOFError):
+        return errors.HostError(name, models.HOST_UNREACHABLE,
+                                f"{where} closed the connection")
+    return errors.HostError(name, models.HOST_ERROR, f"{where}: {exc!r}")
