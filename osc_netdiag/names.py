@@ -20,7 +20,7 @@ DEVICE_NAME_LEN = 14          # prefix (3) + 11 characters of the UUID
 # never read as an option.
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
 _NETNS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
-_OF_FILTER_RE = re.compile(r"^[A-Za-z0-9_=,.:/x-]{1,200}$")
+_OF_FILTER_RE = re.compile(r"^[A-Za-z0-9_=][A-Za-z0-9_=,.:/x-]{0,199}$")
 
 
 def checked_uuid(value):

@@ -1,0 +1,3 @@
+project = "osc-netdiag release notes"
+extensions = ["reno.sphinxext"]
+master_doc = "index"
