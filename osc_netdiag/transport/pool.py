@@ -1,0 +1,148 @@
+"""Run a plan (commands per host) on many hosts in parallel.
+
+One host failing never stops the others: its outcome carries the HostError
+and no results. Each host gets its whole command list in one batch, so one
+round trip per host per phase.
+"""
+
+import concurrent.futures
+import dataclasses
+import threading
+from typing import Dict, List, Optional
+
+from osc_netdiag import errors
+from osc_netdiag import models
+from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
+
+
+@dataclasses.dataclass
+class HostOutcome:
+    target: HostTarget
+    results: list = dataclasses.field(default_factory=list)   # CommandResults
+    error: Optional[errors.HostError] = None
+    round_trips: int = 0
+
+    @property
+    def ok(self):
+        return self.error is None
+
+
+def _as_host_error(target, exc) -> errors.HostError:
+    if isinstance(exc, errors.HostError):
+        return exc
+    return errors.HostError(target.name, models.HOST_ERROR,
+                            f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _run_once(transport: Transport, target: HostTarget, commands) -> HostOutcome:
+    outcome = HostOutcome(target=target)
+    session = None
+    try:
+        session = transport.open(target)
+        outcome.results = session.run(list(commands)) if commands else []
+    except Exception as exc:  # one host never stops the others
+        outcome.results = []
+        outcome.error = _as_host_error(target, exc)
+    finally:
+        if session is not None:
+            outcome.round_trips = session.round_trips
+            session.close()
+    return outcome
+
+
+def run_on_hosts(transport: Transport, plan: Dict[HostTarget, List[Command]],
+                 max_workers: int = 8) -> Dict[str, HostOutcome]:
+    """Open, run one batch and close on every host of ``plan``, in parallel."""
+    if not plan:
+        return {}
+    workers = max(1, min(max_workers, len(plan)))
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="netdiag-host") as pool:
+        futures = {target: pool.submit(_run_once, transport, target, commands)
+                   for target, commands in plan.items()}
+        return {target.name: future.result() for target, future in futures.items()}
+
+
+class HostPool:
+    """Keep one session per host open across several phases.
+
+    A host that failed to open keeps its error for the later phases (no
+    reconnect storm against a host that refused us).
+    """
+
+    def __init__(self, transport: Transport, max_workers: int = 8):
+        self.transport = transport
+        self.max_workers = max_workers
+        self._sessions: Dict[str, HostSession] = {}
+        self._failed: Dict[str, errors.HostError] = {}
+        self._lock = threading.Lock()
+        self._executor = None
+
+    def _session(self, target: HostTarget) -> HostSession:
+        with self._lock:
+            if target.name in self._failed:
+                raise self._failed[target.name]
+            session = self._sessions.get(target.name)
+        if session is not None:
+            return session
+        try:
+            session = self.transport.open(target)
+        except Exception as exc:
+            error = _as_host_error(target, exc)
+            with self._lock:
+                self._failed[target.name] = error
+            raise error from exc
+        with self._lock:
+            self._sessions[target.name] = session
+        return session
+
+    def _run_host(self, target, commands) -> HostOutcome:
+        outcome = HostOutcome(target=target)
+        session = None
+        before = 0
+        try:
+            session = self._session(target)
+            before = session.round_trips
+            outcome.results = session.run(list(commands)) if commands else []
+        except Exception as exc:
+            outcome.results = []
+            outcome.error = _as_host_error(target, exc)
+        if session is not None:
+            outcome.round_trips = session.round_trips - before
+        return outcome
+
+    def run(self, plan: Dict[HostTarget, List[Command]]) -> Dict[str, HostOutcome]:
+        """Run one phase; sessions stay open for the next one."""
+        if not plan:
+            return {}
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(1, self.max_workers),
+                thread_name_prefix="netdiag-host")
+        futures = {target: self._executor.submit(self._run_host, target, commands)
+                   for target, commands in plan.items()}
+        return {target.name: future.result() for target, future in futures.items()}
+
+    @property
+    def round_trips(self) -> int:
+        with self._lock:
+            return sum(s.round_trips for s in self._sessions.values())
+
+    def close(self):
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            try:
+                session.close()
+            except Exception:  # closing is best effort, host by host
+                pass
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
