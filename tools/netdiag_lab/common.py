@@ -1,0 +1,341 @@
+"""Paths, constants and process helpers shared by the lab commands."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+LAB = os.path.join(ROOT, '.lab')
+VENV = os.path.join(LAB, 'venv')
+LOG = os.path.join(LAB, 'log')
+RUN = os.path.join(LAB, 'run')
+ETC = os.path.join(LAB, 'etc')
+NSDIR = os.path.join(LAB, 'ns')
+HOSTDIR = os.path.join(LAB, 'hosts')
+VMDIR = os.path.join(LAB, 'vm')
+SSHDIR = os.path.join(LAB, 'ssh')
+MYSQLDIR = os.path.join(LAB, 'mysql')
+RABBITDIR = os.path.join(LAB, 'rabbitmq')
+STATUS_FILE = os.path.join(LAB, 'status.json')
+SYSTEM_FILE = os.path.join(LAB, 'system-changes.json')
+CLOUDS_FILE = os.path.join(LAB, 'clouds.yaml')
+INVENTORY_FILE = os.path.join(LAB, 'inventory.yaml')
+KNOWN_HOSTS = os.path.join(SSHDIR, 'known_hosts')
+CLIENT_KEY = os.path.join(SSHDIR, 'id_ed25519')
+
+NEUTRON_REQ = ['neutron==29.0.0', 'PyMySQL', 'uwsgi']
+
+API_IP = '198.18.0.1'
+API_PORT = 9696
+API = 'http://%s:%d/' % (API_IP, API_PORT)
+MGMT_PREFIX = 24
+RABBIT_PORT = 5672
+EPMD_PORT = '4391'
+RABBIT_DIST_PORT = '25691'
+PROJECT_ID = '5e1ab0c0ffee4e7d9a1a6d1a9b0e7001'
+UPSTREAM_NS = 'ndl-upstream'
+UPSTREAM_IP = '198.19.0.1'
+
+HOSTS = {
+    'compute1': {'short': 'c1', 'address': '198.18.0.11', 'tunnel_ip': '198.18.1.11',
+                 'mappings': 'physnet1:br-eth1'},
+    'compute2': {'short': 'c2', 'address': '198.18.0.12', 'tunnel_ip': '198.18.1.12',
+                 'mappings': 'physnet1:br-eth1'},
+    'network1': {'short': 'n1', 'address': '198.18.0.13', 'tunnel_ip': '198.18.1.13',
+                 'mappings': 'physnet1:br-eth1,public:br-ex'},
+}
+ROOT_BRIDGES = {'mgmt': 'ndl-mgmt', 'tun': 'ndl-tun', 'phys': 'ndl-phys1'}
+
+NETWORKS = {
+    'vlan': {'name': 'vlan-net', 'subnet': 'vlan-subnet', 'cidr': '198.18.16.0/24',
+             'gateway_ip': '198.18.16.1', 'network_type': 'vlan',
+             'physical_network': 'physnet1', 'segmentation_id': 2113},
+    'vxlan': {'name': 'vxlan-net', 'subnet': 'vxlan-subnet', 'cidr': '198.18.17.0/24',
+              'gateway_ip': '198.18.17.1', 'network_type': 'vxlan'},
+    'external': {'name': 'public', 'subnet': 'public-subnet', 'cidr': '198.19.0.0/24',
+                 'gateway_ip': UPSTREAM_IP, 'network_type': 'flat',
+                 'physical_network': 'public'},
+}
+INSTANCES = {
+    'vlan1': {'host': 'compute1', 'network': 'vlan'},
+    'vlan2': {'host': 'compute2', 'network': 'vlan'},
+    'vxlan1': {'host': 'compute1', 'network': 'vxlan'},
+    'vxlan2': {'host': 'compute2', 'network': 'vxlan'},
+}
+ROUTER_NAME = 'lab-router'
+
+PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-server',
+            'openssh-client', 'dnsmasq-base', 'iptables', 'sudo', 'iputils-ping',
+            'isc-dhcp-client', 'nftables', 'tcpdump', 'iproute2', 'util-linux', 'gcc']
+
+SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+
+def say(msg):
+    print('[lab] %s' % msg, flush=True)
+
+
+def die(msg, code=1):
+    print('[lab] ERROR: %s' % msg, file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def mkdirs(*paths):
+    for p in paths:
+        os.makedirs(p, exist_ok=True)
+
+
+def run(argv, check=True, capture=True, timeout=120, env=None, input=None, quiet=False):
+    """Run argv; return CompletedProcess (text)."""
+    try:
+        cp = subprocess.run(argv, check=False, text=True, timeout=timeout, env=env,
+                            input=input,
+                            stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.PIPE if capture else None)
+    except subprocess.TimeoutExpired:
+        if check:
+            raise RuntimeError('timed out after %ss: %s' % (timeout, ' '.join(argv)))
+        return subprocess.CompletedProcess(argv, 124, '', 'timeout')
+    if check and cp.returncode != 0:
+        raise RuntimeError('command failed (%d): %s\n%s%s' % (
+            cp.returncode, ' '.join(argv), cp.stdout or '', cp.stderr or ''))
+    return cp
+
+
+def out(argv, **kw):
+    return run(argv, **kw).stdout
+
+
+def ns_file(host):
+    return os.path.join(NSDIR, host)
+
+
+def netns(host):
+    return 'ndl-%s' % host
+
+
+def hx(host, argv):
+    """argv to run inside a lab host (its network + mount namespace)."""
+    return ['nsenter', '--mount=%s' % ns_file(host), '--net=/run/netns/%s' % netns(host),
+            '--'] + list(argv)
+
+
+def hrun(host, argv, **kw):
+    return run(hx(host, argv), **kw)
+
+
+# ---------------------------------------------------------------- processes
+
+def _proc_start_time(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            data = f.read()
+        return data.rsplit(')', 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _cmdline(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return f.read().replace(b'\0', b' ').decode(errors='replace')
+    except OSError:
+        return ''
+
+
+def pidfile(name):
+    return os.path.join(RUN, name + '.pid')
+
+
+def record_pid(name, pid, group=False):
+    mkdirs(RUN)
+    with open(pidfile(name), 'w') as f:
+        json.dump({'pid': pid, 'start': _proc_start_time(pid), 'group': group}, f)
+
+
+def read_pid(name):
+    """Return the recorded pid if that very process is still alive, else None."""
+    try:
+        with open(pidfile(name)) as f:
+            rec = json.load(f)
+    except (OSError, ValueError):
+        return None
+    pid = rec.get('pid')
+    if not pid or _proc_start_time(pid) is None:
+        return None
+    if rec.get('start') and _proc_start_time(pid) != rec['start']:
+        return None
+    st = _proc_stat_state(pid)
+    if st == 'Z':
+        return None
+    return pid
+
+
+def _proc_stat_state(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def alive(pid):
+    return pid is not None and _proc_start_time(pid) is not None and \
+        _proc_stat_state(pid) != 'Z'
+
+
+def spawn(name, argv, env=None, host=None, group=True, logname=None):
+    """Start a long-running process in its own session, log to .lab/log, record its pid."""
+    mkdirs(LOG, RUN)
+    logpath = os.path.join(LOG, (logname or name) + '.out')
+    full_env = dict(os.environ)
+    full_env['PATH'] = os.path.join(VENV, 'bin') + ':' + SYS_PATH
+    if env:
+        full_env.update(env)
+    cmd = hx(host, argv) if host else list(argv)
+    with open(logpath, 'ab') as logf:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                             env=full_env, start_new_session=True, cwd=LAB)
+    record_pid(name, p.pid, group=group)
+    return p.pid
+
+
+def kill_pids(pids, grace=5.0, label=''):
+    """SIGTERM, wait up to grace, then SIGKILL. pids: iterable of ints."""
+    pids = [p for p in set(pids) if alive(p) and p != os.getpid()]
+    if not pids:
+        return
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.time() + grace
+    while time.time() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.2)
+    for p in pids:
+        if alive(p):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+    deadline = time.time() + 5
+    while time.time() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.1)
+
+
+def group_members(pgid):
+    res = []
+    for d in os.listdir('/proc'):
+        if not d.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % d) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            if int(fields[2]) == pgid:
+                res.append(int(d))
+        except (OSError, IndexError, ValueError):
+            continue
+    return res
+
+
+def stop(name, grace=5.0):
+    """Stop a recorded process (and its process group if it leads one)."""
+    pid = read_pid(name)
+    if pid is not None:
+        try:
+            with open(pidfile(name)) as f:
+                rec = json.load(f)
+        except (OSError, ValueError):
+            rec = {}
+        pids = [pid]
+        if rec.get('group'):
+            pids += group_members(pid)
+        kill_pids(pids, grace=grace, label=name)
+    try:
+        os.unlink(pidfile(name))
+    except OSError:
+        pass
+
+
+def ns_inode(path):
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def pids_in_namespaces(net_inodes=(), mnt_inodes=()):
+    """All processes living in one of the given network or mount namespaces."""
+    net_inodes = set(i for i in net_inodes if i)
+    mnt_inodes = set(i for i in mnt_inodes if i)
+    res = []
+    for d in os.listdir('/proc'):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            if os.stat('/proc/%s/ns/net' % d).st_ino in net_inodes:
+                res.append(int(d))
+                continue
+            if os.stat('/proc/%s/ns/mnt' % d).st_ino in mnt_inodes:
+                res.append(int(d))
+        except OSError:
+            continue
+    return res
+
+
+def wait_for(pred, timeout, interval=0.5, what='condition'):
+    deadline = time.time() + timeout
+    last_exc = None
+    while time.time() < deadline:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last_exc = e
+        time.sleep(interval)
+    raise RuntimeError('timed out after %ss waiting for %s%s' % (
+        timeout, what, (': %s' % last_exc) if last_exc else ''))
+
+
+def load_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def save_json(path, data):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write('\n')
+    os.replace(tmp, path)
+
+
+def is_mountpoint(path, fstype=None):
+    path = os.path.realpath(path)
+    try:
+        with open('/proc/self/mountinfo') as f:
+            for line in f:
+                parts = line.split()
+                mp = parts[4].replace('\\040', ' ')
+                if mp == path:
+                    if fstype is None:
+                        return True
+                    sep = parts.index('-')
+                    if parts[sep + 1] == fstype:
+                        return True
+    except OSError:
+        pass
+    return False
+
+
+def link_exists_ns(name, ns=None):
+    argv = ['ip'] + (['-n', ns] if ns else []) + ['link', 'show', 'dev', name]
+    return run(argv, check=False).returncode == 0

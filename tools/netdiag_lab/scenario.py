@@ -1,0 +1,285 @@
+"""The lab's Neutron scenario: networks, router, instance ports, floating IP,
+plugging the "VMs" the way os-vif does, and proving packets flow."""
+
+import os
+import time
+import uuid
+
+from . import api
+from .common import (HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME, UPSTREAM_NS,
+                     VMDIR, hrun, kill_pids, link_exists_ns, mkdirs, run, say, wait_for)
+
+
+def _one(collection, **filters):
+    items = api.find(collection, **filters)
+    return items[0] if items else None
+
+
+def ensure_network(key):
+    spec = NETWORKS[key]
+    net = _one('networks', name=spec['name'])
+    if net is None:
+        body = {'name': spec['name'], 'project_id': PROJECT_ID,
+                'provider:network_type': spec['network_type']}
+        if spec.get('physical_network'):
+            body['provider:physical_network'] = spec['physical_network']
+        if spec.get('segmentation_id'):
+            body['provider:segmentation_id'] = spec['segmentation_id']
+        if key == 'external':
+            body['router:external'] = True
+        net = api.post('networks', {'network': body})['network']
+    sub = _one('subnets', name=spec['subnet'], network_id=net['id'])
+    if sub is None:
+        body = {'name': spec['subnet'], 'network_id': net['id'], 'ip_version': 4,
+                'cidr': spec['cidr'], 'gateway_ip': spec['gateway_ip'],
+                'project_id': PROJECT_ID, 'enable_dhcp': key != 'external'}
+        base = spec['cidr'].rsplit('.', 1)[0]
+        body['allocation_pools'] = [{'start': base + '.10', 'end': base + '.99'}]
+        sub = api.post('subnets', {'subnet': body})['subnet']
+    net = api.get('networks/%s' % net['id'])['network']
+    return {'id': net['id'], 'name': net['name'], 'subnet_id': sub['id'],
+            'cidr': sub['cidr'], 'gateway_ip': sub['gateway_ip'],
+            'segmentation_id': net.get('provider:segmentation_id'),
+            'network_type': net.get('provider:network_type'),
+            'physical_network': net.get('provider:physical_network')}
+
+
+def agent_id(host, agent_type):
+    for a in api.get('agents')['agents']:
+        if a['host'] == host and a['agent_type'] == agent_type:
+            return a['id']
+    raise RuntimeError('no %s on %s' % (agent_type, host))
+
+
+def ensure_router(nets):
+    r = _one('routers', name=ROUTER_NAME)
+    if r is None:
+        r = api.post('routers', {'router': {
+            'name': ROUTER_NAME, 'project_id': PROJECT_ID,
+            'external_gateway_info': {'network_id': nets['external']['id']}}})['router']
+    for key in ('vlan', 'vxlan'):
+        ports = api.find('ports', device_id=r['id'], network_id=nets[key]['id'])
+        if not ports:
+            api.put('routers/%s/add_router_interface' % r['id'],
+                    {'subnet_id': nets[key]['subnet_id']})
+    # make sure the router lives on network1's L3 agent
+    l3 = api.get('routers/%s/l3-agents' % r['id'])['agents']
+    if not l3:
+        api.post('agents/%s/l3-routers' % agent_id('network1', 'L3 agent'),
+                 {'router_id': r['id']})
+    return {'id': r['id'], 'name': r['name']}
+
+
+def ensure_dhcp_scheduled(nets):
+    aid = agent_id('network1', 'DHCP agent')
+    hosted = {n['id'] for n in api.get('agents/%s/dhcp-networks' % aid)['networks']}
+    for key in ('vlan', 'vxlan'):
+        if nets[key]['id'] not in hosted:
+            try:
+                api.post('agents/%s/dhcp-networks' % aid, {'network_id': nets[key]['id']})
+            except api.ApiError as e:
+                if e.status != 409:
+                    raise
+
+
+def ensure_security_group():
+    sg = _one('security-groups', name='default', project_id=PROJECT_ID)
+    if sg is None:
+        return None
+    have = api.find('security-group-rules', security_group_id=sg['id'])
+    if not any(r['direction'] == 'ingress' and r['protocol'] == 'icmp' for r in have):
+        api.post('security-group-rules', {'security_group_rule': {
+            'security_group_id': sg['id'], 'direction': 'ingress', 'ethertype': 'IPv4',
+            'protocol': 'icmp', 'remote_ip_prefix': '0.0.0.0/0', 'project_id': PROJECT_ID}})
+    return sg['id']
+
+
+def ensure_port(name, nets):
+    spec = INSTANCES[name]
+    net = nets[spec['network']]
+    device_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, 'netdiag-lab-%s' % name))
+    port = _one('ports', name=name, network_id=net['id'])
+    if port is None:
+        port = api.post('ports', {'port': {
+            'name': name, 'network_id': net['id'], 'project_id': PROJECT_ID,
+            'device_owner': 'compute:nova', 'device_id': device_id,
+            'binding:host_id': spec['host']}})['port']
+    elif port.get('binding:host_id') != spec['host']:
+        port = api.put('ports/%s' % port['id'],
+                       {'port': {'binding:host_id': spec['host']}})['port']
+    return port
+
+
+def vm_ns(name):
+    return 'ndl-vm-%s' % name
+
+
+def plug(name, port):
+    """Plug a port like os-vif's ovs plugin: veth tap<id[:11]> on br-int."""
+    spec = INSTANCES[name]
+    host = spec['host']
+    hostns = 'ndl-%s' % host
+    ns = vm_ns(name)
+    tap = 'tap' + port['id'][:11]
+    if ns not in run(['ip', 'netns', 'list']).stdout.split():
+        run(['ip', 'netns', 'add', ns])
+    run(['ip', '-n', ns, 'link', 'set', 'lo', 'up'])
+    if not (link_exists_ns(tap, hostns) and link_exists_ns('eth0', ns)):
+        for dev, where in ((tap, hostns), ('eth0', ns)):
+            run(['ip', '-n', where, 'link', 'del', dev], check=False)
+        a, b = 'ndlvh-%s' % name, 'ndlvv-%s' % name
+        run(['ip', 'link', 'del', a], check=False)
+        run(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b])
+        run(['ip', 'link', 'set', a, 'netns', hostns])
+        run(['ip', '-n', hostns, 'link', 'set', a, 'name', tap])
+        run(['ip', 'link', 'set', b, 'netns', ns])
+        run(['ip', '-n', ns, 'link', 'set', b, 'name', 'eth0'])
+    run(['ip', '-n', ns, 'link', 'set', 'eth0', 'address', port['mac_address']])
+    run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w',
+         'net.ipv6.conf.eth0.disable_ipv6=1'], check=False)
+    run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
+    run(['ip', '-n', hostns, 'link', 'set', tap, 'up'])
+    hrun(host, ['ovs-vsctl', '--timeout=20', '--', '--may-exist', 'add-port', 'br-int', tap,
+                '--', 'set', 'Interface', tap,
+                'external-ids:iface-id=%s' % port['id'],
+                'external-ids:iface-status=active',
+                'external-ids:attached-mac=%s' % port['mac_address'],
+                'external-ids:vm-uuid=%s' % port['device_id']])
+    return tap
+
+
+def wait_ports_active(ports, timeout=120):
+    def ok():
+        pending = []
+        for name, p in ports.items():
+            cur = api.get('ports/%s' % p['id'])['port']
+            if cur['status'] != 'ACTIVE':
+                pending.append('%s=%s' % (name, cur['status']))
+        if pending:
+            raise RuntimeError(', '.join(pending))
+        return True
+    wait_for(ok, timeout, interval=1, what='instance ports ACTIVE')
+
+
+def ensure_floating_ip(nets, port):
+    fips = api.find('floatingips', port_id=port['id'])
+    if fips:
+        f = fips[0]
+    else:
+        f = api.post('floatingips', {'floatingip': {
+            'floating_network_id': nets['external']['id'], 'port_id': port['id'],
+            'project_id': PROJECT_ID}})['floatingip']
+    return {'id': f['id'], 'address': f['floating_ip_address'], 'port_id': f['port_id']}
+
+
+# ---------------------------------------------------------------- traffic
+
+DHCLIENT_SCRIPT = '''#!/bin/sh
+# Lab dhclient script: configure the address only (no routes, no resolv.conf).
+env | grep -E '^(reason|interface|new_|old_)' > "%(dir)s/$interface.$$.env" 2>/dev/null
+case "$reason" in
+  PREINIT) ip link set dev "$interface" up ;;
+  BOUND|RENEW|REBIND|REBOOT)
+    if [ -n "$old_ip_address" ] && [ "$old_ip_address" != "$new_ip_address" ]; then
+      ip -4 addr flush dev "$interface"
+    fi
+    ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface"
+    ;;
+  EXPIRE|FAIL|RELEASE|STOP)
+    ip -4 addr flush dev "$interface" ;;
+esac
+exit 0
+'''
+
+
+def dhcp(name):
+    ns = vm_ns(name)
+    d = os.path.join(VMDIR, name)
+    mkdirs(d)
+    script = os.path.join(VMDIR, 'dhclient-script')
+    with open(script, 'w') as f:
+        f.write(DHCLIENT_SCRIPT % {'dir': VMDIR})
+    os.chmod(script, 0o755)
+    conf = os.path.join(VMDIR, 'dhclient.conf')
+    with open(conf, 'w') as f:
+        f.write('timeout 30;\nretry 5;\nrequest subnet-mask, broadcast-address, routers, '
+                'interface-mtu;\n')
+    pidf = os.path.join(d, 'dhclient.pid')
+    run(['ip', '-n', ns, '-4', 'addr', 'flush', 'dev', 'eth0'], check=False)
+    cp = run(['ip', 'netns', 'exec', ns, 'dhclient', '-4', '-1', '-v',
+              '-cf', conf, '-sf', script, '-lf', os.path.join(d, 'dhclient.leases'),
+              '-pf', pidf, 'eth0'], check=False, timeout=60)
+    with open(os.path.join(d, 'dhclient.log'), 'w') as f:
+        f.write((cp.stdout or '') + (cp.stderr or ''))
+    # the lease is recorded; the lab does not keep a dhclient running
+    try:
+        pid = int(open(pidf).read().strip())
+        kill_pids([pid], grace=2)
+    except (OSError, ValueError):
+        pass
+    addrs = run(['ip', '-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0']).stdout
+    for tok in addrs.split():
+        if '/' in tok and tok[0].isdigit():
+            return tok.split('/')[0]
+    return None
+
+
+def ping(ns, target, count=3):
+    cp = run(['ip', 'netns', 'exec', ns, 'ping', '-n', '-c', str(count), '-i', '0.3',
+              '-W', '2', '-w', '10', target], check=False, timeout=30)
+    return cp.returncode == 0
+
+
+def prove_traffic(status):
+    res = {}
+    inst = status['instances']
+    nets = status['networks']
+    for name in INSTANCES:
+        got = None
+        for attempt in range(3):
+            got = dhcp(name)
+            if got:
+                break
+            time.sleep(3)
+        res['%s-dhcp' % name] = got == inst[name]['ip']
+        if got and got != inst[name]['ip']:
+            say('WARNING: %s got %s by DHCP, expected %s' % (name, got, inst[name]['ip']))
+        if not got:
+            # fall back to the static address so the data path can still be checked
+            run(['ip', '-n', vm_ns(name), 'addr', 'replace',
+                 '%s/24' % inst[name]['ip'], 'dev', 'eth0'])
+        gw = nets[INSTANCES[name]['network']]['gateway_ip']
+        res['%s-gateway' % name] = ping(vm_ns(name), gw)
+        say('  %s: dhcp=%s gateway=%s' % (name, res['%s-dhcp' % name],
+                                          res['%s-gateway' % name]))
+    res['vlan2-vlan1'] = ping(vm_ns('vlan2'), inst['vlan1']['ip'])
+    res['vxlan2-vxlan1'] = ping(vm_ns('vxlan2'), inst['vxlan1']['ip'])
+    if status.get('floating_ip'):
+        res['upstream-floating-ip'] = ping(UPSTREAM_NS, status['floating_ip']['address'])
+    for k in ('vlan2-vlan1', 'vxlan2-vxlan1', 'upstream-floating-ip'):
+        if k in res:
+            say('  %s: %s' % (k, res[k]))
+    return res
+
+
+def build_scenario():
+    nets = {k: ensure_network(k) for k in ('external', 'vlan', 'vxlan')}
+    say('networks: %s' % ', '.join('%s=%s' % (k, v['id']) for k, v in nets.items()))
+    router = ensure_router(nets)
+    ensure_dhcp_scheduled(nets)
+    ports = {name: ensure_port(name, nets) for name in INSTANCES}
+    ensure_security_group()
+    instances = {}
+    for name, port in ports.items():
+        tap = plug(name, port)
+        instances[name] = {'host': INSTANCES[name]['host'], 'network': INSTANCES[name]['network'],
+                           'port_id': port['id'], 'ip': port['fixed_ips'][0]['ip_address'],
+                           'mac': port['mac_address'], 'netns': vm_ns(name), 'tap': tap,
+                           'device_id': port['device_id']}
+    say('instances plugged; waiting for ports to go ACTIVE')
+    wait_ports_active(ports)
+    fip = ensure_floating_ip(nets, ports['vlan1'])
+    hosts = {h: {'address': i['address'], 'tunnel_ip': i['tunnel_ip']}
+             for h, i in HOSTS.items()}
+    return {'hosts': hosts, 'networks': nets, 'router': router, 'instances': instances,
+            'floating_ip': fip}

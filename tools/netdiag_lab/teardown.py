@@ -1,0 +1,136 @@
+"""`tools/lab down`: remove everything the lab made, and nothing else."""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+from .common import (CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB, MYSQLDIR, NSDIR,
+                     RABBITDIR, RUN, STATUS_FILE, SYSTEM_FILE, UPSTREAM_NS, VMDIR,
+                     is_mountpoint, kill_pids, load_json, netns, ns_file, ns_inode, out,
+                     pids_in_namespaces, run, say, stop, _cmdline)
+
+AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent')
+
+
+def lab_netns_names():
+    res = []
+    for line in out(['ip', 'netns', 'list'], check=False).splitlines():
+        if line.strip():
+            name = line.split()[0]
+            if name.startswith('ndl-'):
+                res.append(name)
+    return res
+
+
+def inner_netns_inodes(h):
+    """Inodes of the namespaces an agent made inside host h (qrouter-, qdhcp-)."""
+    f = ns_file(h)
+    if not is_mountpoint(f, 'nsfs'):
+        return []
+    cp = run(['nsenter', '--mount=%s' % f, '--', 'sh', '-c',
+              'for n in /run/netns/*; do [ -e "$n" ] && stat -L -c %i "$n"; done; true'],
+             check=False, timeout=20)
+    return [int(x) for x in (cp.stdout or '').split() if x.isdigit()]
+
+
+def kill_namespace_processes():
+    """Every process living in a lab namespace was started by the lab."""
+    net = []
+    mnt = []
+    for name in lab_netns_names():
+        net.append(ns_inode('/run/netns/%s' % name))
+    for h in HOSTS:
+        if is_mountpoint(ns_file(h), 'nsfs'):
+            mnt.append(ns_inode(ns_file(h)))
+            net.extend(inner_netns_inodes(h))
+    for _ in range(3):
+        pids = pids_in_namespaces(net, mnt)
+        if not pids:
+            return
+        kill_pids(pids, grace=3)
+
+
+def stop_daemons():
+    for h in HOSTS:
+        for a in AGENTS:
+            stop('%s-%s' % (h, a), grace=3)
+    kill_namespace_processes()
+    for h in HOSTS:
+        for d in ('sshd', 'ovs-vswitchd', 'ovsdb-server'):
+            stop('%s-%s' % (h, d), grace=3)
+    stop('neutron-api', grace=5)
+    stop('neutron-rpc-server', grace=5)
+    stop('rabbitmq', grace=10)
+    # epmd was started for the lab's rabbit on the lab's own port
+    from .build import rabbit_env
+    env = dict(os.environ, **rabbit_env())
+    run(['epmd', '-port', env['ERL_EPMD_PORT'], '-kill'], check=False, env=env, timeout=10)
+    stop('mysqld_safe', grace=20)
+    # a mariadbd left over from a crashed mysqld_safe
+    pidf = os.path.join(MYSQLDIR, 'mariadbd.pid')
+    try:
+        pid = int(open(pidf).read().strip())
+        if 'mariadbd' in _cmdline(pid) and MYSQLDIR in _cmdline(pid):
+            kill_pids([pid], grace=15)
+    except (OSError, ValueError):
+        pass
+    # VM dhclients (normally already gone)
+    for pf in glob.glob(os.path.join(VMDIR, '*', 'dhclient.pid')):
+        try:
+            pid = int(open(pf).read().strip())
+            if 'dhclient' in _cmdline(pid) and VMDIR in _cmdline(pid):
+                kill_pids([pid], grace=2)
+        except (OSError, ValueError):
+            pass
+
+
+def remove_namespaces_and_links():
+    for h in HOSTS:
+        f = ns_file(h)
+        if is_mountpoint(f, 'nsfs'):
+            run(['umount', f], check=False)
+        if os.path.exists(f) and not is_mountpoint(f):
+            os.unlink(f)
+    if is_mountpoint(NSDIR):
+        run(['umount', NSDIR], check=False)
+    for name in lab_netns_names():
+        run(['ip', 'netns', 'del', name], check=False)
+    links = json.loads(out(['ip', '-j', 'link', 'show'], check=False) or '[]')
+    for link in links:
+        name = link.get('ifname', '')
+        if name.startswith('ndl'):
+            run(['ip', 'link', 'del', name], check=False)
+
+
+def revert_system_changes():
+    changes = load_json(SYSTEM_FILE, {})
+    link = changes.get('privsep_link')
+    if link and os.path.islink(link['path']) and os.readlink(link['path']) == link['target']:
+        os.unlink(link['path'])
+    if os.path.exists(SYSTEM_FILE):
+        os.unlink(SYSTEM_FILE)
+
+
+def teardown(purge=False, keep_caches=True):
+    say('stopping lab daemons')
+    stop_daemons()
+    say('removing namespaces, bridges and veths')
+    remove_namespaces_and_links()
+    say('removing lab state (database, OVS databases, configs)')
+    for p in (MYSQLDIR, RABBITDIR, RUN, ETC, VMDIR, os.path.join(LAB, 'server-state')):
+        shutil.rmtree(p, ignore_errors=True)
+    for h in HOSTS:
+        for sub in ('ovs', 'state'):
+            shutil.rmtree(os.path.join(HOSTDIR, h, sub), ignore_errors=True)
+    for p in (STATUS_FILE, CLOUDS_FILE, INVENTORY_FILE):
+        if os.path.exists(p):
+            os.unlink(p)
+    revert_system_changes()
+    if purge:
+        shutil.rmtree(LAB, ignore_errors=True)
+    leftovers = lab_netns_names()
+    if leftovers:
+        say('WARNING: namespaces still present: %s' % ' '.join(leftovers))
+    return not leftovers
