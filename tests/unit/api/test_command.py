@@ -1,0 +1,65 @@
+"""The command as OSC runs it: argument parsing, exit codes, output."""
+
+import io
+import json
+import types
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag.v1 import port as port_cmd
+from tests.unit.api import sdk_fakes as sf
+
+
+class FakeApp:
+    def __init__(self, conn):
+        self.stdout = io.StringIO()
+        self.stderr = io.StringIO()
+        self.cloud = types.SimpleNamespace(config={})
+        self.client_manager = types.SimpleNamespace(
+            sdk_connection=conn, setup_auth=lambda: None)
+        self.options = types.SimpleNamespace(debug=False)
+
+
+def run(conn, *argv):
+    app = FakeApp(conn)
+    cmd = port_cmd.TracePort(app, None)
+    parser = cmd.get_parser("openstack netdiag port trace")
+    args = parser.parse_args(list(argv))
+    return cmd.run(args), app
+
+
+def test_unknown_port_exits_3_before_any_ssh(monkeypatch):
+    from osc_netdiag.transport import pool
+
+    def no_ssh(*a, **k):
+        raise AssertionError("no host may be contacted")
+    monkeypatch.setattr(pool, "HostPool", no_ssh)
+    code, app = run(sf.vlan_cloud(), "198.18.16.99")
+    assert code == exitcodes.UNRESOLVED
+    assert "No port found for fixed IP 198.18.16.99" in app.stderr.getvalue()
+
+
+def test_ambiguous_exits_3_and_lists_candidates():
+    conn = sf.vlan_cloud()
+    conn.network._ports.append(sf.port(id="11111111-2222-4333-8444-555555555555"))
+    code, app = run(conn, "vm1-port")
+    assert code == exitcodes.UNRESOLVED
+    err = app.stderr.getvalue()
+    assert sf.PORT_ID in err and "11111111-2222-4333-8444-555555555555" in err
+
+
+@pytest.mark.parametrize("attrs,words", [
+    ({"binding_vif_type": "binding_failed"}, "not bound"),
+    ({"binding_vif_type": None, "binding_host_id": None}, "admin"),
+])
+def test_unbound_and_non_admin_exit_3(attrs, words):
+    code, app = run(sf.vlan_cloud(**attrs), sf.PORT_ID)
+    assert code == exitcodes.UNRESOLVED
+    assert words in app.stderr.getvalue()
+
+
+def test_port_or_server_required():
+    with pytest.raises(SystemExit) as exc:
+        run(sf.vlan_cloud())
+    assert exc.value.code == exitcodes.USAGE
