@@ -1,0 +1,232 @@
+"""Neutron host name -> how to reach it (a HostTarget).
+
+The inventory is YAML::
+
+    known_hosts: /etc/netdiag/known_hosts          # optional, str or list
+    defaults: {user: root, key: ~/.ssh/id_ed25519, sudo: false, port: 22}
+    hosts:
+      compute1: {address: 198.18.0.11, sudo: true, jump: admin@bastion:22,
+                 exec_prefix: "docker exec openvswitch_vswitchd"}
+      "compute-*": {address: "{name}.mgmt.example", sudo: true}
+
+For a name, each setting comes from the first place that has it: the host's
+own entry, the first matching pattern (fnmatch; ``{name}`` is replaced by
+the host name), ``~/.ssh/config`` (HostName, User, Port, IdentityFile,
+ProxyJump, ProxyCommand), the inventory ``defaults``, and finally the name
+itself as address. Relative paths are resolved against the inventory's
+folder; ``~`` is expanded.
+"""
+
+import fnmatch
+import os
+import re
+import shlex
+from typing import Optional
+
+import yaml
+
+from osc_netdiag import errors
+from osc_netdiag.transport.base import HostTarget
+
+_FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
+           "exec_prefix", "connect_timeout"}
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def check_name(value: str, what: str) -> str:
+    """Refuse names that could be taken for options or split by a shell."""
+    if not isinstance(value, str) or not value:
+        raise errors.UnsafeNameError(f"{what} must be a non-empty string: {value!r}")
+    if value.startswith("-") or _UNSAFE.search(value):
+        raise errors.UnsafeNameError(f"unsafe {what}: {value!r}")
+    return value
+
+
+def parse_exec_prefix(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = shlex.split(value)
+        if not parts:
+            raise errors.NetdiagError("exec_prefix is empty")
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        raise errors.NetdiagError(f"exec_prefix must be a string or a list: {value!r}")
+    for part in parts:
+        if not isinstance(part, str) or not part or "\0" in part:
+            raise errors.NetdiagError(f"invalid exec_prefix element: {part!r}")
+    return tuple(parts)
+
+
+class Inventory:
+    def __init__(self, hosts=None, defaults=None, known_hosts=(), base_dir=None,
+                 ssh_config_path="~/.ssh/config"):
+        self.base_dir = base_dir or os.getcwd()
+        self.defaults = self._check_entry("defaults", defaults or {})
+        self.hosts = {}
+        self.patterns = []
+        for name, entry in (hosts or {}).items():
+            name = str(name)
+            entry = self._check_entry(name, entry or {})
+            if any(c in name for c in "*?["):
+                self.patterns.append((name, entry))
+            else:
+                self.hosts[check_name(name, "host name")] = entry
+        if isinstance(known_hosts, str):
+            known_hosts = [known_hosts]
+        self.known_hosts_files = tuple(self._path(p) for p in known_hosts or ())
+        self._ssh_config = self._load_ssh_config(ssh_config_path)
+
+    # -- loading ---------------------------------------------------------
+    @classmethod
+    def load(cls, path, **kwargs):
+        path = os.path.expanduser(path)
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        return cls.from_dict(data, base_dir=os.path.dirname(os.path.abspath(path)),
+                             **kwargs)
+
+    @classmethod
+    def from_dict(cls, data, base_dir=None, **kwargs):
+        if not isinstance(data, dict):
+            raise errors.NetdiagError("inventory must be a mapping")
+        unknown = set(data) - {"known_hosts", "defaults", "hosts", "inventory"}
+        if unknown:
+            raise errors.NetdiagError(f"unknown inventory keys: {sorted(unknown)}")
+        return cls(hosts=data.get("hosts"), defaults=data.get("defaults"),
+                   known_hosts=data.get("known_hosts") or (),
+                   base_dir=base_dir, **kwargs)
+
+    @classmethod
+    def from_clouds_yaml(cls, cloud_config, **kwargs):
+        """Read the ``netdiag:`` section of a clouds.yaml cloud entry.
+
+        It may name an inventory file (``inventory: PATH``) and/or carry
+        ``hosts``/``defaults``/``known_hosts`` inline; inline settings are
+        laid over the file's.
+        """
+        section = (cloud_config or {}).get("netdiag") or {}
+        if not isinstance(section, dict):
+            raise errors.NetdiagError("clouds.yaml netdiag: must be a mapping")
+        data = {}
+        base_dir = None
+        if section.get("inventory"):
+            path = os.path.expanduser(section["inventory"])
+            with open(path, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle) or {}
+            base_dir = os.path.dirname(os.path.abspath(path))
+        merged = dict(data)
+        merged["defaults"] = {**(data.get("defaults") or {}),
+                              **(section.get("defaults") or {})}
+        merged["hosts"] = {**(data.get("hosts") or {}),
+                           **(section.get("hosts") or {})}
+        known = []
+        for source in (data, section):
+            value = source.get("known_hosts") or ()
+            known += [value] if isinstance(value, str) else list(value)
+        merged["known_hosts"] = known
+        merged.pop("inventory", None)
+        return cls.from_dict(merged, base_dir=base_dir, **kwargs)
+
+    def _check_entry(self, name, entry) -> dict:
+        if not isinstance(entry, dict):
+            raise errors.NetdiagError(f"inventory entry {name!r} must be a mapping")
+        unknown = set(entry) - _FIELDS
+        if unknown:
+            raise errors.NetdiagError(
+                f"inventory entry {name!r}: unknown keys {sorted(unknown)}")
+        entry = dict(entry)
+        if "exec_prefix" in entry:
+            entry["exec_prefix"] = parse_exec_prefix(entry["exec_prefix"])
+        if "sudo" in entry and not isinstance(entry["sudo"], bool):
+            raise errors.NetdiagError(f"inventory entry {name!r}: sudo must be true/false")
+        if "port" in entry:
+            entry["port"] = _port(entry["port"], name)
+        return entry
+
+    def _path(self, path: str) -> str:
+        path = os.path.expanduser(str(path))
+        return path if os.path.isabs(path) else os.path.join(self.base_dir, path)
+
+    @staticmethod
+    def _load_ssh_config(path):
+        import paramiko
+        if not path:
+            return None
+        path = os.path.expanduser(path)
+        if not os.path.isfile(path):
+            return None
+        return paramiko.SSHConfig.from_path(path)
+
+    # -- resolving -------------------------------------------------------
+    def _ssh_settings(self, name: str) -> dict:
+        if self._ssh_config is None:
+            return {}
+        found = self._ssh_config.lookup(name)
+        settings = {}
+        if found.get("hostname") and found["hostname"] != name:
+            settings["address"] = found["hostname"]
+        if "user" in found:
+            settings["user"] = found["user"]
+        if "port" in found:
+            settings["port"] = _port(found["port"], name)
+        if found.get("identityfile"):
+            settings["key"] = found["identityfile"][0]
+        if found.get("proxyjump") and found["proxyjump"].lower() != "none":
+            if "," in found["proxyjump"]:
+                raise errors.NetdiagError(
+                    f"{name}: ProxyJump chains are not supported: {found['proxyjump']}")
+            settings["jump"] = found["proxyjump"]
+        if found.get("proxycommand") and found["proxycommand"].lower() != "none":
+            settings["proxy_command"] = found["proxycommand"]
+        return settings
+
+    def _matching_pattern(self, name: str) -> Optional[dict]:
+        for pattern, entry in self.patterns:
+            if fnmatch.fnmatchcase(name, pattern):
+                return {k: v.replace("{name}", name) if isinstance(v, str) else v
+                        for k, v in entry.items()}
+        return None
+
+    def target(self, name: str) -> HostTarget:
+        check_name(name, "host name")
+        layers = [self.hosts.get(name) or {}, self._matching_pattern(name) or {},
+                  self._ssh_settings(name), self.defaults]
+
+        def setting(key, default=None):
+            for layer in layers:
+                if layer.get(key) is not None:
+                    return layer[key]
+            return default
+
+        key = setting("key")
+        jump = setting("jump")
+        user = setting("user")
+        if user is not None:
+            check_name(str(user), "user name")
+        if jump is not None:
+            check_name(jump, "jump host")
+        return HostTarget(
+            name=name,
+            address=check_name(str(setting("address", name)), "address"),
+            port=_port(setting("port", 22), name),
+            user=user,
+            key_filename=self._path(key) if key else None,
+            sudo=bool(setting("sudo", False)),
+            jump=jump,
+            proxy_command=setting("proxy_command"),
+            exec_prefix=tuple(setting("exec_prefix", ())),
+            known_hosts=self.known_hosts_files,
+            connect_timeout=float(setting("connect_timeout", 5.0)),
+        )
+
+
+def _port(value, name) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        port = 0
+    if not 0 < port < 65536 or isinstance(value, bool):
+        raise errors.NetdiagError(f"{name}: invalid port {value!r}")
+    return port
