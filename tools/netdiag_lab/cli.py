@@ -197,8 +197,6 @@ def cmd_restart(args):
             print('%s does not run on %s' % (svc, h), file=sys.stderr)
             return 2
         stop('%s-%s' % (h, svc), grace=3)
-        # privsep daemons of the stopped agent keep running otherwise
-        build.hrun(h, ['true'])
         build.start_agent(h, svc)
     elif svc == 'sshd':
         stop('%s-sshd' % h, grace=3)
@@ -209,6 +207,19 @@ def cmd_restart(args):
     if not args.no_wait and svc != 'sshd':
         build.wait_agents(timeout=args.timeout)
     say('%s on %s restarted' % (svc, h))
+    return 0
+
+
+def cmd_stop(args):
+    h, svc = args.host, args.service
+    if h not in HOSTS:
+        print('unknown host %s' % h, file=sys.stderr)
+        return 2
+    if svc != 'sshd' and svc not in build.host_agents(h):
+        print('%s does not run on %s' % (svc, h), file=sys.stderr)
+        return 2
+    stop('%s-%s' % (h, svc), grace=3)
+    say('%s on %s stopped' % (svc, h))
     return 0
 
 
@@ -243,5 +254,9 @@ def main(argv):
     r.add_argument('--no-wait', action='store_true')
     r.add_argument('--timeout', type=float, default=120)
     r.set_defaults(func=cmd_restart)
+    k = sub.add_parser('stop', help='stop one lab daemon on a host (for fault tests)')
+    k.add_argument('host')
+    k.add_argument('service', choices=['ovs-agent', 'l3-agent', 'dhcp-agent', 'sshd'])
+    k.set_defaults(func=cmd_stop)
     args = p.parse_args(argv)
     return args.func(args) or 0

@@ -249,14 +249,20 @@ def prove_traffic(status):
             run(['ip', '-n', vm_ns(name), 'addr', 'replace',
                  '%s/24' % inst[name]['ip'], 'dev', 'eth0'])
         gw = nets[INSTANCES[name]['network']]['gateway_ip']
+        # no default route in the lab: only the external subnet goes via the router
+        run(['ip', '-n', vm_ns(name), 'route', 'replace', nets['external']['cidr'],
+             'via', gw], check=False)
         res['%s-gateway' % name] = ping(vm_ns(name), gw)
         say('  %s: dhcp=%s gateway=%s' % (name, res['%s-dhcp' % name],
                                           res['%s-gateway' % name]))
     res['vlan2-vlan1'] = ping(vm_ns('vlan2'), inst['vlan1']['ip'])
     res['vxlan2-vxlan1'] = ping(vm_ns('vxlan2'), inst['vxlan1']['ip'])
+    res['vxlan1-vlan1'] = ping(vm_ns('vxlan1'), inst['vlan1']['ip'])
+    res['vxlan2-upstream'] = ping(vm_ns('vxlan2'), nets['external']['gateway_ip'])
     if status.get('floating_ip'):
         res['upstream-floating-ip'] = ping(UPSTREAM_NS, status['floating_ip']['address'])
-    for k in ('vlan2-vlan1', 'vxlan2-vxlan1', 'upstream-floating-ip'):
+    for k in ('vlan2-vlan1', 'vxlan2-vxlan1', 'vxlan1-vlan1', 'vxlan2-upstream',
+              'upstream-floating-ip'):
         if k in res:
             say('  %s: %s' % (k, res[k]))
     return res

@@ -1,0 +1,300 @@
+"""Fixtures for tests that run against the real lab built by ``tools/lab up``.
+
+The lab is a real Neutron (ML2/OVS) with three hosts (compute1, compute2,
+network1), each a network + mount namespace with its own Open vSwitch, sshd and
+Neutron agents.  See doc/source/lab.rst.
+
+Fault catalogue: each ``fault_*`` function breaks one thing on the live lab and
+returns a ``restore`` callable that brings the lab back to health (bounded in
+time, safe to call more than once).  Use them through the ``fault`` fixture so
+a failing test still restores::
+
+    def test_something(lab, fault):
+        with fault(fault_clear_tag, 'vlan1'):
+            ...  # the lab is broken here
+        # and healthy again here
+"""
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_TOOL = os.path.join(REPO, 'tools', 'lab')
+LAB_DIR = os.path.join(REPO, '.lab')
+UP_TIMEOUT = 1200
+
+
+def _tool(*args, timeout=120, check=True):
+    cp = subprocess.run([LAB_TOOL] + list(args), stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError('tools/lab %s failed (%d):\n%s\n%s' % (
+            ' '.join(args), cp.returncode, cp.stdout[-4000:], cp.stderr[-4000:]))
+    return cp
+
+
+def lab_status():
+    return json.loads(_tool('status', timeout=60).stdout)
+
+
+# ------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope='session')
+def lab():
+    """The parsed ``tools/lab status``; brings the lab up first if needed."""
+    if os.geteuid() != 0:
+        pytest.skip('the lab needs root (network namespaces, Open vSwitch, sshd)')
+    st = lab_status()
+    if not st.get('up'):
+        _tool('up', timeout=UP_TIMEOUT)
+        st = lab_status()
+    assert st.get('up'), 'tools/lab up did not bring the lab up: %s' % st
+    return st
+
+
+def lab_exec(host, *argv, check=True, timeout=60):
+    """Run argv as root inside a lab host; return the CompletedProcess."""
+    cp = subprocess.run([LAB_TOOL, 'exec', host, '--'] + [str(a) for a in argv],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                        timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError('%s: %s failed (%d): %s' % (
+            host, ' '.join(map(str, argv)), cp.returncode, cp.stderr.strip()))
+    return cp
+
+
+@pytest.fixture(name='lab_exec')
+def lab_exec_fixture(lab):
+    return lab_exec
+
+
+def vm_exec(lab, instance, *argv, check=False, timeout=30):
+    """Run argv inside an instance's "VM" namespace (root namespace tool)."""
+    ns = lab['instances'][instance]['netns']
+    return subprocess.run(['ip', 'netns', 'exec', ns] + [str(a) for a in argv],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout, check=check)
+
+
+def ssh_argv(host_address):
+    return ['ssh', '-o', 'StrictHostKeyChecking=yes',
+            '-o', 'UserKnownHostsFile=%s' % os.path.join(LAB_DIR, 'ssh', 'known_hosts'),
+            '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10',
+            '-i', os.path.join(LAB_DIR, 'ssh', 'id_ed25519'), 'root@%s' % host_address]
+
+
+# ------------------------------------------------------------------ snapshot
+
+_FLOW_STATS = re.compile(r'\s*(duration|n_packets|n_bytes|idle_age|hard_age)=[^,\s]*,?')
+_CHAIN_COUNTERS = re.compile(r'\s\[\d+:\d+\]$')
+
+
+def _strip_flow(line):
+    return _FLOW_STATS.sub('', line).strip().rstrip(',')
+
+
+def _ovs_list(host, table):
+    cp = lab_exec(host, 'ovs-vsctl', '--timeout=10', '--format=json', 'list', table)
+    data = json.loads(cp.stdout)
+    heads = data['headings']
+    rows = []
+    for row in data['data']:
+        rec = dict(zip(heads, row))
+        rec.pop('statistics', None)
+        rows.append(json.dumps(rec, sort_keys=True))
+    return sorted(rows)
+
+
+def snapshot(host):
+    """Everything a read-only command must not change on ``host``."""
+    snap = {}
+    for table in ('Bridge', 'Port', 'Interface', 'Mirror'):
+        snap['ovs:' + table] = _ovs_list(host, table)
+    for br in lab_exec(host, 'ovs-vsctl', '--timeout=10', 'list-br').stdout.split():
+        flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', br).stdout.splitlines()
+        snap['flows:' + br] = sorted(_strip_flow(f) for f in flows
+                                     if f.strip() and 'NXST_FLOW' not in f
+                                     and 'OFPST_FLOW' not in f)
+    links = json.loads(lab_exec(host, 'ip', '-j', 'link').stdout)
+    snap['ip-link'] = sorted(json.dumps(link, sort_keys=True) for link in links)
+    snap['ip-netns'] = sorted(lab_exec(host, 'ip', 'netns').stdout.splitlines())
+    ipt = lab_exec(host, 'iptables-save', check=False).stdout.splitlines()
+    snap['iptables'] = [_CHAIN_COUNTERS.sub('', line) for line in ipt
+                        if not line.startswith('#')]
+    return snap
+
+
+# ------------------------------------------------------------------ waiting
+
+def wait_until(pred, timeout, interval=1.0, what='condition'):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            if pred():
+                return True
+        except Exception as e:  # noqa: BLE001 - retried until the deadline
+            last = e
+        time.sleep(interval)
+    raise AssertionError('timed out after %ss waiting for %s (%s)' % (timeout, what, last))
+
+
+def _restorer(fn):
+    """Make a restore callable idempotent."""
+    done = []
+
+    def restore():
+        if done:
+            return
+        fn()
+        done.append(True)
+    return restore
+
+
+def _tap(lab, instance):
+    return lab['instances'][instance]['tap']
+
+
+def _ping_ok(lab, instance, target):
+    cp = vm_exec(lab, instance, 'ping', '-n', '-c', '1', '-W', '2', target)
+    return cp.returncode == 0
+
+
+def _netns_names(host):
+    return [line.split()[0] for line in lab_exec(host, 'ip', 'netns').stdout.splitlines()
+            if line.strip()]
+
+
+# ------------------------------------------------------------------ faults
+
+def fault_clear_tag(lab, instance):
+    """Clear the local VLAN tag of an instance's tap port on br-int."""
+    host = lab['instances'][instance]['host']
+    tap = _tap(lab, instance)
+    tag = lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Port', tap, 'tag').stdout.strip()
+    assert tag.isdigit(), 'port %s has no tag to clear (%r)' % (tap, tag)
+    lab_exec(host, 'ovs-vsctl', '--timeout=10', 'clear', 'Port', tap, 'tag')
+
+    def restore():
+        lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Port', tap, 'tag=%s' % tag)
+        wait_until(lambda: lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Port', tap,
+                                    'tag').stdout.strip() == tag, 20, what='tag restored')
+    return _restorer(restore)
+
+
+def fault_delete_egress_flow(lab, host, segmentation_id):
+    """Delete br-eth1's flow that turns the local VLAN into ``segmentation_id``."""
+    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout.splitlines()
+    wanted = [f for f in flows if 'mod_vlan_vid:%s,' % segmentation_id in f or
+              f.rstrip().endswith('mod_vlan_vid:%s' % segmentation_id)]
+    assert wanted, 'no egress flow for segmentation id %s on %s' % (segmentation_id, host)
+    specs = [_strip_flow(f) for f in wanted]
+    for spec in specs:
+        match = spec.split(' actions=')[0]
+        fields = [p.strip() for p in match.split(',')
+                  if p.strip() and not p.strip().startswith('cookie=')]
+        lab_exec(host, 'ovs-ofctl', '--strict', 'del-flows', 'br-eth1', ','.join(fields))
+
+    def restore():
+        for spec in specs:
+            match, actions = spec.split(' actions=')
+            fields = [p.strip() for p in match.split(',') if p.strip()]
+            lab_exec(host, 'ovs-ofctl', 'add-flow', 'br-eth1',
+                     '%s,actions=%s' % (','.join(fields), actions))
+        wait_until(lambda: 'mod_vlan_vid:%s' % segmentation_id in lab_exec(
+            host, 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout, 20, what='egress flow back')
+    return _restorer(restore)
+
+
+def fault_break_patch_peer(lab, host):
+    """Point br-tun's patch-int at a peer that does not exist."""
+    old = lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Interface', 'patch-int',
+                   'options:peer').stdout.strip().strip('"')
+    lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Interface', 'patch-int',
+             'options:peer=patch-nowhere')
+
+    def restore():
+        lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Interface', 'patch-int',
+                 'options:peer=%s' % (old or 'patch-tun'))
+    return _restorer(restore)
+
+
+def fault_delete_qrouter(lab):
+    """Delete the router's qrouter- namespace on network1."""
+    rid = lab['router']['id']
+    ns = 'qrouter-%s' % rid
+    lab_exec('network1', 'ip', 'netns', 'delete', ns)
+
+    def restore():
+        # the router's qr-/qg- ports lost their devices with the namespace: drop
+        # them from br-int and let a restarted L3 agent plug everything again
+        ports = lab_exec('network1', 'ovs-vsctl', '--timeout=10', 'list-ports',
+                         'br-int').stdout.split()
+        for p in ports:
+            if p.startswith(('qr-', 'qg-')):
+                lab_exec('network1', 'ovs-vsctl', '--timeout=10', '--if-exists', 'del-port',
+                         'br-int', p, check=False)
+        _tool('restart', 'network1', 'l3-agent', timeout=240)
+        gw = lab['networks']['vlan']['gateway_ip']
+        wait_until(lambda: ns in _netns_names('network1'), 120, what='%s back' % ns)
+        wait_until(lambda: _ping_ok(lab, 'vlan1', gw), 120, what='router answers again')
+    return _restorer(restore)
+
+
+def _dnsmasq_pids():
+    cp = lab_exec('network1', 'pgrep', '-x', 'dnsmasq', check=False)
+    return [int(p) for p in cp.stdout.split()]
+
+
+def fault_kill_dnsmasq(lab):
+    """Kill the dnsmasq processes of the DHCP agent on network1."""
+    before = _dnsmasq_pids()
+    assert before, 'no dnsmasq running on network1'
+    lab_exec('network1', 'kill', '-9', *before)
+    wait_until(lambda: not set(before) & set(_dnsmasq_pids()), 10, what='dnsmasq gone')
+
+    def restore():
+        _tool('restart', 'network1', 'dhcp-agent', timeout=240)
+        wait_until(lambda: len(_dnsmasq_pids()) >= len(before), 120, what='dnsmasq respawned')
+    return _restorer(restore)
+
+
+def fault_stop_sshd(lab, host):
+    """Stop the sshd of a lab host."""
+    _tool('stop', host, 'sshd')
+
+    def restore():
+        _tool('restart', host, 'sshd')
+        addr = lab['hosts'][host]['address']
+        wait_until(lambda: subprocess.run(ssh_argv(addr) + ['true'], timeout=20,
+                                          capture_output=True).returncode == 0,
+                   30, what='sshd on %s' % host)
+    return _restorer(restore)
+
+
+@pytest.fixture
+def fault(lab):
+    """Context manager: ``with fault(fault_fn, *args) as restore: ...``.
+
+    Restores on exit (also when the test fails) and once more at teardown.
+    """
+    pending = []
+
+    @contextlib.contextmanager
+    def inject(fn, *args):
+        restore = fn(lab, *args)
+        pending.append(restore)
+        try:
+            yield restore
+        finally:
+            restore()
+
+    yield inject
+    for restore in pending:
+        restore()

@@ -1,0 +1,139 @@
+"""The lab built by ``tools/lab up`` is a real, working Neutron/OVS cloud."""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import (LAB_DIR, fault_break_patch_peer, fault_clear_tag,
+                      fault_delete_egress_flow, lab_exec, snapshot, ssh_argv, vm_exec)
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope='module')
+def conn(lab):
+    from openstack import config as os_config
+    from openstack import connection
+
+    cfg = os_config.OpenStackConfig(config_files=[os.path.join(LAB_DIR, 'clouds.yaml')])
+    return connection.Connection(config=cfg.get_one(cloud='netdiag-lab'))
+
+
+def _ssh(lab, host, command):
+    return subprocess.run(ssh_argv(lab['hosts'][host]['address']) + [command],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=30)
+
+
+def test_status_shape(lab):
+    assert lab['up'] is True
+    assert lab['api'] == 'http://198.18.0.1:9696/'
+    assert set(lab['hosts']) == {'compute1', 'compute2', 'network1'}
+    assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2'}
+    vlan = lab['networks']['vlan']
+    assert vlan['segmentation_id'] == 2113 and vlan['network_type'] == 'vlan'
+    assert lab['networks']['vxlan']['network_type'] == 'vxlan'
+    assert lab['router']['name'] == 'lab-router'
+    assert lab['floating_ip']['port_id'] == lab['instances']['vlan1']['port_id']
+
+
+def test_api_reachable_with_openstacksdk(conn, lab):
+    names = {n.name for n in conn.network.networks()}
+    assert {'vlan-net', 'vxlan-net', 'public'} <= names
+    agents = list(conn.network.agents())
+    assert all(a.is_alive for a in agents)
+    assert {(a.host, a.agent_type) for a in agents} >= {
+        ('compute1', 'Open vSwitch agent'), ('compute2', 'Open vSwitch agent'),
+        ('network1', 'Open vSwitch agent'), ('network1', 'L3 agent'),
+        ('network1', 'DHCP agent')}
+
+
+def test_instance_ports_active_and_bound(conn, lab):
+    for name, inst in lab['instances'].items():
+        port = conn.network.get_port(inst['port_id'])
+        assert port.status == 'ACTIVE', name
+        assert port.binding_host_id == inst['host'], name
+        assert port.binding_vif_type == 'ovs', name
+        assert port.mac_address == inst['mac'], name
+
+
+@pytest.mark.parametrize('host', ['compute1', 'compute2', 'network1'])
+def test_ssh_with_strict_host_key_checking(lab, host):
+    cp = _ssh(lab, host, 'ovs-vsctl list-br')
+    assert cp.returncode == 0, cp.stderr
+    bridges = cp.stdout.split()
+    assert {'br-int', 'br-tun', 'br-eth1'} <= set(bridges)
+    if host == 'network1':
+        assert 'br-ex' in bridges
+    else:
+        assert 'br-ex' not in bridges
+
+
+def test_network1_namespaces_over_ssh(lab):
+    cp = _ssh(lab, 'network1', 'ip netns')
+    assert cp.returncode == 0, cp.stderr
+    names = [line.split()[0] for line in cp.stdout.splitlines() if line.strip()]
+    assert 'qrouter-%s' % lab['router']['id'] in names
+    assert 'qdhcp-%s' % lab['networks']['vlan']['id'] in names
+    # a compute host sees only its own (empty) namespace list
+    cp = _ssh(lab, 'compute1', 'ip netns')
+    assert cp.returncode == 0 and not cp.stdout.strip()
+
+
+def test_vlan_translation_flows_on_compute1(lab):
+    int_flows = lab_exec('compute1', 'ovs-ofctl', 'dump-flows', 'br-int').stdout
+    m = re.search(r'dl_vlan=2113 actions=mod_vlan_vid:(\d+)', int_flows)
+    assert m, int_flows
+    local = m.group(1)
+    eth1_flows = lab_exec('compute1', 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout
+    assert re.search(r'dl_vlan=%s actions=mod_vlan_vid:2113\b' % local, eth1_flows), eth1_flows
+    tag = lab_exec('compute1', 'ovs-vsctl', 'get', 'Port',
+                   lab['instances']['vlan1']['tap'], 'tag').stdout.strip()
+    assert tag == local
+
+
+def test_vlan2_pings_vlan1(lab):
+    cp = vm_exec(lab, 'vlan2', 'ping', '-n', '-c', '2', '-W', '2',
+                 lab['instances']['vlan1']['ip'])
+    assert cp.returncode == 0, cp.stdout + cp.stderr
+
+
+def test_connectivity_recorded(lab):
+    conn = lab.get('connectivity', {})
+    for key in ('vlan1-dhcp', 'vlan1-gateway', 'vlan2-vlan1'):
+        assert conn.get(key) is True, (key, conn)
+
+
+def test_snapshot_is_stable(lab):
+    for host in ('compute1', 'network1'):
+        assert snapshot(host) == snapshot(host)
+
+
+def test_fault_clear_tag_and_restore(lab, fault):
+    before = snapshot('compute1')
+    with fault(fault_clear_tag, 'vlan1'):
+        tap = lab['instances']['vlan1']['tap']
+        assert lab_exec('compute1', 'ovs-vsctl', 'get', 'Port', tap,
+                        'tag').stdout.strip() == '[]'
+    assert snapshot('compute1')['ovs:Port'] == before['ovs:Port']
+
+
+def test_fault_delete_egress_flow_and_restore(lab, fault):
+    with fault(fault_delete_egress_flow, 'compute2', 2113):
+        flows = lab_exec('compute2', 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout
+        assert 'mod_vlan_vid:2113' not in flows
+        assert vm_exec(lab, 'vlan2', 'ping', '-n', '-c', '1', '-W', '1',
+                       lab['instances']['vlan1']['ip']).returncode != 0
+    test_vlan2_pings_vlan1(lab)
+
+
+def test_fault_break_patch_peer_and_restore(lab, fault):
+    with fault(fault_break_patch_peer, 'compute1'):
+        peer = lab_exec('compute1', 'ovs-vsctl', 'get', 'Interface', 'patch-int',
+                        'options:peer').stdout.strip()
+        assert 'patch-nowhere' in peer
+    peer = lab_exec('compute1', 'ovs-vsctl', 'get', 'Interface', 'patch-int',
+                    'options:peer').stdout.strip()
+    assert peer.strip('"') == 'patch-tun'
