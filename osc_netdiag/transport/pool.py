@@ -63,6 +63,13 @@ def run_on_hosts(transport: Transport, plan: Dict[HostTarget, List[Command]],
         return {target.name: future.result() for target, future in futures.items()}
 
 
+def _close_quietly(session):
+    try:
+        session.close()
+    except Exception:  # closing is best effort, host by host
+        pass
+
+
 class HostPool:
     """Keep one session per host open across several phases.
 
@@ -132,11 +139,13 @@ class HostPool:
         with self._lock:
             sessions = list(self._sessions.values())
             self._sessions.clear()
-        for session in sessions:
-            try:
-                session.close()
-            except Exception:  # closing is best effort, host by host
-                pass
+        if self._executor is not None and sessions:
+            # SSH sessions wait for their reader thread: close them in parallel.
+            for future in [self._executor.submit(_close_quietly, s) for s in sessions]:
+                future.result()
+        else:
+            for session in sessions:
+                _close_quietly(session)
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

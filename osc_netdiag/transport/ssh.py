@@ -160,7 +160,11 @@ def _exchange(channel, remote_command: str, stdin: bytes, deadline: float):
 
 
 class SSHTransport(Transport):
-    """Open SSH sessions with paramiko; see the module docstring."""
+    """Open SSH sessions with paramiko; see the module docstring.
+
+    ``ssh_config_path`` is kept for callers; ``~/.ssh/config`` is applied by
+    the inventory when it builds each HostTarget, not here.
+    """
 
     def __init__(self, known_hosts_files=(), ssh_config_path=None,
                  connect_timeout=5, banner_timeout=5, auth_timeout=5,
