@@ -82,3 +82,11 @@ def unquote(value: str) -> str:
     if '"' in value:
         raise ParseError(f"stray quote in {value!r}")
     return value
+
+
+def require_final_newline(text: str, what: str) -> None:
+    """Refuse text that was cut short (every tool read here ends with one)."""
+    if not isinstance(text, str):
+        raise ParseError(f"{what}: expected text, got {type(text).__name__}")
+    if text and not text.endswith("\n"):
+        raise ParseError(f"{what}: output does not end with a newline (truncated?)")

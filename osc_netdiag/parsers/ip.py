@@ -21,7 +21,7 @@ Output::
 has no ``addr_info``: ``addresses`` is (). ``[]`` gives ().
 iproute2 6.1 prints ``{}`` for each link a filter (``type vlan``) excluded:
 those empty objects are skipped. Anything else that is not a link object,
-or JSON cut short, raises ParseError.
+or JSON cut short (or without its final newline), raises ParseError.
 
 ``ip -j netns list``::  [{"name":"qdhcp-b7e3..."},{"name":"qrouter-5e4d...","id":0}]
 ``ip netns``::          qrouter-5e4d... (id: 0)
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers._text import complete_lines
+from osc_netdiag.parsers._text import complete_lines, require_final_newline
 
 _MAC = re.compile(r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\Z")
 _NETNS_LINE = re.compile(r"(\S+)(?: \(id: (\d+)\))?\Z")
@@ -82,8 +82,7 @@ class Netns:
 
 
 def _load_json_list(text: str, what: str) -> list:
-    if not isinstance(text, str):
-        raise ParseError(f"{what}: expected text, got {type(text).__name__}")
+    require_final_newline(text, what)
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -22,7 +22,8 @@ optional scalar columns (``tag``, ``ofport``, ``error``, ``mtu``,
              tag=1, trunks=(), other_config={'net_uuid': 'b7e3...', ...}),)
 
 A missing required column, a row of the wrong length, an unknown OVSDB
-value shape or JSON cut short raise ParseError. ``build_topology`` joins
+value shape, JSON cut short or a text without its final newline raise
+ParseError. ``build_topology`` joins
 Bridge, Port and Interface rows; a reference to a row absent from another
 list (the three lists are not read atomically) is skipped, not an error.
 """
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers._text import require_final_newline
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,7 @@ def _decode(value, what: str):
 def parse_ovs_list(text: str) -> tuple:
     """Parse ``ovs-vsctl --format=json list|find`` into a tuple of dicts."""
     what = "ovs-vsctl --format=json"
-    if not isinstance(text, str):
-        raise ParseError(f"{what}: expected text, got {type(text).__name__}")
+    require_final_newline(text, what)
     try:
         doc = json.loads(text)
     except ValueError as exc:
