@@ -15,7 +15,7 @@ For command ``i`` the script writes, on stdout and on stderr alike::
 markers are data. The newline before the closing marker is ours and is
 removed again, which keeps output without a trailing newline intact.
 
-Each command runs as ``[sudo -n --] timeout -k 2 -- T [exec_prefix...] argv...``
+Each command runs as ``timeout -k 2 -- T [sudo -n --] [exec_prefix...] argv...``
 with every element quoted by :func:`shlex.quote`.
 """
 
@@ -75,12 +75,15 @@ def command_argv(command: Command, *, sudo: bool,
         raise ValueError(f"{command.name}: timeout must be positive")
     if not command.argv:
         raise ValueError(f"{command.name}: empty argv")
+    # timeout stays outside sudo: a sudoers file can then grant exactly the
+    # read-only commands (doc/source/netdiag.sudoers) instead of `timeout`,
+    # which would be root for anything. sudo relays timeout's TERM.
     argv = ["timeout", "-k", str(KILL_AFTER), "--", f"{timeout:g}"]
+    if sudo:
+        argv += ["sudo", "-n", "--"]
     if command.ovs:
         argv += list(exec_prefix)
     argv += list(command.argv)
-    if sudo:
-        argv = ["sudo", "-n", "--"] + argv
     for element in argv:
         if not isinstance(element, str):
             raise TypeError(f"{command.name}: argv element {element!r} "

@@ -3,7 +3,6 @@ document-style output for ``-f json``/``-f yaml``."""
 
 import json
 import logging
-import sys
 
 from cliff import display
 from osc_lib import exceptions as osc_exc
@@ -91,7 +90,7 @@ def run_with_exit_code(command, parsed_args):
         # and then returns 0; we keep the dance and replace the 0.
         display.DisplayCommandBase.run(command, parsed_args)
     except ResolveError as exc:
-        sys.stderr.write(f"{exc}\n")
+        command.app.stderr.write(f"{exc}\n")
         return exitcodes.UNRESOLVED
     except NetdiagError as exc:
         raise osc_exc.CommandError(str(exc)) from exc

@@ -71,7 +71,7 @@ def test_order_of_prefixes():
     command = Command("c", ("ovs-vsctl", "show"), timeout=2.5, ovs=True)
     assert script.command_argv(command, sudo=True,
                                exec_prefix=("docker", "exec", "openvswitch_vswitchd")) == [
-        "sudo", "-n", "--", "timeout", "-k", "2", "--", "2.5",
+        "timeout", "-k", "2", "--", "2.5", "sudo", "-n", "--",
         "docker", "exec", "openvswitch_vswitchd", "ovs-vsctl", "show"]
     plain = Command("c", ("ip", "-j", "link"))
     assert script.command_argv(plain, sudo=False, exec_prefix=("docker", "exec", "x")) == [
