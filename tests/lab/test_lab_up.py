@@ -6,8 +6,9 @@ import subprocess
 
 import pytest
 
-from conftest import (LAB_DIR, fault_break_patch_peer, fault_clear_tag,
-                      fault_delete_egress_flow, lab_exec, snapshot, ssh_argv, vm_exec)
+from conftest import (LAB_DIR, fault_break_patch_peer, fault_clear_tag, fault_delete_qrouter,
+                      fault_delete_egress_flow, fault_kill_dnsmasq, fault_stop_sshd, lab_exec,
+                      snapshot, ssh_argv, vm_exec)
 
 pytestmark = pytest.mark.lab
 
@@ -137,3 +138,25 @@ def test_fault_break_patch_peer_and_restore(lab, fault):
     peer = lab_exec('compute1', 'ovs-vsctl', 'get', 'Interface', 'patch-int',
                     'options:peer').stdout.strip()
     assert peer.strip('"') == 'patch-tun'
+
+
+def test_fault_stop_sshd_and_restore(lab, fault):
+    with fault(fault_stop_sshd, 'compute2'):
+        assert _ssh(lab, 'compute2', 'true').returncode != 0
+    assert _ssh(lab, 'compute2', 'true').returncode == 0
+
+
+def test_fault_kill_dnsmasq_and_restore(lab, fault):
+    with fault(fault_kill_dnsmasq):
+        assert not lab_exec('network1', 'pgrep', '-x', 'dnsmasq', check=False).stdout.strip()
+    assert len(lab_exec('network1', 'pgrep', '-x', 'dnsmasq').stdout.split()) >= 2
+
+
+def test_fault_delete_qrouter_and_restore(lab, fault):
+    ns = 'qrouter-%s' % lab['router']['id']
+    with fault(fault_delete_qrouter):
+        assert ns not in lab_exec('network1', 'ip', 'netns').stdout
+    assert ns in lab_exec('network1', 'ip', 'netns').stdout
+    cp = vm_exec(lab, 'vlan1', 'ping', '-n', '-c', '1', '-W', '2',
+                 lab['networks']['vlan']['gateway_ip'])
+    assert cp.returncode == 0

@@ -620,8 +620,6 @@ def write_client_files():
         f.write('''clouds:
   netdiag-lab:
     auth_type: none
-    auth:
-      endpoint: %(api)s
     network_endpoint_override: %(api)s
     region_name: RegionOne
     interface: public

@@ -249,9 +249,11 @@ def prove_traffic(status):
             run(['ip', '-n', vm_ns(name), 'addr', 'replace',
                  '%s/24' % inst[name]['ip'], 'dev', 'eth0'])
         gw = nets[INSTANCES[name]['network']]['gateway_ip']
-        # no default route in the lab: only the external subnet goes via the router
-        run(['ip', '-n', vm_ns(name), 'route', 'replace', nets['external']['cidr'],
-             'via', gw], check=False)
+        # no default route in the lab: only the other lab subnets go via the router
+        for key, net in nets.items():
+            if key != INSTANCES[name]['network']:
+                run(['ip', '-n', vm_ns(name), 'route', 'replace', net['cidr'],
+                     'via', gw], check=False)
         res['%s-gateway' % name] = ping(vm_ns(name), gw)
         say('  %s: dhcp=%s gateway=%s' % (name, res['%s-dhcp' % name],
                                           res['%s-gateway' % name]))
