@@ -23,11 +23,6 @@ class TracePort(common.HostAccessMixin, lister.Lister):
     or authentication refused).
     """
 
-    # Resolution needs credentials; --from-capture does not. OSC validates
-    # the cloud's auth options only when this is True, so authentication is
-    # set up in take_action when the API is actually used.
-    auth_required = False
-
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
@@ -56,7 +51,6 @@ class TracePort(common.HostAccessMixin, lister.Lister):
                 self.app.stderr.write("netdiag port trace: give a <port> or "
                                       "--server\n")
                 raise SystemExit(exitcodes.USAGE)
-            self.app.client_manager.setup_auth()
             conn = self.sdk_connection()
             inventory = self.inventory(args)
             options = dict(inventory=inventory,
