@@ -15,7 +15,7 @@ from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, 
                      MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
                      RABBITDIR, ROOT_BRIDGES, RUN, SSHDIR, SYSTEM_FILE, UPSTREAM_IP,
                      UPSTREAM_NS, VENV, VMDIR, hrun, is_mountpoint, load_json, mkdirs,
-                     netns, ns_file, out, read_pid, record_pid, run, save_json, say, spawn,
+                     netns, ns_file, out, read_pid, record_pid, run, save_json, say, spawn, stop,
                      wait_for)
 
 PRIVSEP_LINK = '/usr/local/bin/privsep-helper'
@@ -61,7 +61,13 @@ def ensure_venv():
     say('venv: installing %s into %s (takes a minute or two)' % (want, VENV))
     mkdirs(LOG)
     if not os.path.exists(os.path.join(VENV, 'bin', 'pip')):
-        run([sys.executable, '-m', 'venv', VENV], timeout=300)
+        cp = run([sys.executable, '-m', 'venv', VENV], timeout=300, check=False)
+        if cp.returncode != 0:
+            # Debian's own python3 needs python3-venv for ensurepip
+            shutil.rmtree(VENV, ignore_errors=True)
+            run(['apt-get', 'install', '-y', '-q', 'python3-venv'], timeout=600,
+                env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+            run([sys.executable, '-m', 'venv', VENV], timeout=300)
     with open(os.path.join(LOG, 'pip-install.log'), 'w') as logf:
         cp = subprocess.run([os.path.join(VENV, 'bin', 'pip'), 'install', '-q'] + NEUTRON_REQ,
                             stdout=logf, stderr=subprocess.STDOUT, timeout=1800)
@@ -599,6 +605,7 @@ def start_agent(h, agent):
     name = '%s-%s' % (h, agent)
     if read_pid(name) is not None:
         return
+    stop(name, grace=2)  # leftovers (privsep helpers) of a dead agent
     spawn(name, agent_argv(h, agent), host=h)
 
 

@@ -74,8 +74,11 @@ PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-
 SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 
+_T0 = time.time()
+
+
 def say(msg):
-    print('[lab] %s' % msg, flush=True)
+    print('[lab %5.1fs] %s' % (time.time() - _T0, msg), flush=True)
 
 
 def die(msg, code=1):
@@ -245,15 +248,13 @@ def group_members(pgid):
 def stop(name, grace=5.0):
     """Stop a recorded process (and its process group if it leads one)."""
     pid = read_pid(name)
-    if pid is not None:
-        try:
-            with open(pidfile(name)) as f:
-                rec = json.load(f)
-        except (OSError, ValueError):
-            rec = {}
-        pids = [pid]
-        if rec.get('group'):
-            pids += group_members(pid)
+    rec = load_json(pidfile(name), {}) or {}
+    pids = [pid] if pid is not None else []
+    if rec.get('group') and rec.get('pid'):
+        # helpers left behind by a dead leader still carry its process group;
+        # the kernel never hands out a pid that is still in use as a pgid
+        pids += group_members(rec['pid'])
+    if pids:
         kill_pids(pids, grace=grace, label=name)
     try:
         os.unlink(pidfile(name))
