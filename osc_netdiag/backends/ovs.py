@@ -129,7 +129,8 @@ def _host_readable(report, view):
 def _api_hops(report, context):
     port, network = context.port, context.network
     segments = ", ".join(s.describe() for s in network.segments)
-    firewall = ("iptables_hybrid" if port.hybrid_plug else "openvswitch/noop")
+    plug = ("hybrid plug: iptables_hybrid firewall" if port.hybrid_plug
+            else "direct plug: openvswitch or noop firewall")
     status = Status.OK
     if not port.admin_state_up:
         status = Status.ERROR
@@ -144,7 +145,7 @@ def _api_hops(report, context):
                f"{', '.join(port.ips()) or 'no IP'} {port.mac} on "
                f"{network.name or network.id} ({segments}); bound to "
                f"{port.binding_host} vif {port.vif_type} "
-               f"({firewall} plug)", status)
+               f"({plug})", status)
     hosts = [port.binding_host] + _dhcp_hosts(context) + _l3_hosts(context)
     for host in dict.fromkeys(hosts):
         agent = context.ovs_agents.get(host)
@@ -318,7 +319,7 @@ def _external_hops(report, context, view, agent, qg, gw):
     except Unreadable as exc:
         report.skipped(host, qg, "ovs-port", exc)
         return
-    bridge = topo.bridge_of_port(qg)
+    bridge = ovs_l2.bridge_name_of(topo, qg)
     int_br = agent.integration_bridge if agent else "br-int"
     ext_net = context.router.gateway_network
     if bridge is not None and bridge != int_br:

@@ -29,12 +29,13 @@ def ovs_evidence(view, *lines):
 
 
 def _interfaces_of_bridge(topo, bridge):
-    found = []
-    for port in topo.ports_of_bridge(bridge):
-        for uuid in port.interfaces:
-            for iface in topo.interfaces_by_uuid(uuid):
-                found.append((port, iface))
-    return found
+    return [(port, iface) for port in topo.ports_of_bridge(bridge)
+            for iface in topo.interfaces_of_port(port.name)]
+
+
+def bridge_name_of(topo, port_name):
+    bridge = topo.bridge_of_port(port_name)
+    return bridge.name if bridge is not None else None
 
 
 def flow_port_matches(topo, value, port_name):
@@ -96,7 +97,7 @@ def check_ovs_port(report, view, agent, device, port, network):
         report.skipped(host, device, kind, exc)
         return None, None
     iface = topo.interface(device)
-    bridge = topo.bridge_of_port(device)
+    bridge = bridge_name_of(topo, device)
     if iface is None or bridge is None:
         report.find("NETDIAG_OVS_PORT_MISSING", f"{host}:{int_br}",
                     f"{device} is not a port of any bridge on {host}",
@@ -200,7 +201,7 @@ def _patch_pair(topo, int_br, other_br):
         if iface.type != "patch":
             continue
         peer_name = iface.options.get("peer")
-        if peer_name and topo.bridge_of_port(peer_name) == other_br:
+        if peer_name and bridge_name_of(topo, peer_name) == other_br:
             return iface, topo.interface(peer_name)
     return None, None
 
@@ -222,8 +223,8 @@ def _check_patch_pair(report, view, topo, int_br, other_br, default_names):
           and int_iface.type == "patch" and other_iface.type == "patch"
           and int_iface.options.get("peer") == other_name
           and other_iface.options.get("peer") == int_name
-          and topo.bridge_of_port(int_name) == int_br
-          and topo.bridge_of_port(other_name) == other_br)
+          and bridge_name_of(topo, int_name) == int_br
+          and bridge_name_of(topo, other_name) == other_br)
     if ok:
         report.hop(host, device, "patch", "peered",
                    f"{int_br} <-> {other_br}", Status.OK, evidence)
@@ -261,7 +262,7 @@ def _vlan_hops(report, view, agent, segment, lvid, inbound):
     except Unreadable as exc:
         report.skipped(host, phys_br, "bridge", exc)
         return
-    if phys_br not in topo.bridge_names():
+    if topo.bridge(phys_br) is None:
         report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{phys_br}",
                     f"bridge {phys_br} ({physnet}) does not exist on {host}",
                     host=host, bridge=phys_br)
@@ -448,7 +449,7 @@ def _tunnel_hops(report, view, agent, network, segment, lvid, context,
     except Unreadable as exc:
         report.skipped(host, TUNNEL_BRIDGE, "bridge", exc)
         return
-    if TUNNEL_BRIDGE not in topo.bridge_names():
+    if topo.bridge(TUNNEL_BRIDGE) is None:
         report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{TUNNEL_BRIDGE}",
                     f"{TUNNEL_BRIDGE} does not exist on {host}",
                     host=host, bridge=TUNNEL_BRIDGE)
