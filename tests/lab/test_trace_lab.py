@@ -129,8 +129,9 @@ def test_fault_egress_flow_deleted(lab):
 
 
 def test_fault_patch_peer_broken(lab):
+    # The fault breaks br-tun's patch-int: the VXLAN port's path crosses it.
     restore = lab_faults.fault_break_patch_peer(lab, "compute1")
-    doc = _expect_error(lab, "vlan1", "NETDIAG_OVS_PATCH_PEER", "compute1",
+    doc = _expect_error(lab, "vxlan1", "NETDIAG_OVS_PATCH_PEER", "compute1",
                         restore)
     assert any(h["kind"] == "patch" and h["status"] == "ERROR"
                for h in doc["hops"])
