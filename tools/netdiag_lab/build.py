@@ -214,13 +214,20 @@ def ensure_host_links(h):
     for dev in ('eth1', 'eth2'):
         quiet_ipv6(dev, ns)
     if h == 'network1':
+        # network1's external NIC eth3 <-> eth0 of the upstream namespace
         ensure_netns(UPSTREAM_NS)
-        ensure_veth('ndlx-n1', ns, 'eth3')
+        if not (link_exists('eth3', ns) and link_exists('eth0', UPSTREAM_NS)):
+            run(['ip', '-n', ns, 'link', 'del', 'eth3'], check=False)
+            run(['ip', '-n', UPSTREAM_NS, 'link', 'del', 'eth0'], check=False)
+            for tmp in ('ndlx-n1', 'ndlx-up'):
+                run(['ip', 'link', 'del', tmp], check=False)
+            run(['ip', 'link', 'add', 'ndlx-n1', 'type', 'veth', 'peer', 'name', 'ndlx-up'])
+            run(['ip', 'link', 'set', 'ndlx-n1', 'netns', ns])
+            run(['ip', '-n', ns, 'link', 'set', 'ndlx-n1', 'name', 'eth3'])
+            run(['ip', 'link', 'set', 'ndlx-up', 'netns', UPSTREAM_NS])
+            run(['ip', '-n', UPSTREAM_NS, 'link', 'set', 'ndlx-up', 'name', 'eth0'])
         quiet_ipv6('eth3', ns)
-        # the other end of ndlx-n1 lives in the upstream namespace
-        if not link_exists('eth0', UPSTREAM_NS):
-            run(['ip', 'link', 'set', 'ndlx-n1', 'netns', UPSTREAM_NS])
-            run(['ip', '-n', UPSTREAM_NS, 'link', 'set', 'ndlx-n1', 'name', 'eth0'])
+        run(['ip', '-n', ns, 'link', 'set', 'eth3', 'up'])
         run(['ip', '-n', UPSTREAM_NS, 'link', 'set', 'eth0', 'up'])
         run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
 

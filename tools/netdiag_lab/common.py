@@ -262,6 +262,24 @@ def stop(name, grace=5.0):
         pass
 
 
+def stop_many(names, grace=5.0):
+    """Stop several recorded processes at once (one shared grace period)."""
+    pids = []
+    for name in names:
+        pid = read_pid(name)
+        rec = load_json(pidfile(name), {}) or {}
+        if pid is not None:
+            pids.append(pid)
+        if rec.get('group') and rec.get('pid'):
+            pids += group_members(rec['pid'])
+    kill_pids(pids, grace=grace)
+    for name in names:
+        try:
+            os.unlink(pidfile(name))
+        except OSError:
+            pass
+
+
 def ns_inode(path):
     try:
         return os.stat(path).st_ino

@@ -9,7 +9,7 @@ import subprocess
 from .common import (CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB, MYSQLDIR, NSDIR,
                      RABBITDIR, RUN, STATUS_FILE, SYSTEM_FILE, UPSTREAM_NS, VMDIR,
                      is_mountpoint, kill_pids, load_json, netns, ns_file, ns_inode, out,
-                     pids_in_namespaces, run, say, stop, _cmdline)
+                     pids_in_namespaces, run, say, stop, stop_many, _cmdline)
 
 AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent')
 
@@ -53,15 +53,11 @@ def kill_namespace_processes():
 
 
 def stop_daemons():
-    for h in HOSTS:
-        for a in AGENTS:
-            stop('%s-%s' % (h, a), grace=3)
+    stop_many(['%s-%s' % (h, a) for h in HOSTS for a in AGENTS] +
+              ['neutron-api', 'neutron-rpc-server'], grace=3)
     kill_namespace_processes()
-    for h in HOSTS:
-        for d in ('sshd', 'ovs-vswitchd', 'ovsdb-server'):
-            stop('%s-%s' % (h, d), grace=3)
-    stop('neutron-api', grace=5)
-    stop('neutron-rpc-server', grace=5)
+    stop_many(['%s-%s' % (h, d) for h in HOSTS for d in ('sshd', 'ovs-vswitchd',
+                                                           'ovsdb-server')], grace=3)
     stop('rabbitmq', grace=10)
     # epmd was started for the lab's rabbit on the lab's own port
     from .build import rabbit_env
