@@ -212,6 +212,60 @@ def fault_delete_egress_flow(lab, host, segmentation_id):
     return _restorer(restore)
 
 
+def fault_delete_ingress_flow(lab, host, segmentation_id):
+    """Delete br-int's flow that turns ``segmentation_id`` into the local VLAN."""
+    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-int',
+                     'table=0,dl_vlan=%s' % segmentation_id).stdout.splitlines()
+    specs = [_strip_flow(f) for f in flows if 'mod_vlan_vid' in f]
+    assert specs, 'no ingress flow for segmentation id %s on %s' % (segmentation_id, host)
+    for spec in specs:
+        match = spec.split(' actions=')[0]
+        fields = [p.strip() for p in match.split(',')
+                  if p.strip() and not p.strip().startswith('cookie=')]
+        lab_exec(host, 'ovs-ofctl', '--strict', 'del-flows', 'br-int', ','.join(fields))
+
+    def restore():
+        for spec in specs:
+            match, actions = spec.split(' actions=')
+            fields = [p.strip() for p in match.split(',') if p.strip()]
+            lab_exec(host, 'ovs-ofctl', 'add-flow', 'br-int',
+                     '%s,actions=%s' % (','.join(fields), actions))
+    return _restorer(restore)
+
+
+def fault_tap_down(lab, instance):
+    """Set an instance's tap device administratively down."""
+    host, tap = lab['instances'][instance]['host'], _tap(lab, instance)
+    lab_exec(host, 'ip', 'link', 'set', tap, 'down')
+
+    def restore():
+        lab_exec(host, 'ip', 'link', 'set', tap, 'up')
+    return _restorer(restore)
+
+
+def fault_delete_tunnel(lab, host, peer):
+    """Remove ``host``'s VXLAN port towards ``peer`` from br-tun."""
+    remote = lab['hosts'][peer]['tunnel_ip']
+    rows = json.loads(lab_exec(
+        host, 'ovs-vsctl', '--timeout=10', '--format=json',
+        '--columns=name,ofport,options', 'find', 'Interface', 'type=vxlan',
+        'options:remote_ip=%s' % remote).stdout)['data']
+    assert rows, 'no vxlan port from %s to %s' % (host, peer)
+    name, ofport, options = rows[0]
+    opts = dict(options[1])
+    lab_exec(host, 'ovs-vsctl', '--timeout=10', 'del-port', 'br-tun', name)
+
+    def restore():
+        # Same name and ofport, so the agent's flows that output to it match again.
+        lab_exec(host, 'ovs-vsctl', '--timeout=10', 'add-port', 'br-tun', name, '--',
+                 'set', 'Interface', name, 'type=vxlan', 'ofport_request=%s' % ofport,
+                 *('options:%s=%s' % kv for kv in sorted(opts.items())))
+        wait_until(lambda: lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Interface',
+                                    name, 'ofport').stdout.strip() == str(ofport),
+                   20, what='tunnel port %s back' % name)
+    return _restorer(restore)
+
+
 def fault_break_patch_peer(lab, host):
     """Point br-tun's patch-int at a peer that does not exist."""
     old = lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Interface', 'patch-int',

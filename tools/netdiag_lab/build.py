@@ -517,6 +517,10 @@ def start_neutron_server():
                               '--wsgi-file', api_wsgi_file(), '--virtualenv', VENV,
                               '--master', '--processes', '1', '--enable-threads',
                               '--lazy-apps', '--die-on-term', '--buffer-size', '65535',
+                              # uWSGI's plain http-socket does not do keep-alive
+                              # reliably: a client reusing a connection the server
+                              # is closing gets "connection reset". Say so up front.
+                              '--add-header', 'Connection: close',
                               '--logto', os.path.join(LOG, 'neutron-api.log')], env=env)
     if read_pid('neutron-rpc-server') is None:
         spawn('neutron-rpc-server', [os.path.join(VENV, 'bin', 'neutron-rpc-server')] +

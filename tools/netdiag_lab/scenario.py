@@ -41,7 +41,8 @@ def ensure_network(key):
             'cidr': sub['cidr'], 'gateway_ip': sub['gateway_ip'],
             'segmentation_id': net.get('provider:segmentation_id'),
             'network_type': net.get('provider:network_type'),
-            'physical_network': net.get('provider:physical_network')}
+            'physical_network': net.get('provider:physical_network'),
+            'mtu': net.get('mtu')}
 
 
 def agent_id(host, agent_type):
@@ -114,8 +115,9 @@ def vm_ns(name):
     return 'ndl-vm-%s' % name
 
 
-def plug(name, port):
-    """Plug a port like os-vif's ovs plugin: veth tap<id[:11]> on br-int."""
+def plug(name, port, mtu=None):
+    """Plug a port like os-vif's ovs plugin: veth tap<id[:11]> on br-int,
+    both ends at the network's MTU as os-vif sets them."""
     spec = INSTANCES[name]
     host = spec['host']
     hostns = 'ndl-%s' % host
@@ -135,6 +137,9 @@ def plug(name, port):
         run(['ip', 'link', 'set', b, 'netns', ns])
         run(['ip', '-n', ns, 'link', 'set', b, 'name', 'eth0'])
     run(['ip', '-n', ns, 'link', 'set', 'eth0', 'address', port['mac_address']])
+    if mtu:
+        run(['ip', '-n', ns, 'link', 'set', 'eth0', 'mtu', str(mtu)])
+        run(['ip', '-n', hostns, 'link', 'set', tap, 'mtu', str(mtu)])
     run(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w',
          'net.ipv6.conf.eth0.disable_ipv6=1'], check=False)
     run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
@@ -279,7 +284,7 @@ def build_scenario():
     ensure_security_group()
     instances = {}
     for name, port in ports.items():
-        tap = plug(name, port)
+        tap = plug(name, port, nets[INSTANCES[name]['network']].get('mtu'))
         instances[name] = {'host': INSTANCES[name]['host'], 'network': INSTANCES[name]['network'],
                            'port_id': port['id'], 'ip': port['fixed_ips'][0]['ip_address'],
                            'mac': port['mac_address'], 'netns': vm_ns(name), 'tap': tap,
