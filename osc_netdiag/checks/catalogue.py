@@ -1,8 +1,13 @@
 """Every finding code netdiag can report, with its severity and remedy.
 
-Codes are stable: scripts match on them. The docs list them
-(``doc/source/findings.rst``); a unit test keeps the two in step.
+Codes are stable: scripts match on them. The trace's codes are below; each
+other area keeps its own in ``osc_netdiag/checks/<area>_codes.py`` as a
+``CODES`` dict of the same shape, merged here, so areas never edit one
+shared table. The docs render the merged table (``findings.rst``).
 """
+
+import importlib
+import pkgutil
 
 from osc_netdiag.models import Finding, Severity
 
@@ -134,6 +139,20 @@ CATALOGUE = {
                                 "active (expected exactly one): check "
                                 "keepalived on the hosts and the HA network."),
 }
+
+
+def _merge_area_codes():
+    package = importlib.import_module("osc_netdiag.checks")
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.endswith("_codes"):
+            module = importlib.import_module(f"osc_netdiag.checks.{info.name}")
+            clash = set(module.CODES) & set(CATALOGUE)
+            if clash:
+                raise RuntimeError(f"finding codes defined twice: {clash}")
+            CATALOGUE.update(module.CODES)
+
+
+_merge_area_codes()
 
 
 def finding(code, subject, summary, **values):

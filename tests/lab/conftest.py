@@ -45,6 +45,18 @@ def lab_status():
 
 # ------------------------------------------------------------------ fixtures
 
+@pytest.fixture(scope='session', autouse=True)
+def _lab_exclusive():
+    """One lab test session at a time: faults injected by one run must not
+    be seen by another's read-only or healthy-path assertions."""
+    import fcntl
+    os.makedirs(LAB_DIR, exist_ok=True)
+    with open(os.path.join(LAB_DIR, 'tests.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+
 @pytest.fixture(scope='session')
 def lab():
     """The parsed ``tools/lab status``; brings the lab up first if needed."""
