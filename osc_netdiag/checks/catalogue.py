@@ -69,15 +69,18 @@ CATALOGUE = {
                                  "neutron-openvswitch-agent on {host} so it "
                                  "re-wires the port."),
     # VLAN / flat translation
-    "NETDIAG_OVS_NO_INGRESS_TRANSLATION": (E, "No flow on {bridge} maps the "
-                                           "segment to the local VLAN: "
-                                           "restart neutron-openvswitch-agent "
-                                           "on {host} (it re-installs "
-                                           "flows); check bridge_mappings."),
-    "NETDIAG_OVS_NO_EGRESS_TRANSLATION": (E, "No flow on {bridge} maps local "
-                                          "VLAN {lvid} back to the segment: "
-                                          "restart neutron-openvswitch-agent "
-                                          "on {host}."),
+    "NETDIAG_OVS_NO_INGRESS_TRANSLATION": (E, "Restart neutron-openvswitch-"
+                                           "agent on {host}: it re-installs "
+                                           "the flows of {bridge}. If the "
+                                           "flow stays missing, check "
+                                           "bridge_mappings and the agent's "
+                                           "log."),
+    "NETDIAG_OVS_NO_EGRESS_TRANSLATION": (E, "Restart neutron-openvswitch-"
+                                          "agent on {host}: it re-installs "
+                                          "the flows of {bridge}. Until "
+                                          "then, packets of local VLAN "
+                                          "{lvid} leave untranslated or not "
+                                          "at all."),
     "NETDIAG_OVS_VLAN_MISMATCH": (E, "The translation flow and the port tag "
                                   "disagree; restart "
                                   "neutron-openvswitch-agent on {host}."),
@@ -96,13 +99,15 @@ CATALOGUE = {
     "NETDIAG_PHYS_NIC_DOWN": (E, "ip link set {device} up on {host}; check "
                               "cabling/switch port (ethtool {device})."),
     # tunnels
-    "NETDIAG_OVS_NO_TUNNEL_TRANSLATION": (E, "No br-tun flow maps tunnel ID "
-                                          "{seg} to the local VLAN: restart "
-                                          "neutron-openvswitch-agent on "
-                                          "{host}."),
-    "NETDIAG_OVS_NO_FLOOD_FLOW": (E, "No br-tun flow floods local VLAN "
-                                  "{lvid} to the tunnels: restart "
-                                  "neutron-openvswitch-agent on {host}."),
+    "NETDIAG_OVS_NO_TUNNEL_TRANSLATION": (E, "Restart neutron-openvswitch-"
+                                          "agent on {host}: it re-installs "
+                                          "br-tun's flows; traffic arriving "
+                                          "with tunnel ID {seg} is dropped "
+                                          "until then."),
+    "NETDIAG_OVS_NO_FLOOD_FLOW": (E, "Restart neutron-openvswitch-agent on "
+                                  "{host}: broadcasts of local VLAN {lvid} "
+                                  "(ARP, DHCP) reach no other host until "
+                                  "the flood flow is back."),
     "NETDIAG_TUNNEL_MISSING": (E, "No {tunnel_type} tunnel from {host} to "
                                "{peer} ({remote_ip}): check local_ip and "
                                "tunnel_types on both agents, and that "
