@@ -38,9 +38,10 @@ class HostAccessMixin:
             help="TCP connect, banner and authentication timeout (default: 5)")
         where = group.add_mutually_exclusive_group()
         where.add_argument(
-            "--local", action="store_true",
-            help="Run the probes on this machine instead of over SSH (when "
-                 "netdiag runs on the node itself)")
+            "--local", metavar="<host>", nargs="?", const="", default=None,
+            help="This machine is the Neutron host <host> (default: its "
+                 "hostname): run that host's probes here, without SSH; the "
+                 "other hosts of the path are still read over SSH")
         where.add_argument(
             "--from-capture", metavar="<dir>",
             help="Re-run the diagnosis offline from a --save-capture "
@@ -61,11 +62,15 @@ class HostAccessMixin:
 
     def transport(self, args, inventory):
         from osc_netdiag import api
-        if args.local:
-            from osc_netdiag.transport.local import LocalTransport
-            return LocalTransport()
-        return api.ssh_transport(inventory, known_hosts=args.known_hosts,
-                                 connect_timeout=args.connect_timeout)
+        ssh = api.ssh_transport(inventory, known_hosts=args.known_hosts,
+                                connect_timeout=args.connect_timeout)
+        if args.local is None:
+            return ssh
+        from osc_netdiag.transport.local import LocalTransport
+        from osc_netdiag.transport.routing import RoutingTransport
+        return RoutingTransport(LocalTransport(), ssh,
+                                local_names=[args.local] if args.local
+                                else None)
 
     def sdk_connection(self):
         return self.app.client_manager.sdk_connection
