@@ -165,3 +165,24 @@ def test_fault_sshd_stopped_on_network_node(lab):
     compute = hops_of(doc, "compute1")
     assert compute and all(h["status"] == "OK" for h in compute)
     assert "NETDIAG_HOST_UNREADABLE" in codes(doc)
+
+
+def test_local_runs_this_hosts_probes_without_ssh(lab):
+    """Run on compute1 itself with --local: its probes need no sshd there,
+    the network node is still read over SSH."""
+    port = lab["instances"]["vlan1"]["port_id"]
+    restore = lab_faults.fault_stop_sshd(lab, "compute1")
+    try:
+        proc = lab_faults.lab_exec(
+            "compute1", "env",
+            "OS_CLIENT_CONFIG_FILE=%s" % (ROOT / ".lab" / "clouds.yaml"),
+            str(ROOT / ".venv" / "bin" / "openstack"), "--os-cloud",
+            "netdiag-lab", "netdiag", "port", "trace", port, "--local",
+            "compute1", "-f", "json", check=False, timeout=120)
+    finally:
+        restore()
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {h["host"]: h["status"] for h in doc["hosts"]} == {
+        "compute1": "ok", "network1": "ok"}
+    assert_all_ok(doc)
