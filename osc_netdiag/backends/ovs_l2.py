@@ -310,30 +310,44 @@ def _ingress_flow(report, view, topo, int_br, phys_br, segment, lvid):
             continue
         if flow.actions_named("mod_vlan_vid"):
             candidates.append(flow)
+    _judge_to_local_vlan(
+        report, view, probe, flows, candidates, device, lvid,
+        matched=f"in_port={int_patch_name},{wanted}",
+        missing=("NETDIAG_OVS_NO_INGRESS_TRANSLATION",
+                 f"no flow on {int_br} maps {segment.describe()} "
+                 f"({wanted} from {int_patch_name}) to local VLAN {lvid}",
+                 dict(bridge=int_br)),
+        mismatch=f"{int_br} maps {segment.describe()}")
+
+
+def _judge_to_local_vlan(report, view, probe, flows, candidates, device,
+                         lvid, matched, missing, mismatch):
+    """One hop for a flow that must rewrite ``matched`` to the local VLAN:
+    absent (missing = code, summary, remedy values), wrong VLAN, or present.
+    """
+    host = view.host
     evidence = [view.evidence(probe, [f.text for f in flows])]
     if not candidates:
-        report.find("NETDIAG_OVS_NO_INGRESS_TRANSLATION",
-                    f"{host}:{int_br}",
-                    f"no flow on {int_br} maps {segment.describe()} "
-                    f"({wanted} from {int_patch_name}) to local VLAN {lvid}",
-                    host=host, bridge=int_br)
+        code, summary, values = missing
+        report.find(code, f"{host}:{device.split()[0]}", summary, host=host,
+                    **values)
         report.hop(host, device, "flow", "absent",
-                   f"in_port={int_patch_name},{wanted} -> "
-                   f"mod_vlan_vid:{lvid} missing", Status.ERROR, evidence)
+                   f"{matched} -> mod_vlan_vid:{lvid} missing", Status.ERROR,
+                   evidence)
         return
     flow = candidates[0]
     got = _int_value(flow.actions_named("mod_vlan_vid")[0].arg)
     if got != lvid:
-        report.find("NETDIAG_OVS_VLAN_MISMATCH", f"{host}:{int_br}",
-                    f"{int_br} maps {segment.describe()} to VLAN {got}, but "
-                    f"the port's tag is {lvid}", host=host)
+        report.find("NETDIAG_OVS_VLAN_MISMATCH", f"{host}:{device.split()[0]}",
+                    f"{mismatch} to VLAN {got}, but the port's tag is {lvid}",
+                    host=host)
         report.hop(host, device, "flow", "wrong",
-                   f"{wanted} -> mod_vlan_vid:{got}, port tag {lvid} "
-                   f"({_counters(flow)})", Status.ERROR, evidence)
+                   f"table={flow.table} {matched} -> mod_vlan_vid:{got}, port "
+                   f"tag {lvid} ({_counters(flow)})", Status.ERROR, evidence)
         return
     report.hop(host, device, "flow", "present",
-               f"in_port={int_patch_name},{wanted} -> mod_vlan_vid:{lvid} "
-               f"({_counters(flow)})", Status.OK, evidence)
+               f"{matched} -> mod_vlan_vid:{lvid} ({_counters(flow)})",
+               Status.OK, evidence)
 
 
 def _egress_flow(report, view, topo, phys_br, segment, lvid):
@@ -485,30 +499,14 @@ def _tun_to_lv_flow(report, view, segment, lvid):
         return
     candidates = [f for f in flows if f.actions_named("mod_vlan_vid")
                   and _int_value(f.match_get("tun_id")) == seg]
-    evidence = [view.evidence(probe, [f.text for f in flows])]
-    if not candidates:
-        report.find("NETDIAG_OVS_NO_TUNNEL_TRANSLATION",
-                    f"{host}:{TUNNEL_BRIDGE}",
-                    f"no flow on {TUNNEL_BRIDGE} maps tunnel ID {hex(seg)} "
-                    f"to local VLAN {lvid} on {host}", host=host, seg=hex(seg))
-        report.hop(host, device, "flow", "absent",
-                   f"tun_id={hex(seg)} -> mod_vlan_vid:{lvid} missing",
-                   Status.ERROR, evidence)
-        return
-    flow = candidates[0]
-    got = _int_value(flow.actions_named("mod_vlan_vid")[0].arg)
-    if got != lvid:
-        report.find("NETDIAG_OVS_VLAN_MISMATCH", f"{host}:{TUNNEL_BRIDGE}",
-                    f"{TUNNEL_BRIDGE} maps tunnel ID {hex(seg)} to VLAN "
-                    f"{got}, but the port's tag is {lvid}", host=host)
-        report.hop(host, device, "flow", "wrong",
-                   f"table={flow.table} tun_id={hex(seg)} -> "
-                   f"mod_vlan_vid:{got} ({_counters(flow)})", Status.ERROR,
-                   evidence)
-        return
-    report.hop(host, device, "flow", "present",
-               f"table={flow.table} tun_id={hex(seg)} -> mod_vlan_vid:{lvid} "
-               f"({_counters(flow)})", Status.OK, evidence)
+    table = f"table={candidates[0].table} " if candidates else ""
+    _judge_to_local_vlan(
+        report, view, probe, flows, candidates, device, lvid,
+        matched=f"{table}tun_id={hex(seg)}",
+        missing=("NETDIAG_OVS_NO_TUNNEL_TRANSLATION",
+                 f"no flow on {TUNNEL_BRIDGE} maps tunnel ID {hex(seg)} "
+                 f"to local VLAN {lvid} on {host}", dict(seg=hex(seg))),
+        mismatch=f"{TUNNEL_BRIDGE} maps tunnel ID {hex(seg)}")
 
 
 # Neutron's FLOOD_TO_TUN table; the Operations Guide's older layout used 21.

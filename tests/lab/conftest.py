@@ -200,49 +200,42 @@ def fault_clear_tag(lab, instance):
     return _restorer(restore)
 
 
-def fault_delete_egress_flow(lab, host, segmentation_id):
-    """Delete br-eth1's flow that turns the local VLAN into ``segmentation_id``."""
-    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout.splitlines()
-    wanted = [f for f in flows if 'mod_vlan_vid:%s,' % segmentation_id in f or
-              f.rstrip().endswith('mod_vlan_vid:%s' % segmentation_id)]
-    assert wanted, 'no egress flow for segmentation id %s on %s' % (segmentation_id, host)
-    specs = [_strip_flow(f) for f in wanted]
+def _delete_flows(host, bridge, dump_args, wanted, what):
+    """Delete the flows of ``bridge`` selected by ``wanted(line)``; the
+    restore callable adds them back exactly as they were."""
+    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', bridge, *dump_args).stdout.splitlines()
+    specs = [_strip_flow(f) for f in flows if 'actions=' in f and wanted(f)]
+    assert specs, 'no %s on %s' % (what, host)
     for spec in specs:
         match = spec.split(' actions=')[0]
         fields = [p.strip() for p in match.split(',')
                   if p.strip() and not p.strip().startswith('cookie=')]
-        lab_exec(host, 'ovs-ofctl', '--strict', 'del-flows', 'br-eth1', ','.join(fields))
+        lab_exec(host, 'ovs-ofctl', '--strict', 'del-flows', bridge, ','.join(fields))
 
     def restore():
         for spec in specs:
             match, actions = spec.split(' actions=')
             fields = [p.strip() for p in match.split(',') if p.strip()]
-            lab_exec(host, 'ovs-ofctl', 'add-flow', 'br-eth1',
+            lab_exec(host, 'ovs-ofctl', 'add-flow', bridge,
                      '%s,actions=%s' % (','.join(fields), actions))
-        wait_until(lambda: 'mod_vlan_vid:%s' % segmentation_id in lab_exec(
-            host, 'ovs-ofctl', 'dump-flows', 'br-eth1').stdout, 20, what='egress flow back')
     return _restorer(restore)
+
+
+def fault_delete_egress_flow(lab, host, segmentation_id):
+    """Delete br-eth1's flow that turns the local VLAN into ``segmentation_id``."""
+    action = 'mod_vlan_vid:%s' % segmentation_id
+    return _delete_flows(
+        host, 'br-eth1', (),
+        lambda f: action + ',' in f or f.rstrip().endswith(action),
+        'egress flow for segmentation id %s' % segmentation_id)
 
 
 def fault_delete_ingress_flow(lab, host, segmentation_id):
     """Delete br-int's flow that turns ``segmentation_id`` into the local VLAN."""
-    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-int',
-                     'table=0,dl_vlan=%s' % segmentation_id).stdout.splitlines()
-    specs = [_strip_flow(f) for f in flows if 'mod_vlan_vid' in f]
-    assert specs, 'no ingress flow for segmentation id %s on %s' % (segmentation_id, host)
-    for spec in specs:
-        match = spec.split(' actions=')[0]
-        fields = [p.strip() for p in match.split(',')
-                  if p.strip() and not p.strip().startswith('cookie=')]
-        lab_exec(host, 'ovs-ofctl', '--strict', 'del-flows', 'br-int', ','.join(fields))
-
-    def restore():
-        for spec in specs:
-            match, actions = spec.split(' actions=')
-            fields = [p.strip() for p in match.split(',') if p.strip()]
-            lab_exec(host, 'ovs-ofctl', 'add-flow', 'br-int',
-                     '%s,actions=%s' % (','.join(fields), actions))
-    return _restorer(restore)
+    return _delete_flows(
+        host, 'br-int', ('table=0,dl_vlan=%s' % segmentation_id,),
+        lambda f: 'mod_vlan_vid' in f,
+        'ingress flow for segmentation id %s' % segmentation_id)
 
 
 def fault_tap_down(lab, instance):
