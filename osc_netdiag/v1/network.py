@@ -1,0 +1,70 @@
+"""``openstack netdiag network vlan-map``."""
+
+from cliff import lister
+
+from osc_netdiag.v1 import common
+from osc_netdiag.v1 import host as host_cmd
+
+
+class ShowVlanMap(common.HostAccessMixin, lister.Lister):
+    """Show a network's segment <-> local VLAN translation on every host.
+
+    For every host that carries the network (ports bound there, DHCP
+    agents; --all-hosts: every Open vSwitch agent), one row per host and
+    segment: the bridge, the network type and segmentation ID, the local
+    VLAN, the ingress flow (br-int table 0 from int-br-X, or br-tun's
+    tun_id table) and the egress flow (br-X from phy-br-X, or br-tun's
+    flood and unicast flows with their tunnel outputs), their packet
+    counters and a status. Read-only; hosts in parallel.
+
+    Exit codes: 0 healthy, 3 network not resolved, otherwise the OR of 4
+    (an ERROR finding), 8 (a host or command could not be read) and 16
+    (host key or authentication refused).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "network", metavar="<network>", nargs="?",
+            help="Network to map: name or ID")
+        parser.add_argument(
+            "--all-hosts", action="store_true",
+            help="Read every host with an Open vSwitch agent, not only "
+                 "those carrying the network")
+        self.add_host_access_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from osc_netdiag import exitcodes
+        from osc_netdiag import vlanmap
+
+        args = parsed_args
+        if args.from_capture:
+            result = vlanmap.map_from_capture(args.from_capture,
+                                              max_workers=args.parallel)
+        else:
+            if not args.network:
+                self.app.stderr.write("netdiag network vlan-map: give a "
+                                      "<network>\n")
+                raise SystemExit(exitcodes.USAGE)
+            inventory = self.inventory(args)
+            result = vlanmap.vlan_map(
+                self.sdk_connection(), args.network,
+                all_hosts=args.all_hosts, inventory=inventory,
+                transport=self.transport(args, inventory),
+                save_capture=args.save_capture, max_workers=args.parallel)
+        self.result = result
+        self.exit_code = result.exit_code
+        return vlanmap.ROW_COLUMNS, [r.row() for r in result.rows]
+
+    def produce_output(self, parsed_args, column_names, data):
+        if parsed_args.formatter in common.DOCUMENT_FORMATS:
+            common.write_document(parsed_args, self.result.to_dict(),
+                                  self.app.stdout)
+            return 0
+        super().produce_output(parsed_args, column_names, data)
+        host_cmd.emit_findings(self, parsed_args, self.result.findings)
+        return 0
+
+    def run(self, parsed_args):
+        return common.run_with_exit_code(self, parsed_args)
