@@ -1,0 +1,223 @@
+"""host check on captures recorded from the real lab (tests/lab records
+them with NETDIAG_RECORD_FIXTURES), and on variations of their API context.
+"""
+
+import dataclasses
+import io
+import json
+import pathlib
+import shutil
+import types
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag import hostcheck
+from osc_netdiag.inventory import Inventory
+from osc_netdiag.transport import replay
+from osc_netdiag.v1 import host as host_cmd
+
+FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "hostcheck"
+
+
+def load(scenario):
+    return hostcheck.check_from_capture(str(FIXTURES / scenario))
+
+
+def codes(result, severity=None):
+    return sorted(f.code for f in result.findings
+                  if severity is None or str(f.severity) == severity)
+
+
+def rows(result, kind=None, status=None):
+    return [r for r in result.rows
+            if (kind is None or r.kind == kind)
+            and (status is None or str(r.status) == status)]
+
+
+def with_context(scenario, tmp_path, **changes):
+    """Replay ``scenario`` against an API context changed by ``changes``."""
+    context = hostcheck.HostCheckContext.from_json(
+        replay.load_json(str(FIXTURES / scenario), hostcheck.CONTEXT_FILE))
+    context = dataclasses.replace(context, **changes)
+    return hostcheck.check_context(
+        context, inventory=Inventory(),
+        transport=replay.ReplayTransport(str(FIXTURES / scenario)))
+
+
+def test_healthy_lab():
+    result = load("healthy")
+    assert result.exit_code == exitcodes.OK
+    assert codes(result) == ["NETDIAG_HOST_EXTRA_BRIDGE"] * 3
+    assert {f.subject for f in result.findings} == {
+        "compute1:br-phy", "compute2:br-phy", "network1:br-phy"}
+    assert all(str(f.severity) == "INFO" for f in result.findings)
+    assert rows(result, status="ERROR") == rows(result, status="WARN") == []
+    # one batch per host
+    assert result.round_trips == 3
+    assert len(rows(result, kind="tunnel")) == 12
+    assert len(rows(result, kind="patch")) == 7
+    assert [r.state for r in rows(result, kind="agent")] == ["alive"] * 3
+    spaces = [r.device for r in rows(result, kind="namespace")]
+    assert len(spaces) == 3 and all(s.startswith(("qrouter-", "qdhcp-"))
+                                    for s in spaces)
+
+
+def test_virbr0_and_ovs_internal_ports_are_not_flagged():
+    result = load("healthy")
+    interfaces = rows(result, kind="interface")
+    assert "virbr0" not in {r.device for r in interfaces}
+    down = [r for r in interfaces if r.state.startswith("DOWN")]
+    assert {r.device for r in down} >= {"br-int", "br-tun"}
+    assert all(str(r.status) == "OK" for r in down)
+
+
+def test_tunnel_port_removed():
+    result = load("tunnel-removed")
+    assert result.exit_code == exitcodes.ERROR_FINDING
+    assert codes(result, "ERROR") == ["NETDIAG_TUNNEL_MISSING"]
+    [finding] = [f for f in result.findings
+                 if f.code == "NETDIAG_TUNNEL_MISSING"]
+    assert finding.subject == "compute1->compute2"
+    assert "198.18.1.12" in finding.summary and "vxlan" in finding.summary
+
+
+def test_stale_namespace_is_a_warning():
+    result = load("stale-namespace")
+    assert result.exit_code == exitcodes.OK
+    [stale] = [f for f in result.findings
+               if f.code == "NETDIAG_HOST_NAMESPACE_STALE"]
+    assert stale.subject.startswith("network1:qrouter-")
+    assert "ip netns delete qrouter-" in stale.remedy
+    assert [r.state for r in rows(result, kind="namespace", status="WARN")] \
+        == ["stale"]
+
+
+def test_patch_peer_renamed():
+    result = load("patch-peer")
+    assert result.exit_code == exitcodes.ERROR_FINDING
+    assert set(codes(result, "ERROR")) == {"NETDIAG_OVS_PATCH_PEER",
+                                           "NETDIAG_OVS_PORT_OFPORT"}
+    [patch] = rows(result, kind="patch", status="ERROR")
+    assert patch.host == "compute2" and "patch-nowhere" in patch.detail
+
+
+def test_dead_agent_with_connected_controllers(tmp_path):
+    context = hostcheck.HostCheckContext.from_json(
+        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+    agents = dict(context.ovs_agents)
+    agents["compute2"] = dataclasses.replace(agents["compute2"], alive=False)
+    result = with_context("healthy", tmp_path, ovs_agents=agents)
+    assert result.exit_code == exitcodes.ERROR_FINDING
+    [dead] = [f for f in result.findings if f.code == "NETDIAG_AGENT_DEAD"]
+    assert dead.subject == "compute2:Open vSwitch agent"
+
+
+def test_tunnels_to_a_removed_agent_are_stale(tmp_path):
+    context = hostcheck.HostCheckContext.from_json(
+        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+    agents = {h: a for h, a in context.ovs_agents.items() if h != "compute2"}
+    result = with_context("healthy", tmp_path, ovs_agents=agents,
+                          hosts=("compute1", "network1"))
+    stale = [f for f in result.findings
+             if f.code == "NETDIAG_HOST_TUNNEL_STALE"]
+    assert sorted(f.subject for f in stale) == [
+        "compute1:gre-c612010c", "compute1:vxlan-c612010c",
+        "network1:gre-c612010c", "network1:vxlan-c612010c"]
+    assert result.exit_code == exitcodes.OK
+
+
+def test_changed_tunneling_ip(tmp_path):
+    context = hostcheck.HostCheckContext.from_json(
+        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+    agents = dict(context.ovs_agents)
+    config = dict(agents["compute1"].configurations,
+                  tunneling_ip="198.18.1.111")
+    agents["compute1"] = dataclasses.replace(agents["compute1"],
+                                             configurations=config)
+    result = with_context("healthy", tmp_path, ovs_agents=agents)
+    found = set(codes(result))
+    assert {"NETDIAG_HOST_TUNNEL_LOCAL_IP", "NETDIAG_HOST_TUNNEL_STALE",
+            "NETDIAG_TUNNEL_MISSING"} <= found
+    missing = {f.subject for f in result.findings
+               if f.code == "NETDIAG_TUNNEL_MISSING"}
+    assert missing == {"compute2->compute1", "network1->compute1"}
+
+
+def test_namespaces_against_hosted_and_deleted_objects(tmp_path):
+    context = hostcheck.HostCheckContext.from_json(
+        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+    [router] = context.hosted_routers["network1"]
+    extra_net = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    result = with_context(
+        "healthy", tmp_path,
+        hosted_routers={"network1": ()},
+        router_ids=(),
+        hosted_networks={"network1": context.hosted_networks["network1"]
+                         + (extra_net,)})
+    by_code = {f.code: f.subject for f in result.findings}
+    assert by_code["NETDIAG_HOST_NAMESPACE_STALE"] == \
+        f"network1:qrouter-{router}"
+    assert by_code["NETDIAG_DHCP_NAMESPACE_MISSING"] == \
+        f"network1:qdhcp-{extra_net}"
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_unreadable_host_exits_8(tmp_path):
+    capture = tmp_path / "capture"
+    shutil.copytree(FIXTURES / "healthy", capture)
+    (capture / "hosts" / "compute2.json").unlink()
+    result = hostcheck.check_from_capture(str(capture))
+    assert result.exit_code == exitcodes.UNREADABLE
+    assert codes(result, "WARNING") == ["NETDIAG_HOST_UNREADABLE"]
+    assert [r.host for r in rows(result, kind="host")] == ["compute2"]
+    assert rows(result, kind="bridge")   # the others were still checked
+
+
+def test_context_json_round_trip():
+    data = replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE)
+    context = hostcheck.HostCheckContext.from_json(data)
+    assert hostcheck.HostCheckContext.from_json(
+        json.loads(json.dumps(context.to_json()))) == context
+
+
+class FakeApp:
+    def __init__(self):
+        self.stdout, self.stderr = io.StringIO(), io.StringIO()
+        self.cloud = types.SimpleNamespace(config={})
+        self.client_manager = types.SimpleNamespace(sdk_connection=None)
+        self.options = types.SimpleNamespace(debug=False)
+
+
+def run_command(*argv):
+    app = FakeApp()
+    cmd = host_cmd.CheckHost(app, None)
+    args = cmd.get_parser("openstack netdiag host check").parse_args(
+        list(argv))
+    return cmd.run(args), app
+
+
+@pytest.mark.parametrize("scenario,expected", [
+    ("healthy", 0), ("tunnel-removed", 4), ("patch-peer", 4)])
+def test_command_json_document_and_exit_code(scenario, expected):
+    code, app = run_command("--from-capture", str(FIXTURES / scenario),
+                            "-f", "json")
+    assert code == expected
+    doc = json.loads(app.stdout.getvalue())
+    assert doc["exit_code"] == expected
+    assert {"rows", "findings", "hosts"} <= set(doc)
+    assert all({"host", "device", "kind", "state", "detail", "status"}
+               == set(r) for r in doc["rows"])
+
+
+def test_command_table_lists_findings():
+    code, app = run_command("--from-capture", str(FIXTURES / "tunnel-removed"))
+    out = app.stdout.getvalue()
+    assert code == 4
+    assert "Findings:" in out and "NETDIAG_TUNNEL_MISSING" in out
+
+
+def test_command_needs_hosts_or_all():
+    with pytest.raises(SystemExit) as exc:
+        run_command()
+    assert exc.value.code == exitcodes.USAGE
