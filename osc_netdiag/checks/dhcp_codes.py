@@ -1,0 +1,63 @@
+"""Finding codes of ``dhcp check`` and ``dns check`` (merged into the
+catalogue)."""
+
+from osc_netdiag.models import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES = {
+    "NETDIAG_DHCP_RANGE_WRONG": (E, "dnsmasq on {host} does not match the "
+                                 "subnets in the API: restart "
+                                 "neutron-dhcp-agent on {host} so it "
+                                 "rewrites dnsmasq's configuration; if it "
+                                 "persists, check the agent's log for "
+                                 "subnet {subnet}."),
+    "NETDIAG_DHCP_RANGE_STALE": (W, "dnsmasq on {host} still serves a "
+                                 "subnet that was deleted or had DHCP "
+                                 "disabled: restart neutron-dhcp-agent on "
+                                 "{host}."),
+    "NETDIAG_DHCP_HOST_ENTRY_MISSING": (E, "dnsmasq will answer {mac} with "
+                                        "'no address available': restart "
+                                        "neutron-dhcp-agent on {host} (it "
+                                        "rewrites the hosts file and sends "
+                                        "dnsmasq SIGHUP); if the line stays "
+                                        "missing, look for port {port} in "
+                                        "the agent's log."),
+    "NETDIAG_DHCP_NO_REQUEST": (W, "No DHCP request from {mac} reached "
+                                "dnsmasq on {host}: the problem is on the "
+                                "way from the instance (is it running a "
+                                "DHCP client? trace the path with "
+                                "'openstack netdiag port trace {port}')."),
+    "NETDIAG_DHCP_NO_OFFER": (E, "dnsmasq on {host} saw {mac}'s request "
+                              "but did not answer: check its hosts file "
+                              "('dhcp check {port}') and its log."),
+    "NETDIAG_DHCP_NO_ADDRESS": (E, "dnsmasq on {host} has no address for "
+                                "{mac}: the hosts file lacks the port or "
+                                "the subnet is not served; restart "
+                                "neutron-dhcp-agent on {host}."),
+    "NETDIAG_DHCP_NAK": (W, "dnsmasq on {host} refused {mac}'s request "
+                         "(DHCPNAK): the instance asked for an address it "
+                         "no longer has; it should fall back to DISCOVER. "
+                         "Check for a second DHCP server on the network."),
+    "NETDIAG_DHCP_NO_REPLY_SEEN": (W, "dnsmasq on {host} offered an address "
+                                   "to {mac} but never saw the REQUEST: the "
+                                   "OFFER is lost on the way back to the "
+                                   "instance ('openstack netdiag port trace "
+                                   "{port}'; security group egress/ingress "
+                                   "for UDP 67/68)."),
+    "NETDIAG_DHCP_EXCHANGE_COMPLETE": (I, "dnsmasq on {host} answered {mac}. "
+                                       "If the instance still has no lease, "
+                                       "the answer is lost on the way back "
+                                       "to it: 'openstack netdiag port "
+                                       "trace {port}' and a capture on its "
+                                       "tap (port 67/68)."),
+    "NETDIAG_DHCP_CONSOLE_NO_LEASE": (E, "The instance {server} got no DHCP "
+                                      "lease at boot: run 'openstack "
+                                      "netdiag dhcp check {port}' and read "
+                                      "its log rows."),
+    "NETDIAG_DHCP_CONSOLE_NO_METADATA": (W, "The instance {server} could "
+                                         "not reach 169.254.169.254: check "
+                                         "the metadata proxy in the router "
+                                         "or the DHCP namespace "
+                                         "(enable_isolated_metadata)."),
+}

@@ -1,0 +1,2 @@
+"""DHCP, DNS, router and floating-IP diagnosis (``dhcp check``, ``dns
+check``, ``router check``, ``floatingip check``, ``ip reclaim``)."""

@@ -1,0 +1,181 @@
+"""Parse what Neutron's dnsmasq leaves behind: its hosts file, its log lines
+and its command line.
+
+Hosts file (``--dhcp-hostsfile``, written by neutron-dhcp-agent)::
+
+    fa:16:3e:49:97:45,host-198-18-17-43.openstacklocal,198.18.17.43
+    fa:16:3e:13:d4:50,host-198-18-17-1.openstacklocal,[2001:db8::1]
+
+-> ``(HostEntry(mac='fa:16:3e:49:97:45', name='host-198-18-17-43.openstacklocal',
+ip='198.18.17.43', extra=()), ...)``. Optional leading ``id:``/``set:``/
+``tag:`` fields and trailing ones (``set:port-<id>``, lease time) land in
+``extra``; IPv6 addresses lose their brackets.
+
+Log lines (``--log-facility=FILE``, syslog or ``journalctl -o short``)::
+
+    Nov 25 20:16:46 dnsmasq-dhcp[32077]: 1762493236 DHCPREQUEST(tap6bdcf039-02) 198.18.17.41 fa:16:3e:75:62:49 
+    Nov 25 20:16:46 network1 dnsmasq-dhcp[32077]: 1762493236 DHCPACK(tap6bdcf039-02) 198.18.17.41 fa:16:3e:75:62:49 host-198-18-17-41
+
+-> ``LogLine(stamp='Nov 25 20:16:46', host=None, program='dnsmasq-dhcp',
+pid=32077, message='...', event=DhcpEvent(xid='1762493236', kind='DHCPACK',
+interface='tap6bdcf039-02', ip='198.18.17.41', mac='fa:16:3e:75:62:49',
+note='host-198-18-17-41'))``. ``event`` is None for other dnsmasq lines
+(``read .../host``, ``started``). Lines of other programs (a syslog grep
+also finds the kernel's or dhclient's) are kept with ``program`` set and no
+event. A line without a syslog prefix, or output cut short, raises
+ParseError.
+
+Command line: :func:`dhcp_ranges` reads ``--dhcp-range=`` values of a
+:class:`osc_netdiag.parsers.ps.Process`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers._text import complete_lines
+
+_MAC = r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"
+_MAC_RE = re.compile(_MAC + r"\Z")
+_PREFIX = re.compile(
+    r"(?P<stamp>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) "
+    r"(?:(?P<host>[^\s\[\]:]+) )?"
+    r"(?P<program>[^\s\[\]:]+)(?:\[(?P<pid>\d+)\])?: (?P<message>.*)\Z")
+_EVENT = re.compile(
+    r"(?:(?P<xid>\d+) )?(?P<kind>DHCP[A-Z]+)\((?P<iface>[^)\s]+)\)"
+    r"(?: (?P<ip>[0-9A-Fa-f.:]+(?=\s)))?"
+    r"(?: (?P<mac>" + _MAC + r"))?(?: ?(?P<note>.*))?\Z")
+DNSMASQ_PROGRAMS = ("dnsmasq", "dnsmasq-dhcp", "dnsmasq-script",
+                    "dnsmasq-tftp")
+
+
+@dataclass(frozen=True)
+class HostEntry:
+    mac: str
+    name: Optional[str]
+    ip: Optional[str]
+    extra: tuple = ()
+
+
+@dataclass(frozen=True)
+class DhcpEvent:
+    xid: Optional[str]
+    kind: str                  # DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, ...
+    interface: str
+    ip: Optional[str]
+    mac: Optional[str]
+    note: str                  # "no address available", host name, ...
+
+
+@dataclass(frozen=True)
+class LogLine:
+    stamp: str
+    host: Optional[str]
+    program: str
+    pid: Optional[int]
+    message: str
+    event: Optional[DhcpEvent]
+
+    @property
+    def text(self):
+        who = f"{self.program}[{self.pid}]" if self.pid else self.program
+        host = f"{self.host} " if self.host else ""
+        return f"{self.stamp} {host}{who}: {self.message}"
+
+
+@dataclass(frozen=True)
+class DhcpRange:
+    tag: Optional[str]         # "subnet-<id>" from set:/tag:
+    start: str
+    mode: Optional[str]        # "static", or the range end
+    netmask: Optional[str]
+    lease: Optional[str]
+
+
+def _is_ip(text):
+    return bool(re.fullmatch(r"[0-9.]+|\[?[0-9A-Fa-f:.]+\]?", text)) and \
+        ("." in text or ":" in text)
+
+
+def parse_hosts_file(text: str) -> tuple:
+    """Parse a ``--dhcp-hostsfile`` (see module doc)."""
+    entries = []
+    for line in complete_lines(text, "dnsmasq hosts file"):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split(",")
+        lead = []
+        while fields and re.match(r"(id|set|tag):", fields[0]):
+            lead.append(fields.pop(0))
+        if not fields or not _MAC_RE.match(fields[0]):
+            raise ParseError(f"dnsmasq hosts file: no MAC in {line!r}")
+        mac = fields.pop(0).lower()
+        name = ip = None
+        rest = []
+        for field in fields:
+            if ip is None and _is_ip(field):
+                ip = field.strip("[]")
+            elif name is None and ip is None and re.fullmatch(
+                    r"[A-Za-z0-9][A-Za-z0-9.-]*", field):
+                name = field
+            else:
+                rest.append(field)
+        entries.append(HostEntry(mac, name, ip, tuple(lead + rest)))
+    return tuple(entries)
+
+
+def parse_log(text: str) -> tuple:
+    """Parse dnsmasq log lines, from its own file or syslog (module doc)."""
+    lines = []
+    for line in complete_lines(text, "dnsmasq log"):
+        if not line:
+            continue
+        m = _PREFIX.match(line)
+        if m is None:
+            raise ParseError(f"dnsmasq log: not a log line: {line!r}")
+        message = m.group("message").rstrip()
+        event = None
+        if m.group("program") in DNSMASQ_PROGRAMS:
+            e = _EVENT.match(message)
+            if e is not None:
+                event = DhcpEvent(
+                    xid=e.group("xid"), kind=e.group("kind"),
+                    interface=e.group("iface"), ip=e.group("ip"),
+                    mac=(e.group("mac") or "").lower() or None,
+                    note=(e.group("note") or "").strip())
+        lines.append(LogLine(
+            stamp=m.group("stamp"), host=m.group("host"),
+            program=m.group("program"),
+            pid=int(m.group("pid")) if m.group("pid") else None,
+            message=message, event=event))
+    return tuple(lines)
+
+
+def dhcp_ranges(process) -> tuple:
+    """The ``--dhcp-range=`` options of a dnsmasq Process.
+
+    ``set:subnet-e94...,198.18.17.0,static,255.255.255.0,86400s`` ->
+    ``DhcpRange(tag='subnet-e94...', start='198.18.17.0', mode='static',
+    netmask='255.255.255.0', lease='86400s')``.
+    """
+    ranges = []
+    for value in process.options("dhcp-range"):
+        fields = value.split(",")
+        tag = None
+        while fields and re.match(r"(set|tag):", fields[0]):
+            tag = fields.pop(0).split(":", 1)[1]
+        if not fields:
+            raise ParseError(f"dnsmasq: empty --dhcp-range={value}")
+        start = fields.pop(0)
+        mode = fields.pop(0) if fields else None
+        netmask = next((f for f in fields if re.fullmatch(r"[\d.]+", f)
+                        and f.startswith("255")), None)
+        # Neutron always writes the lease with its unit ("86400s"); a bare
+        # number there is an IPv6 prefix length.
+        lease = next((f for f in fields
+                      if re.fullmatch(r"\d+[smhdw]|infinite", f)), None)
+        ranges.append(DhcpRange(tag, start, mode, netmask, lease))
+    return tuple(ranges)
