@@ -1,0 +1,42 @@
+"""Finding codes of ``router check``, ``floatingip check`` and ``ip
+reclaim`` (merged into the catalogue)."""
+
+from osc_netdiag.models import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES = {
+    "NETDIAG_ROUTER_NAT_RULE_MISSING": (E, "The nat table of the router "
+                                        "namespace on {host} lacks "
+                                        "'{rule}': restart neutron-l3-agent "
+                                        "on {host} (it rebuilds the "
+                                        "router's iptables); if it stays "
+                                        "missing, check the agent's log for "
+                                        "{subject}."),
+    "NETDIAG_ROUTER_FIP_ADDRESS_MISSING": (E, "{address} is not configured "
+                                           "on {device} on {host}: the "
+                                           "router will not answer ARP for "
+                                           "it. Restart neutron-l3-agent on "
+                                           "{host}."),
+    "NETDIAG_FIP_PORT_GONE": (E, "The floating IP points at a port that "
+                              "does not exist: openstack floating ip unset "
+                              "--port {fip}"),
+    "NETDIAG_FIP_PORT_UNBOUND": (W, "The floating IP's port {port} is bound "
+                                 "to no host (its instance was deleted or "
+                                 "never started): release it with "
+                                 "'openstack floating ip unset --port "
+                                 "{fip}' if the port is a leftover "
+                                 "('openstack port delete {port}')."),
+    "NETDIAG_FIP_DEVICE_GONE": (E, "The floating IP's port {port} is bound "
+                                "to {host} but its device {device} is not "
+                                "there (the instance is gone): openstack "
+                                "floating ip unset --port {fip}; then "
+                                "'openstack port delete {port}' if nothing "
+                                "uses it."),
+    "NETDIAG_IP_IN_USE": (E, "{ip} is held by port {port}: nothing to "
+                          "reclaim. If that port is a leftover, delete it "
+                          "first: openstack port delete {port}"),
+    "NETDIAG_IP_NOT_IN_SUBNET": (E, "{ip} is in no subnet of network "
+                                 "{network}: check the address and "
+                                 "--network."),
+}

@@ -1,0 +1,37 @@
+"""``openstack netdiag router check``."""
+
+from osc_netdiag.v1 import dhcp as dhcp_cmd
+
+
+class CheckRouter(dhcp_cmd.CheckResultLister):
+    """Check a router's namespaces, devices, routes and NAT rules.
+
+    On every L3 agent hosting the router (read-only, hosts in parallel):
+    the qrouter-<router> namespace; for HA routers exactly one agent
+    active, and which; each qr- device with the router interfaces'
+    addresses and qg- with the gateway's (and every floating IP as a /32);
+    the default route; in the namespace's nat table the gateway's SNAT
+    rule and each floating IP's DNAT and SNAT rules. For distributed
+    routers, snat-<router> on dvr_snat agents.
+
+    Exit codes: 0 healthy, 3 router not found, otherwise the OR of 4 (an
+    ERROR finding), 8 (a host or command could not be read) and 16 (host
+    key or authentication refused).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("router", metavar="<router>",
+                            help="Router (name or ID)")
+        return self.add_target_arguments(parser)
+
+    def take_action(self, parsed_args):
+        from osc_netdiag.l3dhcp import router
+
+        args = parsed_args
+        self.refuse_capture(args)
+        inventory = self.inventory(args)
+        return self.finish(router.router_check(
+            self.sdk_connection(), args.router, inventory=inventory,
+            transport=self.transport(args, inventory),
+            save_capture=args.save_capture, max_workers=args.parallel))
