@@ -520,7 +520,10 @@ def _check_flood(report, hmap, context, segment, flood, problems, status):
     ports = hmap.tunnel_ports(segment.network_type)
     for peer in context.carriers():
         agent = context.ovs_agents.get(peer)
+        # A peer sharing this host's tunnel IP cannot be reached through
+        # a tunnel at all (host check reports such an address clash).
         if peer == host or agent is None or not agent.tunneling_ip or \
+                agent.tunneling_ip == hmap.agent.tunneling_ip or \
                 segment.network_type not in agent.tunnel_types:
             continue
         iface = ports.get(agent.tunneling_ip)
