@@ -12,7 +12,7 @@ CODES = {
                                         "on {host} (it rebuilds the "
                                         "router's iptables); if it stays "
                                         "missing, check the agent's log for "
-                                        "{subject}."),
+                                        "{what}."),
     "NETDIAG_ROUTER_FIP_ADDRESS_MISSING": (E, "{address} is not configured "
                                            "on {device} on {host}: the "
                                            "router will not answer ARP for "

@@ -161,9 +161,15 @@ def _nat_rules(view, ns):
     return probe, (nat.rules if nat is not None else ())
 
 
-def _has_rule(rules, *fragments):
-    """A rule whose argv contains every fragment (a tuple of words)."""
+def _has_rule(rules, chain_suffix, *fragments):
+    """A rule of a ``neutron-*<chain_suffix>`` chain whose argv contains
+    every fragment (a tuple of words). The chain matters: the l3 agent also
+    DNATs a floating IP in OUTPUT (for the router itself); traffic from
+    outside needs the PREROUTING rule."""
     for rule in rules:
+        if not (rule.chain.startswith("neutron-") and
+                rule.chain.endswith(chain_suffix)):
+            continue
         words = shlex.split(rule.text)
         joined = " " + " ".join(words) + " "
         if all(" " + " ".join(f) + " " in joined for f in fragments):
@@ -182,15 +188,15 @@ def check_nat(report, view, context, ns, qg, active):
         for gw_ip in context.gateway.ips():
             if ":" in gw_ip:
                 continue            # no NAT for IPv6
-            rule = _has_rule(rules, ("-o", qg), ("-j", "SNAT"),
+            rule = _has_rule(rules, "-snat", ("-o", qg), ("-j", "SNAT"),
                              ("--to-source", gw_ip))
             _nat_row(report, view, probe, host, f"SNAT {gw_ip}", rule,
                      active, f"-o {qg} -j SNAT --to-source {gw_ip}",
                      subject=context.id)
     for fip in context.floating_ips:
-        dnat = _has_rule(rules, ("-d", f"{fip.address}/32"), ("-j", "DNAT"),
+        dnat = _has_rule(rules, "-PREROUTING", ("-d", f"{fip.address}/32"), ("-j", "DNAT"),
                          ("--to-destination", fip.fixed_ip))
-        snat = _has_rule(rules, ("-s", f"{fip.fixed_ip}/32"), ("-j", "SNAT"),
+        snat = _has_rule(rules, "-float-snat", ("-s", f"{fip.fixed_ip}/32"), ("-j", "SNAT"),
                          ("--to-source", fip.address))
         _nat_row(report, view, probe, host, f"DNAT {fip.address}", dnat,
                  active, f"-d {fip.address}/32 -j DNAT --to-destination "
@@ -212,7 +218,7 @@ def _nat_row(report, view, probe, host, what, rule, active, expected,
         return
     report.find("NETDIAG_ROUTER_NAT_RULE_MISSING", f"{host}:{what}",
                 f"no '{expected}' rule in the router namespace's nat table "
-                f"on {host}", host=host, rule=expected, subject=subject)
+                f"on {host}", host=host, rule=expected, what=subject)
     report.hop(host, what, "nat-rule", "absent", f"expected {expected}",
                Status.ERROR, [view.evidence(probe)])
 
