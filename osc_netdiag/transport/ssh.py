@@ -4,7 +4,11 @@ Host keys come from ``/etc/ssh/ssh_known_hosts``, ``~/.ssh/known_hosts`` and
 the files given; an unknown or changed key is refused (RejectPolicy, never
 AutoAdd) before any authentication is attempted, and nothing is ever written
 to a known_hosts file. Every failure to reach or log in to a host becomes a
-:class:`~osc_netdiag.errors.HostError` with one of the HOST_* statuses.
+:class:`~osc_netdiag.errors.HostError` with one of the HOST_* statuses:
+``unreachable`` when the TCP connection cannot be made (refused, no route,
+or no answer to the handshake within the connect timeout), ``timeout`` when
+TCP connects but the SSH banner, key exchange or authentication does not
+complete in time, ``hostkey`` and ``auth`` for refused credentials.
 """
 
 import base64
@@ -249,9 +253,12 @@ class SSHTransport(Transport):
                 sock = socket.create_connection((target.address, target.port),
                                                 timeout=timeout)
             except socket.timeout as exc:
-                raise errors.HostError(name, models.HOST_TIMEOUT,
+                # The TCP handshake itself did not complete (packets
+                # dropped, host down): the host is unreachable. ``timeout``
+                # is kept for a host that connects but does not speak SSH.
+                raise errors.HostError(name, models.HOST_UNREACHABLE,
                                        f"no TCP answer from {where} "
-                                       f"within {timeout}s") from exc
+                                       f"within {timeout:g}s") from exc
             except socket.gaierror as exc:
                 raise errors.HostError(name, models.HOST_UNREACHABLE,
                                        f"cannot resolve {target.address}: "

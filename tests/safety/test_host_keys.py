@@ -1,0 +1,96 @@
+"""Strict host keys against a real sshd (LogLevel DEBUG1) in a namespace.
+
+An unknown or a changed host key: status ``hostkey``, the exit code carries
+16, not one authentication request reaches the server, and no known_hosts
+file changes.
+"""
+
+import hashlib
+import os
+import time
+
+import pytest
+
+from osc_netdiag import errors
+from osc_netdiag import exitcodes
+from osc_netdiag import models
+from osc_netdiag.transport.ssh import SSHTransport
+
+from tests.safety import nsssh
+
+# What sshd (DEBUG1) logs once a client starts to authenticate.
+AUTH_TRACES = ("userauth", "Accepted", "Failed", "Authentication",
+               "authenticated", "Postponed", "input_userauth_request")
+
+
+def transport():
+    return SSHTransport(connect_timeout=2, banner_timeout=2, auth_timeout=2,
+                        allow_agent=False)
+
+
+def digest(path):
+    path = os.path.expanduser(path)
+    return (hashlib.sha256(open(path, "rb").read()).hexdigest()
+            if os.path.exists(path) else None)
+
+
+def _refused(nshost, known_hosts):
+    watched = [str(known_hosts), "~/.ssh/known_hosts",
+               "/etc/ssh/ssh_known_hosts"]
+    before = [digest(p) for p in watched]
+    log_start = len(nshost.log_text())
+    with pytest.raises(errors.HostError) as caught:
+        transport().open(nshost.target(known_hosts=(str(known_hosts),)))
+    time.sleep(0.3)               # let sshd write its last lines
+    session_log = nshost.log_text()[log_start:]
+    assert [digest(p) for p in watched] == before
+    return caught.value, session_log
+
+
+def _assert_no_auth(session_log):
+    assert "Connection from" in session_log       # the test saw the attempt
+    for trace in AUTH_TRACES:
+        assert trace not in session_log, (trace, session_log)
+
+
+def test_unknown_host_key(nshost, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    error, session_log = _refused(nshost, empty)
+    assert error.status == models.HOST_HOSTKEY
+    assert nsssh.fingerprint_of(nshost.host_key) in error.message
+    assert "not in known_hosts" in error.message
+    _assert_no_auth(session_log)
+    assert empty.read_text() == ""
+
+
+def test_changed_host_key(nshost, tmp_path):
+    other = nsssh.keygen(tmp_path / "impostor")
+    known = tmp_path / "known_hosts"
+    known.write_text(nshost.known_hosts_entry(other))
+    error, session_log = _refused(nshost, known)
+    assert error.status == models.HOST_HOSTKEY
+    assert "CHANGED" in error.message
+    assert nsssh.fingerprint_of(nshost.host_key) in error.message
+    assert nsssh.fingerprint_of(other) in error.message
+    _assert_no_auth(session_log)
+    assert known.read_text() == nshost.known_hosts_entry(other)
+
+
+def test_known_key_is_accepted(nshost):
+    # The counterpart: with the right key the same fixture logs in, so the
+    # refusals above are about the key and nothing else.
+    with transport().open(nshost.target()) as session:
+        [result] = session.run([_command()])
+    assert result.ok and result.stdout == "ndsafe-ok\n"
+
+
+def test_hostkey_exit_code_carries_16():
+    host = models.HostReport("compute1", "198.18.200.2", models.HOST_HOSTKEY,
+                             "host key CHANGED")
+    assert exitcodes.for_report([], [host]) & exitcodes.CREDENTIALS_REFUSED
+
+
+def _command():
+    from osc_netdiag.transport.base import Command
+    return Command("echo", ("echo", "ndsafe-ok"))
