@@ -1,0 +1,127 @@
+"""Capture points along a port's path, from the PortContext the trace uses.
+
+A point has a stable label (what ``--at`` names) and one or more taps on a
+host: a Linux device read directly (in its namespace), or an OVS port read
+through a mirror. A patch pair is watched from both of its ends, each end
+mirrored on its own bridge for the packets *entering* that bridge: OVS
+mirrors only see a patch port's traffic on the receiving side, so one
+mirror per end gives both directions.
+"""
+
+import dataclasses
+
+from osc_netdiag import names
+from osc_netdiag.backends import ovs_l2
+
+# Path order, instance outwards.
+POINTS = ("tap", "qvb", "qvo", "patch", "qr", "qg", "dhcp")
+DEFAULT_POINTS = ("tap", "patch", "qr")
+
+
+@dataclasses.dataclass(frozen=True)
+class Tap:
+    device: str = None             # a Linux device read directly
+    netns: str = None
+    bridge: str = None             # or: mirror this OVS port of this bridge
+    port: str = None
+
+    @property
+    def mirrored(self):
+        return self.bridge is not None
+
+    def describe(self):
+        if self.mirrored:
+            return f"mirror of {self.bridge}:{self.port}"
+        where = f" in {self.netns}" if self.netns else ""
+        return f"{self.device}{where}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    label: str
+    host: str
+    taps: tuple                    # of Tap
+
+    @property
+    def mirrored(self):
+        return any(t.mirrored for t in self.taps)
+
+    def describe(self):
+        return ", ".join(t.describe() for t in self.taps)
+
+
+def _patch_taps(context, agent):
+    int_br = names.checked_device(agent.integration_bridge if agent
+                                  else "br-int")
+    segment = context.network.segments[0] if context.network.segments \
+        else None
+    if segment is None:
+        return ()
+    if segment.is_tunnel:
+        tun = ovs_l2.TUNNEL_BRIDGE
+        return (Tap(bridge=int_br, port="patch-tun"),
+                Tap(bridge=tun, port="patch-int"))
+    phys_br = (agent.bridge_mappings if agent else {}).get(
+        segment.physical_network)
+    if phys_br is None:
+        return ()
+    int_side, phys_side = names.patch_names(phys_br)
+    return (Tap(bridge=int_br, port=int_side),
+            Tap(bridge=names.checked_device(phys_br), port=phys_side))
+
+
+def all_points(context):
+    """Every point this port's path offers, in path order."""
+    port = context.port
+    compute = port.binding_host
+    agent = context.ovs_agents.get(compute)
+    found = [Point("tap", compute, (Tap(device=names.tap_device(port.id)),))]
+    if port.hybrid_plug:
+        found.append(Point("qvb", compute,
+                           (Tap(device=names.qvb_device(port.id)),)))
+        found.append(Point("qvo", compute,
+                           (Tap(device=names.qvo_device(port.id)),)))
+    patch = _patch_taps(context, agent)
+    if patch:
+        found.append(Point("patch", compute, patch))
+    router = context.router
+    if router is not None:
+        ns = names.qrouter_namespace(router.id)
+        for agent in router.l3_agents[:1]:
+            if router.interface_port is not None:
+                found.append(Point("qr", agent.host, (Tap(
+                    device=names.qr_device(router.interface_port.id),
+                    netns=ns),)))
+            if router.gateway_port is not None:
+                found.append(Point("qg", agent.host, (Tap(
+                    device=names.qg_device(router.gateway_port.id),
+                    netns=ns),)))
+    dhcp_ports = {p.binding_host: p for p in context.dhcp_ports}
+    for agent in context.dhcp_agents[:1]:
+        dhcp_port = dhcp_ports.get(agent.host)
+        if dhcp_port is not None:
+            found.append(Point("dhcp", agent.host, (Tap(
+                device=names.dhcp_tap_device(dhcp_port.id),
+                netns=names.qdhcp_namespace(context.network.id)),)))
+    return tuple(found)
+
+
+def select(context, labels=None):
+    """The points named by ``--at`` (default: the main ones), path order.
+
+    Raises ValueError for a label this port's path does not have.
+    """
+    available = all_points(context)
+    wanted = tuple(labels) if labels else DEFAULT_POINTS
+    unknown = [w for w in wanted if w not in POINTS]
+    if unknown:
+        raise ValueError(f"unknown capture point(s): {', '.join(unknown)} "
+                         f"(choose from {', '.join(POINTS)})")
+    chosen = tuple(p for p in available if p.label in wanted)
+    if labels:
+        missing = [w for w in wanted if w not in {p.label for p in chosen}]
+        if missing:
+            raise ValueError(
+                f"this port's path has no {', '.join(missing)} point "
+                f"(it has: {', '.join(p.label for p in available)})")
+    return chosen

@@ -1,0 +1,234 @@
+"""The bounded remote script of one host's capture, and running it.
+
+One ``sh -c`` script per host does everything there: create the mirrors,
+run one ``tcpdump`` per point in parallel, remove the mirrors. Every line it
+prints starts with ``NDCAP:<run id>:``. The script can end five ways, and
+each one removes what it created:
+
+* normal end: every tcpdump stopped at its ``-c`` count or ``timeout``;
+* the client asks to stop (Ctrl-C, SIGTERM, SIGHUP): it closes the channel's
+  stdin; a watcher blocked on stdin sends the script SIGTERM, its trap
+  cleans up and reports ``C ok``;
+* the client dies or the connection closes (SIGKILL, cut TCP): sshd closes
+  stdin, same path;
+* the connection hangs without closing: the script runs under
+  ``timeout -k 3 <deadline>``, whose TERM fires the same trap;
+* the shell itself is killed (``kill -9``): a watchdog in its own session
+  (``setsid``) runs the same removal at the deadline plus 5 seconds.
+
+Removal selects rows by name AND by the run's owner marker, so it can never
+take an operator's mirror or another run's.
+"""
+
+import dataclasses
+import shlex
+import time
+
+from osc_netdiag.capture import mirror as mirror_mod
+
+SETUP_MARGIN = 15          # seconds for mirror setup and removal
+WATCHDOG_GRACE = 5
+KILL_AFTER = 2
+LINE_TAG = "NDCAP"
+
+
+@dataclasses.dataclass(frozen=True)
+class RemotePoint:
+    """One tcpdump: on ``device`` (in ``netns``), or on a mirror's output."""
+    index: int
+    device: str
+    netns: str = None
+    mirror: mirror_mod.MirrorSpec = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Bounds:
+    count: int
+    duration: float
+    snaplen: int
+
+    @property
+    def deadline(self):
+        """Seconds the whole remote script may live."""
+        return self.duration + KILL_AFTER + SETUP_MARGIN
+
+
+def _q(argv):
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def _ovs(argv, exec_prefix):
+    return _q(tuple(exec_prefix) + tuple(argv))
+
+
+def removal_script(points, run_id, exec_prefix=()):
+    """sh code removing this run's mirrors and output ports (idempotent)."""
+    lines = []
+    for point in points:
+        spec = point.mirror
+        if spec is None:
+            continue
+        find_m = _ovs(mirror_mod.find_mirror_argv(spec.name, run_id),
+                      exec_prefix)
+        find_p = _ovs(mirror_mod.find_port_argv(spec.output, run_id),
+                      exec_prefix)
+        remove = _ovs(mirror_mod.remove_argv(spec.bridge), exec_prefix)
+        lines += [
+            f'for m in $({find_m} 2>/dev/null); do '
+            f'{remove} -- --if-exists remove Bridge '
+            f'{shlex.quote(spec.bridge)} mirrors "$m"; done',
+            f'for p in $({find_p} 2>/dev/null); do '
+            f'{remove} -- --if-exists del-port {shlex.quote(spec.bridge)} '
+            f'"$p"; done',
+        ]
+    return "\n".join(lines) or ":"
+
+
+def remaining_script(points, run_id, exec_prefix=()):
+    """sh code printing what of this run is still on the host."""
+    lines = []
+    for point in points:
+        spec = point.mirror
+        if spec is None:
+            continue
+        lines.append(_ovs(mirror_mod.find_mirror_argv(spec.name, run_id),
+                          exec_prefix) + " 2>/dev/null")
+        lines.append(_ovs(mirror_mod.find_port_argv(spec.output, run_id),
+                          exec_prefix) + " 2>/dev/null")
+    return "\n".join(lines) or ":"
+
+
+def tcpdump_argv(point, bounds, bpf):
+    argv = ("timeout", "-k", str(KILL_AFTER), f"{bounds.duration:g}")
+    if point.netns:
+        argv += ("ip", "netns", "exec", point.netns)
+    argv += ("tcpdump", "-p", "-n", "-tt", "-e", "-l",
+             "-c", str(int(bounds.count)), "-s", str(int(bounds.snaplen)),
+             "-i", point.device)
+    if bpf:
+        argv += ("--", bpf)
+    return argv
+
+
+def build_script(points, bounds, bpf, marker, exec_prefix=()):
+    """The whole host script (text for ``sh -c``)."""
+    run_id = mirror_mod.checked_run_id(marker.run_id)
+    tag = f"{LINE_TAG}:{run_id}:"
+    removal = removal_script(points, run_id, exec_prefix)
+    watchdog = (f"sleep {int(bounds.deadline + WATCHDOG_GRACE)}\n"
+                f"{removal}\n")
+    lines = [
+        "LC_ALL=C; LANG=C; export LC_ALL LANG",
+        "exec 3<&0 </dev/null",
+        "trap '' PIPE",
+        f"T={shlex.quote(tag)}",
+        'out() { printf "%s%s\\n" "$T" "$*" 2>/dev/null; }',
+        "done_=; caps=; wd=; watcher=",
+        "removal() {",
+        removal,
+        "}",
+        "finish() {",
+        '  [ -n "$done_" ] && return 0; done_=1',
+        "  trap '' HUP INT TERM",
+        '  [ -n "$caps" ] && kill $caps 2>/dev/null',
+        "  removal",
+        f'  left=$({remaining_script(points, run_id, exec_prefix)})',
+        '  if [ -n "$left" ]; then out "C fail $(echo $left)"; '
+        'else out "C ok"; fi',
+        '  [ -n "$wd" ] && kill -- "-$wd" 2>/dev/null',
+        '  [ -n "$watcher" ] && kill "$watcher" 2>/dev/null',
+        '  out END',
+        "}",
+        "trap 'finish; exit 129' HUP",
+        "trap 'finish; exit 130' INT",
+        "trap 'finish; exit 143' TERM",
+        "trap finish EXIT",
+        f"setsid sh -c {shlex.quote(watchdog)} </dev/null >/dev/null 2>&1 &",
+        "wd=$!",
+        '( cat <&3 >/dev/null 2>&1; kill -TERM $$ ) </dev/null '
+        '>/dev/null 2>&1 &',
+        "watcher=$!",
+        "exec 3<&-",
+        'out BEGIN',
+    ]
+    for point in points:
+        i = point.index
+        if point.mirror is not None:
+            create = _ovs(mirror_mod.create_argv(point.mirror, marker),
+                          exec_prefix)
+            dev = shlex.quote(point.device)
+            lines += [
+                f"err=$({create} 2>&1); rc=$?",
+                f'out "M {i} $rc $(printf %s "$err" | tr "\\n" " ")"',
+                f'sysctl -q -w net.ipv6.conf.{point.device}.disable_ipv6=1 '
+                f'>/dev/null 2>&1',
+                f"ip link set dev {dev} up >/dev/null 2>&1",
+            ]
+    for point in points:
+        i = point.index
+        lines += [
+            f"( {_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
+            f'printf "NDCAP-RC %s\\n" "$?" ) | '
+            f'while IFS= read -r l; do printf "%sP {i} %s\\n" "$T" "$l" '
+            f"|| exit 0; done &",
+            'caps="$caps $!"',
+        ]
+    lines += ["wait", "finish", "exit 0"]
+    return "\n".join(lines) + "\n"
+
+
+def remote_argv(script, *, deadline, sudo=False):
+    """The script under a hard ``timeout`` (outside sudo, as for probes)."""
+    argv = ["timeout", "-k", "3", f"{deadline:g}"]
+    if sudo:
+        argv += ["sudo", "-n", "--"]
+    return argv + ["sh", "-c", script]
+
+
+def remote_command(script, *, deadline, sudo=False):
+    """The exec request: :func:`remote_argv`, quoted."""
+    return _q(remote_argv(script, deadline=deadline, sudo=sudo))
+
+
+@dataclasses.dataclass
+class HostRun:
+    """What came back from one host's script, line by line."""
+    host: str
+    lines: dict = dataclasses.field(default_factory=dict)  # index -> [str]
+    exit_codes: dict = dataclasses.field(default_factory=dict)
+    mirrors: dict = dataclasses.field(default_factory=dict)  # index -> (rc, err)
+    cleanup: str = None            # "ok", "fail ..." or None (not confirmed)
+    began: bool = False
+    ended: bool = False
+    error: str = None
+    other: list = dataclasses.field(default_factory=list)
+    started_at: float = dataclasses.field(default_factory=time.time)
+
+    def feed(self, line, run_id, max_lines):
+        tag = f"{LINE_TAG}:{run_id}:"
+        if not line.startswith(tag):
+            self.other.append(line)
+            return
+        body = line[len(tag):]
+        kind, _, rest = body.partition(" ")
+        if kind == "BEGIN":
+            self.began = True
+        elif kind == "END":
+            self.ended = True
+        elif kind == "C":
+            self.cleanup = rest
+        elif kind == "M":
+            index, _, rest = rest.partition(" ")
+            rc, _, err = rest.partition(" ")
+            self.mirrors[int(index)] = (int(rc), err.strip())
+        elif kind == "P":
+            index, _, text = rest.partition(" ")
+            index = int(index)
+            if text.startswith("NDCAP-RC "):
+                self.exit_codes[index] = int(text.split()[1])
+                return
+            bucket = self.lines.setdefault(index, [])
+            if len(bucket) < max_lines:
+                bucket.append(text)
+        else:
+            self.other.append(line)

@@ -1,0 +1,32 @@
+"""Finding codes of ``port capture`` and ``cleanup`` (merged into the
+catalogue)."""
+
+from osc_netdiag.models import Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CODES = {
+    "NETDIAG_CAPTURE_FLOW_LOST": (W, "Packets of {flow} reached {last} but "
+                                  "not {missing}: run 'openstack netdiag "
+                                  "port trace' on the port and look at the "
+                                  "hops between those points."),
+    "NETDIAG_CAPTURE_NO_PACKETS": (I, "Nothing matched the filter at any "
+                                   "point within the bounds: generate the "
+                                   "traffic during the capture, widen "
+                                   "--filter or raise --duration."),
+    "NETDIAG_CAPTURE_POINT_FAILED": (E, "tcpdump could not run at {point} "
+                                     "on {host}: {error}. Check that tcpdump "
+                                     "is installed and the device exists "
+                                     "('port trace' shows it)."),
+    "NETDIAG_CAPTURE_MIRROR_FAILED": (E, "The mirror of {port} on {host} "
+                                      "could not be created: {error}. Check "
+                                      "ovs-vswitchd's log on {host}."),
+    "NETDIAG_CAPTURE_CLEANUP_UNCONFIRMED": (E, "{host} did not confirm the "
+                                            "removal of this run's mirrors: "
+                                            "run 'openstack netdiag cleanup "
+                                            "--host {host}' after "
+                                            "{expires}."),
+    "NETDIAG_CLEANUP_LEFTOVER": (E, "Marked rows remain on {host} after "
+                                 "cleanup ({rows}): check ovs-vswitchd's "
+                                 "log and retry."),
+}

@@ -1,0 +1,124 @@
+"""``openstack netdiag port capture``."""
+
+import shlex
+import signal
+import threading
+
+from cliff import lister
+
+from osc_netdiag.v1 import common
+
+PACKET_COLUMNS = ("Time", "Point", "Host", "Direction", "Summary")
+VERDICT_COLUMNS = ("Flow", "Direction", "Packets", "Last seen", "Verdict")
+POINT_COLUMNS = ("Point", "Host", "Where", "State", "Packets", "Dropped")
+FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
+
+
+class CapturePort(common.HostAccessMixin, lister.Lister):
+    """Capture a port's packets at several points of its path at once.
+
+    Runs one bounded tcpdump per point, in parallel on every host (the
+    tap, qvb/qvo, the br-int patch pair, qr-/qg- in the router namespace,
+    the DHCP tap), merges what each saw on one timeline and says, per flow
+    of packets, where it was last seen. Linux devices are read directly;
+    OVS patch ports through mirrors made for the run, which is a change:
+    without --yes the command prints what it would create and exits 2.
+    Everything created carries an owner marker and is removed at the end,
+    on Ctrl-C, SIGTERM, SIGHUP or a lost connection ('netdiag cleanup'
+    removes what a crashed run left).
+
+    Exit codes: 0 done, 2 refused without --yes, 3 port not resolved,
+    otherwise the OR of 4 (an ERROR finding), 8 (a host could not be read),
+    16 (host key or authentication refused), 32 (removal not confirmed).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument("port", metavar="<port>",
+                            help="Port: ID, name, fixed IP or MAC address")
+        parser.add_argument(
+            "--at", metavar="<point>", action="append",
+            help="Capture point (repeatable): tap, qvb, qvo, patch, qr, qg, "
+                 "dhcp (default: tap, patch, qr)")
+        parser.add_argument(
+            "--filter", metavar="<preset|bpf>",
+            help="icmp, dhcp, dns, arp or a BPF expression (one argument)")
+        parser.add_argument("--count", metavar="<n>", type=int, default=100,
+                            help="Stop each point after n packets "
+                                 "(default: 100)")
+        parser.add_argument("--duration", metavar="<seconds>", type=float,
+                            default=10.0,
+                            help="Stop after this long (default: 10)")
+        parser.add_argument("--snaplen", metavar="<bytes>", type=int,
+                            default=256, help="Bytes kept per packet "
+                                              "(default: 256)")
+        parser.add_argument("--yes", action="store_true",
+                            help="Create the mirrors the capture needs")
+        self.add_host_access_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from osc_netdiag.capture import run
+
+        args = parsed_args
+        inventory = self.inventory(args)
+        stop = threading.Event()
+        previous = {}
+
+        def interrupted(signum, frame):
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            previous[signum] = signal.signal(signum, interrupted)
+        try:
+            result = run.capture_port(
+                self.sdk_connection(), args.port, at=args.at,
+                bpf=args.filter, count=args.count, duration=args.duration,
+                snaplen=args.snaplen, yes=args.yes, inventory=inventory,
+                transport=self.transport(args, inventory),
+                stop=stop, max_workers=args.parallel)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        self.result = result
+        self.exit_code = result.exit_code
+        if not result.applied:
+            return (("Host", "Bridge", "Watched port", "Output port",
+                     "Command"),
+                    [(c.host, c.bridge, c.watched_port, c.output_port,
+                      shlex.join(c.command)) for c in result.changes])
+        return PACKET_COLUMNS, [
+            (f"{s.time:.6f}", s.point, s.host, s.direction, s.summary)
+            for s in result.timeline]
+
+    def produce_output(self, parsed_args, column_names, data):
+        args, result = parsed_args, self.result
+        if args.formatter in common.DOCUMENT_FORMATS:
+            common.write_document(args, result.to_dict(), self.app.stdout)
+            return 0
+        if not result.applied:
+            self.app.stdout.write(
+                "Refused without --yes: this capture would create on the "
+                "hosts (each removed at the end):\n")
+        super().produce_output(parsed_args, column_names, data)
+        if not result.applied or args.formatter != "table":
+            return 0
+        for title, columns, rows in (
+                ("Points", POINT_COLUMNS,
+                 [tuple(r[k] for k in ("point", "host", "where", "state",
+                                       "packets", "dropped"))
+                  for r in result.point_status]),
+                ("Verdicts", VERDICT_COLUMNS,
+                 [(v.flow, v.direction, v.packets, v.last_seen, v.text)
+                  for v in result.verdicts]),
+                ("Findings", FINDING_COLUMNS,
+                 [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
+                  for f in result.findings])):
+            if rows:
+                self.app.stdout.write(f"\n{title}:\n")
+                self.formatter.emit_list(columns, rows, self.app.stdout,
+                                         parsed_args)
+        return 0
+
+    def run(self, parsed_args):
+        return common.run_with_exit_code(self, parsed_args)

@@ -1,0 +1,65 @@
+"""``openstack netdiag cleanup``."""
+
+from cliff import lister
+
+from osc_netdiag.v1 import common
+
+COLUMNS = ("Host", "Table", "Name", "Bridge", "Run", "User", "Expires",
+           "State")
+
+
+class Cleanup(common.HostAccessMixin, lister.Lister):
+    """Remove what an interrupted 'port capture' left on the hosts.
+
+    Lists the OVS mirrors and ports that carry netdiag's owner marker and
+    whose expiry time has passed (all marked ones with --force), and removes
+    them with --yes; without --yes it prints them and exits 2 (0 when there
+    is nothing to remove). Rows without the marker, such as an operator's
+    own mirror, are never touched. A second run is a no-op with exit 0.
+
+    Exit codes: 0 done or nothing to do, 2 refused without --yes, otherwise
+    the OR of 8 (a host could not be read), 16 (host key or authentication
+    refused) and 32 (a marked row could not be removed).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        which = parser.add_mutually_exclusive_group(required=True)
+        which.add_argument("--host", metavar="<host>", action="append",
+                           help="Neutron host name to clean (repeatable)")
+        which.add_argument("--all", action="store_true",
+                           help="Every host with an Open vSwitch agent")
+        parser.add_argument("--force", action="store_true",
+                            help="Also remove marked rows not yet expired "
+                                 "(a capture still running loses them)")
+        parser.add_argument("--yes", action="store_true",
+                            help="Remove them (default: only list them)")
+        self.add_host_access_arguments(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        from osc_netdiag.capture import cleanup
+
+        args = parsed_args
+        hosts = args.host
+        if args.all:
+            hosts = sorted({a.host for a in self.sdk_connection().network
+                            .agents(agent_type="Open vSwitch agent")})
+        inventory = self.inventory(args)
+        result = cleanup.cleanup(
+            list(dict.fromkeys(hosts)), inventory=inventory,
+            transport=self.transport(args, inventory), force=args.force,
+            yes=args.yes, max_workers=args.parallel)
+        self.result = result
+        self.exit_code = result.exit_code
+        return COLUMNS, [x.row() for x in result.leftovers]
+
+    def produce_output(self, parsed_args, column_names, data):
+        if parsed_args.formatter in common.DOCUMENT_FORMATS:
+            common.write_document(parsed_args, self.result.to_dict(),
+                                  self.app.stdout)
+            return 0
+        return super().produce_output(parsed_args, column_names, data)
+
+    def run(self, parsed_args):
+        return common.run_with_exit_code(self, parsed_args)

@@ -1,0 +1,43 @@
+"""cleanup's selection against real ovs-vsctl listings from the lab: one
+mirror+port marked by netdiag (expired), one operator's mirror+port."""
+
+import pathlib
+
+from osc_netdiag.capture import cleanup
+from osc_netdiag.transport.base import CommandResult
+
+FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "capture"
+
+
+def results():
+    out = []
+    for command, table in zip(cleanup.list_commands(),
+                              ("bridge", "mirror", "port")):
+        text = (FIXTURES / f"ovs-vsctl--{table}-marked.out").read_text()
+        out.append(CommandResult(command.name, command.argv, text, "", 0))
+    return out
+
+
+def test_only_marked_expired_rows_are_selected():
+    found = cleanup.find_leftovers("compute1", results(), now=2000)
+    assert sorted((x.table, x.name, x.bridge) for x in found) == [
+        ("Mirror", "ndm0badc0de0", "br-int"),
+        ("Port", "ndm0badc0de0", "br-int")]
+    assert all(x.run_id == "0badc0de" and x.user == "tester" for x in found)
+    assert not any("opmirror" in x.name for x in found)
+
+
+def test_not_expired_rows_wait_unless_forced():
+    assert cleanup.find_leftovers("compute1", results(), now=999) == []
+    assert len(cleanup.find_leftovers("compute1", results(), now=999,
+                                      force=True)) == 2
+
+
+def test_removal_is_one_transaction_per_bridge():
+    found = cleanup.find_leftovers("compute1", results(), now=2000)
+    (command,) = cleanup.removal_commands(found)
+    argv = command.argv
+    assert command.ovs
+    assert "del-port" in argv and "ndm0badc0de0" in argv
+    assert argv[argv.index("mirrors") + 1] == [
+        x.uuid for x in found if x.table == "Mirror"][0]

@@ -1,0 +1,95 @@
+"""The host script's safety net, run for real by sh with stand-in
+ovs-vsctl/tcpdump/ip/sysctl/setsid... on PATH that log their argv."""
+
+import os
+import pathlib
+import stat
+import subprocess
+import time
+
+import pytest
+
+from osc_netdiag.capture import mirror, remote
+
+FAKE = """#!/bin/sh
+printf '%s\\n' "$(basename "$0") $*" >> "$NDCAP_LOG"
+case "$(basename "$0") $*" in
+  "ovs-vsctl"*" find Mirror "*) [ -e "$NDCAP_STATE" ] && echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" find Port "*) [ -e "$NDCAP_STATE" ] && echo ndm0badc0de1 ;;
+  "ovs-vsctl"*" del-port "*) rm -f "$NDCAP_STATE" ;;
+  "ovs-vsctl"*" add-port "*) touch "$NDCAP_STATE"; echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "tcpdump"*) echo "listening on x"; sleep 30 ;;
+esac
+exit 0
+"""
+
+
+@pytest.fixture
+def fakes(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("ovs-vsctl", "tcpdump", "ip", "sysctl"):
+        path = bindir / tool
+        path.write_text(FAKE)
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}",
+               NDCAP_LOG=str(tmp_path / "log"),
+               NDCAP_STATE=str(tmp_path / "state"))
+    return env, tmp_path
+
+
+def script(duration=20):
+    marker = mirror.Marker("0badc0de", "tester", 2000000000)
+    points = [remote.RemotePoint(0, "tap0123456789a"),
+              remote.RemotePoint(1, "ndm0badc0de1", mirror=mirror.MirrorSpec(
+                  "br-int", "int-br-eth1", "ndm0badc0de1"))]
+    return remote.build_script(points, remote.Bounds(5, duration, 128),
+                               "icmp", marker)
+
+
+def start(env):
+    return subprocess.Popen(["sh", "-c", script()], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env, text=True,
+                            start_new_session=True)
+
+
+def test_script_is_valid_sh():
+    subprocess.run(["sh", "-n", "-c", script()], check=True)
+
+
+@pytest.mark.parametrize("how", ["stdin-closed", "SIGTERM", "SIGHUP"])
+def test_stop_removes_the_mirror_and_confirms(fakes, how):
+    env, tmp = fakes
+    proc = start(env)
+    deadline = time.time() + 10
+    while not (tmp / "state").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert (tmp / "state").exists(), "mirror was never created"
+    time.sleep(0.3)
+    began = time.time()
+    if how == "stdin-closed":            # client gone or connection closed
+        proc.stdin.close()
+    else:
+        proc.send_signal(getattr(__import__("signal"), how))
+    out = proc.stdout.read()
+    proc.wait(timeout=10)
+    assert time.time() - began < 5
+    assert not (tmp / "state").exists()
+    lines = out.splitlines()
+    assert "NDCAP:0badc0de:C ok" in lines
+    assert lines[-1] == "NDCAP:0badc0de:END"
+    log = (tmp / "log").read_text()
+    assert "del-port br-int ndm0badc0de1" in log
+    assert "remove Bridge br-int mirrors 1a2b3c4d-" in log
+    # only rows selected by this run's marker
+    assert "external_ids:netdiag-run=0badc0de" in log
+
+
+def test_tcpdump_argv_is_bounded_and_filter_is_one_element():
+    argv = remote.tcpdump_argv(remote.RemotePoint(0, "qr-12cf768b-a6",
+                                                  netns="qrouter-x"),
+                               remote.Bounds(7, 3, 96), "udp port 53")
+    assert argv[:4] == ("timeout", "-k", "2", "3")
+    assert argv[-2:] == ("--", "udp port 53")
+    assert ("-c", "7") == argv[argv.index("-c"):argv.index("-c") + 2]
+    assert "-p" in argv                  # never promiscuous: a read-only tap
