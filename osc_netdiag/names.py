@@ -18,9 +18,11 @@ DEVICE_NAME_LEN = 14          # prefix (3) + 11 characters of the UUID
 # Linux interface names: at most 15 bytes; we accept the conservative set
 # that Neutron, os-vif and distributions use. No leading '-' so a name can
 # never read as an option.
-_DEVICE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}$")
-_NETNS_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$")
-_OF_FILTER_RE = re.compile(r"^[A-Za-z0-9_=][A-Za-z0-9_=,.:/x-]{0,199}$")
+# \Z, not $: "$" also matches before a final newline, which would let
+# "br-int\n" through.
+_DEVICE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}\Z")
+_NETNS_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
+_OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/x-]{0,199}\Z")
 
 
 def checked_uuid(value):

@@ -69,7 +69,7 @@ def mixed_trace(nshost, tmp_path):
     scenario = (pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios"
                 / "vlan-healthy")
 
-    def trace(connect_timeout=2.0, **host):
+    def trace(connect_timeout=2.0, context=None, **host):
         entry = dict(address=nshost.address, user="root",
                      key=str(nshost.client_key),
                      connect_timeout=connect_timeout)
@@ -83,10 +83,12 @@ def mixed_trace(nshost, tmp_path):
                            auth_timeout=connect_timeout, allow_agent=False)
         transport = RoutingTransport(ssh, replay.ReplayTransport(str(scenario)),
                                      local_names=["compute1"])
-        context = ctx_mod.PortContext.from_json(
-            replay.load_json(str(scenario), api.CONTEXT_FILE))
+        if context is None:
+            context = ctx_mod.PortContext.from_json(
+                replay.load_json(str(scenario), api.CONTEXT_FILE))
         return api.trace_context(context, inventory=inventory,
                                  transport=transport)
 
     trace.healthy = api.trace_from_capture(str(scenario))
+    trace.scenario = scenario
     return trace
