@@ -60,4 +60,25 @@ CODES = {
                                          "the metadata proxy in the router "
                                          "or the DHCP namespace "
                                          "(enable_isolated_metadata)."),
+    "NETDIAG_DNS_NOT_LISTENING": (E, "dnsmasq does not serve DNS in "
+                                  "{namespace} on {host}: restart "
+                                  "neutron-dhcp-agent there; check that "
+                                  "nothing else holds port 53 in the "
+                                  "namespace."),
+    "NETDIAG_DNS_NO_ANSWER": (E, "The network's DNS server {server} does "
+                              "not answer on {host}: is dnsmasq alive "
+                              "('openstack netdiag dhcp check')? Instances "
+                              "using it wait for every lookup."),
+    "NETDIAG_DNS_FORWARD_FAILED": (W, "dnsmasq does not resolve {name} to "
+                                   "the port's address: its addn_hosts "
+                                   "file is stale; restart "
+                                   "neutron-dhcp-agent on {host}."),
+    "NETDIAG_DNS_REVERSE_TIMEOUT": (W, "Reverse lookups of {ip} go "
+                                    "unanswered, so SSH logins to the "
+                                    "instance take as long as the "
+                                    "resolver's timeout (sshd UseDNS): fix "
+                                    "the DNS server {server} (or its "
+                                    "upstream, dnsmasq_dns_servers), or "
+                                    "set 'UseDNS no' in the instance's "
+                                    "sshd_config."),
 }

@@ -113,7 +113,7 @@ def _console(conn, port):
     return (output or {}).get("output", ""), ""
 
 
-def resolve_context(conn, ref):
+def resolve_context(conn, ref, console=True):
     """<port | network> -> DhcpContext (a network name/ID first)."""
     net_api = conn.network
     port = None
@@ -131,7 +131,7 @@ def resolve_context(conn, ref):
                     for s in net_api.subnets(network_id=sdk_net.id))
     all_ports = [resolve.port_info(p)
                  for p in net_api.ports(network_id=sdk_net.id)]
-    console, why = _console(conn, port)
+    console, why = _console(conn, port) if console else (None, "")
     return DhcpContext(
         network_id=sdk_net.id, network_name=sdk_net.name or "",
         subnets=subnets,
@@ -492,8 +492,7 @@ def check_console(report, context):
 
 
 def evaluate_host(report, view, context, log_probe=None):
-    from osc_netdiag import hostcheck
-    if hostcheck.host_unreachable(report, view):
+    if common.host_unreachable(report, view):
         return
     ns = names.qdhcp_namespace(context.network_id)
     if devices.check_namespace(report, view, ns,

@@ -98,8 +98,7 @@ def check_device(report, view, state):
     device = expected_device(port)
     if view is None or device is None:
         return
-    from osc_netdiag import hostcheck
-    if hostcheck.host_unreachable(report, view):
+    if common.host_unreachable(report, view):
         return
     probe = probes.ip_addr()
     try:

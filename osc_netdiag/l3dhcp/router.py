@@ -250,9 +250,8 @@ def check_fip_addresses(report, view, context, ns, qg, active):
 
 
 def evaluate_host(report, view, context):
-    from osc_netdiag import hostcheck
     host = view.host
-    if hostcheck.host_unreachable(report, view):
+    if common.host_unreachable(report, view):
         return
     ns = names.qrouter_namespace(context.id)
     active = _active_here(context, host)

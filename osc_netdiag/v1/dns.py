@@ -1,0 +1,37 @@
+"""``openstack netdiag dns check``."""
+
+from osc_netdiag.v1 import dhcp as dhcp_cmd
+
+
+class CheckDns(dhcp_cmd.CheckResultLister):
+    """Check the network's dnsmasq as a DNS server, from its namespace.
+
+    On every DHCP agent hosting the network (read-only, hosts in
+    parallel): dnsmasq listening on UDP 53 in qdhcp-<network> on the DHCP
+    port's address; a forward lookup through it of the port's host name
+    (host-<ip with dashes>); the reverse lookup of the port's IP, whose
+    timeout is the Operations Guide's "SSH login takes a minute" symptom.
+    The queries are sent with python3 on the host (no dig needed).
+
+    Exit codes: 0 healthy, 3 not resolved, otherwise the OR of 4 (an ERROR
+    finding), 8 (a host or command could not be read, e.g. no python3) and
+    16 (host key or authentication refused).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            "target", metavar="<port | network>",
+            help="Port (ID, name, fixed IP, MAC) or network (name or ID)")
+        return self.add_target_arguments(parser)
+
+    def take_action(self, parsed_args):
+        from osc_netdiag.l3dhcp import dns
+
+        args = parsed_args
+        self.refuse_capture(args)
+        inventory = self.inventory(args)
+        return self.finish(dns.dns_check(
+            self.sdk_connection(), args.target, inventory=inventory,
+            transport=self.transport(args, inventory),
+            save_capture=args.save_capture, max_workers=args.parallel))
