@@ -235,3 +235,25 @@ def test_ip_reclaim_refuses_without_yes_then_creates(lab, conn):
     finally:
         if created:
             conn.network.delete_port(created["id"], ignore_missing=True)
+
+
+# -- dns check ------------------------------------------------------------------
+
+def test_dns_check_healthy_and_read_only(lab):
+    port = lab["floating_ip"]["port_id"]
+    before = lab_faults.snapshot("network1")
+    code, doc = netdiag("dns", "check", port)
+    assert lab_faults.snapshot("network1") == before
+    assert code == 0, doc["findings"]
+    forward, = rows(doc, "dns-forward")
+    reverse, = rows(doc, "dns-reverse")
+    assert forward["status"] == "OK" and reverse["status"] == "OK"
+    assert reverse["detail"].startswith("host-")
+
+
+def test_dns_check_dnsmasq_killed(lab, fault):
+    with fault(lab_faults.fault_kill_dnsmasq):
+        code, doc = netdiag("dns", "check", lab["networks"]["vlan"]["id"])
+    assert code & 4
+    assert "NETDIAG_DNS_NOT_LISTENING" in codes(doc)
+    assert "NETDIAG_DNS_NO_ANSWER" in codes(doc)

@@ -35,7 +35,7 @@ def _agent(data):
 
 def load_context(name):
     data = json.loads((SCENARIOS / name / "context.json").read_text())
-    if name.startswith("dhcp"):
+    if name.startswith(("dhcp", "dns")):
         return dhcp.DhcpContext(
             network_id=data["network_id"], network_name=data["network_name"],
             subnets=tuple(dhcp.SubnetInfo(**s) for s in data["subnets"]),
