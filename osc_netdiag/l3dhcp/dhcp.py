@@ -24,6 +24,7 @@ from osc_netdiag import resolve
 from osc_netdiag.backends import devices
 from osc_netdiag.backends.report import Report
 from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
@@ -283,7 +284,7 @@ def check_dnsmasq(report, view, context):
                f"pid {process.pid}", Status.OK, evidence)
     try:
         ranges = dnsmasq_parser.dhcp_ranges(process)
-    except Exception as exc:  # ParseError: an option we cannot read
+    except ParseError as exc:     # an option we cannot read
         report.hop(host, "dnsmasq --dhcp-range", "dhcp-config", "unreadable",
                    str(exc), Status.WARN, evidence)
         return process

@@ -1,7 +1,6 @@
 """dns check: the ss and DNS-query parsers on lab captures, and the check
 replayed from a lab recording (healthy, and with edited answers)."""
 
-import json
 import pathlib
 
 import pytest

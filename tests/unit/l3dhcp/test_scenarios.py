@@ -4,12 +4,23 @@ editing one recorded command's output."""
 import json
 
 from osc_netdiag import exitcodes
+from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import floatingip
 from osc_netdiag.l3dhcp import router
 from osc_netdiag.models import Status
 
 from tests.unit.l3dhcp import scenario
+
+
+class _NoHosts:
+    """A transport that must never be used: the check needs no host."""
+
+    def open(self, target):
+        raise AssertionError(f"opened {target.name}")
+
+
+NO_HOSTS = _NoHosts()
 
 
 def rows_by(result, check):
@@ -202,9 +213,7 @@ def test_floatingip_port_gone_needs_no_host():
     states = scenario.load_context("floatingip")
     gone = tuple(floatingip.FipState(s.id, s.address, s.port_id, None)
                  for s in states)
-    result = floatingip.check_states(gone, transport=None,
-                                     inventory=__import__(
-                                         "osc_netdiag.inventory",
-                                         fromlist=["Inventory"]).Inventory())
+    result = floatingip.check_states(gone, transport=NO_HOSTS,
+                                     inventory=Inventory())
     assert {f.code for f in result.findings} == {"NETDIAG_FIP_PORT_GONE"}
     assert result.hosts == ()
