@@ -441,7 +441,7 @@ def summarise_exchange(lines):
             "without an answer", "NETDIAG_DHCP_NO_OFFER")
 
 
-def check_log(report, view, context, probe):
+def check_log(report, view, context, probe, running=True):
     host = view.host
     port = context.port
     try:
@@ -456,6 +456,9 @@ def check_log(report, view, context, probe):
     mine = [line for line in lines
             if line.event is not None and line.event.mac == port.mac]
     verdict, detail, code = summarise_exchange(mine)
+    if not running:
+        # The log is history then; the dnsmasq row carries the error.
+        detail += " (dnsmasq is not running here now)"
     evidence = [view.evidence(probe, [line.text for line in lines
                                       if line.event is not None][-8:])]
     status = {"NETDIAG_DHCP_EXCHANGE_COMPLETE": Status.OK,
@@ -503,7 +506,8 @@ def evaluate_host(report, view, context, log_probe=None):
     if process is not None and process.option("dhcp-hostsfile"):
         check_hosts_file(report, view, context, process)
     if log_probe is not None:
-        check_log(report, view, context, log_probe)
+        check_log(report, view, context, log_probe,
+                  running=process is not None)
 
 
 def check_context(context, *, log_dir=None, **options):
