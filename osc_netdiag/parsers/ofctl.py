@@ -144,26 +144,39 @@ class OfctlShow:
         return None
 
 
+def _match_item(item: str, line: str):
+    """One match item -> (name, value), or an int for ``priority=N``."""
+    name, eq, value = item.partition("=")
+    if not _FIELD_NAME.match(name):
+        raise ParseError(f"bad match field {item!r} in flow: {line!r}")
+    if not eq:
+        return (name, None)
+    if not value:
+        raise ParseError(f"empty value for {name!r} in flow: {line!r}")
+    if name == "priority":
+        if not value.isdigit():
+            raise ParseError(f"bad priority {value!r} in flow: {line!r}")
+        return int(value)
+    if value[0] == '"':
+        value = unquote(value)
+    return (name, value)
+
+
 def _parse_match(text: str, line: str) -> tuple:
     priority = DEFAULT_PRIORITY
     match = []
+    cache = _MATCH_ITEM_CACHE
     for item in split_top(text):
-        name, eq, value = item.partition("=")
-        if not _FIELD_NAME.match(name):
-            raise ParseError(f"bad match field {item!r} in flow: {line!r}")
-        if not eq:
-            match.append((name, None))
-            continue
-        if not value:
-            raise ParseError(f"empty value for {name!r} in flow: {line!r}")
-        if name == "priority":
-            if not value.isdigit():
-                raise ParseError(f"bad priority {value!r} in flow: {line!r}")
-            priority = int(value)
-            continue
-        if value[0] == '"':
-            value = unquote(value)
-        match.append((name, value))
+        parsed = cache.get(item)
+        if parsed is None:
+            parsed = _match_item(item, line)
+            if len(cache) >= _CACHE_MAX:
+                cache.clear()
+            cache[item] = parsed
+        if parsed.__class__ is int:
+            priority = parsed
+        else:
+            match.append(parsed)
     return priority, tuple(match)
 
 
@@ -172,6 +185,7 @@ def _parse_match(text: str, line: str) -> tuple:
 _ACTION_CACHE: dict = {}
 _ACTIONS_CACHE: dict = {}
 _MATCH_CACHE: dict = {}
+_MATCH_ITEM_CACHE: dict = {}
 _CACHE_MAX = 50000
 
 
