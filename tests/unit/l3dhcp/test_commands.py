@@ -1,0 +1,80 @@
+"""The l3dhcp commands as OSC runs them: exit codes, no write without
+--yes, no host contacted when the object does not resolve."""
+
+import json
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag.v1 import dhcp as dhcp_cmd
+from osc_netdiag.v1 import ip as ip_cmd
+from osc_netdiag.v1 import router as router_cmd
+from tests.unit.api.test_command import FakeApp
+from tests.unit.l3dhcp import test_reclaim
+
+
+def run(command_class, conn, *argv):
+    app = FakeApp(conn)
+    cmd = command_class(app, None)
+    args = cmd.get_parser("openstack netdiag").parse_args(list(argv))
+    return cmd.run(args), app
+
+
+@pytest.fixture
+def no_hosts(monkeypatch):
+    from osc_netdiag.transport import pool
+
+    def refuse(*a, **k):
+        raise AssertionError("no host may be contacted")
+    monkeypatch.setattr(pool, "HostPool", refuse)
+
+
+def test_reclaim_without_yes_exits_2_and_creates_nothing(no_hosts):
+    conn, neutron = test_reclaim.cloud()
+    code, app = run(ip_cmd.ReclaimIp, conn, "198.18.16.77", "--network",
+                    "vlan-net", "-f", "json")
+    assert code == exitcodes.USAGE
+    assert neutron.created == []
+    doc = json.loads(app.stdout.getvalue())
+    assert doc["created"] is None and doc["exit_code"] == exitcodes.USAGE
+    assert doc["command"].startswith("openstack port create --network ")
+
+
+def test_reclaim_with_yes_creates_the_port(no_hosts):
+    conn, neutron = test_reclaim.cloud()
+    code, app = run(ip_cmd.ReclaimIp, conn, "198.18.16.77", "--network",
+                    "vlan-net", "--yes", "-f", "json")
+    assert code == exitcodes.OK
+    assert len(neutron.created) == 1
+    assert json.loads(app.stdout.getvalue())["created"]["id"]
+
+
+def test_reclaim_of_a_held_address_exits_4(no_hosts):
+    conn, neutron = test_reclaim.cloud()
+    code, app = run(ip_cmd.ReclaimIp, conn, "198.18.16.10", "--network",
+                    "vlan-net", "--yes")
+    assert code == exitcodes.ERROR_FINDING
+    assert neutron.created == []
+    assert "NETDIAG_IP_IN_USE" in app.stderr.getvalue()
+
+
+def test_unknown_network_exits_3(no_hosts):
+    conn, _ = test_reclaim.cloud()
+    code, app = run(ip_cmd.ReclaimIp, conn, "198.18.16.77", "--network",
+                    "nope")
+    assert code == exitcodes.UNRESOLVED
+
+
+def test_router_not_found_exits_3(no_hosts):
+    conn, neutron = test_reclaim.cloud()
+    neutron.find_router = lambda ref, ignore_missing=True: None
+    code, app = run(router_cmd.CheckRouter, conn, "r1")
+    assert code == exitcodes.UNRESOLVED
+    assert "No router found" in app.stderr.getvalue()
+
+
+def test_from_capture_is_refused_with_exit_2(no_hosts):
+    conn, _ = test_reclaim.cloud()
+    with pytest.raises(SystemExit) as exc:
+        run(dhcp_cmd.CheckDhcp, conn, "vlan-net", "--from-capture", "x")
+    assert exc.value.code == exitcodes.USAGE
