@@ -12,6 +12,7 @@ from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
 
 DEFAULT_WORKERS = 8
+CONTEXT_FILE = "context"          # <capture dir>/context.json: the API side
 ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
 # Absolute paths made of the characters Neutron's state and log paths use;
 # no "..", no leading "-" possible (they start with "/").
@@ -51,7 +52,7 @@ class PhasedRun:
     """
 
     def __init__(self, *, inventory=None, transport=None, save_capture=None,
-                 max_workers=DEFAULT_WORKERS):
+                 max_workers=DEFAULT_WORKERS, context_json=None):
         from osc_netdiag import api
         from osc_netdiag.transport import pool
         from osc_netdiag.transport import replay
@@ -61,6 +62,8 @@ class PhasedRun:
             transport = api.ssh_transport(inventory)
         if save_capture:
             os.makedirs(save_capture, exist_ok=True)
+            if context_json is not None:
+                replay.save_json(save_capture, CONTEXT_FILE, context_json)
             transport = replay.RecordingTransport(transport, save_capture)
         self.inventory = inventory
         self.pool = pool.HostPool(transport, max_workers=max_workers)
@@ -111,6 +114,31 @@ class PhasedRun:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def port_from_json(data):
+    from osc_netdiag import context as ctx
+    if data is None:
+        return None
+    data = dict(data)
+    data["fixed_ips"] = tuple(tuple(i) for i in data["fixed_ips"])
+    return ctx.PortInfo(**data)
+
+
+def agent_from_json(data):
+    from osc_netdiag import context as ctx
+    return ctx.Agent(**data)
+
+
+def replay_options(capture_dir, max_workers=DEFAULT_WORKERS):
+    """(context JSON, options) to re-run a check offline from a
+    ``--save-capture`` directory: no API, no SSH."""
+    from osc_netdiag.inventory import Inventory
+    from osc_netdiag.transport import replay
+    data = replay.load_json(capture_dir, CONTEXT_FILE)
+    return data, dict(inventory=Inventory(),
+                      transport=replay.ReplayTransport(capture_dir),
+                      max_workers=max_workers)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -89,6 +89,21 @@ class DhcpContext:
     console: object = None          # console log text, or None
     console_skip: str = ""          # why the console log was not read
 
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        port = common.port_from_json
+        return cls(
+            network_id=data["network_id"], network_name=data["network_name"],
+            subnets=tuple(SubnetInfo(**s) for s in data["subnets"]),
+            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
+            dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
+            ports=tuple(port(p) for p in data["ports"]),
+            port=port(data["port"]), console=data["console"],
+            console_skip=data["console_skip"])
+
     @property
     def dhcp_subnets(self):
         return [s for s in self.subnets if s.enable_dhcp]
@@ -513,7 +528,7 @@ def evaluate_host(report, view, context, log_probe=None):
 def check_context(context, *, log_dir=None, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(**options) as run:
+    with common.PhasedRun(context_json=context.to_json(), **options) as run:
         hosts = context.hosts
         views = run.run({h: first_probes(context) for h in hosts})
         second = {h: second_probes(views[h], context, log_dir)
@@ -530,6 +545,12 @@ def check_context(context, *, log_dir=None, **options):
     subject = (f"port {context.port.id}" if context.port is not None
                else f"network {context.network_id}")
     return common.result(subject, report, run, notes)
+
+
+def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+    """Re-run a dhcp check offline from a ``--save-capture`` directory."""
+    data, options = common.replay_options(capture_dir, max_workers)
+    return check_context(DhcpContext.from_json(data), **options)
 
 
 def dhcp_check(connection, ref, *, log_dir=None, **options):

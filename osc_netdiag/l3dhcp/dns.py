@@ -212,13 +212,19 @@ def evaluate_host(report, view, context):
 def check_context(context, **options):
     report = Report()
     dhcp.check_agents(report, context)
-    with common.PhasedRun(**options) as run:
+    with common.PhasedRun(context_json=context.to_json(), **options) as run:
         views = run.run(plan(context))
         for host in context.hosts:
             evaluate_host(report, views[host], context)
     subject = (f"port {context.port.id}" if context.port is not None
                else f"network {context.network_id}")
     return common.result(subject, report, run)
+
+
+def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+    """Re-run a dns check offline from a ``--save-capture`` directory."""
+    data, options = common.replay_options(capture_dir, max_workers)
+    return check_context(dhcp.DhcpContext.from_json(data), **options)
 
 
 def dns_check(connection, ref, **options):

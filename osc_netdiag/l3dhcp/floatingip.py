@@ -30,6 +30,23 @@ class FipState:
     port: object                  # PortInfo, or None when the port is gone
 
 
+def states_to_json(states):
+    return [dataclasses.asdict(s) for s in states]
+
+
+def states_from_json(data):
+    return tuple(FipState(id=s["id"], address=s["address"],
+                          port_id=s["port_id"],
+                          port=common.port_from_json(s["port"]))
+                 for s in data)
+
+
+def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+    """Re-run a floatingip check offline from a ``--save-capture`` dir."""
+    data, options = common.replay_options(capture_dir, max_workers)
+    return check_states(states_from_json(data), **options)
+
+
 def resolve_context(conn, project=None, floating_ip=None):
     """Associated floating IPs (of a project, or one) with their ports."""
     net_api = conn.network
@@ -131,7 +148,8 @@ def check_states(states, **options):
     hosts = sorted({s.port.binding_host for s in states
                     if s.port is not None and s.port.binding_host
                     and s.port.device_owner.startswith("compute:")})
-    with common.PhasedRun(**options) as run:
+    with common.PhasedRun(context_json=states_to_json(states),
+                          **options) as run:
         views = run.run({h: [probes.ip_addr()] for h in hosts})
         check(report, states, views)
     if not states:

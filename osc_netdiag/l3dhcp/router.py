@@ -50,6 +50,21 @@ class RouterContext:
     def hosts(self):
         return sorted({a.host for a in self.agents})
 
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        port = common.port_from_json
+        return cls(
+            id=data["id"], name=data["name"], ha=data["ha"],
+            distributed=data["distributed"],
+            interfaces=tuple(port(p) for p in data["interfaces"]),
+            gateway=port(data["gateway"]),
+            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
+            floating_ips=tuple(FloatingIp(**f)
+                               for f in data["floating_ips"]))
+
 
 def resolve_context(conn, ref):
     net_api = conn.network
@@ -292,7 +307,7 @@ def check_dvr(report, view, context, host):
 def check_context(context, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(**options) as run:
+    with common.PhasedRun(context_json=context.to_json(), **options) as run:
         views = run.run({h: host_probes(context) for h in context.hosts})
         for host in context.hosts:
             evaluate_host(report, views[host], context)
@@ -302,6 +317,12 @@ def check_context(context, **options):
                      "dvr_snat agents; fip- namespaces and NAT rules of "
                      "compute nodes are not read yet")
     return common.result(f"router {context.id}", report, run, notes)
+
+
+def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+    """Re-run a router check offline from a ``--save-capture`` directory."""
+    data, options = common.replay_options(capture_dir, max_workers)
+    return check_context(RouterContext.from_json(data), **options)
 
 
 def router_check(connection, ref, **options):

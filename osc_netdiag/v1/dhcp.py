@@ -15,22 +15,32 @@ class CheckResultLister(common.HostAccessMixin, lister.Lister):
     """Shared output of the l3dhcp checks: rows, findings, notes, exit."""
 
     def add_target_arguments(self, parser):
-        """Host access, without --from-capture (not supported here)."""
         self.add_host_access_arguments(parser)
         return parser
+
+    def check(self, args, module, call, required=None):
+        """Run ``call(connection, **host options)``, or replay
+        ``module.check_from_capture`` with --from-capture. ``required``:
+        the positional argument needed without --from-capture."""
+        if args.from_capture:
+            return self.finish(module.check_from_capture(
+                args.from_capture, max_workers=args.parallel))
+        if required and getattr(args, required) is None:
+            from osc_netdiag import exitcodes
+            self.app.stderr.write(f"give a <{required}> (or --from-capture)"
+                                  "\n")
+            raise SystemExit(exitcodes.USAGE)
+        inventory = self.inventory(args)
+        return self.finish(call(
+            self.sdk_connection(), inventory=inventory,
+            transport=self.transport(args, inventory),
+            save_capture=args.save_capture, max_workers=args.parallel))
 
     def finish(self, result):
         from osc_netdiag.l3dhcp import common as l3common
         self.result = result
         self.exit_code = result.exit_code
         return l3common.ROW_COLUMNS, [r.row() for r in result.rows]
-
-    def refuse_capture(self, args):
-        if getattr(args, "from_capture", None):
-            from osc_netdiag import exitcodes
-            self.app.stderr.write("--from-capture is not supported by this "
-                                  "command yet\n")
-            raise SystemExit(exitcodes.USAGE)
 
     def produce_output(self, parsed_args, column_names, data):
         if parsed_args.formatter in common.DOCUMENT_FORMATS:
@@ -67,8 +77,9 @@ class CheckDhcp(CheckResultLister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
-            "target", metavar="<port | network>",
-            help="Port (ID, name, fixed IP, MAC) or network (name or ID)")
+            "target", metavar="<port | network>", nargs="?",
+            help="Port (ID, name, fixed IP, MAC) or network (name or ID); "
+                 "not with --from-capture")
         parser.add_argument(
             "--dnsmasq-log-dir", metavar="<dir>", dest="log_dir",
             help="The DHCP agent's dnsmasq_base_log_dir, used when dnsmasq "
@@ -81,9 +92,6 @@ class CheckDhcp(CheckResultLister):
         from osc_netdiag.l3dhcp import dhcp
 
         args = parsed_args
-        self.refuse_capture(args)
-        inventory = self.inventory(args)
-        return self.finish(dhcp.dhcp_check(
-            self.sdk_connection(), args.target, log_dir=args.log_dir,
-            inventory=inventory, transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel))
+        return self.check(args, dhcp, lambda conn, **options: dhcp.dhcp_check(
+            conn, args.target, log_dir=args.log_dir, **options),
+            required="target")

@@ -21,17 +21,14 @@ class CheckDns(dhcp_cmd.CheckResultLister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
-            "target", metavar="<port | network>",
-            help="Port (ID, name, fixed IP, MAC) or network (name or ID)")
+            "target", metavar="<port | network>", nargs="?",
+            help="Port (ID, name, fixed IP, MAC) or network (name or ID); "
+                 "not with --from-capture")
         return self.add_target_arguments(parser)
 
     def take_action(self, parsed_args):
         from osc_netdiag.l3dhcp import dns
 
         args = parsed_args
-        self.refuse_capture(args)
-        inventory = self.inventory(args)
-        return self.finish(dns.dns_check(
-            self.sdk_connection(), args.target, inventory=inventory,
-            transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel))
+        return self.check(args, dns, lambda conn, **options: dns.dns_check(
+            conn, args.target, **options), required="target")

@@ -31,10 +31,7 @@ class CheckFloatingIp(dhcp_cmd.CheckResultLister):
         from osc_netdiag.l3dhcp import floatingip
 
         args = parsed_args
-        self.refuse_capture(args)
-        inventory = self.inventory(args)
-        return self.finish(floatingip.floatingip_check(
-            self.sdk_connection(), project=args.project,
-            floating_ip=args.floating_ip, inventory=inventory,
-            transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel))
+        return self.check(args, floatingip,
+                          lambda conn, **options: floatingip.floatingip_check(
+                              conn, project=args.project,
+                              floating_ip=args.floating_ip, **options))

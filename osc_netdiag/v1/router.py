@@ -21,17 +21,16 @@ class CheckRouter(dhcp_cmd.CheckResultLister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument("router", metavar="<router>",
-                            help="Router (name or ID)")
+        parser.add_argument("router", metavar="<router>", nargs="?",
+                            help="Router (name or ID); not with "
+                                 "--from-capture")
         return self.add_target_arguments(parser)
 
     def take_action(self, parsed_args):
         from osc_netdiag.l3dhcp import router
 
         args = parsed_args
-        self.refuse_capture(args)
-        inventory = self.inventory(args)
-        return self.finish(router.router_check(
-            self.sdk_connection(), args.router, inventory=inventory,
-            transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel))
+        return self.check(args, router,
+                          lambda conn, **options: router.router_check(
+                              conn, args.router, **options),
+                          required="router")

@@ -10,7 +10,6 @@ import json
 import pathlib
 import shutil
 
-from osc_netdiag import context as ctx
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import floatingip
@@ -21,41 +20,13 @@ SCENARIOS = (pathlib.Path(__file__).resolve().parents[2] / "fixtures" /
              "l3dhcp" / "scenarios")
 
 
-def _port(data):
-    if data is None:
-        return None
-    data = dict(data)
-    data["fixed_ips"] = tuple(tuple(i) for i in data["fixed_ips"])
-    return ctx.PortInfo(**data)
-
-
-def _agent(data):
-    return ctx.Agent(**data)
-
-
 def load_context(name):
     data = json.loads((SCENARIOS / name / "context.json").read_text())
     if name.startswith(("dhcp", "dns")):
-        return dhcp.DhcpContext(
-            network_id=data["network_id"], network_name=data["network_name"],
-            subnets=tuple(dhcp.SubnetInfo(**s) for s in data["subnets"]),
-            agents=tuple(_agent(a) for a in data["agents"]),
-            dhcp_ports=tuple(_port(p) for p in data["dhcp_ports"]),
-            ports=tuple(_port(p) for p in data["ports"]),
-            port=_port(data["port"]), console=data["console"],
-            console_skip=data["console_skip"])
+        return dhcp.DhcpContext.from_json(data)
     if name == "router":
-        return router.RouterContext(
-            id=data["id"], name=data["name"], ha=data["ha"],
-            distributed=data["distributed"],
-            interfaces=tuple(_port(p) for p in data["interfaces"]),
-            gateway=_port(data["gateway"]),
-            agents=tuple(_agent(a) for a in data["agents"]),
-            floating_ips=tuple(router.FloatingIp(**f)
-                               for f in data["floating_ips"]))
-    return tuple(floatingip.FipState(
-        id=s["id"], address=s["address"], port_id=s["port_id"],
-        port=_port(s["port"])) for s in data)
+        return router.RouterContext.from_json(data)
+    return floatingip.states_from_json(data)
 
 
 def copy_capture(name, tmp_path, edit=None):

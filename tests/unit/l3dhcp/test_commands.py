@@ -7,9 +7,12 @@ import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag.v1 import dhcp as dhcp_cmd
+from osc_netdiag.v1 import dns as dns_cmd
+from osc_netdiag.v1 import floatingip as floatingip_cmd
 from osc_netdiag.v1 import ip as ip_cmd
 from osc_netdiag.v1 import router as router_cmd
 from tests.unit.api.test_command import FakeApp
+from tests.unit.l3dhcp import scenario
 from tests.unit.l3dhcp import test_reclaim
 
 
@@ -73,8 +76,33 @@ def test_router_not_found_exits_3(no_hosts):
     assert "No router found" in app.stderr.getvalue()
 
 
-def test_from_capture_is_refused_with_exit_2(no_hosts):
+def test_missing_target_is_a_usage_error(no_hosts):
     conn, _ = test_reclaim.cloud()
     with pytest.raises(SystemExit) as exc:
-        run(dhcp_cmd.CheckDhcp, conn, "vlan-net", "--from-capture", "x")
+        run(dhcp_cmd.CheckDhcp, conn)
     assert exc.value.code == exitcodes.USAGE
+
+
+@pytest.fixture
+def no_ssh(monkeypatch):
+    from osc_netdiag import api
+
+    def refuse(*a, **k):
+        raise AssertionError("no SSH transport may be made")
+    monkeypatch.setattr(api, "ssh_transport", refuse)
+
+
+@pytest.mark.parametrize("command_class, scenario_name", [
+    (dhcp_cmd.CheckDhcp, "dhcp-port"),
+    (router_cmd.CheckRouter, "router"),
+    (floatingip_cmd.CheckFloatingIp, "floatingip"),
+    (dns_cmd.CheckDns, "dns-port"),
+])
+def test_from_capture_replays_a_lab_recording(no_ssh, command_class,
+                                              scenario_name):
+    code, app = run(command_class, None, "--from-capture",
+                    str(scenario.SCENARIOS / scenario_name), "-f", "json")
+    doc = json.loads(app.stdout.getvalue())
+    assert code == exitcodes.OK == doc["exit_code"]
+    assert doc["rows"] and all(r["status"] in ("OK", "SKIP")
+                               for r in doc["rows"])
