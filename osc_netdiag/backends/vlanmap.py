@@ -293,16 +293,22 @@ class HostMap:
             self.unreadable.append(exc)
             return None
 
-    def port_tags(self, network_id):
+    def port_tags(self, network_id, segment=None):
         """Local VLAN tags of the network's ports on the integration bridge
-        (the agent writes net_uuid into Port other_config)."""
-        return sorted({p.tag for p in self.topo.ports
-                       if (p.other_config or {}).get("net_uuid") == network_id
-                       and p.tag is not None
-                       and p.tag != ovs_l2.DEAD_VLAN
-                       and self.topo.bridge_of_port(p.name) is not None
-                       and self.topo.bridge_of_port(p.name).name ==
-                       self.int_br})
+        (the agent writes net_uuid, network_type and segmentation_id into
+        Port other_config); with ``segment``, only ports wired to it."""
+        tags = set()
+        for port in self.topo.ports:
+            other = port.other_config or {}
+            bridge = self.topo.bridge_of_port(port.name)
+            if other.get("net_uuid") != network_id or port.tag is None \
+                    or port.tag == ovs_l2.DEAD_VLAN or bridge is None \
+                    or bridge.name != self.int_br:
+                continue
+            if segment is not None and not _wired_to(other, segment):
+                continue
+            tags.add(port.tag)
+        return sorted(tags)
 
     def tunnel_ports(self, ttype):
         return {i.options.get("remote_ip"): i
@@ -324,6 +330,16 @@ class HostMap:
         return owners
 
 
+def _wired_to(other_config, segment):
+    """Does a port's other_config name ``segment`` (or no segment at all)?"""
+    net_type = other_config.get("network_type")
+    seg_id = _int(other_config.get("segmentation_id"))
+    if net_type is not None and net_type != segment.network_type:
+        return False
+    return seg_id is None or segment.segmentation_id is None or \
+        seg_id == segment.segmentation_id
+
+
 def _packets(translations):
     if not translations:
         return None
@@ -335,7 +351,7 @@ def segment_row(report, hmap, context, segment, carries):
     network = context.network
     agent = hmap.agent
     seg_id = segment.segmentation_id
-    tags = hmap.port_tags(network.id)
+    tags = hmap.port_tags(network.id, segment)
     if segment.is_tunnel:
         bridge = TUNNEL_BRIDGE
         tun_in = hmap.tun_in.get(segment.network_type)
@@ -542,9 +558,13 @@ def evaluate_host(report, view, context, rows):
                                "cannot carry the network (no "
                                "bridge_mappings or tunnel_types entry)"))
         return
+    # A multi-segment network is wired to one segment per host: when the
+    # ports name theirs, the others are not expected to be translated.
+    wired = [s for s in carried if hmap.port_tags(network.id, s)]
     lvids = set()
     for segment in carried:
-        row = segment_row(report, hmap, context, segment, carries)
+        expected = carries and (not wired or segment in wired)
+        row = segment_row(report, hmap, context, segment, expected)
         rows.append(row)
         if row.local_vlan is not None:
             lvids.add(row.local_vlan)

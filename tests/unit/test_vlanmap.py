@@ -181,6 +181,13 @@ def test_multi_segment_network_gives_one_row_per_segment():
     assert sorted((r.host, r.network_type) for r in result.rows) == sorted(
         (h, t) for h in ("compute1", "compute2", "network1")
         for t in ("vlan", "vxlan"))
+    # the ports are wired to the VLAN segment (Port other_config says so):
+    # the VXLAN segment's flows, which serve another network here, are
+    # neither expected nor taken for this network's
+    assert result.findings == ()
+    vlan_rows = [r for r in result.rows if r.network_type == "vlan"]
+    assert all(r.status == Status.OK for r in vlan_rows)
+    assert all(r.local_vlan is not None for r in vlan_rows)
 
 
 def test_flow_extractors_on_real_flows():
