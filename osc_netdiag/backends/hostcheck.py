@@ -296,10 +296,8 @@ def check_namespaces(report, view, context):
     for network_id in context.hosted_networks.get(host, ()):
         expected[names.qdhcp_namespace(network_id)] = \
             ("network", network_id, "NETDIAG_DHCP_NAMESPACE_MISSING")
-    known = {"qrouter-": ("router", set(context.router_ids),
-                          set(context.hosted_routers.get(host, ()))),
-             "qdhcp-": ("network", set(context.network_ids),
-                        set(context.hosted_networks.get(host, ())))}
+    in_api = {"qrouter-": ("router", set(context.router_ids)),
+              "qdhcp-": ("network", set(context.network_ids))}
     for ns in sorted(spaces | set(expected)):
         evidence = [view.evidence(probe, [ns] if ns in spaces else [])]
         if ns in expected:
@@ -316,11 +314,11 @@ def check_namespaces(report, view, context):
                            f"{kind} {object_id} hosted here", Status.ERROR,
                            evidence)
             continue
-        for prefix, (kind, in_api, _hosted) in known.items():
+        for prefix, (kind, ids) in in_api.items():
             if not ns.startswith(prefix):
                 continue
             object_id = ns[len(prefix):]
-            if object_id not in in_api:
+            if object_id not in ids:
                 report.find("NETDIAG_HOST_NAMESPACE_STALE", f"{host}:{ns}",
                             f"{ns} on {host} belongs to no {kind} in the "
                             f"API (deleted?)", host=host, namespace=ns,
