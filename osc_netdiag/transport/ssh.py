@@ -45,6 +45,17 @@ def fingerprint(key: paramiko.PKey) -> str:
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
+def check_fingerprint(text: str) -> str:
+    """Refuse anything but an OpenSSH ``SHA256:<base64>`` fingerprint."""
+    import re
+    if not isinstance(text, str) or not re.fullmatch(
+            r"SHA256:[A-Za-z0-9+/]{43}", text):
+        raise errors.NetdiagError(
+            f"not a SHA256 host key fingerprint: {text!r} (expected "
+            f"SHA256: and 43 base64 characters, as ssh-keygen -lf prints)")
+    return text
+
+
 class _UnknownHostKey(paramiko.SSHException):
     def __init__(self, hostname, key):
         super().__init__(hostname)
@@ -53,10 +64,25 @@ class _UnknownHostKey(paramiko.SSHException):
 
 
 class _Reject(paramiko.RejectPolicy):
-    """RejectPolicy that keeps the offered key, to show its fingerprint."""
+    """RejectPolicy that keeps the offered key, to show its fingerprint.
+
+    An unknown key whose fingerprint the operator gave explicitly
+    (``--accept-new-host-key SHA256:...``) is accepted for this connection
+    only, and said so; nothing is written to a known_hosts file. A changed
+    key never reaches this policy (paramiko raises BadHostKeyException).
+    """
+
+    def __init__(self, accepted=()):
+        self.accepted = frozenset(accepted)
 
     def missing_host_key(self, client, hostname, key):
-        raise _UnknownHostKey(hostname, key)
+        offered = fingerprint(key)
+        if offered not in self.accepted:
+            raise _UnknownHostKey(hostname, key)
+        LOG.warning("accepting the new host key of %s for this run: %s %s "
+                    "(not saved; add it to known_hosts to keep it)",
+                    hostname, key.get_name(), offered)
+        client.get_host_keys().add(hostname, key.get_name(), key)
 
 
 def parse_jump(spec: str, default_user=None):
@@ -172,8 +198,10 @@ class SSHTransport(Transport):
 
     def __init__(self, known_hosts_files=(), ssh_config_path=None,
                  connect_timeout=5, banner_timeout=5, auth_timeout=5,
-                 allow_agent=True):
+                 allow_agent=True, accept_new_host_keys=()):
         self.known_hosts_files = tuple(known_hosts_files)
+        self.accept_new_host_keys = tuple(
+            check_fingerprint(f) for f in accept_new_host_keys or ())
         self.ssh_config_path = ssh_config_path
         self.connect_timeout = connect_timeout
         self.banner_timeout = banner_timeout
@@ -195,7 +223,7 @@ class SSHTransport(Transport):
                 client.load_system_host_keys(path)
             except (OSError, paramiko.SSHException) as exc:
                 LOG.warning("cannot read known_hosts file %s: %s", path, exc)
-        client.set_missing_host_key_policy(_Reject())
+        client.set_missing_host_key_policy(_Reject(self.accept_new_host_keys))
         return client
 
     # -- connecting ------------------------------------------------------
@@ -303,7 +331,8 @@ def _host_error(name, where, exc) -> errors.HostError:
             name, models.HOST_HOSTKEY,
             f"host key of {exc.hostname} is not in known_hosts "
             f"(offered {exc.key.get_name()} {fingerprint(exc.key)}); "
-            f"verify it and add it to known_hosts")
+            f"verify it and add it to known_hosts, or accept it for one "
+            f"run with --accept-new-host-key {fingerprint(exc.key)}")
     if isinstance(exc, paramiko.BadHostKeyException):
         return errors.HostError(
             name, models.HOST_HOSTKEY,

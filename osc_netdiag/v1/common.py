@@ -16,6 +16,15 @@ LOG = logging.getLogger(__name__)
 DOCUMENT_FORMATS = ("json", "yaml")
 
 
+def _fingerprint(text):
+    import argparse
+    from osc_netdiag.transport.ssh import check_fingerprint
+    try:
+        return check_fingerprint(text)
+    except NetdiagError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class HostAccessMixin:
     """Options that say how to reach the hosts (inventory, SSH, captures)."""
 
@@ -30,6 +39,14 @@ class HostAccessMixin:
             "--known-hosts", metavar="<file>", action="append", default=[],
             help="Extra known_hosts file (repeatable). Unknown or changed "
                  "host keys are always refused")
+        group.add_argument(
+            "--accept-new-host-key", metavar="<fingerprint>",
+            action="append", default=[], type=_fingerprint,
+            help="Accept, for this run only, a host key that is not in "
+                 "known_hosts if its fingerprint is <fingerprint> "
+                 "(SHA256:..., as printed in the refusal; repeatable). "
+                 "The key is shown and not saved; a changed key is never "
+                 "accepted")
         group.add_argument(
             "--parallel", metavar="<n>", type=int, default=8,
             help="Hosts read at once (default: 8)")
@@ -62,8 +79,10 @@ class HostAccessMixin:
 
     def transport(self, args, inventory):
         from osc_netdiag import api
-        ssh = api.ssh_transport(inventory, known_hosts=args.known_hosts,
-                                connect_timeout=args.connect_timeout)
+        ssh = api.ssh_transport(
+            inventory, known_hosts=args.known_hosts,
+            connect_timeout=args.connect_timeout,
+            accept_new_host_keys=getattr(args, "accept_new_host_key", ()))
         if args.local is None:
             return ssh
         from osc_netdiag.transport.local import LocalTransport

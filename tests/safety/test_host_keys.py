@@ -94,3 +94,86 @@ def test_hostkey_exit_code_carries_16():
 def _command():
     from osc_netdiag.transport.base import Command
     return Command("echo", ("echo", "ndsafe-ok"))
+
+
+# -- accepting a new key: only with its fingerprint, explicitly --------------
+def _accepting(*fingerprints):
+    return SSHTransport(connect_timeout=2, banner_timeout=2, auth_timeout=2,
+                        allow_agent=False, accept_new_host_keys=fingerprints)
+
+
+def test_new_key_accepted_only_with_its_fingerprint(nshost, tmp_path, caplog):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    offered = nsssh.fingerprint_of(nshost.host_key)
+    watched = [str(empty), "~/.ssh/known_hosts"]
+    before = [digest(p) for p in watched]
+    with caplog.at_level("WARNING", logger="osc_netdiag.transport.ssh"):
+        with _accepting(offered).open(
+                nshost.target(known_hosts=(str(empty),))) as session:
+            [result] = session.run([_command()])
+    assert result.ok
+    shown = [r.getMessage() for r in caplog.records]
+    assert any(offered in m and nshost.address in m for m in shown), shown
+    assert [digest(p) for p in watched] == before       # nothing saved
+
+
+def test_new_key_with_another_fingerprint_is_refused(nshost, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    other = nsssh.fingerprint_of(nsssh.keygen(tmp_path / "other"))
+    log_start = len(nshost.log_text())
+    with pytest.raises(errors.HostError) as caught:
+        _accepting(other).open(nshost.target(known_hosts=(str(empty),)))
+    assert caught.value.status == models.HOST_HOSTKEY
+    offered = nsssh.fingerprint_of(nshost.host_key)
+    assert f"--accept-new-host-key {offered}" in caught.value.message
+    time.sleep(0.3)
+    _assert_no_auth(nshost.log_text()[log_start:])
+
+
+def test_changed_key_is_never_accepted(nshost, tmp_path):
+    impostor = nsssh.keygen(tmp_path / "impostor")
+    known = tmp_path / "known_hosts"
+    known.write_text(nshost.known_hosts_entry(impostor))
+    offered = nsssh.fingerprint_of(nshost.host_key)
+    log_start = len(nshost.log_text())
+    with pytest.raises(errors.HostError) as caught:
+        _accepting(offered).open(nshost.target(known_hosts=(str(known),)))
+    assert caught.value.status == models.HOST_HOSTKEY
+    assert "CHANGED" in caught.value.message
+    time.sleep(0.3)
+    _assert_no_auth(nshost.log_text()[log_start:])
+    assert known.read_text() == nshost.known_hosts_entry(impostor)
+
+
+@pytest.mark.parametrize("text", ["", "yes", "SHA256:short", "MD5:aa:bb",
+                                  "SHA256:" + "A" * 42 + ";",
+                                  "SHA256:" + "A" * 43 + "\n"])
+def test_malformed_fingerprint_is_a_usage_error(text):
+    import io
+    import types
+
+    from osc_netdiag.v1 import port as port_cmd
+    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO())
+    parser = port_cmd.TracePort(app, None).get_parser("port trace")
+    with pytest.raises(SystemExit) as caught:
+        parser.parse_args(["some-port", "--accept-new-host-key", text])
+    assert caught.value.code == 2
+    with pytest.raises(errors.NetdiagError):
+        SSHTransport(accept_new_host_keys=[text])
+
+
+def test_option_reaches_the_transport(nshost):
+    import io
+    import types
+
+    from osc_netdiag.v1 import port as port_cmd
+    offered = nsssh.fingerprint_of(nshost.host_key)
+    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO())
+    command = port_cmd.TracePort(app, None)
+    args = command.get_parser("port trace").parse_args(
+        ["some-port", "--accept-new-host-key", offered])
+    from osc_netdiag.inventory import Inventory
+    transport = command.transport(args, Inventory())
+    assert transport.accept_new_host_keys == (offered,)
