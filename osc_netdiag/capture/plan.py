@@ -14,8 +14,8 @@ from osc_netdiag import names
 from osc_netdiag.backends import ovs_l2
 
 # Path order, instance outwards.
-POINTS = ("tap", "qvb", "qvo", "patch", "qr", "qg", "dhcp")
-DEFAULT_POINTS = ("tap", "patch", "qr")
+POINTS = ("tap", "qvb", "qvo", "patch", "nic", "qr", "qg", "dhcp")
+DEFAULT_POINTS = ("tap", "patch", "nic", "qr")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +24,10 @@ class Tap:
     netns: str = None
     bridge: str = None             # or: mirror this OVS port of this bridge
     port: str = None
+    nic: bool = False              # the host's NIC for the segment: the
+                                   # device is read from the host first
+    bpf: str = None                # replaces --filter at this tap
+    vlan: int = None               # frames leave tagged: match them too
 
     @property
     def mirrored(self):
@@ -32,6 +36,8 @@ class Tap:
     def describe(self):
         if self.mirrored:
             return f"mirror of {self.bridge}:{self.port}"
+        if self.device is None:
+            return "the segment's NIC (read from the host)"
         where = f" in {self.netns}" if self.netns else ""
         return f"{self.device}{where}"
 
@@ -70,6 +76,19 @@ def _patch_taps(context, agent):
             Tap(bridge=names.checked_device(phys_br), port=phys_side))
 
 
+def tunnel_filter(segment):
+    """At a tunnel NIC the port's frames are inside UDP/GRE: select the
+    segment's tunnel packets (by VNI for VXLAN); the timeline reads the
+    inner frame. None for VLAN/flat (the user's filter applies)."""
+    if segment.network_type == "vxlan":
+        return f"udp port 4789 and udp[12:4] >> 8 = {int(segment.segmentation_id)}"
+    if segment.network_type == "geneve":
+        return "udp port 6081"
+    if segment.network_type == "gre":
+        return "proto gre"
+    return None
+
+
 def all_points(context):
     """Every point this port's path offers, in path order."""
     port = context.port
@@ -84,6 +103,12 @@ def all_points(context):
     patch = _patch_taps(context, agent)
     if patch:
         found.append(Point("patch", compute, patch))
+    if context.network.segments:
+        segment = context.network.segments[0]
+        found.append(Point("nic", compute, (Tap(
+            nic=True, bpf=tunnel_filter(segment),
+            vlan=segment.segmentation_id
+            if segment.network_type == "vlan" else None),)))
     router = context.router
     if router is not None:
         ns = names.qrouter_namespace(router.id)

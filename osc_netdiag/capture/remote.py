@@ -39,6 +39,8 @@ class RemotePoint:
     device: str
     netns: str = None
     mirror: mirror_mod.MirrorSpec = None
+    bpf: str = None                # this point's own filter, if any
+    vlan: int = None               # 802.1Q tag the frames carry here
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +107,12 @@ def tcpdump_argv(point, bounds, bpf):
     argv += ("tcpdump", "-p", "-n", "-tt", "-e", "-l",
              "-c", str(int(bounds.count)), "-s", str(int(bounds.snaplen)),
              "-i", point.device)
+    bpf = point.bpf or bpf
+    if bpf and point.vlan is not None:
+        # Sent frames keep their tag (received ones are untagged by the
+        # kernel before a capture sees them); "vlan" shifts the offsets of
+        # what follows it, so the untagged form comes first.
+        bpf = f"({bpf}) or (vlan {int(point.vlan)} and ({bpf}))"
     if bpf:
         argv += ("--", bpf)
     return argv
@@ -202,6 +210,7 @@ class HostRun:
     ended: bool = False
     error: str = None
     other: list = dataclasses.field(default_factory=list)
+    nic_error: str = None
     started_at: float = dataclasses.field(default_factory=time.time)
 
     def feed(self, line, run_id, max_lines):

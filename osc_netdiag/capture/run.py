@@ -19,6 +19,7 @@ from osc_netdiag import resolve
 from osc_netdiag.backends.report import Report
 from osc_netdiag.capture import channel
 from osc_netdiag.capture import mirror as mirror_mod
+from osc_netdiag.capture import nic as nic_mod
 from osc_netdiag.capture import plan as plan_mod
 from osc_netdiag.capture import remote
 from osc_netdiag.capture import timeline
@@ -29,6 +30,10 @@ PRESETS = {"icmp": "icmp or icmp6", "dhcp": "udp port 67 or udp port 68",
            "dns": "udp port 53", "arp": "arp"}
 MAX_COUNT, MAX_DURATION, MAX_SNAPLEN = 10000, 600, 65535
 EXPIRY_MARGIN = 30
+# OVS mirrors a patch port only for packets entering the bridge from it;
+# instance-to-wire IP packets pass conntrack (recirculation) and were not
+# mirrored on either end on OVS 3.1: never call them missing there.
+BLIND = {("patch", timeline.EGRESS)}
 _BPF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/()!<>=&|\[\]*+-]{0,299}$")
 
 
@@ -116,6 +121,9 @@ def _host_plans(points, run_id):
                 output = mirror_mod.output_name(run_id, index)
                 spec = mirror_mod.MirrorSpec(tap.bridge, tap.port, output)
                 item = remote.RemotePoint(index, output, mirror=spec)
+            elif tap.nic:
+                item = remote.RemotePoint(index, None, bpf=tap.bpf,
+                                          vlan=tap.vlan)
             else:
                 item = remote.RemotePoint(index, tap.device, netns=tap.netns)
             entries.append((point.label, item))
@@ -166,10 +174,6 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
 
     def one_host(host):
         target = inventory.target(host)
-        entries = plans[host]
-        items = [rp for _, rp in entries]
-        script = remote.build_script(items, bounds, expression, marker,
-                                     target.exec_prefix)
         host_run = runs[host] = remote.HostRun(host)
         feed = (lambda line: host_run.feed(line, run_id, bounds.count + 20))
         try:
@@ -178,6 +182,13 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             host_run.error = exc
             return
         try:
+            items = _resolve_nics(context, host, target, session,
+                                  [rp for _, rp in plans[host]], host_run)
+            plans[host] = [(label, item) for (label, _), item
+                           in zip(plans[host], items)]
+            items = [rp for rp in items if rp.device is not None]
+            script = remote.build_script(items, bounds, expression, marker,
+                                         target.exec_prefix)
             if channel.is_local(session):
                 argv = remote.remote_argv(script, deadline=bounds.deadline,
                                           sudo=target.sudo)
@@ -205,6 +216,20 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             raise
     return _evaluate(context, points, plans, runs, bounds, run_id, changes,
                      marker)
+
+
+def _resolve_nics(context, host, target, session, items, host_run):
+    """Fill in the NIC point's device with one read-only batch."""
+    if all(rp.device is not None or rp.mirror is not None for rp in items):
+        return items
+    try:
+        device = nic_mod.find(context, host, target,
+                              session.run(nic_mod.read_commands()))
+    except Exception as exc:  # noqa: BLE001 - the other points still run
+        device, host_run.nic_error = None, str(exc)
+    return [dataclasses.replace(rp, device=device)
+            if rp.device is None and rp.mirror is None else rp
+            for rp in items]
 
 
 def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
@@ -239,7 +264,8 @@ def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
     merged = timeline.merge(per_point, context.port.mac)
     path = [p.label for p in points]
     hosts = {p.label: p.host for p in points}
-    verdicts = timeline.verdicts(merged, path, complete, hosts)
+    verdicts = timeline.verdicts(merged, path, complete, hosts,
+                                 blind=BLIND)
     for verdict in verdicts:
         if verdict.missing_at:
             report.find("NETDIAG_CAPTURE_FLOW_LOST",
@@ -262,6 +288,15 @@ def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
 def _read_point(report, host, label, rp, host_run, bounds, per_point,
                 status_rows):
     """Parse one tcpdump's lines; record its status row. True if complete."""
+    if rp.device is None:
+        error = getattr(host_run, "nic_error", None) or \
+            "no physical NIC found for the segment"
+        report.find("NETDIAG_CAPTURE_POINT_FAILED", f"{host}:{label}",
+                    f"no capture at {label} on {host}: {error}", host=host,
+                    point=label, error=error)
+        status_rows.append(_row(label, host, "-", "not run", 0,
+                                tcpdump.CaptureStats(None, None, None)))
+        return False
     lines = host_run.lines.get(rp.index, [])
     packet_lines = [line for line in lines
                     if tcpdump.is_packet_text(line)]

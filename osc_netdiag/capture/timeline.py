@@ -60,18 +60,24 @@ def flow_key(packet):
 
 def merge(per_point, port_mac):
     """per_point: [(label, host, packets)] -> Seen tuple sorted by time."""
-    seen = [Seen(p.time, label, host, direction(p, port_mac), flow_key(p), p)
-            for label, host, packets in per_point for p in packets]
+    seen = []
+    for label, host, packets in per_point:
+        for packet in packets:
+            frame = packet.frame()
+            seen.append(Seen(packet.time, label, host,
+                             direction(frame, port_mac), flow_key(frame),
+                             packet))
     return tuple(sorted(seen, key=lambda s: (s.time, s.point)))
 
 
-def verdicts(timeline, path, complete, hosts):
+def verdicts(timeline, path, complete, hosts, blind=()):
     """Judge each flow.
 
     path: labels in path order (instance outwards). complete: labels whose
     capture ran to its end without reaching its packet count (a point that
     stopped at its count may have missed later packets: never "not seen").
-    hosts: label -> host name.
+    hosts: label -> host name. blind: (label, direction) pairs a point
+    cannot be trusted to see: never "not seen" there.
     """
     flows = {}
     for item in timeline:
@@ -85,7 +91,8 @@ def verdicts(timeline, path, complete, hosts):
         seen_at = tuple(p for p in order if p in seen_labels)
         last = seen_at[-1]
         after = order[order.index(last) + 1:]
-        missing = tuple(p for p in after if p in complete)
+        missing = tuple(p for p in after
+                        if p in complete and (p, way) not in blind)
         where = ", ".join(seen_at)
         text = f"{flow} ({way}): seen at {where}"
         if missing:

@@ -36,7 +36,7 @@ from osc_netdiag.parsers._text import complete_lines
 
 _MAC = r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}"
 _PACKET = re.compile(
-    rf"(?P<time>\d+\.\d{{6}}) (?P<src>{_MAC}) > (?P<dst>{_MAC}), "
+    rf"(?:(?P<time>\d+\.\d{{6}}) )?(?P<src>{_MAC}) > (?P<dst>{_MAC}), "
     r"(?:ethertype (?P<ethertype>.+?) \(0x[0-9a-f]{4}\)|(?P<llc>802\.3|LLC.*?))"
     r", length (?P<length>\d+): (?P<payload>.*)\Z")
 _VLAN = re.compile(
@@ -60,6 +60,14 @@ class Packet:
     inner: Optional[str]
     text: str
 
+    def frame(self):
+        """The frame the port sent or received: the inner one of a
+        decapsulated tunnel packet, else the packet itself."""
+        if self.inner is None:
+            return self
+        inner = parse_packet_line(self.inner, timestamp=False)
+        return Packet(**{**inner.__dict__, "time": self.time})
+
     def to_dict(self):
         return {"time": self.time, "src_mac": self.src_mac,
                 "dst_mac": self.dst_mac, "ethertype": self.ethertype,
@@ -74,9 +82,9 @@ class CaptureStats:
     dropped: Optional[int]
 
 
-def parse_packet_line(line: str) -> Packet:
+def parse_packet_line(line: str, timestamp: bool = True) -> Packet:
     match = _PACKET.match(line)
-    if match is None:
+    if match is None or (match.group("time") is None) == timestamp:
         raise ParseError(f"tcpdump: not a packet line: {line!r}")
     ethertype = match.group("ethertype") or match.group("llc")
     summary = match.group("payload")
@@ -88,7 +96,8 @@ def parse_packet_line(line: str) -> Packet:
         vlan = int(tagged.group("vlan"))
         ethertype = tagged.group("ethertype") or ethertype
         summary = tagged.group("rest")
-    return Packet(time=float(match.group("time")), src_mac=match.group("src"),
+    time = float(match.group("time")) if timestamp else 0.0
+    return Packet(time=time, src_mac=match.group("src"),
                   dst_mac=match.group("dst"), ethertype=ethertype,
                   length=int(match.group("length")), vlan=vlan,
                   summary=summary, inner=None, text=line)

@@ -12,7 +12,7 @@ def test_filters(text, expected):
     assert run.checked_filter(text) == expected
 
 
-@pytest.mark.parametrize("text", ["-w /tmp/x", "icmp; reboot", "$(id)",
+@pytest.mark.parametrize("text", ["-w out.pcap", "icmp; reboot", "$(id)",
                                   "icmp `id`", "a\nb", "x" * 400])
 def test_unsafe_filters_refused(text):
     with pytest.raises(ValueError):

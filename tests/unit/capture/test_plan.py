@@ -17,8 +17,9 @@ def context(name):
 def test_vlan_port_default_points():
     ctx = context("vlan-healthy")
     points = plan.select(ctx)
-    assert [p.label for p in points] == ["tap", "patch", "qr"]
-    tap, patch, qr = points
+    assert [p.label for p in points] == ["tap", "patch", "nic", "qr"]
+    tap, patch, nic, qr = points
+    assert nic.taps[0].nic and nic.taps[0].device is None
     assert tap.taps[0].device == "tap" + ctx.port.id[:11]
     assert tap.host == ctx.port.binding_host
     assert [(t.bridge, t.port) for t in patch.taps] == [
@@ -49,3 +50,11 @@ def test_point_absent_from_path_refused():
     # direct plug: no qvb on this path
     with pytest.raises(ValueError, match="has no qvb"):
         plan.select(context("vlan-healthy"), ["qvb"])
+
+
+def test_tunnel_nic_filters_the_segment_vni():
+    ctx = context("vxlan-healthy")
+    (point,) = plan.select(ctx, ["nic"])
+    vni = ctx.network.segments[0].segmentation_id
+    assert point.taps[0].bpf == f"udp port 4789 and udp[12:4] >> 8 = {vni}"
+    assert plan.select(context("vlan-healthy"), ["nic"])[0].taps[0].bpf is None

@@ -93,3 +93,10 @@ def test_tcpdump_argv_is_bounded_and_filter_is_one_element():
     assert argv[-2:] == ("--", "udp port 53")
     assert ("-c", "7") == argv[argv.index("-c"):argv.index("-c") + 2]
     assert "-p" in argv                  # never promiscuous: a read-only tap
+
+
+def test_tagged_nic_matches_the_filter_with_and_without_the_tag():
+    argv = remote.tcpdump_argv(remote.RemotePoint(0, "eth1", vlan=2113),
+                               remote.Bounds(5, 3, 96), "icmp or icmp6")
+    assert argv[-1] == ("(icmp or icmp6) or "
+                        "(vlan 2113 and (icmp or icmp6))")

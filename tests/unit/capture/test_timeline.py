@@ -50,3 +50,23 @@ def test_broadcast_from_the_port_is_egress():
     merged = timeline.merge([("tap", "compute1",
                               packets("tcpdump--arp-tap.out"))], PORT_MAC)
     assert {s.direction for s in merged} == {"egress"}
+
+
+def test_tunnel_packets_are_judged_by_their_inner_frame():
+    merged = timeline.merge([("nic", "compute1",
+                              packets("tcpdump--vxlan-eth2.out"))],
+                            "fa:16:3e:75:62:49")       # vxlan1 in the lab
+    assert [s.direction for s in merged] == ["egress"] * 3 + ["ingress"]
+    assert merged[0].summary == "198.18.17.41 > 198.18.17.43: ICMP echo request"
+    assert merged[0].packet.vlan is None and "VXLAN" in merged[0].packet.summary
+
+
+def test_blind_point_is_never_called_missing():
+    merged = timeline.merge([("tap", "compute1",
+                              packets("tcpdump--icmp-tap.out"))], PORT_MAC)
+    path, hosts = ["tap", "patch", "nic"], dict.fromkeys(
+        ["tap", "patch", "nic"], "compute1")
+    (request,) = [v for v in timeline.verdicts(
+        merged, path, set(path), hosts, blind={("patch", "egress")})
+        if v.direction == "egress"]
+    assert request.missing_at == ("nic",)

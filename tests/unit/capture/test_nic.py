@@ -1,0 +1,30 @@
+"""The NIC point's device, read from real host outputs recorded on the lab
+(the replay scenarios of ``port trace``)."""
+
+import json
+import pathlib
+
+import pytest
+
+from osc_netdiag import context as ctx_mod
+from osc_netdiag.capture import nic
+from osc_netdiag.transport import replay
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.replay import ReplayTransport
+
+SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
+
+
+@pytest.mark.parametrize("scenario,expected", [
+    ("vlan-healthy", "eth1"),        # system port of br-eth1 (physnet1)
+    ("vxlan-healthy", "eth2"),       # tunneling_ip on br-phy -> its NIC
+])
+def test_nic_of_the_compute_host(scenario, expected):
+    directory = SCENARIOS / scenario
+    context = ctx_mod.PortContext.from_json(
+        json.loads((directory / "context.json").read_text()))
+    host = context.port.binding_host
+    target = HostTarget(host, host)
+    session = ReplayTransport(str(directory)).open(target)
+    results = session.run(nic.read_commands())
+    assert nic.find(context, host, target, results) == expected
