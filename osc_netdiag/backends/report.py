@@ -72,6 +72,7 @@ class Report:
     def __init__(self):
         self.hops = []
         self.findings = []
+        self._seen_findings = set()   # findings are frozen: dedupe in O(1)
         self.unreadable = []          # (host, what, status)
 
     def hop(self, host, device, kind, state, detail, status, evidence=()):
@@ -83,7 +84,8 @@ class Report:
 
     def find(self, code, subject, summary, **values):
         item = finding(code, subject, summary, **values)
-        if item not in self.findings:
+        if item not in self._seen_findings:
+            self._seen_findings.add(item)
             self.findings.append(item)
         return item
 
