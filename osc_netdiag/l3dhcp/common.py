@@ -154,6 +154,7 @@ class CheckResult:
 
     def to_dict(self):
         return {"subject": self.subject, "exit_code": self.exit_code,
+                "round_trips": self.round_trips,
                 "rows": [r.to_dict() for r in self.rows],
                 "findings": [f.to_dict() for f in self.findings],
                 "hosts": [dataclasses.asdict(h) for h in self.hosts],
