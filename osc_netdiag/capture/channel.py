@@ -29,11 +29,7 @@ def run_ssh(session, command, deadline, on_line, stop: threading.Event):
     On ``stop`` the channel's stdin is closed (the remote script cleans up
     and says so); the lines keep being read for up to STOP_GRACE seconds.
     """
-    # SSHSession keeps its paramiko client private; a capture needs a
-    # channel of its own on the same connection.
-    client = session._client  # noqa: SLF001
-    transport = client.get_transport()
-    channel = transport.open_session(timeout=session.target.connect_timeout)
+    channel = session.open_channel()
     try:
         channel.exec_command(command)
         end = time.monotonic() + deadline + STOP_GRACE

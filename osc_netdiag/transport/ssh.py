@@ -149,6 +149,15 @@ class SSHSession(HostSession):
             commands, nonce, sudo=self.target.sudo,
             cut_status=models.HOST_ERROR if finished else models.HOST_TIMEOUT)
 
+    def open_channel(self):
+        """A new session channel on this host's connection, for callers
+        that run one long script with its own deadline (port capture)."""
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise errors.HostError(self.target.name, models.HOST_UNREACHABLE,
+                                   "connection lost")
+        return transport.open_session(timeout=self.target.connect_timeout)
+
     def close(self):
         _close_client(self._client)
         if self._jump_client is not None:
