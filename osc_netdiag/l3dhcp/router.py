@@ -209,10 +209,10 @@ def check_nat(report, view, context, ns, qg, active):
                      active, f"-o {qg} -j SNAT --to-source {gw_ip}",
                      subject=context.id)
     for fip in context.floating_ips:
-        dnat = _has_rule(rules, "-PREROUTING", ("-d", f"{fip.address}/32"), ("-j", "DNAT"),
-                         ("--to-destination", fip.fixed_ip))
-        snat = _has_rule(rules, "-float-snat", ("-s", f"{fip.fixed_ip}/32"), ("-j", "SNAT"),
-                         ("--to-source", fip.address))
+        dnat = _has_rule(rules, "-PREROUTING", ("-d", f"{fip.address}/32"),
+                         ("-j", "DNAT"), ("--to-destination", fip.fixed_ip))
+        snat = _has_rule(rules, "-float-snat", ("-s", f"{fip.fixed_ip}/32"),
+                         ("-j", "SNAT"), ("--to-source", fip.address))
         _nat_row(report, view, probe, host, f"DNAT {fip.address}", dnat,
                  active, f"-d {fip.address}/32 -j DNAT --to-destination "
                  f"{fip.fixed_ip}", subject=fip.id)
