@@ -99,9 +99,12 @@ def build_script(commands: Sequence[Command], *, sudo: bool,
     """Return one sh script running ``commands`` in order, framed."""
     _check_nonce(nonce)
     mark = _marker(nonce)
+    # No "exec </dev/null" here: sh -s reads this script from its standard
+    # input in blocks (dash: 8 KiB, or whatever has arrived so far), and
+    # redirecting the shell's own stdin would drop the rest of the script.
+    # Each command gets </dev/null instead.
     lines = [
         "LC_ALL=C; LANG=C; export LC_ALL LANG",
-        "exec </dev/null",
     ]
     for index, command in enumerate(commands):
         quoted = " ".join(shlex.quote(a) for a in
