@@ -181,7 +181,9 @@ def build_script(points, bounds, bpf, marker, exec_prefix=()):
             f"|| exit 0; done &",
             'caps="$caps $!"',
         ]
-    lines += ["wait", "finish", "exit 0"]
+    # Only the captures: a bare "wait" would also wait for the watcher and
+    # the watchdog.
+    lines += ['wait $caps', "finish", "exit 0"]
     return "\n".join(lines) + "\n"
 
 

@@ -277,6 +277,7 @@ def test_bounds_hold_under_a_flood(lab, vlan1):
     # run to the duration: 10 s + the remote setup margin + the client's
     # own start-up (API resolution, SSH)
     assert took < 10 + 17 + 10
+    assert tap["packets"] == 50
     assert all(r["state"] in ("count reached", "duration reached")
                for r in status.values())
     assert marked_rows("compute1") == []
