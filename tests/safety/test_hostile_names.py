@@ -196,7 +196,8 @@ def test_hostile_names_over_real_ssh_run_nothing(nshost, mixed_trace):
 
 
 @settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
 @given(arg=st.text(st.characters(blacklist_categories=("Cs",),
                                  blacklist_characters="\x00"), max_size=60))
 def test_generated_arguments_round_trip_over_ssh(nshost, arg):

@@ -108,7 +108,8 @@ def _rows(trace):
 
 
 @settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
 @given(scenario=st.sampled_from(HEALTHY),
        fraction=st.one_of(st.floats(0.0, 1.0), st.just(1.0),
                           st.floats(0.97, 0.99999)))
