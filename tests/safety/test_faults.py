@@ -206,6 +206,8 @@ def test_missing_tools_in_a_trace(nshost, mixed_trace):
                       "network1": models.HOST_OK}
     compute1 = [h for h in trace.hosts if h.host == "compute1"][0]
     assert "missing-command" in compute1.message
+    details = " ".join(h.detail for h in trace.hops if h.host == "compute1")
+    assert "'ovs-vsctl'" in details and "'ip'" in details
     assert _hops(trace, "network1") == _hops(mixed_trace.healthy, "network1")
     assert all(s == "SKIP" for *_, s in _hops(trace, "compute1"))
     assert trace.exit_code & exitcodes.UNREADABLE

@@ -177,3 +177,21 @@ def test_option_reaches_the_transport(nshost):
     from osc_netdiag.inventory import Inventory
     transport = command.transport(args, Inventory())
     assert transport.accept_new_host_keys == (offered,)
+
+
+def test_encrypted_key_is_auth_and_no_passphrase_is_asked(nshost, tmp_path,
+                                                          capsys):
+    sentinel = "NDSAFE-PASSPHRASE-" + os.urandom(6).hex()
+    key = nsssh.keygen(tmp_path / "locked", passphrase=sentinel)
+    log_start = len(nshost.log_text())
+    with pytest.raises(errors.HostError) as caught:
+        transport().open(nshost.target(key_filename=str(key)))
+    assert caught.value.status == models.HOST_AUTH
+    assert "ssh-agent" in caught.value.message
+    assert sentinel not in caught.value.message
+    out, err = capsys.readouterr()
+    assert sentinel not in out + err
+    time.sleep(0.3)
+    assert "Accepted" not in nshost.log_text()[log_start:]
+    assert exitcodes.for_report([], [models.HostReport(
+        "compute1", nshost.address, caught.value.status)]) == 16
