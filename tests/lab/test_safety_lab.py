@@ -193,6 +193,40 @@ def test_host_with_sshd_down(lab, fault):
     assert elapsed < 30
 
 
+def _drop_ssh(host):
+    """nft rule in the lab host's namespace dropping packets to its sshd."""
+    run = lab_faults.lab_exec
+    run(host, "nft", "add", "table", "inet", "ndsafe")
+    run(host, "nft", "add", "chain", "inet", "ndsafe", "input",
+        "{ type filter hook input priority 0 ; policy accept ; }")
+    run(host, "nft", "add", "rule", "inet", "ndsafe", "input", "tcp", "dport",
+        "22", "drop")
+    return lambda: run(host, "nft", "delete", "table", "inet", "ndsafe",
+                       check=False)
+
+
+def test_host_dropping_packets_is_unreachable_in_time(lab):
+    port_id = lab["instances"]["vlan1"]["port_id"]
+    started = time.monotonic()
+    rc, _ = trace_json(port_id, "--connect-timeout", "2")
+    healthy = time.monotonic() - started
+    assert rc == 0
+    restore = _drop_ssh("network1")
+    try:
+        started = time.monotonic()
+        rc, doc = trace_json(port_id, "--connect-timeout", "2")
+        elapsed = time.monotonic() - started
+    finally:
+        restore()
+    states = {h["host"]: h["status"] for h in doc["hosts"]}
+    assert states == {"compute1": "ok", "network1": "unreachable"}
+    assert rc & 8 and not rc & 16
+    compute = [h for h in doc["hops"] if h["host"] == "compute1"]
+    assert compute and all(h["status"] == "OK" for h in compute)
+    # The connect timeout plus one second, over a healthy run's time.
+    assert elapsed < healthy + 2 + 1, (elapsed, healthy)
+
+
 # -- 9. secrets ------------------------------------------------------------
 SENTINEL = "NDSAFE-SENTINEL-" + uuid.uuid4().hex
 
