@@ -156,6 +156,18 @@ def test_refused_port_is_unreachable(target_for):
     assert caught.value.status == models.HOST_UNREACHABLE
 
 
+def test_tcp_handshake_without_answer_is_unreachable(target_for, monkeypatch):
+    # Dropped packets: the TCP connect itself times out (tests/safety does
+    # it for real with an nft rule in a namespace).
+    def dropped(address, timeout=None, **kwargs):
+        raise socket.timeout("timed out")
+    monkeypatch.setattr(socket, "create_connection", dropped)
+    with pytest.raises(errors.HostError) as caught:
+        transport().open(target_for())
+    assert caught.value.status == models.HOST_UNREACHABLE
+    assert "no TCP answer" in caught.value.message
+
+
 def test_silent_listener_times_out_and_leaves_no_thread(target_for):
     threads_before = threading.active_count()
     listener = socket.socket()
