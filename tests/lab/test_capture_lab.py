@@ -281,3 +281,32 @@ def test_bounds_hold_under_a_flood(lab, vlan1):
     assert all(r["state"] in ("count reached", "duration reached")
                for r in status.values())
     assert marked_rows("compute1") == []
+
+
+def test_hung_connection_still_cleans_up_by_the_deadline(lab, vlan1):
+    """Packets of the SSH connection silently dropped (no FIN, no RST): the
+    host's script ends on its own bounds, removes the mirrors, and the
+    client reports the removal as unconfirmed (exit bit 32)."""
+    rules = [("INPUT", "--dport"), ("OUTPUT", "--sport")]
+    duration = 6
+    proc = _start_capture(vlan1["port_id"], duration)
+    started = time.monotonic()
+    try:
+        _wait_for_mirror("compute1", proc)
+        for chain, side in rules:
+            lab_exec("compute1", "iptables", "-w", "5", "-I", chain, "-p",
+                     "tcp", side, "22", "-j", "DROP")
+        # the host's own deadline: duration + 17 s setup margin (+ kill 3 s)
+        wait_until(lambda: marked_rows("compute1") == [], duration + 25,
+                   interval=1, what="mirror removal on a hung connection")
+        assert time.monotonic() - started < duration + 25
+        proc.wait(timeout=60)        # the client gives up on its own too
+    finally:
+        for chain, side in rules:
+            lab_exec("compute1", "iptables", "-w", "5", "-D", chain, "-p",
+                     "tcp", side, "22", "-j", "DROP", check=False)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode & 32, proc.stderr.read()
+    assert marked_rows("compute1") == []
