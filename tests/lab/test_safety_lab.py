@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -99,7 +100,8 @@ def test_hostile_neutron_names_are_only_data(lab, conn):
     canaries = []
     try:
         for name in hostile_names("CANARY"):
-            canary = pathlib.Path(f"/tmp/ndsafe-canary-{uuid.uuid4().hex}")
+            canary = (pathlib.Path(tempfile.gettempdir())
+                      / f"ndsafe-canary-{uuid.uuid4().hex}")
             canaries.append(canary)
             name = name.replace("CANARY", str(canary))
             conn.network.update_port(port, name=name)

@@ -200,7 +200,8 @@ def create(index_hint=0) -> NsHost:
     veth = f"nds{os.getpid() % 100000}x{index}"[:15]
     # Readable by the unprivileged login (sshd reads its authorized keys as
     # that user); the parents of pytest's tmp_path are not.
-    folder = pathlib.Path(tempfile.mkdtemp(prefix="ndsafe-", dir="/tmp"))
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="ndsafe-",
+                                           dir=tempfile.gettempdir()))
     folder.chmod(0o755)
     host = NsHost(netns=netns, veth=veth, address=address, gateway=gateway,
                   folder=folder, host_key=folder / "host_ed25519",

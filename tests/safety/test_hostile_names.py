@@ -10,6 +10,7 @@ and a real sh over SSH, and as a property over generated names.
 import json
 import pathlib
 import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -26,7 +27,7 @@ from osc_netdiag.transport.base import HostSession, Transport
 
 SCENARIO = (pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios"
             / "vlan-healthy")
-CANARY_DIR = pathlib.Path("/tmp")
+CANARY_DIR = pathlib.Path(tempfile.gettempdir())
 
 
 def hostile_names(canary):
