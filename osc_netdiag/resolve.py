@@ -18,7 +18,7 @@ ROUTER_INTERFACE_OWNERS = (
     "network:ha_router_replicated_interface",
     "network:router_interface_distributed",
 )
-_MAC_RE = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$")
+_MAC_RE = re.compile(r"^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}\Z")
 
 
 def _is_uuid(text):

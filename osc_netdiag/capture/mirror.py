@@ -23,7 +23,7 @@ USER_KEY = "netdiag-user"
 EXPIRES_KEY = "netdiag-expires"
 OUTPUT_PREFIX = "ndm"
 OVS_TIMEOUT = 5
-_RUN_RE = re.compile(r"^[0-9a-f]{8}$")
+_RUN_RE = re.compile(r"^[0-9a-f]{8}\Z")
 _USER_RE = re.compile(r"[^A-Za-z0-9_.@-]")
 
 

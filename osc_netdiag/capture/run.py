@@ -34,7 +34,7 @@ EXPIRY_MARGIN = 30
 # instance-to-wire IP packets pass conntrack (recirculation) and were not
 # mirrored on either end on OVS 3.1: never call them missing there.
 BLIND = {("patch", timeline.EGRESS)}
-_BPF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/()!<>=&|\[\]*+-]{0,299}$")
+_BPF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/()!<>=&|\[\]*+-]{0,299}\Z")
 
 
 def checked_filter(text):

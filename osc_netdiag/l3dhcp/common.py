@@ -16,7 +16,7 @@ CONTEXT_FILE = "context"          # <capture dir>/context.json: the API side
 ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
 # Absolute paths made of the characters Neutron's state and log paths use;
 # no "..", no leading "-" possible (they start with "/").
-_PATH_RE = re.compile(r"^/[A-Za-z0-9_.@+=:/-]{0,4095}$")
+_PATH_RE = re.compile(r"^/[A-Za-z0-9_.@+=:/-]{0,4095}\Z")
 
 
 def checked_path(path):

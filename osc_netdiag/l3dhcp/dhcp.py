@@ -34,7 +34,7 @@ from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
 DHCP_AGENT = "DHCP agent"
 LOG_LINES = 20000               # lines of a log read per check, at most
 NEUTRON_LOG_FILE = "dhcp_dns_log"   # <dnsmasq_base_log_dir>/<network>/...
-_MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+_MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
 SYSLOG_SOURCES = ("journal", "/var/log/syslog", "/var/log/messages")
 CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --filter "
                 "dhcp' (not available yet); by hand: tcpdump -ni <tap> "
