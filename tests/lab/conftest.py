@@ -130,9 +130,13 @@ def snapshot(host):
         snap['ovs:' + table] = _ovs_list(host, table)
     for br in lab_exec(host, 'ovs-vsctl', '--timeout=10', 'list-br').stdout.split():
         flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', br).stdout.splitlines()
+        # Flows with a hard_timeout are the ones br-tun's learn() actions
+        # make from passing traffic (MAC learning): they come and go with
+        # the lab's own packets, not with anything a command does.
         snap['flows:' + br] = sorted(_strip_flow(f) for f in flows
                                      if f.strip() and 'NXST_FLOW' not in f
-                                     and 'OFPST_FLOW' not in f)
+                                     and 'OFPST_FLOW' not in f
+                                     and 'hard_timeout=' not in f)
     links = json.loads(lab_exec(host, 'ip', '-j', 'link').stdout)
     snap['ip-link'] = sorted(json.dumps(link, sort_keys=True) for link in links)
     snap['ip-netns'] = sorted(lab_exec(host, 'ip', 'netns').stdout.splitlines())

@@ -588,6 +588,14 @@ enable_metadata_proxy = false
 integration_bridge = br-int
 ''')
         mkdirs(os.path.join(LOG, 'network1-dnsmasq'))
+        # dnsmasq drops to an unprivileged user before it reads the agent's
+        # hosts/opts files; those live under this checkout, whose parent
+        # folders may be closed to other users (a CI clone in a 0700 temp
+        # folder). Keep it root inside the lab so DHCP works wherever the
+        # checkout is.
+        dnsmasq_conf = os.path.join(d, 'dnsmasq-lab.conf')
+        with open(dnsmasq_conf, 'w') as f:
+            f.write('user=root\n')
         with open(os.path.join(d, 'dhcp_agent.ini'), 'w') as f:
             f.write('''[DEFAULT]
 interface_driver = openvswitch
@@ -595,11 +603,12 @@ dhcp_driver = neutron.agent.linux.dhcp.Dnsmasq
 enable_isolated_metadata = false
 force_metadata = false
 dnsmasq_base_log_dir = %s
+dnsmasq_config_file = %s
 resync_interval = 5
 
 [ovs]
 integration_bridge = br-int
-''' % os.path.join(LOG, 'network1-dnsmasq'))
+''' % (os.path.join(LOG, 'network1-dnsmasq'), dnsmasq_conf))
 
 
 def agent_argv(h, agent):
