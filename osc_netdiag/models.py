@@ -6,7 +6,6 @@ all see the same thing.
 
 import dataclasses
 import enum
-from typing import Optional
 
 
 class Status(str, enum.Enum):

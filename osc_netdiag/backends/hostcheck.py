@@ -7,7 +7,6 @@ the Open vSwitch agent's configuration and the API expect (a
 talks to a host itself.
 """
 
-from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import ovs_l2
@@ -26,20 +25,6 @@ IGNORED_INTERFACES = ("virbr0", "virbr0-nic")     # libvirt's NAT bridge
 OVS_DATAPATH_DEVICES = ("ovs-system", "ovs-netdev")
 CONTROLLER_COLUMNS = "_uuid,target,is_connected"
 
-
-def host_unreachable(report, view):
-    """A host that could not be read at all: one finding, one SKIP row."""
-    if view.readable:
-        return False
-    code = {models.HOST_HOSTKEY: "NETDIAG_HOST_KEY_REFUSED",
-            models.HOST_AUTH: "NETDIAG_HOST_AUTH_REFUSED"}.get(
-                view.error.status, "NETDIAG_HOST_UNREADABLE")
-    report.find(code, view.host, f"{view.host}: {view.error.status}: "
-                f"{view.error.message}", host=view.host,
-                status=view.error.status)
-    report.hop(view.host, view.host, "host", view.error.status,
-               view.error.message, Status.SKIP)
-    return True
 
 
 # -- probes and checks --------------------------------------------------------
@@ -339,7 +324,7 @@ def check_namespaces(report, view, context):
 
 def evaluate_host(report, view, context):
     host = view.host
-    if host_unreachable(report, view):
+    if report.host_unreadable(view):
         return
     agent = context.ovs_agents.get(host)
     try:

@@ -7,7 +7,6 @@ compute host first (instance outwards), then each network node (wire
 inwards: translation, DHCP, router, external bridge).
 """
 
-from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import devices
@@ -89,14 +88,14 @@ def evaluate(context, views):
     report = Report()
     _api_hops(report, context)
     compute = context.port.binding_host
-    if _host_readable(report, views[compute]):
+    if not report.host_unreadable(views[compute]):
         _compute_hops(report, context, views[compute])
     seen = {compute}
     for host in _dhcp_hosts(context) + _l3_hosts(context):
         if host in seen:
             continue
         seen.add(host)
-        if not _host_readable(report, views[host]):
+        if report.host_unreadable(views[host]):
             continue
         _network_node_hops(report, context, views[host])
     if not context.dhcp_agents and any(s.enable_dhcp
@@ -111,19 +110,6 @@ def evaluate(context, views):
                     router=context.router.id)
     return report
 
-
-def _host_readable(report, view):
-    if view.readable:
-        return True
-    err = view.error
-    code = {models.HOST_HOSTKEY: "NETDIAG_HOST_KEY_REFUSED",
-            models.HOST_AUTH: "NETDIAG_HOST_AUTH_REFUSED"}.get(
-                err.status, "NETDIAG_HOST_UNREADABLE")
-    report.find(code, view.host, f"{view.host}: {err.status}: {err.message}",
-                host=view.host, status=err.status)
-    report.hop(view.host, "-", "host", err.status,
-               f"hops on this host not checked: {err.message}", Status.SKIP)
-    return False
 
 
 def _api_hops(report, context):

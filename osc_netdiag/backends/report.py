@@ -89,6 +89,22 @@ class Report:
             self.findings.append(item)
         return item
 
+    def host_unreadable(self, view):
+        """Record a host that could not be read at all: one finding (host
+        key, authentication, or unreadable) and one SKIP row. Returns True
+        if so, so callers can skip that host's hops."""
+        if view.readable:
+            return False
+        err = view.error
+        code = {models.HOST_HOSTKEY: "NETDIAG_HOST_KEY_REFUSED",
+                models.HOST_AUTH: "NETDIAG_HOST_AUTH_REFUSED"}.get(
+                    err.status, "NETDIAG_HOST_UNREADABLE")
+        self.find(code, view.host, f"{view.host}: {err.status}: "
+                  f"{err.message}", host=view.host, status=err.status)
+        self.hop(view.host, view.host, "host", err.status,
+                 f"not checked: {err.message}", models.Status.SKIP)
+        return True
+
     def skipped(self, host, device, kind, exc):
         """Record a hop that could not be checked because a probe failed."""
         self.unreadable.append((host, exc.probe.name, exc.status))

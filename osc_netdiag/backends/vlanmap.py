@@ -13,7 +13,6 @@ import dataclasses
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.hostcheck import host_unreachable
 from osc_netdiag.backends.report import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
@@ -513,7 +512,7 @@ def check_host_wide(report, hmap, context, row_lvids):
 
 def evaluate_host(report, view, context, rows):
     host = view.host
-    if host_unreachable(report, view):
+    if report.host_unreadable(view):
         rows.append(MapRow(host, "-", "-", None, None, "", None, "", None,
                            Status.SKIP, view.error.message))
         return

@@ -6,10 +6,8 @@ import os
 import re
 
 from osc_netdiag import exitcodes
-from osc_netdiag import models
 from osc_netdiag.backends.report import HostView
 from osc_netdiag.errors import UnsafeNameError
-from osc_netdiag.models import Status
 
 DEFAULT_WORKERS = 8
 CONTEXT_FILE = "context"          # <capture dir>/context.json: the API side
@@ -26,21 +24,6 @@ def checked_path(path):
         raise UnsafeNameError(f"unsafe path: {path!r}")
     return path
 
-
-def host_unreachable(report, view):
-    """A host that could not be read at all: one finding, one SKIP row.
-    Returns True if so."""
-    if view.readable:
-        return False
-    code = {models.HOST_HOSTKEY: "NETDIAG_HOST_KEY_REFUSED",
-            models.HOST_AUTH: "NETDIAG_HOST_AUTH_REFUSED"}.get(
-                view.error.status, "NETDIAG_HOST_UNREADABLE")
-    report.find(code, view.host, f"{view.host}: {view.error.status}: "
-                f"{view.error.message}", host=view.host,
-                status=view.error.status)
-    report.hop(view.host, view.host, "host", view.error.status,
-               view.error.message, Status.SKIP)
-    return True
 
 
 class PhasedRun:

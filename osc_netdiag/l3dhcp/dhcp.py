@@ -511,7 +511,7 @@ def check_console(report, context):
 
 
 def evaluate_host(report, view, context, log_probe=None):
-    if common.host_unreachable(report, view):
+    if report.host_unreadable(view):
         return
     ns = names.qdhcp_namespace(context.network_id)
     if devices.check_namespace(report, view, ns,

@@ -183,7 +183,7 @@ def check_query(report, view, probe, port, ip, reverse):
 
 
 def evaluate_host(report, view, context):
-    if common.host_unreachable(report, view):
+    if report.host_unreadable(view):
         return
     ns = names.qdhcp_namespace(context.network_id)
     if not devices.check_namespace(report, view, ns,

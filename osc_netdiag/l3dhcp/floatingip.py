@@ -115,7 +115,7 @@ def check_device(report, view, state):
     device = expected_device(port)
     if view is None or device is None:
         return
-    if common.host_unreachable(report, view):
+    if report.host_unreadable(view):
         return
     probe = probes.ip_addr()
     try:

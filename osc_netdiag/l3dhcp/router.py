@@ -266,7 +266,7 @@ def check_fip_addresses(report, view, context, ns, qg, active):
 
 def evaluate_host(report, view, context):
     host = view.host
-    if common.host_unreachable(report, view):
+    if report.host_unreadable(view):
         return
     ns = names.qrouter_namespace(context.id)
     active = _active_here(context, host)
