@@ -116,7 +116,11 @@ def _ping_gateway_seen_everywhere(lab, vlan1):
     assert ("nic", "egress", "ICMP echo request") in seen
     assert ("qr", "egress", "ICMP echo request") in seen
     nic = [p for p in doc["packets"] if p["point"] == "nic"]
-    assert {p["vlan"] for p in nic} == {2113}
+    # Frames of the instance's own pings carry VLAN 2113 on the wire; other
+    # untagged ICMP on the shared segment (another test's traffic) may
+    # match the filter too.
+    assert 2113 in {p["vlan"] for p in nic}
+    assert {p["vlan"] for p in nic} <= {2113, None}
     verdicts = {v["direction"]: v for v in doc["verdicts"]}
     assert verdicts["egress"]["last_seen"] == "qr"
     assert verdicts["egress"]["missing_at"] == []
