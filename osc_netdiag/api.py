@@ -18,9 +18,10 @@ from osc_netdiag import resolve
 from osc_netdiag.backends import ovs
 from osc_netdiag.backends.report import HostView
 from osc_netdiag.errors import ResolveError
+from osc_netdiag.transport import pool
 
 CONTEXT_FILE = "context"
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = pool.DEFAULT_WORKERS
 SUPPORTED_VIF_TYPES = ("ovs",)
 
 
@@ -97,7 +98,6 @@ def trace_from_capture(capture_dir, *, latency=0.0,
 def trace_context(context, *, inventory=None, transport=None,
                   save_capture=None, max_workers=DEFAULT_WORKERS):
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
-    from osc_netdiag.transport import pool
     from osc_netdiag.transport import replay
 
     if context.port.vif_type not in SUPPORTED_VIF_TYPES:

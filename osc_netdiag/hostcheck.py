@@ -21,9 +21,10 @@ from osc_netdiag.backends import hostcheck as backend
 from osc_netdiag.backends.report import HostView
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
+from osc_netdiag.transport import pool
 
 CONTEXT_FILE = "context"
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = pool.DEFAULT_WORKERS
 OVS_AGENT = backend.OVS_AGENT
 L3_AGENT = "L3 agent"
 DHCP_AGENT = "DHCP agent"
@@ -116,7 +117,6 @@ def probe_hosts(host_probes, *, inventory, transport, save_capture=None,
     that turns a finished Report into the per-host HostReports.
     """
     from osc_netdiag import api
-    from osc_netdiag.transport import pool
     from osc_netdiag.transport import replay
 
     if save_capture:

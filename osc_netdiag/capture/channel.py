@@ -51,6 +51,10 @@ def run_ssh(session, command, deadline, on_line, stop: threading.Event):
                     on_line(line)
                 continue
             if channel.eof_received or channel.closed:
+                # Data may have arrived just before the EOF we now see;
+                # nothing comes after it, so an empty buffer means done.
+                if channel.recv_ready():
+                    continue
                 break
             if time.monotonic() >= end:
                 return None

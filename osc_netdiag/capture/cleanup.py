@@ -116,7 +116,7 @@ class CleanupResult:
 
 
 def cleanup(hosts, *, inventory, transport, force=False, yes=True,
-            now=None, max_workers=8):
+            now=None, max_workers=pool.DEFAULT_WORKERS):
     """Remove marked, expired capture rows on ``hosts``; see module doc."""
     now = time.time() if now is None else now
     targets = {inventory.target(h): list_commands() for h in hosts}

@@ -25,6 +25,7 @@ from osc_netdiag.capture import remote
 from osc_netdiag.capture import timeline
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.parsers import tcpdump
+from osc_netdiag.transport import pool
 
 PRESETS = {"icmp": "icmp or icmp6", "dhcp": "udp port 67 or udp port 68",
            "dns": "udp port 53", "arp": "arp"}
@@ -132,7 +133,7 @@ def _host_plans(points, run_id):
 
 def capture_port(connection, port, *, at=None, bpf=None, count=100,
                  duration=10.0, snaplen=256, yes=False, inventory=None,
-                 transport=None, user=None, stop=None, max_workers=8):
+                 transport=None, user=None, stop=None, max_workers=pool.DEFAULT_WORKERS):
     """Resolve ``port``, capture at its points; see the module docstring."""
     sdk_port = resolve.find_port(connection, port)
     context = resolve.port_context(connection, sdk_port)
@@ -144,7 +145,7 @@ def capture_port(connection, port, *, at=None, bpf=None, count=100,
 
 def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                     snaplen=256, yes=False, inventory=None, transport=None,
-                    user=None, stop=None, max_workers=8):
+                    user=None, stop=None, max_workers=pool.DEFAULT_WORKERS):
     from osc_netdiag import api
     try:
         expression = checked_filter(bpf)

@@ -8,8 +8,9 @@ import re
 from osc_netdiag import exitcodes
 from osc_netdiag.backends.report import HostView
 from osc_netdiag.errors import UnsafeNameError
+from osc_netdiag.transport import pool
 
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = pool.DEFAULT_WORKERS
 CONTEXT_FILE = "context"          # <capture dir>/context.json: the API side
 ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
 # Absolute paths made of the characters Neutron's state and log paths use;
@@ -37,7 +38,6 @@ class PhasedRun:
     def __init__(self, *, inventory=None, transport=None, save_capture=None,
                  max_workers=DEFAULT_WORKERS, context_json=None):
         from osc_netdiag import api
-        from osc_netdiag.transport import pool
         from osc_netdiag.transport import replay
         if inventory is None:
             inventory = api.load_inventory()

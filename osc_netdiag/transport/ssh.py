@@ -183,19 +183,51 @@ def _exchange(channel, remote_command: str, stdin: bytes, deadline: float):
     out, err = [], []
     fd = channel.fileno()
     while True:
-        while channel.recv_ready():
-            out.append(channel.recv(65536))
-        while channel.recv_stderr_ready():
-            err.append(channel.recv_stderr(65536))
-        if channel.eof_received and not channel.recv_ready() \
-                and not channel.recv_stderr_ready():
-            return b"".join(out), b"".join(err), True
-        if channel.closed:
-            return b"".join(out), b"".join(err), channel.exit_status_ready()
+        _drain(channel, out, err)
+        if channel.eof_received or channel.closed:
+            # paramiko's reader thread may have buffered the last data, the
+            # EOF and the close between our drain and this check; the
+            # buffers keep what came before them, so one more drain takes
+            # everything (returning here without it cut busy hosts' output).
+            _drain(channel, out, err)
+            return (b"".join(out), b"".join(err),
+                    channel.eof_received or channel.exit_status_ready())
         left = end - time.monotonic()
         if left <= 0:
             return b"".join(out), b"".join(err), False
         select.select([fd], [], [], min(left, 1.0))
+
+
+def _drain(channel, out, err):
+    while channel.recv_ready():
+        out.append(channel.recv(65536))
+    while channel.recv_stderr_ready():
+        err.append(channel.recv_stderr(65536))
+
+
+# OpenSSH's sshd starts dropping unauthenticated connections at its
+# MaxStartups "start" value (10 by default). Reading 64 hosts behind one
+# bastion means 64 logins to that bastion at once; keep them under the
+# default so none is refused. Direct hosts are separate sshds and need no
+# gate.
+LOGINS_PER_GATEWAY = 8
+
+
+class _GatewayGates:
+    """One semaphore per jump host or proxy command, made on first use."""
+
+    def __init__(self, size=LOGINS_PER_GATEWAY):
+        self._size = size
+        self._lock = threading.Lock()
+        self._gates = {}
+
+    def __call__(self, key):
+        with self._lock:
+            gate = self._gates.get(key)
+            if gate is None:
+                gate = self._gates[key] = threading.BoundedSemaphore(
+                    self._size)
+            return gate
 
 
 class SSHTransport(Transport):
@@ -216,6 +248,7 @@ class SSHTransport(Transport):
         self.banner_timeout = banner_timeout
         self.auth_timeout = auth_timeout
         self.allow_agent = allow_agent
+        self._gateway_gate = _GatewayGates()
 
     # -- host keys -------------------------------------------------------
     def _known_hosts(self, target: HostTarget):
@@ -247,7 +280,8 @@ class SSHTransport(Transport):
                     port=port, user=user, key_filename=target.key_filename,
                     known_hosts=target.known_hosts,
                     connect_timeout=target.connect_timeout)
-                jump_client = self._connect(jump_target, None)
+                with self._gateway_gate(("jump", user, host, port)):
+                    jump_client = self._connect(jump_target, None)
                 try:
                     sock = jump_client.get_transport().open_channel(
                         "direct-tcpip", (target.address, target.port),
@@ -270,6 +304,12 @@ class SSHTransport(Transport):
                     raise errors.HostError(
                         target.name, models.HOST_UNREACHABLE,
                         f"proxy command failed: {exc}") from exc
+                # A proxy command usually logs in to a bastion (ssh -W %h:%p);
+                # its expanded text differs per host, so all proxied logins
+                # share one gate.
+                with self._gateway_gate(("proxy",)):
+                    client = self._connect(target, sock)
+                return SSHSession(target, client, None)
             client = self._connect(target, sock)
         except BaseException:
             if jump_client is not None:

@@ -10,6 +10,7 @@ from osc_lib import exceptions as osc_exc
 from osc_netdiag import exitcodes
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ResolveError
+from osc_netdiag.transport import pool
 
 LOG = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ class HostAccessMixin:
                  "The key is shown and not saved; a changed key is never "
                  "accepted")
         group.add_argument(
-            "--parallel", metavar="<n>", type=int, default=8,
-            help="Hosts read at once (default: 8)")
+            "--parallel", metavar="<n>", type=int, default=pool.DEFAULT_WORKERS,
+            help="Hosts read at once (default: 64; logins through one "
+                 "jump host or proxy command are limited to 8 at a time)")
         group.add_argument(
             "--connect-timeout", metavar="<seconds>", type=float, default=5.0,
             help="TCP connect, banner and authentication timeout (default: 5)")

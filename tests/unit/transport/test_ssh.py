@@ -205,6 +205,47 @@ def test_jump_host(sshd, target_for):
     assert threading.active_count() == threads_before
 
 
+def test_logins_through_one_jump_host_stay_under_maxstartups(
+        sshd, target_for, monkeypatch):
+    # 20 hosts behind one bastion, opened all at once: the bastion never
+    # sees more than LOGINS_PER_GATEWAY logins in progress, and every host
+    # still gets its session.
+    from osc_netdiag.transport import ssh as ssh_mod
+    ssh = transport()
+    real_connect = ssh._connect
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def counting_connect(target, sock):
+        if "(jump host" not in target.name:
+            return real_connect(target, sock)
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        try:
+            return real_connect(target, sock)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    monkeypatch.setattr(ssh, "_connect", counting_connect)
+    outputs = []
+
+    def one(i):
+        target = target_for(jump=f"root@127.0.0.1:{sshd.port}")
+        with ssh.open(target) as session:
+            [result] = session.run([Command("n", ("echo", str(i)))])
+            outputs.append(result.stdout or f"{result.status}: {result.message}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outputs) == sorted(f"{i}\n" for i in range(20))
+    assert 1 <= state["most"] <= ssh_mod.LOGINS_PER_GATEWAY
+
+
 def test_jump_host_key_is_checked_too(sshd, target_for, tmp_path):
     empty = tmp_path / "known_hosts"
     empty.write_text("")
