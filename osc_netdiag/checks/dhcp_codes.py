@@ -6,6 +6,12 @@ from osc_netdiag.models import Severity
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES = {
+    "NETDIAG_DHCP_METADATA_ADDRESS_MISSING": (
+        E, "Instances on this network cannot reach 169.254.169.254 "
+           "through {namespace}: restart neutron-dhcp-agent on {host} (it "
+           "adds the address when it sets up the port); until then, "
+           "'ip netns exec {namespace} ip addr add 169.254.169.254/32 dev "
+           "{device}' restores it by hand."),
     "NETDIAG_DHCP_RANGE_WRONG": (E, "dnsmasq on {host} does not match the "
                                  "subnets in the API: restart "
                                  "neutron-dhcp-agent on {host} so it "

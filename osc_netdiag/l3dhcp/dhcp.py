@@ -28,6 +28,7 @@ from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
+from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
 
@@ -36,9 +37,9 @@ LOG_LINES = 20000               # lines of a log read per check, at most
 NEUTRON_LOG_FILE = "dhcp_dns_log"   # <dnsmasq_base_log_dir>/<network>/...
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
 SYSLOG_SOURCES = ("journal", "/var/log/syslog", "/var/log/messages")
-CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --filter "
-                "dhcp' (not available yet); by hand: tcpdump -ni <tap> "
-                "port 67 or port 68 on the compute node")
+CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --at tap "
+                "--at dhcp --filter dhcp' while the instance asks for a "
+                "lease")
 # The Guide's console-log signs of a DHCP / metadata failure.
 CONSOLE_SIGNS = (
     ("No lease", "NETDIAG_DHCP_CONSOLE_NO_LEASE"),
@@ -165,7 +166,7 @@ def resolve_context(conn, ref, console=True):
 def first_probes(context):
     ns = names.qdhcp_namespace(context.network_id)
     return [probes.netns_list(), probes.netns_addr(ns),
-            probes.dnsmasq_processes()]
+            probes.dnsmasq_processes(), metadata.agent_process_probe()]
 
 
 def hosts_file_probe(path):
@@ -223,7 +224,7 @@ def second_probes(view, context, log_dir=None):
                 process, context.network_id, log_dir)))
         except UnsafeNameError:
             pass
-    return items
+    return items + metadata.second_probes(view)
 
 
 # -- checks -------------------------------------------------------------------
@@ -261,13 +262,11 @@ def check_tap(report, view, context, ns):
                    "no network:dhcp port bound to this host in the API",
                    Status.WARN)
         return
+    device = names.dhcp_tap_device(port.id)
     link = devices.check_ns_device(
-        report, view, ns, names.dhcp_tap_device(port.id), port.ips(),
+        report, view, ns, device, port.ips(),
         "NETDIAG_DHCP_TAP_BROKEN", "dhcp-port")
-    if link is not None and any(a.local == "169.254.169.254"
-                                for a in link.addresses):
-        report.hop(view.host, "169.254.169.254", "metadata", "present",
-                   "isolated metadata address on the DHCP tap", Status.OK)
+    metadata.check(report, view, ns, device, link)
 
 
 def _expected_range(subnet):

@@ -1,0 +1,159 @@
+"""Is 169.254.169.254 on the DHCP tap where the agent's configuration says
+it should be?
+
+Neutron's DHCP agent puts the metadata address (169.254.169.254/32) on its
+tap in ``qdhcp-<network>`` whenever ``enable_isolated_metadata`` or
+``force_metadata`` is true (DeviceManager.setup), and instances of an
+isolated network then reach the metadata proxy through it. Without the
+address, cloud-init's "can't connect to remote host (169.254.169.254)".
+
+Whether it is expected is read, not guessed: the agent's command line
+(``pgrep -a -f``) names its ``--config-file``\\ s, which are read with
+``cat`` in the second phase and merged as oslo.config does (a later file
+wins). A ``--config-dir`` is not listed (that would need a directory read
+the sudoers file does not grant); when the files read do not settle it,
+the row says so and is skipped.
+"""
+
+import dataclasses
+
+from osc_netdiag import probes
+from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.errors import UnsafeNameError
+from osc_netdiag.l3dhcp import common
+from osc_netdiag.models import Status
+from osc_netdiag.parsers import oslo_ini
+from osc_netdiag.parsers import ps
+
+METADATA_IP = "169.254.169.254"
+FLAGS = ("force_metadata", "enable_isolated_metadata")
+# The agent's command line starts with its program (or the Python running
+# it); oslo.service retitles the parent "neutron-dhcp-agent: master process
+# [<argv>]". Anchored so the sudo and timeout wrapping pgrep, whose command
+# lines contain this pattern too, never match.
+AGENT_PATTERN = (r"^([^ ]*/)?(python[0-9.]* [^ ]*/)?"
+                 r"neutron-dhcp-agent( |:|$)")
+
+
+def agent_process_probe():
+    return probes.Probe("dhcp-agent-process",
+                        ("pgrep", "-a", "-f", AGENT_PATTERN), ps.parse_ps,
+                        ok_exit_codes=(0, 1))
+
+
+def config_probe(path):
+    path = common.checked_path(path)
+    return probes.Probe(f"agent-config:{path}", ("cat", "--", path),
+                        oslo_ini.parse_oslo_ini)
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentConfig:
+    files: tuple          # --config-file paths, in order
+    dirs: tuple           # --config-dir paths (not read)
+
+
+def _config_of(process):
+    argv = list(process.argv)
+    if process.args.endswith("]") and " [" in process.args:
+        # "neutron-dhcp-agent: master process [<argv>]": the brackets are
+        # the title's, not part of the last argument.
+        argv[-1] = argv[-1][:-1]
+    files, dirs = [], []
+    for i, word in enumerate(argv):
+        for flag, into in (("--config-file", files), ("--config-dir", dirs)):
+            if word == flag and i + 1 < len(argv):
+                into.append(argv[i + 1])
+            elif word.startswith(flag + "="):
+                into.append(word[len(flag) + 1:])
+    return AgentConfig(tuple(files), tuple(dirs))
+
+
+def agent_config(processes):
+    """The config files and dirs of the DHCP agent: the process naming the
+    most of them (workers carry none, the master all)."""
+    configs = [_config_of(p) for p in processes]
+    if not configs:
+        return None
+    return max(configs, key=lambda c: len(c.files) + len(c.dirs))
+
+
+def second_probes(view):
+    """``cat`` of each config file the running agent names."""
+    try:
+        config = agent_config(view.read(agent_process_probe()))
+    except Unreadable:
+        return []
+    if config is None:
+        return []
+    items = []
+    for path in config.files:
+        try:
+            items.append(config_probe(path))
+        except UnsafeNameError:
+            continue
+    return items
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation:
+    expected: object      # True, False, or None (cannot tell)
+    why: str
+
+
+def expectation(view):
+    """Whether this host's DHCP agent puts the metadata address on taps."""
+    try:
+        config = agent_config(view.read(agent_process_probe()))
+    except Unreadable as exc:
+        return Expectation(None, f"agent command line not read: {exc}")
+    if config is None:
+        return Expectation(None, "no neutron-dhcp-agent process found")
+    values, read = {}, []
+    for path in config.files:
+        try:
+            sections = view.read(config_probe(path))
+        except (Unreadable, UnsafeNameError) as exc:
+            return Expectation(None, f"{path} not read: {exc}")
+        read.append(path)
+        for flag in FLAGS:
+            if flag in sections.get("DEFAULT", {}):
+                values[flag] = (oslo_ini.as_bool(
+                    sections["DEFAULT"][flag]), path)
+    on = [f"{flag} = true ({where})" for flag, (value, where)
+          in values.items() if value]
+    if on:
+        return Expectation(True, "; ".join(on))
+    if config.dirs and len(values) < len(FLAGS):
+        return Expectation(None, "--config-dir "
+                           f"{', '.join(config.dirs)} not read and "
+                           f"{', '.join(f for f in FLAGS if f not in values)}"
+                           " not set in the files")
+    return Expectation(False, "enable_isolated_metadata and force_metadata "
+                       f"off in {', '.join(read) or 'the defaults'}")
+
+
+def check(report, view, ns, device, link):
+    """One ``metadata`` row for the DHCP tap ``device`` (a Link or None)."""
+    host = view.host
+    present = link is not None and any(a.local == METADATA_IP
+                                       for a in link.addresses)
+    wanted = expectation(view)
+    if present:
+        report.hop(host, METADATA_IP, "metadata", "present",
+                   f"isolated metadata address on {device}", Status.OK)
+    elif wanted.expected is True:
+        report.find("NETDIAG_DHCP_METADATA_ADDRESS_MISSING",
+                    f"{host}:{ns}",
+                    f"{METADATA_IP} is not on {device} in {ns} on {host} "
+                    f"although {wanted.why}", host=host, namespace=ns,
+                    device=device)
+        report.hop(host, METADATA_IP, "metadata", "absent",
+                   f"expected on {device}: {wanted.why}", Status.ERROR)
+    elif wanted.expected is False:
+        report.hop(host, METADATA_IP, "metadata", "not configured",
+                   wanted.why, Status.OK)
+    else:
+        report.hop(host, METADATA_IP, "metadata", "unknown",
+                   f"not on {device}; expectation unknown: {wanted.why}",
+                   Status.SKIP)

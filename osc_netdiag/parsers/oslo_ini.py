@@ -1,0 +1,66 @@
+"""Parse an oslo.config file (``neutron.conf``, ``dhcp_agent.ini``, ...).
+
+Sample::
+
+    [DEFAULT]
+    interface_driver = openvswitch
+    enable_isolated_metadata = true
+
+Output::
+
+    {"DEFAULT": {"interface_driver": "openvswitch",
+                 "enable_isolated_metadata": "true"}}
+
+Values stay text (see :func:`as_bool` for oslo's booleans); a key given
+twice keeps its last value, as oslo.config does. Comments (``#``, ``;``)
+and blank lines are skipped. A line outside any section, a section header
+that does not close, or a line that is neither ``key = value`` nor a
+continuation raises ParseError: a file we cannot read must not be taken
+for one that says nothing.
+"""
+
+import re
+
+from osc_netdiag.errors import ParseError
+
+_SECTION = re.compile(r"\[([^\]]+)\]\s*\Z")
+_OPTION = re.compile(r"([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*\Z")
+_TRUE = {"true", "1", "on", "yes", "y", "t"}
+_FALSE = {"false", "0", "off", "no", "n", "f"}
+
+
+def parse_oslo_ini(text: str) -> dict:
+    sections, current, last_key = {}, None, None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line[0] in " \t" and last_key is not None:
+            # oslo.config (iniparser) continues a value on indented lines.
+            current[last_key] = f"{current[last_key]}\n{stripped}".strip()
+            continue
+        if stripped.startswith("["):
+            match = _SECTION.match(stripped)
+            if match is None:
+                raise ParseError(f"config line {number}: bad section "
+                                 f"header {stripped!r}")
+            current = sections.setdefault(match.group(1), {})
+            last_key = None
+            continue
+        match = _OPTION.match(stripped)
+        if match is None or current is None:
+            raise ParseError(f"config line {number}: not 'key = value' in "
+                             f"a section: {stripped!r}")
+        last_key = match.group(1)
+        current[last_key] = match.group(2)
+    return sections
+
+
+def as_bool(value):
+    """oslo.config's boolean spelling; None for anything else."""
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
