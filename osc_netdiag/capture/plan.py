@@ -112,7 +112,12 @@ def all_points(context):
     router = context.router
     if router is not None:
         ns = names.qrouter_namespace(router.id)
-        for agent in router.l3_agents[:1]:
+        # Every agent hosting the router: for an HA router the standby's
+        # devices exist too, and packets there mean traffic goes to the
+        # wrong node. The active one first, as the path goes.
+        hosting = sorted(router.l3_agents,
+                         key=lambda a: (a.ha_state != "active", a.host))
+        for agent in hosting:
             if router.interface_port is not None:
                 found.append(Point("qr", agent.host, (Tap(
                     device=names.qr_device(router.interface_port.id),
