@@ -3,13 +3,23 @@ that create and remove them.
 
 Each mirrored point gets an output port of its own (an OVS internal port:
 the ``dummy`` link type is not available everywhere) and a Mirror selecting
-the watched port in both directions. Both rows carry the owner marker in
-``external_ids``::
+the watched port in both directions, or every port of the bridge
+(``select_all``). Both rows carry the owner marker in ``external_ids``::
 
     netdiag-run=<run id>  netdiag-user=<user>  netdiag-expires=<epoch s>
 
 Removal is always by marker: a row without ``netdiag-run`` (an operator's
 own mirror) is never selected, whatever its name.
+
+Patch ports: Open vSwitch (3.1 and later, ofproto-dpif-xlate.c) crosses a
+patch port inside one translation. Output to a patch port returns before
+the egress (select_dst_port) mirrors are applied, and the peer bridge is
+entered without its ingress (select_src_port) mirrors. A patch port's
+mirror therefore only copies packets whose translation *starts* at that
+port: packets recirculated in the bridge they entered through it (the
+conntrack ct() of Neutron's openvswitch firewall on br-int). Frames a
+bridge forwards out of its non-patch ports (NIC, tunnel ports) are
+mirrored normally.
 """
 
 import dataclasses
@@ -55,14 +65,20 @@ class Marker:
 
 @dataclasses.dataclass(frozen=True)
 class MirrorSpec:
-    """One mirror: watch ``port`` of ``bridge``, copy to ``output``."""
+    """One mirror: watch ``port`` of ``bridge`` (or, with ``all_ports``,
+    every port of it), copy to ``output``."""
     bridge: str
     port: str
     output: str
+    all_ports: bool = False
 
     @property
     def name(self):
         return self.output
+
+    @property
+    def watched(self):
+        return "all ports" if self.all_ports else self.port
 
 
 def output_name(run_id, index):
@@ -76,18 +92,23 @@ def output_name(run_id, index):
 def create_argv(spec, marker):
     """One ovs-vsctl transaction: output port, Mirror, bridge reference."""
     bridge = names.checked_device(spec.bridge)
-    port = names.checked_device(spec.port)
     output = names.checked_device(spec.output)
+    if spec.all_ports:
+        watched, selection = (), ("select-all=true",)
+    else:
+        watched = ("--", "--id=@watched", "get", "Port",
+                   names.checked_device(spec.port))
+        selection = ("select-src-port=@watched", "select-dst-port=@watched")
     return (
         "ovs-vsctl", f"--timeout={OVS_TIMEOUT}",
         "--", "add-port", bridge, output,
         "--", "set", "Interface", output, "type=internal",
         *marker.settings(),
         "--", "set", "Port", output, *marker.settings(),
-        "--", "--id=@watched", "get", "Port", port,
+        *watched,
         "--", "--id=@out", "get", "Port", output,
         "--", "--id=@m", "create", "Mirror", f"name={output}",
-        "select-src-port=@watched", "select-dst-port=@watched",
+        *selection,
         "output-port=@out", *marker.settings(),
         "--", "add", "Bridge", bridge, "mirrors", "@m",
     )

@@ -2,11 +2,20 @@
 
 A point has a stable label (what ``--at`` names) and one or more taps on a
 host: a Linux device read directly (in its namespace), or an OVS port read
-through a mirror. A patch pair is watched from both of its ends, each end
-mirrored on its own bridge for the packets *entering* that bridge: OVS
-mirrors only see a patch port's traffic on the receiving side, so one
-mirror per end gives both directions.
+through a mirror.
+
+The patch point: Open vSwitch never mirrors a packet as it is output to a
+patch port, and mirrors it entering through one only when its translation
+starts there, i.e. after recirculation (see :mod:`mirror`). So the point
+has two taps. br-int's patch port shows wire-to-instance frames when br-int
+recirculates them (conntrack of the openvswitch firewall). The peer bridge
+(br-tun, br-<physnet>) is mirrored on all its ports, keeping the frames the
+port sent: instance-to-wire frames that crossed the patch and leave that
+bridge for its NIC or tunnel ports (tagged with the segment's VLAN on a
+VLAN network).
 """
+
+import re
 
 import dataclasses
 
@@ -28,12 +37,17 @@ class Tap:
                                    # device is read from the host first
     bpf: str = None                # replaces --filter at this tap
     vlan: int = None               # frames leave tagged: match them too
+    all_ports: bool = False        # mirror every port of the bridge
+    sender: str = None             # keep only frames from this MAC
 
     @property
     def mirrored(self):
         return self.bridge is not None
 
     def describe(self):
+        if self.mirrored and self.all_ports:
+            sent = f", frames from {self.sender}" if self.sender else ""
+            return f"mirror of all ports of {self.bridge}{sent}"
         if self.mirrored:
             return f"mirror of {self.bridge}:{self.port}"
         if self.device is None:
@@ -56,6 +70,15 @@ class Point:
         return ", ".join(t.describe() for t in self.taps)
 
 
+_MAC_RE = re.compile(r"^[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
+
+
+def checked_mac(mac):
+    if not isinstance(mac, str) or not _MAC_RE.match(mac.lower()):
+        raise ValueError(f"not a MAC address: {mac!r}")
+    return mac.lower()
+
+
 def _patch_taps(context, agent):
     int_br = names.checked_device(agent.integration_bridge if agent
                                   else "br-int")
@@ -63,17 +86,22 @@ def _patch_taps(context, agent):
         else None
     if segment is None:
         return ()
+    sender = checked_mac(context.port.mac)
     if segment.is_tunnel:
-        tun = ovs_l2.TUNNEL_BRIDGE
         return (Tap(bridge=int_br, port="patch-tun"),
-                Tap(bridge=tun, port="patch-int"))
+                Tap(bridge=ovs_l2.TUNNEL_BRIDGE, all_ports=True,
+                    sender=sender))
     phys_br = (agent.bridge_mappings if agent else {}).get(
         segment.physical_network)
     if phys_br is None:
         return ()
-    int_side, phys_side = names.patch_names(phys_br)
+    int_side, _ = names.patch_names(phys_br)
+    vlan = int(segment.segmentation_id) \
+        if segment.network_type == "vlan" \
+        else None
     return (Tap(bridge=int_br, port=int_side),
-            Tap(bridge=names.checked_device(phys_br), port=phys_side))
+            Tap(bridge=names.checked_device(phys_br), all_ports=True,
+                sender=sender, vlan=vlan))
 
 
 def tunnel_filter(segment):

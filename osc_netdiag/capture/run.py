@@ -31,10 +31,11 @@ PRESETS = {"icmp": "icmp or icmp6", "dhcp": "udp port 67 or udp port 68",
            "dns": "udp port 53", "arp": "arp"}
 MAX_COUNT, MAX_DURATION, MAX_SNAPLEN = 10000, 600, 65535
 EXPIRY_MARGIN = 30
-# OVS mirrors a patch port only for packets entering the bridge from it;
-# instance-to-wire IP packets pass conntrack (recirculation) and were not
-# mirrored on either end on OVS 3.1: never call them missing there.
-BLIND = {("patch", timeline.EGRESS)}
+# OVS mirrors a patch port only for packets whose translation starts there
+# (recirculated after entering through it): br-int's patch port shows
+# wire-to-instance frames only with the openvswitch firewall's conntrack.
+# Instance-to-wire frames are read on the peer bridge's other ports.
+BLIND = {("patch", timeline.INGRESS)}
 _BPF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/()!<>=&|\[\]*+-]{0,299}\Z")
 
 
@@ -111,7 +112,13 @@ class CaptureResult:
         }
 
 
-def _host_plans(points, run_id):
+def _sender_filter(mac, expression):
+    """Frames sent by ``mac`` (that also match the user's filter)."""
+    own = f"ether src {mac}"
+    return f"{own} and ({expression})" if expression else own
+
+
+def _host_plans(points, run_id, expression=None):
     """host -> [(label, RemotePoint)] with output ports named per host."""
     plans = {}
     for point in points:
@@ -120,8 +127,12 @@ def _host_plans(points, run_id):
             index = len(entries)
             if tap.mirrored:
                 output = mirror_mod.output_name(run_id, index)
-                spec = mirror_mod.MirrorSpec(tap.bridge, tap.port, output)
-                item = remote.RemotePoint(index, output, mirror=spec)
+                spec = mirror_mod.MirrorSpec(tap.bridge, tap.port, output,
+                                             all_ports=tap.all_ports)
+                bpf = _sender_filter(tap.sender, expression) \
+                    if tap.sender else None
+                item = remote.RemotePoint(index, output, mirror=spec,
+                                          bpf=bpf, vlan=tap.vlan)
             elif tap.nic:
                 item = remote.RemotePoint(index, None, bpf=tap.bpf,
                                           vlan=tap.vlan)
@@ -157,9 +168,9 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
     marker = mirror_mod.Marker(
         run_id, user or getpass.getuser(),
         int(time.time() + bounds.deadline + EXPIRY_MARGIN))
-    plans = _host_plans(points, run_id)
+    plans = _host_plans(points, run_id, expression)
     changes = tuple(
-        Change(host, rp.mirror.bridge, rp.mirror.port, rp.mirror.output,
+        Change(host, rp.mirror.bridge, rp.mirror.watched, rp.mirror.output,
                mirror_mod.create_argv(rp.mirror, marker))
         for host, entries in plans.items() for _, rp in entries
         if rp.mirror is not None)
@@ -303,14 +314,14 @@ def _read_point(report, host, label, rp, host_run, bounds, per_point,
                     if tcpdump.is_packet_text(line)]
     stats = tcpdump.parse_stats("\n".join(lines))
     rc = host_run.exit_codes.get(rp.index)
-    where = (f"mirror {rp.mirror.bridge}:{rp.mirror.port}" if rp.mirror
+    where = (f"mirror {rp.mirror.bridge}:{rp.mirror.watched}" if rp.mirror
              else rp.device)
     mirror_state = host_run.mirrors.get(rp.index)
     if rp.mirror is not None and (mirror_state is None or mirror_state[0]):
         error = mirror_state[1] if mirror_state else "not created"
         report.find("NETDIAG_CAPTURE_MIRROR_FAILED", f"{host}:{label}",
-                    f"{host}: mirror of {rp.mirror.port} failed: {error}",
-                    host=host, port=rp.mirror.port, error=error)
+                    f"{host}: mirror of {rp.mirror.watched} failed: {error}",
+                    host=host, port=rp.mirror.watched, error=error)
         status_rows.append(_row(label, host, where, "mirror failed", 0,
                                 stats))
         return False

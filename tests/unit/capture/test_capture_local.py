@@ -71,7 +71,8 @@ def test_refused_without_yes_lists_the_mirrors(local):
     result = capture(yes=False)
     assert not result.applied and result.exit_code == 2
     assert [(c.bridge, c.watched_port) for c in result.changes] == [
-        ("br-int", "int-br-eth1"), ("br-eth1", "phy-br-eth1")]
+        ("br-int", "int-br-eth1"), ("br-eth1", "all ports")]
+    assert "select-all=true" in result.changes[1].command
     assert not (local / "log").exists()          # nothing ran
 
 
@@ -93,6 +94,10 @@ def test_capture_merges_points_and_removes_its_mirrors(local):
     assert log.count(" add-port ") == 2
     assert "ip netns exec qrouter-" in log
     assert "-- icmp or icmp6" in log
+    # the peer bridge's tap keeps the frames the port sent, tagged or not
+    mac = context().port.mac
+    own = f"ether src {mac} and (icmp or icmp6)"
+    assert f"-- ({own}) or (vlan 2113 and ({own}))" in log
 
 
 def test_stop_asks_the_host_to_clean_up(local, monkeypatch):

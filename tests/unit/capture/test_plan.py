@@ -22,16 +22,35 @@ def test_vlan_port_default_points():
     assert nic.taps[0].nic and nic.taps[0].device is None
     assert tap.taps[0].device == "tap" + ctx.port.id[:11]
     assert tap.host == ctx.port.binding_host
-    assert [(t.bridge, t.port) for t in patch.taps] == [
-        ("br-int", "int-br-eth1"), ("br-eth1", "phy-br-eth1")]
+    # OVS mirrors no packet output to a patch port: the peer bridge is
+    # watched on all its ports for the frames the port sent (VLAN-tagged
+    # on its way to the NIC)
+    int_tap, phys_tap = patch.taps
+    assert (int_tap.bridge, int_tap.port, int_tap.all_ports) == (
+        "br-int", "int-br-eth1", False)
+    assert (phys_tap.bridge, phys_tap.all_ports) == ("br-eth1", True)
+    assert phys_tap.sender == ctx.port.mac
+    assert phys_tap.vlan == 2113
+    assert phys_tap.describe() == (
+        f"mirror of all ports of br-eth1, frames from {ctx.port.mac}")
     assert qr.taps[0].netns == "qrouter-" + ctx.router.id
     assert qr.taps[0].device.startswith("qr-")
 
 
-def test_vxlan_port_patch_pair_is_patch_tun():
-    points = plan.select(context("vxlan-healthy"), ["patch"])
-    assert [(t.bridge, t.port) for t in points[0].taps] == [
-        ("br-int", "patch-tun"), ("br-tun", "patch-int")]
+def test_vxlan_port_patch_point_is_patch_tun_and_br_tun():
+    ctx = context("vxlan-healthy")
+    (point,) = plan.select(ctx, ["patch"])
+    int_tap, tun_tap = point.taps
+    assert (int_tap.bridge, int_tap.port) == ("br-int", "patch-tun")
+    # frames leave br-tun untagged (the tunnel carries the VNI)
+    assert (tun_tap.bridge, tun_tap.all_ports, tun_tap.sender,
+            tun_tap.vlan) == ("br-tun", True, ctx.port.mac, None)
+
+
+def test_bad_port_mac_refused():
+    with pytest.raises(ValueError, match="not a MAC address"):
+        plan.checked_mac("fa:16:3e:00:00:01 or ip")
+    assert plan.checked_mac("FA:16:3E:00:00:0A") == "fa:16:3e:00:00:0a"
 
 
 def test_dhcp_point_is_in_qdhcp():
