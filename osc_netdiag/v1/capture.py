@@ -4,17 +4,15 @@ import shlex
 import signal
 import threading
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
+from osc_netdiag.v1 import output
 
 PACKET_COLUMNS = ("Time", "Point", "Host", "Direction", "Summary")
 VERDICT_COLUMNS = ("Flow", "Direction", "Packets", "Last seen", "Verdict")
 POINT_COLUMNS = ("Point", "Host", "Where", "State", "Packets", "Dropped")
-FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
+CHANGE_COLUMNS = ("Host", "Bridge", "Watched port", "Output port", "Command")
 
 
-class CapturePort(common.HostAccessMixin, lister.Lister):
+class CapturePort(output.DiagnosisLister):
     """Capture a port's packets at several points of its path at once.
 
     Runs one bounded tcpdump per point, in parallel on every host (the
@@ -57,7 +55,7 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag.capture import run
 
         args = parsed_args
@@ -80,45 +78,39 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        self.result = result
-        self.exit_code = result.exit_code
-        if not result.applied:
-            return (("Host", "Bridge", "Watched port", "Output port",
-                     "Command"),
-                    [(c.host, c.bridge, c.watched_port, c.output_port,
-                      shlex.join(c.command)) for c in result.changes])
-        return PACKET_COLUMNS, [
-            (f"{s.time:.6f}", s.point, s.host, s.direction, s.summary)
-            for s in result.timeline]
+        return result
 
-    def produce_output(self, parsed_args, column_names, data):
-        args, result = parsed_args, self.result
-        if args.formatter in common.DOCUMENT_FORMATS:
-            common.write_document(args, result.to_dict(), self.app.stdout)
-            return 0
+    # Refused without --yes, the rows are the changes the capture would
+    # make; once run, the packets on one timeline.
+    def row_columns(self, parsed_args):
+        return PACKET_COLUMNS if self.result.applied else CHANGE_COLUMNS
+
+    def rows(self, parsed_args):
+        result = self.result
         if not result.applied:
-            self.app.stdout.write(
-                "Refused without --yes: this capture would create on the "
-                "hosts (each removed at the end):\n")
-        super().produce_output(parsed_args, column_names, data)
-        if not result.applied or args.formatter != "table":
-            return 0
-        for title, columns, rows in (
-                ("Points", POINT_COLUMNS,
+            return [(c.host, c.bridge, c.watched_port, c.output_port,
+                     shlex.join(c.command)) for c in result.changes]
+        return [(f"{s.time:.6f}", s.point, s.host, s.direction, s.summary)
+                for s in result.timeline]
+
+    def sections(self, parsed_args):
+        result = self.result
+        if not result.applied:
+            return ()
+        return (("Points", POINT_COLUMNS,
                  [tuple(r[k] for k in ("point", "host", "where", "state",
                                        "packets", "dropped"))
                   for r in result.point_status]),
                 ("Verdicts", VERDICT_COLUMNS,
                  [(v.flow, v.direction, v.packets, v.last_seen, v.text)
                   for v in result.verdicts]),
-                ("Findings", FINDING_COLUMNS,
-                 [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
-                  for f in result.findings])):
-            if rows:
-                self.app.stdout.write(f"\n{title}:\n")
-                self.formatter.emit_list(columns, rows, self.app.stdout,
-                                         parsed_args)
-        return 0
+                ("Findings", output.FINDING_COLUMNS,
+                 output.finding_rows(result.findings)))
 
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def produce_output(self, parsed_args, column_names, data):
+        if (not self.result.applied
+                and parsed_args.formatter not in output.DOCUMENT_FORMATS):
+            self.app.stdout.write(
+                "Refused without --yes: this capture would create on the "
+                "hosts (each removed at the end):\n")
+        return super().produce_output(parsed_args, column_names, data)

@@ -1,14 +1,12 @@
 """``openstack netdiag cleanup``."""
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
+from osc_netdiag.v1 import output
 
 COLUMNS = ("Host", "Table", "Name", "Bridge", "Run", "User", "Expires",
            "State")
 
 
-class Cleanup(common.HostAccessMixin, lister.Lister):
+class Cleanup(output.DiagnosisLister):
     """Remove what an interrupted 'port capture' left on the hosts.
 
     Lists the OVS mirrors and ports that carry netdiag's owner marker and
@@ -37,7 +35,7 @@ class Cleanup(common.HostAccessMixin, lister.Lister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag.capture import cleanup
 
         args = parsed_args
@@ -46,20 +44,17 @@ class Cleanup(common.HostAccessMixin, lister.Lister):
             hosts = sorted({a.host for a in self.sdk_connection().network
                             .agents(agent_type="Open vSwitch agent")})
         inventory = self.inventory(args)
-        result = cleanup.cleanup(
+        return cleanup.cleanup(
             list(dict.fromkeys(hosts)), inventory=inventory,
             transport=self.transport(args, inventory), force=args.force,
             yes=args.yes, max_workers=args.parallel)
-        self.result = result
-        self.exit_code = result.exit_code
-        return COLUMNS, [x.row() for x in result.leftovers]
 
-    def produce_output(self, parsed_args, column_names, data):
-        if parsed_args.formatter in common.DOCUMENT_FORMATS:
-            common.write_document(parsed_args, self.result.to_dict(),
-                                  self.app.stdout)
-            return 0
-        return super().produce_output(parsed_args, column_names, data)
+    def row_columns(self, parsed_args):
+        return COLUMNS
 
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def rows(self, parsed_args):
+        return [x.row() for x in self.result.leftovers]
+
+    def sections(self, parsed_args):
+        # no findings: what could not be removed is in the rows' State
+        return ()

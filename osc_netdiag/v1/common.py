@@ -1,20 +1,9 @@
-"""What every netdiag command shares: host-access options, exit codes and
-document-style output for ``-f json``/``-f yaml``."""
+"""How a netdiag command reaches the hosts: the host-access options and
+the inventory, transport and SDK connection they select. (Output and exit
+codes: osc_netdiag.v1.output.)"""
 
-import json
-import logging
-
-from cliff import display
-from osc_lib import exceptions as osc_exc
-
-from osc_netdiag import exitcodes
 from osc_netdiag.errors import NetdiagError
-from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool
-
-LOG = logging.getLogger(__name__)
-
-DOCUMENT_FORMATS = ("json", "yaml")
 
 
 def _fingerprint(text):
@@ -49,7 +38,8 @@ class HostAccessMixin:
                  "The key is shown and not saved; a changed key is never "
                  "accepted")
         group.add_argument(
-            "--parallel", metavar="<n>", type=int, default=pool.DEFAULT_WORKERS,
+            "--parallel", metavar="<n>", type=int,
+            default=pool.DEFAULT_WORKERS,
             help="Hosts read at once (default: 64; logins through one "
                  "jump host or proxy command are limited to 8 at a time)")
         group.add_argument(
@@ -95,29 +85,3 @@ class HostAccessMixin:
 
     def sdk_connection(self):
         return self.app.client_manager.sdk_connection
-
-
-def write_document(args, document, stdout):
-    if args.formatter == "json":
-        json.dump(document, stdout, indent=None if getattr(
-            args, "noindent", False) else 2, sort_keys=False)
-        stdout.write("\n")
-    else:
-        import yaml
-        yaml.safe_dump(document, stdout, default_flow_style=False,
-                       sort_keys=False)
-
-
-def run_with_exit_code(command, parsed_args):
-    """cliff's Lister.run() returns 0 whatever happened; ours returns the
-    diagnosis' exit code (see osc_netdiag.exitcodes)."""
-    try:
-        # DisplayCommandBase.run() does the take_action/produce_output dance
-        # and then returns 0; we keep the dance and replace the 0.
-        display.DisplayCommandBase.run(command, parsed_args)
-    except ResolveError as exc:
-        command.app.stderr.write(f"{exc}\n")
-        return exitcodes.UNRESOLVED
-    except NetdiagError as exc:
-        raise osc_exc.CommandError(str(exc)) from exc
-    return command.exit_code

@@ -1,18 +1,11 @@
 """``openstack netdiag dhcp check``."""
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
-from osc_netdiag.v1 import host as host_cmd
+from osc_netdiag.v1 import output
 
 
-def emit_notes(command, parsed_args, notes):
-    if notes and parsed_args.formatter == "table":
-        command.app.stdout.write("\n" + "\n".join(notes) + "\n")
-
-
-class CheckResultLister(common.HostAccessMixin, lister.Lister):
-    """Shared output of the l3dhcp checks: rows, findings, notes, exit."""
+class CheckResultLister(output.DiagnosisLister):
+    """What the l3dhcp checks share: running a check or replaying it, and
+    the notes printed after the findings."""
 
     def add_target_arguments(self, parser):
         self.add_host_access_arguments(parser)
@@ -23,37 +16,28 @@ class CheckResultLister(common.HostAccessMixin, lister.Lister):
         ``module.check_from_capture`` with --from-capture. ``required``:
         the positional argument needed without --from-capture."""
         if args.from_capture:
-            return self.finish(module.check_from_capture(
-                args.from_capture, max_workers=args.parallel))
+            return module.check_from_capture(args.from_capture,
+                                             max_workers=args.parallel)
         if required and getattr(args, required) is None:
             from osc_netdiag import exitcodes
             self.app.stderr.write(f"give a <{required}> (or --from-capture)"
                                   "\n")
             raise SystemExit(exitcodes.USAGE)
         inventory = self.inventory(args)
-        return self.finish(call(
+        return call(
             self.sdk_connection(), inventory=inventory,
             transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel))
+            save_capture=args.save_capture, max_workers=args.parallel)
 
-    def finish(self, result):
+    def row_columns(self, parsed_args):
         from osc_netdiag.l3dhcp import common as l3common
-        self.result = result
-        self.exit_code = result.exit_code
-        return l3common.ROW_COLUMNS, [r.row() for r in result.rows]
+        return l3common.ROW_COLUMNS
 
-    def produce_output(self, parsed_args, column_names, data):
-        if parsed_args.formatter in common.DOCUMENT_FORMATS:
-            common.write_document(parsed_args, self.result.to_dict(),
-                                  self.app.stdout)
-            return 0
-        super().produce_output(parsed_args, column_names, data)
-        host_cmd.emit_findings(self, parsed_args, self.result.findings)
-        emit_notes(self, parsed_args, self.result.notes)
-        return 0
-
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def emit_after_rows(self, parsed_args):
+        super().emit_after_rows(parsed_args)
+        notes = self.result.notes
+        if notes:
+            self.app.stdout.write("\n" + "\n".join(notes) + "\n")
 
 
 class CheckDhcp(CheckResultLister):
@@ -88,7 +72,7 @@ class CheckDhcp(CheckResultLister):
                  "/var/log/messages)")
         return self.add_target_arguments(parser)
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag.l3dhcp import dhcp
 
         args = parsed_args

@@ -27,7 +27,7 @@ class CheckFloatingIp(dhcp_cmd.CheckResultLister):
             help="Only the floating IPs of this project (ID)")
         return self.add_target_arguments(parser)
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag.l3dhcp import floatingip
 
         args = parsed_args

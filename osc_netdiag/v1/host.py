@@ -1,23 +1,11 @@
 """``openstack netdiag host check``."""
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
+from osc_netdiag.v1 import output
 
 ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
-FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
 
 
-def emit_findings(command, parsed_args, findings):
-    if findings and parsed_args.formatter == "table":
-        command.app.stdout.write("\nFindings:\n")
-        command.formatter.emit_list(
-            FINDING_COLUMNS,
-            [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
-             for f in findings], command.app.stdout, parsed_args)
-
-
-class CheckHost(common.HostAccessMixin, lister.Lister):
+class CheckHost(output.DiagnosisLister):
     """Check that ML2/OVS hosts are wired as their agents and the API say.
 
     For each host (read over SSH, in parallel, read-only): interface states
@@ -45,36 +33,23 @@ class CheckHost(common.HostAccessMixin, lister.Lister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag import exitcodes
         from osc_netdiag import hostcheck
 
         args = parsed_args
         if args.from_capture:
-            result = hostcheck.check_from_capture(args.from_capture,
-                                                  max_workers=args.parallel)
-        else:
-            if bool(args.hosts) == bool(args.all_hosts):
-                self.app.stderr.write("netdiag host check: give <host> "
-                                      "names or --all\n")
-                raise SystemExit(exitcodes.USAGE)
-            inventory = self.inventory(args)
-            result = hostcheck.check_hosts(
-                self.sdk_connection(), args.hosts, all_hosts=args.all_hosts,
-                inventory=inventory, transport=self.transport(args, inventory),
-                save_capture=args.save_capture, max_workers=args.parallel)
-        self.result = result
-        self.exit_code = result.exit_code
-        return ROW_COLUMNS, [r.row() for r in result.rows]
+            return hostcheck.check_from_capture(args.from_capture,
+                                                max_workers=args.parallel)
+        if bool(args.hosts) == bool(args.all_hosts):
+            self.app.stderr.write("netdiag host check: give <host> "
+                                  "names or --all\n")
+            raise SystemExit(exitcodes.USAGE)
+        inventory = self.inventory(args)
+        return hostcheck.check_hosts(
+            self.sdk_connection(), args.hosts, all_hosts=args.all_hosts,
+            inventory=inventory, transport=self.transport(args, inventory),
+            save_capture=args.save_capture, max_workers=args.parallel)
 
-    def produce_output(self, parsed_args, column_names, data):
-        if parsed_args.formatter in common.DOCUMENT_FORMATS:
-            common.write_document(parsed_args, self.result.to_dict(),
-                                  self.app.stdout)
-            return 0
-        super().produce_output(parsed_args, column_names, data)
-        emit_findings(self, parsed_args, self.result.findings)
-        return 0
-
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def row_columns(self, parsed_args):
+        return ROW_COLUMNS

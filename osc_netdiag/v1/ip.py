@@ -2,10 +2,10 @@
 
 from cliff import show
 
-from osc_netdiag.v1 import common
+from osc_netdiag.v1 import output
 
 
-class ReclaimIp(show.ShowOne):
+class ReclaimIp(output.DocumentOutput, show.ShowOne):
     """Reserve a lost IPv4 address again by creating a port with it.
 
     The Operations Guide's "reassign a lost IPv4 address": confirm that no
@@ -46,7 +46,7 @@ class ReclaimIp(show.ShowOne):
                                       exitcodes.USAGE)
         else:
             action, self.exit_code = "refused", plan.exit_code
-        self.plan = plan
+        self.result = plan
         created = plan.created or {}
         rows = [("action", action), ("ip_address", plan.ip),
                 ("network_id", plan.network_id),
@@ -62,13 +62,8 @@ class ReclaimIp(show.ShowOne):
                                   f"{finding.remedy}\n")
         return tuple(zip(*rows))
 
-    def produce_output(self, parsed_args, column_names, data):
-        if parsed_args.formatter in common.DOCUMENT_FORMATS:
-            document = self.plan.to_dict()
-            document["exit_code"] = self.exit_code
-            common.write_document(parsed_args, document, self.app.stdout)
-            return 0
-        return super().produce_output(parsed_args, column_names, data)
-
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def document(self, parsed_args):
+        # the plan's own exit code says nothing of a missing --yes
+        document = self.result.to_dict()
+        document["exit_code"] = self.exit_code
+        return document

@@ -1,12 +1,9 @@
 """``openstack netdiag network vlan-map``."""
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
-from osc_netdiag.v1 import host as host_cmd
+from osc_netdiag.v1 import output
 
 
-class ShowVlanMap(common.HostAccessMixin, lister.Lister):
+class ShowVlanMap(output.DiagnosisLister):
     """Show a network's segment <-> local VLAN translation on every host.
 
     For every host that carries the network (ports bound there, DHCP
@@ -34,37 +31,25 @@ class ShowVlanMap(common.HostAccessMixin, lister.Lister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag import exitcodes
         from osc_netdiag import vlanmap
 
         args = parsed_args
         if args.from_capture:
-            result = vlanmap.map_from_capture(args.from_capture,
-                                              max_workers=args.parallel)
-        else:
-            if not args.network:
-                self.app.stderr.write("netdiag network vlan-map: give a "
-                                      "<network>\n")
-                raise SystemExit(exitcodes.USAGE)
-            inventory = self.inventory(args)
-            result = vlanmap.vlan_map(
-                self.sdk_connection(), args.network,
-                all_hosts=args.all_hosts, inventory=inventory,
-                transport=self.transport(args, inventory),
-                save_capture=args.save_capture, max_workers=args.parallel)
-        self.result = result
-        self.exit_code = result.exit_code
-        return vlanmap.ROW_COLUMNS, [r.row() for r in result.rows]
+            return vlanmap.map_from_capture(args.from_capture,
+                                            max_workers=args.parallel)
+        if not args.network:
+            self.app.stderr.write("netdiag network vlan-map: give a "
+                                  "<network>\n")
+            raise SystemExit(exitcodes.USAGE)
+        inventory = self.inventory(args)
+        return vlanmap.vlan_map(
+            self.sdk_connection(), args.network,
+            all_hosts=args.all_hosts, inventory=inventory,
+            transport=self.transport(args, inventory),
+            save_capture=args.save_capture, max_workers=args.parallel)
 
-    def produce_output(self, parsed_args, column_names, data):
-        if parsed_args.formatter in common.DOCUMENT_FORMATS:
-            common.write_document(parsed_args, self.result.to_dict(),
-                                  self.app.stdout)
-            return 0
-        super().produce_output(parsed_args, column_names, data)
-        host_cmd.emit_findings(self, parsed_args, self.result.findings)
-        return 0
-
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def row_columns(self, parsed_args):
+        from osc_netdiag import vlanmap
+        return vlanmap.ROW_COLUMNS

@@ -1,14 +1,11 @@
 """``openstack netdiag port trace``."""
 
-from cliff import lister
-
-from osc_netdiag.v1 import common
+from osc_netdiag.v1 import output
 
 HOP_COLUMNS = ("Host", "Device", "Kind", "State", "Detail", "Status")
-FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
 
 
-class TracePort(common.HostAccessMixin, lister.Lister):
+class TracePort(output.DiagnosisLister):
     """Trace a port's data path hop by hop and say where it breaks.
 
     Resolves the port in Neutron, reads every host on its path over SSH
@@ -38,51 +35,44 @@ class TracePort(common.HostAccessMixin, lister.Lister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
+        """The traces: one per port (several with --server)."""
         from osc_netdiag import api
         from osc_netdiag import exitcodes
 
         args = parsed_args
         if args.from_capture:
-            traces = [api.trace_from_capture(args.from_capture,
-                                             max_workers=args.parallel)]
-        else:
-            if not args.port and not args.server:
-                self.app.stderr.write("netdiag port trace: give a <port> or "
-                                      "--server\n")
-                raise SystemExit(exitcodes.USAGE)
-            conn = self.sdk_connection()
-            inventory = self.inventory(args)
-            options = dict(inventory=inventory,
-                           transport=self.transport(args, inventory),
-                           save_capture=args.save_capture,
-                           max_workers=args.parallel)
-            if args.server:
-                traces = api.trace_server(conn, args.server, **options)
-            else:
-                traces = [api.trace_port(conn, args.port, **options)]
-        self.traces = traces
-        self.exit_code = exitcodes.combine(t.exit_code for t in traces)
-        columns = HOP_COLUMNS + (("Evidence",) if args.long else ())
-        rows = [hop.row(long=args.long) for t in traces for hop in t.hops]
-        return columns, rows
+            return [api.trace_from_capture(args.from_capture,
+                                           max_workers=args.parallel)]
+        if not args.port and not args.server:
+            self.app.stderr.write("netdiag port trace: give a <port> or "
+                                  "--server\n")
+            raise SystemExit(exitcodes.USAGE)
+        conn = self.sdk_connection()
+        inventory = self.inventory(args)
+        options = dict(inventory=inventory,
+                       transport=self.transport(args, inventory),
+                       save_capture=args.save_capture,
+                       max_workers=args.parallel)
+        if args.server:
+            return api.trace_server(conn, args.server, **options)
+        return [api.trace_port(conn, args.port, **options)]
 
-    def produce_output(self, parsed_args, column_names, data):
-        args = parsed_args
-        if args.formatter in common.DOCUMENT_FORMATS:
-            traces = [t.to_dict(long=args.long) for t in self.traces]
-            common.write_document(args, traces[0] if len(traces) == 1
-                                  else traces, self.app.stdout)
-            return 0
-        super().produce_output(parsed_args, column_names, data)
-        findings = [f for t in self.traces for f in t.findings]
-        if findings and args.formatter == "table":
-            self.app.stdout.write("\nFindings:\n")
-            self.formatter.emit_list(
-                FINDING_COLUMNS,
-                [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
-                 for f in findings], self.app.stdout, parsed_args)
-        return 0
+    def exit_code_of(self, traces):
+        from osc_netdiag import exitcodes
+        return exitcodes.combine(t.exit_code for t in traces)
 
-    def run(self, parsed_args):
-        return common.run_with_exit_code(self, parsed_args)
+    def row_columns(self, parsed_args):
+        return HOP_COLUMNS + (("Evidence",) if parsed_args.long else ())
+
+    def rows(self, parsed_args):
+        return [hop.row(long=parsed_args.long)
+                for t in self.result for hop in t.hops]
+
+    def findings(self):
+        return [f for t in self.result for f in t.findings]
+
+    def document(self, parsed_args):
+        # one port: its trace as before --server existed; several: a list
+        traces = [t.to_dict(long=parsed_args.long) for t in self.result]
+        return traces[0] if len(traces) == 1 else traces

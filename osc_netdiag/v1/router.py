@@ -26,7 +26,7 @@ class CheckRouter(dhcp_cmd.CheckResultLister):
                                  "--from-capture")
         return self.add_target_arguments(parser)
 
-    def take_action(self, parsed_args):
+    def diagnose(self, parsed_args):
         from osc_netdiag.l3dhcp import router
 
         args = parsed_args

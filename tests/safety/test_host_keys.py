@@ -151,12 +151,9 @@ def test_changed_key_is_never_accepted(nshost, tmp_path):
                                   "SHA256:" + "A" * 42 + ";",
                                   "SHA256:" + "A" * 43 + "\n"])
 def test_malformed_fingerprint_is_a_usage_error(text):
-    import io
-    import types
-
     from osc_netdiag.v1 import port as port_cmd
-    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO())
-    parser = port_cmd.TracePort(app, None).get_parser("port trace")
+    from tests.unit.helpers import FakeApp
+    parser = port_cmd.TracePort(FakeApp(), None).get_parser("port trace")
     with pytest.raises(SystemExit) as caught:
         parser.parse_args(["some-port", "--accept-new-host-key", text])
     assert caught.value.code == 2
@@ -165,13 +162,10 @@ def test_malformed_fingerprint_is_a_usage_error(text):
 
 
 def test_option_reaches_the_transport(nshost):
-    import io
-    import types
-
     from osc_netdiag.v1 import port as port_cmd
+    from tests.unit.helpers import FakeApp
     offered = nsssh.fingerprint_of(nshost.host_key)
-    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO())
-    command = port_cmd.TracePort(app, None)
+    command = port_cmd.TracePort(FakeApp(), None)
     args = command.get_parser("port trace").parse_args(
         ["some-port", "--accept-new-host-key", offered])
     from osc_netdiag.inventory import Inventory

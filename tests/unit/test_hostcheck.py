@@ -3,19 +3,17 @@ them with NETDIAG_RECORD_FIXTURES), and on variations of their API context.
 """
 
 import dataclasses
-import io
 import json
 import pathlib
 import shutil
-import types
 
 import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
-from osc_netdiag.inventory import Inventory
-from osc_netdiag.transport import replay
 from osc_netdiag.v1 import host as host_cmd
+from tests.unit import helpers
+from tests.unit.helpers import codes
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "hostcheck"
 
@@ -24,9 +22,10 @@ def load(scenario):
     return hostcheck.check_from_capture(str(FIXTURES / scenario))
 
 
-def codes(result, severity=None):
-    return sorted(f.code for f in result.findings
-                  if severity is None or str(f.severity) == severity)
+def context_of(scenario):
+    return helpers.recorded_context(FIXTURES / scenario,
+                                    hostcheck.HostCheckContext,
+                                    hostcheck.CONTEXT_FILE)
 
 
 def rows(result, kind=None, status=None):
@@ -35,14 +34,12 @@ def rows(result, kind=None, status=None):
             and (status is None or str(r.status) == status)]
 
 
-def with_context(scenario, tmp_path, **changes):
+def with_context(scenario, **changes):
     """Replay ``scenario`` against an API context changed by ``changes``."""
-    context = hostcheck.HostCheckContext.from_json(
-        replay.load_json(str(FIXTURES / scenario), hostcheck.CONTEXT_FILE))
-    context = dataclasses.replace(context, **changes)
-    return hostcheck.check_context(
-        context, inventory=Inventory(),
-        transport=replay.ReplayTransport(str(FIXTURES / scenario)))
+    return helpers.replay_context(
+        hostcheck.check_context,
+        dataclasses.replace(context_of(scenario), **changes),
+        FIXTURES / scenario)
 
 
 def test_healthy_lab():
@@ -102,22 +99,20 @@ def test_patch_peer_renamed():
     assert patch.host == "compute2" and "patch-nowhere" in patch.detail
 
 
-def test_dead_agent_with_connected_controllers(tmp_path):
-    context = hostcheck.HostCheckContext.from_json(
-        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+def test_dead_agent_with_connected_controllers():
+    context = context_of("healthy")
     agents = dict(context.ovs_agents)
     agents["compute2"] = dataclasses.replace(agents["compute2"], alive=False)
-    result = with_context("healthy", tmp_path, ovs_agents=agents)
+    result = with_context("healthy", ovs_agents=agents)
     assert result.exit_code == exitcodes.ERROR_FINDING
     [dead] = [f for f in result.findings if f.code == "NETDIAG_AGENT_DEAD"]
     assert dead.subject == "compute2:Open vSwitch agent"
 
 
-def test_tunnels_to_a_removed_agent_are_stale(tmp_path):
-    context = hostcheck.HostCheckContext.from_json(
-        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+def test_tunnels_to_a_removed_agent_are_stale():
+    context = context_of("healthy")
     agents = {h: a for h, a in context.ovs_agents.items() if h != "compute2"}
-    result = with_context("healthy", tmp_path, ovs_agents=agents,
+    result = with_context("healthy", ovs_agents=agents,
                           hosts=("compute1", "network1"))
     stale = [f for f in result.findings
              if f.code == "NETDIAG_HOST_TUNNEL_STALE"]
@@ -127,15 +122,14 @@ def test_tunnels_to_a_removed_agent_are_stale(tmp_path):
     assert result.exit_code == exitcodes.OK
 
 
-def test_changed_tunneling_ip(tmp_path):
-    context = hostcheck.HostCheckContext.from_json(
-        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+def test_changed_tunneling_ip():
+    context = context_of("healthy")
     agents = dict(context.ovs_agents)
     config = dict(agents["compute1"].configurations,
                   tunneling_ip="198.18.1.111")
     agents["compute1"] = dataclasses.replace(agents["compute1"],
                                              configurations=config)
-    result = with_context("healthy", tmp_path, ovs_agents=agents)
+    result = with_context("healthy", ovs_agents=agents)
     found = set(codes(result))
     assert {"NETDIAG_HOST_TUNNEL_LOCAL_IP", "NETDIAG_HOST_TUNNEL_STALE",
             "NETDIAG_TUNNEL_MISSING"} <= found
@@ -144,13 +138,12 @@ def test_changed_tunneling_ip(tmp_path):
     assert missing == {"compute2->compute1", "network1->compute1"}
 
 
-def test_namespaces_against_hosted_and_deleted_objects(tmp_path):
-    context = hostcheck.HostCheckContext.from_json(
-        replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE))
+def test_namespaces_against_hosted_and_deleted_objects():
+    context = context_of("healthy")
     [router] = context.hosted_routers["network1"]
     extra_net = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     result = with_context(
-        "healthy", tmp_path,
+        "healthy",
         hosted_routers={"network1": ()},
         router_ids=(),
         hosted_networks={"network1": context.hosted_networks["network1"]
@@ -175,26 +168,13 @@ def test_unreadable_host_exits_8(tmp_path):
 
 
 def test_context_json_round_trip():
-    data = replay.load_json(str(FIXTURES / "healthy"), hostcheck.CONTEXT_FILE)
-    context = hostcheck.HostCheckContext.from_json(data)
+    context = context_of("healthy")
     assert hostcheck.HostCheckContext.from_json(
         json.loads(json.dumps(context.to_json()))) == context
 
 
-class FakeApp:
-    def __init__(self):
-        self.stdout, self.stderr = io.StringIO(), io.StringIO()
-        self.cloud = types.SimpleNamespace(config={})
-        self.client_manager = types.SimpleNamespace(sdk_connection=None)
-        self.options = types.SimpleNamespace(debug=False)
-
-
 def run_command(*argv):
-    app = FakeApp()
-    cmd = host_cmd.CheckHost(app, None)
-    args = cmd.get_parser("openstack netdiag host check").parse_args(
-        list(argv))
-    return cmd.run(args), app
+    return helpers.run_command(host_cmd.CheckHost, *argv)
 
 
 @pytest.mark.parametrize("scenario,expected", [

@@ -6,15 +6,14 @@ lab host. Replaying them offline checks the diagnosis end to end (parsers,
 hop evaluation, findings, exit codes) without the lab.
 """
 
-import io
 import json
 import pathlib
-import types
 
 import pytest
 
 from osc_netdiag import api
 from osc_netdiag import exitcodes
+from tests.unit import helpers
 
 SCENARIOS = pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios"
 
@@ -104,13 +103,11 @@ def test_flow_hops_carry_packet_counters():
 
 def test_from_capture_through_the_command():
     from osc_netdiag.v1 import port as port_cmd
-    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO(),
-                                cloud=None, client_manager=None)
-    cmd = port_cmd.TracePort(app, None)
-    args = cmd.get_parser("trace").parse_args(
-        ["--from-capture", str(SCENARIOS / "vlan-egress-flow-missing"),
-         "-f", "json", "--long"])
-    assert cmd.run(args) == 4
+    code, app = helpers.run_command(
+        port_cmd.TracePort,
+        "--from-capture", str(SCENARIOS / "vlan-egress-flow-missing"),
+        "-f", "json", "--long")
+    assert code == 4
     doc = json.loads(app.stdout.getvalue())
     assert set(doc) >= {"port_id", "exit_code", "hops", "findings", "hosts"}
     assert doc["exit_code"] == 4
@@ -120,11 +117,8 @@ def test_from_capture_through_the_command():
 
 def test_table_output_lists_findings():
     from osc_netdiag.v1 import port as port_cmd
-    app = types.SimpleNamespace(stdout=io.StringIO(), stderr=io.StringIO(),
-                                cloud=None, client_manager=None)
-    cmd = port_cmd.TracePort(app, None)
-    args = cmd.get_parser("trace").parse_args(
-        ["--from-capture", str(SCENARIOS / "vlan-tap-down")])
-    assert cmd.run(args) == 4
+    code, app = helpers.run_command(
+        port_cmd.TracePort, "--from-capture", str(SCENARIOS / "vlan-tap-down"))
+    assert code == 4
     out = app.stdout.getvalue()
     assert "Findings:" in out and "NETDIAG_TAP_DOWN" in out

@@ -3,7 +3,6 @@ records them with NETDIAG_RECORD_FIXTURES), on variations of their API
 context, and its resolution against SDK fakes."""
 
 import dataclasses
-import io
 import json
 import pathlib
 import types
@@ -14,13 +13,14 @@ from osc_netdiag import exitcodes
 from osc_netdiag import vlanmap
 from osc_netdiag.backends import vlanmap as vlanmap_backend
 from osc_netdiag.errors import ResolveError
-from osc_netdiag.inventory import Inventory
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.transport import replay
 from osc_netdiag.v1 import network as network_cmd
+from tests.unit import helpers
 from tests.unit.api import sdk_fakes as sf
+from tests.unit.helpers import codes
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "vlanmap"
 
@@ -30,20 +30,17 @@ def load(scenario):
 
 
 def context_of(scenario):
-    return vlanmap.VlanMapContext.from_json(
-        replay.load_json(str(FIXTURES / scenario), vlanmap.CONTEXT_FILE))
+    return helpers.recorded_context(FIXTURES / scenario,
+                                    vlanmap.VlanMapContext,
+                                    vlanmap.CONTEXT_FILE)
 
 
 def with_context(scenario, **changes):
-    context = dataclasses.replace(context_of(scenario), **changes)
-    return vlanmap.map_context(
-        context, inventory=Inventory(),
-        transport=replay.ReplayTransport(str(FIXTURES / scenario)))
-
-
-def codes(result, severity=None):
-    return sorted(f.code for f in result.findings
-                  if severity is None or str(f.severity) == severity)
+    """Replay ``scenario`` against an API context changed by ``changes``."""
+    return helpers.replay_context(
+        vlanmap.map_context,
+        dataclasses.replace(context_of(scenario), **changes),
+        FIXTURES / scenario)
 
 
 def by_host(result):
@@ -260,20 +257,8 @@ def test_resolve_unknown_network_exits_3():
 
 # -- the command --------------------------------------------------------------
 
-class FakeApp:
-    def __init__(self, conn=None):
-        self.stdout, self.stderr = io.StringIO(), io.StringIO()
-        self.cloud = types.SimpleNamespace(config={})
-        self.client_manager = types.SimpleNamespace(sdk_connection=conn)
-        self.options = types.SimpleNamespace(debug=False)
-
-
 def run_command(*argv, conn=None):
-    app = FakeApp(conn)
-    cmd = network_cmd.ShowVlanMap(app, None)
-    args = cmd.get_parser("openstack netdiag network vlan-map").parse_args(
-        list(argv))
-    return cmd.run(args), app
+    return helpers.run_command(network_cmd.ShowVlanMap, *argv, conn=conn)
 
 
 @pytest.mark.parametrize("scenario,expected", [

@@ -1,32 +1,15 @@
 """The command as OSC runs it: argument parsing, exit codes, output."""
 
-import io
-import json
-import types
-
 import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag.v1 import port as port_cmd
+from tests.unit import helpers
 from tests.unit.api import sdk_fakes as sf
 
 
-class FakeApp:
-    def __init__(self, conn):
-        self.stdout = io.StringIO()
-        self.stderr = io.StringIO()
-        self.cloud = types.SimpleNamespace(config={})
-        self.client_manager = types.SimpleNamespace(
-            sdk_connection=conn, setup_auth=lambda: None)
-        self.options = types.SimpleNamespace(debug=False)
-
-
 def run(conn, *argv):
-    app = FakeApp(conn)
-    cmd = port_cmd.TracePort(app, None)
-    parser = cmd.get_parser("openstack netdiag port trace")
-    args = parser.parse_args(list(argv))
-    return cmd.run(args), app
+    return helpers.run_command(port_cmd.TracePort, *argv, conn=conn)
 
 
 def test_unknown_port_exits_3_before_any_ssh(monkeypatch):

@@ -11,16 +11,13 @@ from osc_netdiag.v1 import dns as dns_cmd
 from osc_netdiag.v1 import floatingip as floatingip_cmd
 from osc_netdiag.v1 import ip as ip_cmd
 from osc_netdiag.v1 import router as router_cmd
-from tests.unit.api.test_command import FakeApp
+from tests.unit import helpers
 from tests.unit.l3dhcp import scenario
 from tests.unit.l3dhcp import test_reclaim
 
 
 def run(command_class, conn, *argv):
-    app = FakeApp(conn)
-    cmd = command_class(app, None)
-    args = cmd.get_parser("openstack netdiag").parse_args(list(argv))
-    return cmd.run(args), app
+    return helpers.run_command(command_class, *argv, conn=conn)
 
 
 @pytest.fixture

@@ -1,0 +1,125 @@
+"""How every netdiag command prints its result and which code it exits with.
+
+The rows go through cliff's formatters as usual, with two additions:
+``-f json``/``-f yaml`` print the whole result as one document instead
+(rows, findings, hosts: what a script wants, not a flattened table), and
+table output adds titled tables, such as the findings, after the rows.
+"""
+
+import abc
+import json
+
+from cliff import display
+from cliff import lister
+from osc_lib import exceptions as osc_exc
+
+from osc_netdiag import exitcodes
+from osc_netdiag.errors import NetdiagError
+from osc_netdiag.errors import ResolveError
+from osc_netdiag.v1 import common
+
+DOCUMENT_FORMATS = ("json", "yaml")
+FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
+
+
+def finding_rows(findings):
+    return [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
+            for f in findings]
+
+
+def write_document(args, document, stdout):
+    if args.formatter == "json":
+        json.dump(document, stdout, indent=None if getattr(
+            args, "noindent", False) else 2, sort_keys=False)
+        stdout.write("\n")
+    else:
+        import yaml
+        yaml.safe_dump(document, stdout, default_flow_style=False,
+                       sort_keys=False)
+
+
+def run_with_exit_code(command, parsed_args):
+    """cliff's Lister.run() returns 0 whatever happened; ours returns the
+    diagnosis' exit code (see osc_netdiag.exitcodes)."""
+    try:
+        # DisplayCommandBase.run() does the take_action/produce_output dance
+        # and then returns 0; we keep the dance and replace the 0.
+        display.DisplayCommandBase.run(command, parsed_args)
+    except ResolveError as exc:
+        command.app.stderr.write(f"{exc}\n")
+        return exitcodes.UNRESOLVED
+    except NetdiagError as exc:
+        raise osc_exc.CommandError(str(exc)) from exc
+    return command.exit_code
+
+
+class DocumentOutput:
+    """Output and exit code of a cliff display command (Lister or ShowOne)
+    whose take_action() keeps its result in ``self.result`` and the exit
+    code in ``self.exit_code``."""
+
+    def document(self, parsed_args):
+        """What ``-f json``/``-f yaml`` print: the whole result."""
+        return self.result.to_dict()
+
+    def sections(self, parsed_args):
+        """``(title, columns, rows)`` that table output prints after the
+        rows, each only when it has rows."""
+        return ()
+
+    def produce_output(self, parsed_args, column_names, data):
+        if parsed_args.formatter in DOCUMENT_FORMATS:
+            write_document(parsed_args, self.document(parsed_args),
+                           self.app.stdout)
+            return 0
+        super().produce_output(parsed_args, column_names, data)
+        # csv and value stay the bare rows, so scripts can still cut them
+        if parsed_args.formatter == "table":
+            self.emit_after_rows(parsed_args)
+        return 0
+
+    def emit_after_rows(self, parsed_args):
+        for title, columns, rows in self.sections(parsed_args):
+            if rows:
+                self.app.stdout.write(f"\n{title}:\n")
+                self.formatter.emit_list(columns, rows, self.app.stdout,
+                                         parsed_args)
+
+    def run(self, parsed_args):
+        return run_with_exit_code(self, parsed_args)
+
+
+class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
+    """A command that diagnoses over the hosts: one row per thing checked,
+    then the findings.
+
+    A subclass declares its arguments, runs the diagnosis in diagnose()
+    and names its columns in row_columns(); rows() and the exit code come
+    from the result unless the subclass says otherwise.
+    """
+
+    @abc.abstractmethod
+    def diagnose(self, parsed_args):
+        """Run the diagnosis; return its result (``.exit_code``,
+        ``.rows``, ``.findings``, ``.to_dict()``)."""
+
+    @abc.abstractmethod
+    def row_columns(self, parsed_args):
+        """The column names of rows()."""
+
+    def rows(self, parsed_args):
+        return [row.row() for row in self.result.rows]
+
+    def exit_code_of(self, result):
+        return result.exit_code
+
+    def findings(self):
+        return self.result.findings
+
+    def sections(self, parsed_args):
+        return (("Findings", FINDING_COLUMNS, finding_rows(self.findings())),)
+
+    def take_action(self, parsed_args):
+        self.result = self.diagnose(parsed_args)
+        self.exit_code = self.exit_code_of(self.result)
+        return self.row_columns(parsed_args), self.rows(parsed_args)
