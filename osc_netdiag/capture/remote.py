@@ -100,13 +100,22 @@ def remaining_script(points, run_id, exec_prefix=()):
     return "\n".join(lines) or ":"
 
 
-def tcpdump_argv(point, bounds, bpf):
+# Reads the pcap stream of a ``-w -`` capture back into the same text as a
+# live capture prints (timestamps come from the records).
+READER_ARGV = ("tcpdump", "-n", "-tt", "-e", "-l", "-r", "-")
+
+
+def tcpdump_argv(point, bounds, bpf, write_pcap=False):
+    """One point's bounded tcpdump; with ``write_pcap`` it writes the pcap
+    stream to stdout, flushed per packet (``-U -w -``), instead of text."""
     argv = ("timeout", "-k", str(KILL_AFTER), f"{bounds.duration:g}")
     if point.netns:
         argv += ("ip", "netns", "exec", point.netns)
     argv += ("tcpdump", "-p", "-n", "-tt", "-e", "-l",
              "-c", str(int(bounds.count)), "-s", str(int(bounds.snaplen)),
              "-i", point.device)
+    if write_pcap:
+        argv += ("-U", "-w", "-")
     bpf = point.bpf or bpf
     if bpf and point.vlan is not None:
         # Sent frames keep their tag (received ones are untagged by the
@@ -118,8 +127,43 @@ def tcpdump_argv(point, bounds, bpf):
     return argv
 
 
-def build_script(points, bounds, bpf, marker, exec_prefix=()):
-    """The whole host script (text for ``sh -c``)."""
+def _text_capture(point, bounds, bpf):
+    """sh: one point's text (and exit status) on stdout."""
+    return (f"{_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
+            f'printf "NDCAP-RC %s\\n" "$?"')
+
+
+def _pcap_capture(point, bounds, bpf):
+    """sh: one capture whose pcap stream is both sent and read as text.
+
+    Why this shape: one tcpdump captures (so the file and the text hold
+    exactly the same packets, under the same -c/-s/timeout); ``tee``
+    duplicates its stream into ``base64`` (sent as ``W`` lines straight to
+    the channel, fd 5) and into a second ``tcpdump -r -`` on fd 3, whose
+    text replaces the live one. Pipes only: no FIFO or temporary file exists
+    on the host, so nothing can outlive a killed connection. ``tee
+    /dev/fd/3`` needs no bash; every process holding fd 3 or fd 4 keeps its
+    reader open, so the ``P`` loop ends (and ``wait`` returns) only after
+    the last ``W`` line is out. The status printed is the capture's, not
+    the reader's.
+    """
+    i = point.index
+    capture = _q(tcpdump_argv(point, bounds, bpf, write_pcap=True))
+    encode = (f'base64 3>&- | while IFS= read -r b; do '
+              f'printf "%sW {i} %s\\n" "$T" "$b" || exit 0; done >&5')
+    return (f"{{ {{ {capture} 2>&4 3>&-; "
+            f'printf "NDCAP-RC %s\\n" "$?" >&4; }} | '
+            f"tee /dev/fd/3 | {encode}; }} 3>&1 | "
+            f"{_q(READER_ARGV)} 2>&1")
+
+
+def build_script(points, bounds, bpf, marker, exec_prefix=(),
+                 write_pcap=False):
+    """The whole host script (text for ``sh -c``).
+
+    With ``write_pcap`` every point also sends its pcap stream as
+    ``W <index> <base64>`` lines (see ``_pcap_capture``).
+    """
     run_id = mirror_mod.checked_run_id(marker.run_id)
     tag = f"{LINE_TAG}:{run_id}:"
     removal = removal_script(points, run_id, exec_prefix)
@@ -172,11 +216,14 @@ def build_script(points, bounds, bpf, marker, exec_prefix=()):
                 f'>/dev/null 2>&1',
                 f"ip link set dev {dev} up >/dev/null 2>&1",
             ]
+    if write_pcap:
+        lines.append("exec 5>&1")        # the channel, for the W lines
     for point in points:
         i = point.index
+        body = (_pcap_capture(point, bounds, bpf) if write_pcap
+                else _text_capture(point, bounds, bpf))
         lines += [
-            f"( {_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
-            f'printf "NDCAP-RC %s\\n" "$?" ) | '
+            f"( {body} ) 4>&1 | "
             f'while IFS= read -r l; do printf "%sP {i} %s\\n" "$T" "$l" '
             f"|| exit 0; done &",
             'caps="$caps $!"',
@@ -205,6 +252,8 @@ class HostRun:
     """What came back from one host's script, line by line."""
     host: str
     lines: dict = dataclasses.field(default_factory=dict)  # index -> [str]
+    pcap_lines: dict = dataclasses.field(default_factory=dict)  # idem
+    pcap_overflow: set = dataclasses.field(default_factory=set)
     exit_codes: dict = dataclasses.field(default_factory=dict)
     mirrors: dict = dataclasses.field(default_factory=dict)  # index -> (rc, err)
     cleanup: str = None            # "ok", "fail ..." or None (not confirmed)
@@ -215,7 +264,7 @@ class HostRun:
     nic_error: str = None
     started_at: float = dataclasses.field(default_factory=time.time)
 
-    def feed(self, line, run_id, max_lines):
+    def feed(self, line, run_id, max_lines, max_pcap_lines=0):
         tag = f"{LINE_TAG}:{run_id}:"
         if not line.startswith(tag):
             self.other.append(line)
@@ -241,5 +290,13 @@ class HostRun:
             bucket = self.lines.setdefault(index, [])
             if len(bucket) < max_lines:
                 bucket.append(text)
+        elif kind == "W":
+            index, _, text = rest.partition(" ")
+            index = int(index)
+            bucket = self.pcap_lines.setdefault(index, [])
+            if len(bucket) < max_pcap_lines:
+                bucket.append(text)
+            else:           # more than -c/-s allow: never write it as whole
+                self.pcap_overflow.add(index)
         else:
             self.other.append(line)

@@ -1,5 +1,6 @@
 """``openstack netdiag port capture``."""
 
+import argparse
 import shlex
 import signal
 import threading
@@ -54,6 +55,12 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
                                               "(default: 256)")
         parser.add_argument("--yes", action="store_true",
                             help="Create the mirrors the capture needs")
+        parser.add_argument(
+            "-w", "--write", metavar="<dir>", type=_write_dir,
+            help="Also save one pcap file per point in this directory "
+                 "(created if missing), named <host>-<point>-<device>.pcap; "
+                 "an existing file is never overwritten (.1.pcap, .2.pcap... "
+                 "is used instead)")
         self.add_host_access_arguments(parser)
         return parser
 
@@ -76,7 +83,7 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
                 bpf=args.filter, count=args.count, duration=args.duration,
                 snaplen=args.snaplen, yes=args.yes, inventory=inventory,
                 transport=self.transport(args, inventory),
-                stop=stop, max_workers=args.parallel)
+                stop=stop, max_workers=args.parallel, write_dir=args.write)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -103,10 +110,11 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
         super().produce_output(parsed_args, column_names, data)
         if not result.applied or args.formatter != "table":
             return 0
+        point_keys = ("point", "host", "where", "state", "packets",
+                      "dropped") + (("file",) if args.write else ())
         for title, columns, rows in (
-                ("Points", POINT_COLUMNS,
-                 [tuple(r[k] for k in ("point", "host", "where", "state",
-                                       "packets", "dropped"))
+                ("Points", POINT_COLUMNS + (("File",) if args.write else ()),
+                 [tuple(r[k] for k in point_keys)
                   for r in result.point_status]),
                 ("Verdicts", VERDICT_COLUMNS,
                  [(v.flow, v.direction, v.packets, v.last_seen, v.text)
@@ -122,3 +130,12 @@ class CapturePort(common.HostAccessMixin, lister.Lister):
 
     def run(self, parsed_args):
         return common.run_with_exit_code(self, parsed_args)
+
+
+def _write_dir(text):
+    """--write: an existing non-directory is a usage error (exit 2)."""
+    from osc_netdiag.capture import pcapfile
+    try:
+        return pcapfile.check_dir(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
