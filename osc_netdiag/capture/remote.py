@@ -133,28 +133,40 @@ def _text_capture(point, bounds, bpf):
             f'printf "NDCAP-RC %s\\n" "$?"')
 
 
+def _tag_loop(kind, index):
+    """sh: prefix every line read with the run's tag, ``kind`` and index.
+
+    One printf per whole line: lines of several writers on one channel never
+    mix as long as each writer's lines come through a loop like this one.
+    """
+    return (f'while IFS= read -r l; do printf "%s{kind} {index} %s\\n" '
+            f'"$T" "$l" || exit 0; done')
+
+
 def _pcap_capture(point, bounds, bpf):
     """sh: one capture whose pcap stream is both sent and read as text.
 
     Why this shape: one tcpdump captures (so the file and the text hold
     exactly the same packets, under the same -c/-s/timeout); ``tee``
-    duplicates its stream into ``base64`` (sent as ``W`` lines straight to
-    the channel, fd 5) and into a second ``tcpdump -r -`` on fd 3, whose
-    text replaces the live one. Pipes only: no FIFO or temporary file exists
-    on the host, so nothing can outlive a killed connection. ``tee
-    /dev/fd/3`` needs no bash; every process holding fd 3 or fd 4 keeps its
-    reader open, so the ``P`` loop ends (and ``wait`` returns) only after
-    the last ``W`` line is out. The status printed is the capture's, not
-    the reader's.
+    duplicates its stream into ``base64`` (sent as ``W`` lines) and into a
+    second ``tcpdump -r -`` on fd 3, whose text replaces the live one. Pipes
+    only: no FIFO or temporary file exists on the host, so nothing can
+    outlive a killed connection. ``tee /dev/fd/3`` needs no bash.
+
+    Each writer has its own tagging loop writing straight to the channel
+    (fd 5), because tcpdump writes its stderr messages in pieces that would
+    interleave with another process's lines in a shared pipe; only the
+    capture's stderr and its exit status share fd 4, one after the other.
+    Every process here holds fd 4, so the caller's loop on fd 4 ends (and
+    ``wait`` returns) only after the last ``W`` and ``P`` line is out. The
+    status printed is the capture's, not the reader's.
     """
     i = point.index
     capture = _q(tcpdump_argv(point, bounds, bpf, write_pcap=True))
-    encode = (f'base64 3>&- | while IFS= read -r b; do '
-              f'printf "%sW {i} %s\\n" "$T" "$b" || exit 0; done >&5')
     return (f"{{ {{ {capture} 2>&4 3>&-; "
             f'printf "NDCAP-RC %s\\n" "$?" >&4; }} | '
-            f"tee /dev/fd/3 | {encode}; }} 3>&1 | "
-            f"{_q(READER_ARGV)} 2>&1")
+            f"tee /dev/fd/3 | base64 3>&- | {_tag_loop('W', i)} >&5; }} "
+            f"3>&1 | {_q(READER_ARGV)} 2>&1 | {_tag_loop('P', i)} >&5")
 
 
 def build_script(points, bounds, bpf, marker, exec_prefix=(),
@@ -222,12 +234,8 @@ def build_script(points, bounds, bpf, marker, exec_prefix=(),
         i = point.index
         body = (_pcap_capture(point, bounds, bpf) if write_pcap
                 else _text_capture(point, bounds, bpf))
-        lines += [
-            f"( {body} ) 4>&1 | "
-            f'while IFS= read -r l; do printf "%sP {i} %s\\n" "$T" "$l" '
-            f"|| exit 0; done &",
-            'caps="$caps $!"',
-        ]
+        lines += [f"( {body} ) 4>&1 | {_tag_loop('P', i)} &",
+                  'caps="$caps $!"']
     # Only the captures: a bare "wait" would also wait for the watcher and
     # the watchdog.
     lines += ['wait $caps', "finish", "exit 0"]

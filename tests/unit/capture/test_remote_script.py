@@ -100,3 +100,54 @@ def test_tagged_nic_matches_the_filter_with_and_without_the_tag():
                                remote.Bounds(5, 3, 96), "icmp or icmp6")
     assert argv[-1] == ("(icmp or icmp6) or "
                         "(vlan 2113 and (icmp or icmp6))")
+
+
+def pcap_script():
+    marker = mirror.Marker("0badc0de", "tester", 2000000000)
+    points = [remote.RemotePoint(0, "tap0123456789a"),
+              remote.RemotePoint(1, "qr-12cf768b-a6", netns="qrouter-x")]
+    return remote.build_script(points, remote.Bounds(5, 20, 128), "icmp",
+                               marker, write_pcap=True)
+
+
+def test_pcap_script_is_valid_sh():
+    subprocess.run(["sh", "-n", "-c", pcap_script()], check=True)
+
+
+def test_pcap_script_pipeline_per_point():
+    """One capture per point writing pcap to stdout; tee'd into base64 (W
+    lines on the channel, fd 5) and into one reader (P lines); no file."""
+    text = pcap_script()
+    lines = text.splitlines()
+    assert "exec 5>&1" in lines
+    for index, device in ((0, "tap0123456789a"), (1, "qr-12cf768b-a6")):
+        (line,) = [x for x in lines if f"-i {device}" in x]
+        capture = line[:line.index(" | tee ")]
+        assert capture.count("tcpdump ") == 1
+        assert "-U -w - -- icmp" in capture          # pcap to stdout, bounded
+        assert capture.index("timeout -k 2 20 ") < capture.index("tcpdump")
+        assert "-c 5 -s 128" in capture
+        rest = line[len(capture):]
+        assert rest.startswith(" | tee /dev/fd/3 | base64 ")
+        assert f'"%sW {index} %s\\n"' in rest and "done >&5" in rest
+        assert rest.count(" ".join(remote.READER_ARGV)) == 1
+        assert f'"%sP {index} %s\\n"' in rest and rest.endswith("done &")
+    # nothing on the host's disk: no FIFO, no temporary file
+    for word in ("mkfifo", "mktemp", "/tmp", " > /"):
+        assert word not in text
+
+
+def test_text_script_has_no_pcap_pipeline():
+    text = script()
+    assert "base64" not in text and "tee " not in text
+    assert "-w -" not in text and "exec 5>&1" not in text
+
+
+def test_tcpdump_argv_with_pcap_adds_only_the_stream():
+    point = remote.RemotePoint(0, "tap0", netns="qdhcp-x")
+    bounds = remote.Bounds(7, 3, 96)
+    text = remote.tcpdump_argv(point, bounds, "udp port 53")
+    pcap = remote.tcpdump_argv(point, bounds, "udp port 53",
+                               write_pcap=True)
+    split = text.index("--")
+    assert pcap == text[:split] + ("-U", "-w", "-") + text[split:]
