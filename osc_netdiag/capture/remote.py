@@ -128,19 +128,20 @@ def tcpdump_argv(point, bounds, bpf, write_pcap=False):
 
 
 def _text_capture(point, bounds, bpf):
-    """sh: one point's text (and exit status) on stdout."""
-    return (f"{_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
-            f'printf "NDCAP-RC %s\\n" "$?"')
+    """sh: one point's tcpdump, its text and exit status tagged ``P``."""
+    return (f"( {_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
+            f'printf "NDCAP-RC %s\\n" "$?" ) | '
+            f"{_line_loop('$T', f'P {point.index} ')} &")
 
 
-def _tag_loop(kind, index):
-    """sh: prefix every line read with the run's tag, ``kind`` and index.
+def _line_loop(tag, kind):
+    """sh: print every line read behind ``tag`` and ``kind``.
 
-    One printf per whole line: lines of several writers on one channel never
-    mix as long as each writer's lines come through a loop like this one.
+    One printf per whole line: lines of several writers sharing one pipe
+    never mix as long as each writer's lines come through a loop like this.
     """
-    return (f'while IFS= read -r l; do printf "%s{kind} {index} %s\\n" '
-            f'"$T" "$l" || exit 0; done')
+    return (f'while IFS= read -r l; do printf "%s{kind}%s\\n" "{tag}" '
+            f'"$l" || exit 0; done')
 
 
 def _pcap_capture(point, bounds, bpf):
@@ -153,20 +154,24 @@ def _pcap_capture(point, bounds, bpf):
     only: no FIFO or temporary file exists on the host, so nothing can
     outlive a killed connection. ``tee /dev/fd/3`` needs no bash.
 
-    Each writer has its own tagging loop writing straight to the channel
-    (fd 5), because tcpdump writes its stderr messages in pieces that would
-    interleave with another process's lines in a shared pipe; only the
-    capture's stderr and its exit status share fd 4, one after the other.
-    Every process here holds fd 4, so the caller's loop on fd 4 ends (and
-    ``wait`` returns) only after the last ``W`` and ``P`` line is out. The
-    status printed is the capture's, not the reader's.
+    Every writer (the capture's stderr then its exit status, the encoder,
+    the reader) has its own line loop into the shared pipe on fd 4, because
+    tcpdump writes its stderr messages in pieces that would interleave with
+    another process's lines. Only the last loop, the one ``finish`` kills,
+    holds the channel: a stopped run's channel closes at once even while
+    its capture winds down. The status printed is the capture's, not the
+    reader's.
     """
     i = point.index
     capture = _q(tcpdump_argv(point, bounds, bpf, write_pcap=True))
-    return (f"{{ {{ {capture} 2>&4 3>&-; "
-            f'printf "NDCAP-RC %s\\n" "$?" >&4; }} | '
-            f"tee /dev/fd/3 | base64 3>&- | {_tag_loop('W', i)} >&5; }} "
-            f"3>&1 | {_q(READER_ARGV)} 2>&1 | {_tag_loop('P', i)} >&5")
+    errors = (f"{{ {capture} 3>&- 2>&1 >&6 6>&-; "
+              f'printf "NDCAP-RC %s\\n" "$?"; }} | '
+              f"{_line_loop('', f'P {i} ')} >&4")
+    encode = f"base64 3>&- | {_line_loop('', f'W {i} ')} >&4"
+    return (f"( {{ {{ {errors}; }} 6>&1 | tee /dev/fd/3 | {encode}; }} "
+            f"3>&1 | {_q(READER_ARGV)} 2>&1 | "
+            f"{_line_loop('', f'P {i} ')} >&4 ) 4>&1 | "
+            f"{_line_loop('$T', '')} &")
 
 
 def build_script(points, bounds, bpf, marker, exec_prefix=(),
@@ -228,13 +233,9 @@ def build_script(points, bounds, bpf, marker, exec_prefix=(),
                 f'>/dev/null 2>&1',
                 f"ip link set dev {dev} up >/dev/null 2>&1",
             ]
-    if write_pcap:
-        lines.append("exec 5>&1")        # the channel, for the W lines
     for point in points:
-        i = point.index
-        body = (_pcap_capture(point, bounds, bpf) if write_pcap
-                else _text_capture(point, bounds, bpf))
-        lines += [f"( {body} ) 4>&1 | {_tag_loop('P', i)} &",
+        lines += [(_pcap_capture if write_pcap else _text_capture)(
+                      point, bounds, bpf),
                   'caps="$caps $!"']
     # Only the captures: a bare "wait" would also wait for the watcher and
     # the watchdog.
