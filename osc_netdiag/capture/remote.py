@@ -100,13 +100,22 @@ def remaining_script(points, run_id, exec_prefix=()):
     return "\n".join(lines) or ":"
 
 
-def tcpdump_argv(point, bounds, bpf):
+# Reads the pcap stream of a ``-w -`` capture back into the same text as a
+# live capture prints (timestamps come from the records).
+READER_ARGV = ("tcpdump", "-n", "-tt", "-e", "-l", "-r", "-")
+
+
+def tcpdump_argv(point, bounds, bpf, write_pcap=False):
+    """One point's bounded tcpdump; with ``write_pcap`` it writes the pcap
+    stream to stdout, flushed per packet (``-U -w -``), instead of text."""
     argv = ("timeout", "-k", str(KILL_AFTER), f"{bounds.duration:g}")
     if point.netns:
         argv += ("ip", "netns", "exec", point.netns)
     argv += ("tcpdump", "-p", "-n", "-tt", "-e", "-l",
              "-c", str(int(bounds.count)), "-s", str(int(bounds.snaplen)),
              "-i", point.device)
+    if write_pcap:
+        argv += ("-U", "-w", "-")
     bpf = point.bpf or bpf
     if bpf and point.vlan is not None:
         # Sent frames keep their tag (received ones are untagged by the
@@ -118,8 +127,60 @@ def tcpdump_argv(point, bounds, bpf):
     return argv
 
 
-def build_script(points, bounds, bpf, marker, exec_prefix=()):
-    """The whole host script (text for ``sh -c``)."""
+def _text_capture(point, bounds, bpf):
+    """sh: one point's tcpdump, its text and exit status tagged ``P``."""
+    return (f"( {_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
+            f'printf "NDCAP-RC %s\\n" "$?" ) | '
+            f"{_line_loop('$T', f'P {point.index} ')} &")
+
+
+def _line_loop(tag, kind):
+    """sh: print every line read behind ``tag`` and ``kind``.
+
+    One printf per whole line: lines of several writers sharing one pipe
+    never mix as long as each writer's lines come through a loop like this.
+    """
+    return (f'while IFS= read -r l; do printf "%s{kind}%s\\n" "{tag}" '
+            f'"$l" || exit 0; done')
+
+
+def _pcap_capture(point, bounds, bpf):
+    """sh: one capture whose pcap stream is both sent and read as text.
+
+    Why this shape: one tcpdump captures (so the file and the text hold
+    exactly the same packets, under the same -c/-s/timeout); ``tee``
+    duplicates its stream into ``base64`` (sent as ``W`` lines) and into a
+    second ``tcpdump -r -`` on fd 3, whose text replaces the live one. Pipes
+    only: no FIFO or temporary file exists on the host, so nothing can
+    outlive a killed connection. ``tee /dev/fd/3`` needs no bash.
+
+    Every writer (the capture's stderr then its exit status, the encoder,
+    the reader) has its own line loop into the shared pipe on fd 4, because
+    tcpdump writes its stderr messages in pieces that would interleave with
+    another process's lines. Only the last loop, the one ``finish`` kills,
+    holds the channel: a stopped run's channel closes at once even while
+    its capture winds down. The status printed is the capture's, not the
+    reader's.
+    """
+    i = point.index
+    capture = _q(tcpdump_argv(point, bounds, bpf, write_pcap=True))
+    errors = (f"{{ {capture} 3>&- 2>&1 >&6 6>&-; "
+              f'printf "NDCAP-RC %s\\n" "$?"; }} | '
+              f"{_line_loop('', f'P {i} ')} >&4")
+    encode = f"base64 3>&- | {_line_loop('', f'W {i} ')} >&4"
+    return (f"( {{ {{ {errors}; }} 6>&1 | tee /dev/fd/3 | {encode}; }} "
+            f"3>&1 | {_q(READER_ARGV)} 2>&1 | "
+            f"{_line_loop('', f'P {i} ')} >&4 ) 4>&1 | "
+            f"{_line_loop('$T', '')} &")
+
+
+def build_script(points, bounds, bpf, marker, exec_prefix=(),
+                 write_pcap=False):
+    """The whole host script (text for ``sh -c``).
+
+    With ``write_pcap`` every point also sends its pcap stream as
+    ``W <index> <base64>`` lines (see ``_pcap_capture``).
+    """
     run_id = mirror_mod.checked_run_id(marker.run_id)
     tag = f"{LINE_TAG}:{run_id}:"
     removal = removal_script(points, run_id, exec_prefix)
@@ -173,14 +234,9 @@ def build_script(points, bounds, bpf, marker, exec_prefix=()):
                 f"ip link set dev {dev} up >/dev/null 2>&1",
             ]
     for point in points:
-        i = point.index
-        lines += [
-            f"( {_q(tcpdump_argv(point, bounds, bpf))} 2>&1; "
-            f'printf "NDCAP-RC %s\\n" "$?" ) | '
-            f'while IFS= read -r l; do printf "%sP {i} %s\\n" "$T" "$l" '
-            f"|| exit 0; done &",
-            'caps="$caps $!"',
-        ]
+        lines += [(_pcap_capture if write_pcap else _text_capture)(
+                      point, bounds, bpf),
+                  'caps="$caps $!"']
     # Only the captures: a bare "wait" would also wait for the watcher and
     # the watchdog.
     lines += ['wait $caps', "finish", "exit 0"]
@@ -205,6 +261,8 @@ class HostRun:
     """What came back from one host's script, line by line."""
     host: str
     lines: dict = dataclasses.field(default_factory=dict)  # index -> [str]
+    pcap_lines: dict = dataclasses.field(default_factory=dict)  # idem
+    pcap_overflow: set = dataclasses.field(default_factory=set)
     exit_codes: dict = dataclasses.field(default_factory=dict)
     mirrors: dict = dataclasses.field(default_factory=dict)  # index -> (rc, err)
     cleanup: str = None            # "ok", "fail ..." or None (not confirmed)
@@ -215,7 +273,7 @@ class HostRun:
     nic_error: str = None
     started_at: float = dataclasses.field(default_factory=time.time)
 
-    def feed(self, line, run_id, max_lines):
+    def feed(self, line, run_id, max_lines, max_pcap_lines=0):
         tag = f"{LINE_TAG}:{run_id}:"
         if not line.startswith(tag):
             self.other.append(line)
@@ -241,5 +299,13 @@ class HostRun:
             bucket = self.lines.setdefault(index, [])
             if len(bucket) < max_lines:
                 bucket.append(text)
+        elif kind == "W":
+            index, _, text = rest.partition(" ")
+            index = int(index)
+            bucket = self.pcap_lines.setdefault(index, [])
+            if len(bucket) < max_pcap_lines:
+                bucket.append(text)
+            else:           # more than -c/-s allow: never write it as whole
+                self.pcap_overflow.add(index)
         else:
             self.other.append(line)

@@ -20,10 +20,12 @@ from osc_netdiag.backends.report import Report
 from osc_netdiag.capture import channel
 from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.capture import nic as nic_mod
+from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import plan as plan_mod
 from osc_netdiag.capture import remote
 from osc_netdiag.capture import timeline
 from osc_netdiag.errors import NetdiagError
+from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import tcpdump
 from osc_netdiag.transport import pool
 
@@ -144,24 +146,33 @@ def _host_plans(points, run_id, expression=None):
 
 def capture_port(connection, port, *, at=None, bpf=None, count=100,
                  duration=10.0, snaplen=256, yes=False, inventory=None,
-                 transport=None, user=None, stop=None, max_workers=pool.DEFAULT_WORKERS):
-    """Resolve ``port``, capture at its points; see the module docstring."""
+                 transport=None, user=None, stop=None,
+                 max_workers=pool.DEFAULT_WORKERS, write_dir=None):
+    """Resolve ``port``, capture at its points; see the module docstring.
+
+    ``write_dir``: also save one pcap file per point there (created if
+    missing; see ``pcapfile`` for the names; never overwrites).
+    """
     sdk_port = resolve.find_port(connection, port)
     context = resolve.port_context(connection, sdk_port)
     return capture_context(context, at=at, bpf=bpf, count=count,
                            duration=duration, snaplen=snaplen, yes=yes,
                            inventory=inventory, transport=transport,
-                           user=user, stop=stop, max_workers=max_workers)
+                           user=user, stop=stop, max_workers=max_workers,
+                           write_dir=write_dir)
 
 
 def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                     snaplen=256, yes=False, inventory=None, transport=None,
-                    user=None, stop=None, max_workers=pool.DEFAULT_WORKERS):
+                    user=None, stop=None, max_workers=pool.DEFAULT_WORKERS,
+                    write_dir=None):
     from osc_netdiag import api
     try:
         expression = checked_filter(bpf)
         bounds = checked_bounds(count, duration, snaplen)
         points = plan_mod.select(context, at)
+        if write_dir is not None:
+            pcapfile.check_dir(write_dir)
     except ValueError as exc:
         raise NetdiagError(str(exc)) from exc
     run_id = mirror_mod.new_run_id()
@@ -177,6 +188,11 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
     if changes and not yes:
         return CaptureResult(context.port.id, run_id, points, changes,
                              applied=False, exit_code=exitcodes.USAGE)
+    if write_dir is not None:
+        try:     # before the run: a capture that cannot be saved is wasted
+            pcapfile.prepare_dir(write_dir)
+        except ValueError as exc:
+            raise NetdiagError(str(exc)) from exc
     if inventory is None:
         inventory = api.load_inventory()
     if transport is None:
@@ -187,7 +203,9 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
     def one_host(host):
         target = inventory.target(host)
         host_run = runs[host] = remote.HostRun(host)
-        feed = (lambda line: host_run.feed(line, run_id, bounds.count + 20))
+        max_pcap = pcapfile.max_lines(bounds) if write_dir is not None else 0
+        feed = (lambda line: host_run.feed(line, run_id, bounds.count + 20,
+                                           max_pcap))
         try:
             session = transport.open(target)
         except NetdiagError as exc:
@@ -200,7 +218,8 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                            in zip(plans[host], items)]
             items = [rp for rp in items if rp.device is not None]
             script = remote.build_script(items, bounds, expression, marker,
-                                         target.exec_prefix)
+                                         target.exec_prefix,
+                                         write_pcap=write_dir is not None)
             if channel.is_local(session):
                 argv = remote.remote_argv(script, deadline=bounds.deadline,
                                           sudo=target.sudo)
@@ -227,7 +246,7 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             concurrent.futures.wait(futures, timeout=channel.STOP_GRACE + 2)
             raise
     return _evaluate(context, points, plans, runs, bounds, run_id, changes,
-                     marker)
+                     marker, write_dir)
 
 
 def _resolve_nics(context, host, target, session, items, host_run):
@@ -244,7 +263,8 @@ def _resolve_nics(context, host, target, session, items, host_run):
             for rp in items]
 
 
-def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
+def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker,
+              write_dir=None):
     report = Report()
     per_point, status_rows, complete = [], [], set()
     host_reports = []
@@ -270,7 +290,7 @@ def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
         labels_ok = {}
         for label, rp in entries:
             ok = _read_point(report, host, label, rp, host_run, bounds,
-                             per_point, status_rows)
+                             per_point, status_rows, write_dir)
             labels_ok[label] = labels_ok.get(label, True) and ok
         complete.update(label for label, ok in labels_ok.items() if ok)
     merged = timeline.merge(per_point, context.port.mac)
@@ -298,7 +318,7 @@ def _evaluate(context, points, plans, runs, bounds, run_id, changes, marker):
 
 
 def _read_point(report, host, label, rp, host_run, bounds, per_point,
-                status_rows):
+                status_rows, write_dir=None):
     """Parse one tcpdump's lines; record its status row. True if complete."""
     if rp.device is None:
         error = getattr(host_run, "nic_error", None) or \
@@ -328,6 +348,10 @@ def _read_point(report, host, label, rp, host_run, bounds, per_point,
     packets = tcpdump.parse_tcpdump("".join(f"{line}\n"
                                             for line in packet_lines))
     per_point.append((label, host, packets))
+    saved = {}
+    if write_dir is not None:
+        saved = _save_pcap(report, write_dir, host, label, rp, host_run,
+                           len(packets))
     if rc not in (0, 124):
         error = "; ".join(line for line in lines
                           if line.startswith("tcpdump:"))[:300] or \
@@ -336,13 +360,51 @@ def _read_point(report, host, label, rp, host_run, bounds, per_point,
                     f"tcpdump at {label} ({where}) on {host} failed: "
                     f"{error}", host=host, point=label, error=error)
         status_rows.append(_row(label, host, where, f"failed ({rc})",
-                                len(packets), stats))
+                                len(packets), stats, **saved))
         return False
     state = "count reached" if rc == 0 else "duration reached"
-    status_rows.append(_row(label, host, where, state, len(packets), stats))
+    status_rows.append(_row(label, host, where, state, len(packets), stats,
+                            **saved))
     return rc == 124 or len(packets) < bounds.count
 
 
-def _row(label, host, where, state, packets, stats):
+def _save_pcap(report, write_dir, host, label, rp, host_run, text_packets):
+    """Decode one point's pcap lines and write its file; the row's fields."""
+    lines = host_run.pcap_lines.get(rp.index, [])
+    # Mirrors are named by what they watch: the patch port, or the peer
+    # bridge when every port of it is mirrored.
+    if rp.mirror is None:
+        device = rp.device
+    elif rp.mirror.all_ports:
+        device = f"{rp.mirror.bridge}-all"
+    else:
+        device = rp.mirror.port
+    try:
+        if rp.index in host_run.pcap_overflow:
+            raise ParseError("more data than --count/--snaplen allow")
+        data, info = pcapfile.decode(lines)
+        path = pcapfile.write_new(write_dir,
+                                  pcapfile.file_stem(host, label, device),
+                                  data)
+    except (ParseError, OSError) as exc:
+        error = str(exc) if lines else "no pcap data received"
+        report.find("NETDIAG_CAPTURE_FILE_FAILED", f"{host}:{label}",
+                    f"pcap of {label} on {host} not written: {error}",
+                    host=host, point=label, error=error)
+        return {"file": None, "file_packets": None}
+    if info.packets != text_packets:
+        # The file is what the host captured; the text is a second reading
+        # of the same stream: a difference means that reading failed.
+        error = (f"the file holds {info.packets} packets, the text "
+                 f"{text_packets}")
+        report.find("NETDIAG_CAPTURE_FILE_FAILED", f"{host}:{label}",
+                    f"pcap of {label} on {host}: {error}", host=host,
+                    point=label, error=error)
+    return {"file": path, "file_packets": info.packets}
+
+
+def _row(label, host, where, state, packets, stats, file=None,
+         file_packets=None):
     return {"point": label, "host": host, "where": where, "state": state,
-            "packets": packets, "dropped": stats.dropped}
+            "packets": packets, "dropped": stats.dropped, "file": file,
+            "file_packets": file_packets}

@@ -26,6 +26,11 @@ CODES = {
                                             "run 'openstack netdiag cleanup "
                                             "--host {host}' after "
                                             "{expires}."),
+    "NETDIAG_CAPTURE_FILE_FAILED": (W, "The pcap file of {point} on {host} "
+                                    "is missing or incomplete ({error}); "
+                                    "the text timeline is still valid. "
+                                    "Check free space in --write's "
+                                    "directory and retry."),
     "NETDIAG_CLEANUP_LEFTOVER": (E, "Marked rows remain on {host} after "
                                  "cleanup ({rows}): check ovs-vswitchd's "
                                  "log and retry."),

@@ -1,5 +1,6 @@
 """``openstack netdiag port capture``."""
 
+import argparse
 import shlex
 import signal
 import threading
@@ -52,6 +53,12 @@ class CapturePort(output.DiagnosisLister):
                                               "(default: 256)")
         parser.add_argument("--yes", action="store_true",
                             help="Create the mirrors the capture needs")
+        parser.add_argument(
+            "-w", "--write", metavar="<dir>", type=_write_dir,
+            help="Also save one pcap file per point in this directory "
+                 "(created if missing), named <host>-<point>-<device>.pcap; "
+                 "an existing file is never overwritten (.1.pcap, .2.pcap... "
+                 "is used instead)")
         self.add_host_access_arguments(parser)
         return parser
 
@@ -74,7 +81,7 @@ class CapturePort(output.DiagnosisLister):
                 bpf=args.filter, count=args.count, duration=args.duration,
                 snaplen=args.snaplen, yes=args.yes, inventory=inventory,
                 transport=self.transport(args, inventory),
-                stop=stop, max_workers=args.parallel)
+                stop=stop, max_workers=args.parallel, write_dir=args.write)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -97,9 +104,11 @@ class CapturePort(output.DiagnosisLister):
         result = self.result
         if not result.applied:
             return ()
-        return (("Points", POINT_COLUMNS,
-                 [tuple(r[k] for k in ("point", "host", "where", "state",
-                                       "packets", "dropped"))
+        written = bool(parsed_args.write)
+        point_keys = ("point", "host", "where", "state", "packets",
+                      "dropped") + (("file",) if written else ())
+        return (("Points", POINT_COLUMNS + (("File",) if written else ()),
+                 [tuple(r[k] for k in point_keys)
                   for r in result.point_status]),
                 ("Verdicts", VERDICT_COLUMNS,
                  [(v.flow, v.direction, v.packets, v.last_seen, v.text)
@@ -114,3 +123,12 @@ class CapturePort(output.DiagnosisLister):
                 "Refused without --yes: this capture would create on the "
                 "hosts (each removed at the end):\n")
         return super().produce_output(parsed_args, column_names, data)
+
+
+def _write_dir(text):
+    """--write: an existing non-directory is a usage error (exit 2)."""
+    from osc_netdiag.capture import pcapfile
+    try:
+        return pcapfile.check_dir(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc

@@ -323,3 +323,47 @@ def test_hung_connection_still_cleans_up_by_the_deadline(lab, vlan1):
             proc.wait()
     assert proc.returncode & 32, proc.stderr.read()
     assert marked_rows("compute1") == []
+
+
+def host_files(host):
+    """pcap files and FIFOs in the host's temporary directories."""
+    return sorted(lab_exec(host, "sh", "-c",
+                           "find /tmp /var/tmp \\( -name '*.pcap' -o "
+                           "-type p \\) 2>/dev/null", check=False
+                           ).stdout.split())
+
+
+def test_write_saves_pcaps_that_tcpdump_reads(lab, vlan1, tmp_path):
+    """-w during a ping: one file per point, read by tcpdump -r, holding
+    the packets the point's text shows; nothing left on the hosts."""
+    gateway = lab["networks"]["vlan"]["gateway_ip"]
+    out = tmp_path / "pcaps"
+    before = {h: state(h) for h in ("compute1", "network1")}
+    files_before = {h: host_files(h) for h in ("compute1", "network1")}
+    pinger = ping_later(lab, "vlan1", gateway, 4.0, "-c", "3", "-i", "0.3")
+    rc, doc = capture(vlan1["port_id"], "--filter", "icmp", "--yes",
+                      "--duration", "9", "--count", "30", "-w", str(out))
+    pinger.join(30)
+    assert rc == 0, json.dumps(doc, indent=1)
+    rows = doc["point_status"]
+    assert rows and all(r["file"] for r in rows), rows
+    assert len({r["file"] for r in rows}) == len(rows)
+    for row in rows:
+        path = pathlib.Path(row["file"])
+        assert path.parent == out
+        assert path.name.startswith(f"{row['host']}-{row['point']}-")
+        read = subprocess.run(["tcpdump", "-n", "-r", str(path)],
+                              capture_output=True, text=True, timeout=30)
+        assert read.returncode == 0, read.stderr
+        lines = read.stdout.splitlines()
+        assert len(lines) == row["packets"] == row["file_packets"], row
+    tap = [r for r in rows if r["point"] == "tap"][0]
+    text = subprocess.run(["tcpdump", "-n", "-r", tap["file"]],
+                          capture_output=True, text=True).stdout
+    assert "ICMP echo request" in text and "ICMP echo reply" in text
+    assert doc["findings"] == []
+    for host in ("compute1", "network1"):
+        assert marked_rows(host) == []
+        assert state(host) == before[host]
+        # nothing written on the host: no new pcap or FIFO in its temp dirs
+        assert host_files(host) == files_before[host]

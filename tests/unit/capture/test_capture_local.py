@@ -6,6 +6,7 @@ a file so removal is observable."""
 import json
 import os
 import pathlib
+import shutil
 import stat
 import threading
 import time
@@ -14,6 +15,7 @@ import pytest
 
 from osc_netdiag import context as ctx_mod
 from osc_netdiag.capture import run
+from osc_netdiag.errors import NetdiagError
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.local import LocalTransport
 
@@ -110,3 +112,105 @@ def test_stop_asks_the_host_to_clean_up(local, monkeypatch):
     assert (local / "state").read_text() == ""
     assert not any(f.code == "NETDIAG_CAPTURE_CLEANUP_UNCONFIRMED"
                    for f in result.findings)
+
+
+REAL_TCPDUMP = shutil.which("tcpdump")
+TAP, QR = "tapc5f2011d-5a", "qr-12cf768b-a6"        # vlan-healthy
+PCAP_FAKE = """#!/bin/sh
+# -w: the real pcap of a DHCP exchange; -r -: the real tcpdump reads it.
+case " $* " in
+  *" -r - "*) exec "$NDCAP_REAL_TCPDUMP" "$@" ;;
+  *" -w - "*) printf '%s\\n' "tcpdump $*" >> "$NDCAP_LOG"
+              echo "tcpdump: listening on x" >&2
+              cat "$NDCAP_PCAP"; echo "4 packets captured" >&2 ;;
+esac
+exit 0
+"""
+
+
+@pytest.fixture
+def local_pcap(local, monkeypatch):
+    if REAL_TCPDUMP is None:
+        pytest.skip("tcpdump not installed")
+    fake = local / "bin" / "tcpdump"
+    fake.write_text(PCAP_FAKE)
+    monkeypatch.setenv("NDCAP_REAL_TCPDUMP", REAL_TCPDUMP)
+    monkeypatch.setenv("NDCAP_PCAP",
+                       str(FIXTURES / "capture" / "tcpdump-w--dhcp-qdhcp.pcap"))
+    return local
+
+
+def test_write_saves_one_valid_pcap_per_point(local_pcap):
+    out = local_pcap / "pcaps" / "run1"           # created, parents too
+    result = capture(write_dir=str(out), bpf="dhcp")
+    assert result.applied and result.exit_code == 0, result.findings
+    names = sorted(os.path.basename(r["file"]) for r in result.point_status)
+    assert {os.path.dirname(r["file"]) for r in result.point_status} == {
+        str(out)}
+    # mirrors are named by what they watch (the patch port, or the peer
+    # bridge's ports), not their ndm port
+    assert names == ["compute1-patch-br-eth1-all.pcap",
+                     "compute1-patch-int-br-eth1.pcap",
+                     f"compute1-tap-{TAP}.pcap", f"network1-qr-{QR}.pcap"]
+    data = (FIXTURES / "capture" / "tcpdump-w--dhcp-qdhcp.pcap").read_bytes()
+    for row in result.point_status:
+        assert pathlib.Path(row["file"]).read_bytes() == data
+        assert row["packets"] == row["file_packets"] == 4
+    captures = [line for line in (local_pcap / "log").read_text().splitlines()
+                if line.startswith("tcpdump ")]
+    assert len(captures) == 4 and all("-U -w -" in c for c in captures)
+    # a second run never overwrites the first run's files
+    again = capture(write_dir=str(out), bpf="dhcp")
+    assert {os.path.basename(r["file"]) for r in again.point_status} == {
+        n.replace(".pcap", ".1.pcap") for n in names}
+
+
+def test_write_refuses_a_file_before_running(local):
+    a_file = local / "not-a-dir"
+    a_file.write_text("")
+    with pytest.raises(NetdiagError, match="not a directory"):
+        capture(write_dir=str(a_file))
+    assert not (local / "log").exists()          # nothing ran
+
+
+def command_run(monkeypatch, *argv):
+    """``openstack netdiag port capture`` with the scenario's context and
+    this machine as every host."""
+    from osc_netdiag.v1 import capture as capture_cmd
+    from tests.unit.helpers import FakeApp
+
+    def capture_port(conn, port, **kwargs):
+        kwargs.update(inventory=Inventory(), transport=LocalTransport(),
+                      user="tester")
+        return run.capture_context(context(), **kwargs)
+    monkeypatch.setattr(run, "capture_port", capture_port)
+    app = FakeApp(None)
+    cmd = capture_cmd.CapturePort(app, None)
+    args = cmd.get_parser("openstack netdiag port capture").parse_args(
+        list(argv))
+    return cmd.run(args), app
+
+
+def test_cli_write_to_a_file_is_a_usage_error(local, monkeypatch, capsys):
+    a_file = local / "f.pcap"
+    a_file.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        command_run(monkeypatch, "vm-port", "--yes", "-w", str(a_file))
+    assert exc.value.code == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert a_file.read_text() == ""
+
+
+def test_cli_shows_the_written_files(local_pcap, monkeypatch):
+    out = local_pcap / "out"
+    code, app = command_run(monkeypatch, "vm-port", "--at", "tap", "--yes",
+                            "--filter", "dhcp", "--write", str(out))
+    assert code == 0
+    text = app.stdout.getvalue()
+    path = str(out / "compute1-tap-tapc5f2011d-5a.pcap")
+    assert "| File" in text and path in text
+    code, app = command_run(monkeypatch, "vm-port", "--at", "tap", "--yes",
+                            "--filter", "dhcp", "-w", str(out), "-f", "json")
+    (row,) = json.loads(app.stdout.getvalue())["point_status"]
+    assert row["file"] == path.replace(".pcap", ".1.pcap")
+    assert row["file_packets"] == 4
