@@ -19,6 +19,8 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
 from osc_netdiag.backends import ovs
+from osc_netdiag.inventory import Inventory
+from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.transport import local
 from osc_netdiag.transport import replay
@@ -255,3 +257,117 @@ def test_timeout_stays_outside_sudo():
                                sudo=True)
     assert full[:5] == ["timeout", "-k", str(script.KILL_AFTER), "--", "10"]
     assert full[5:8] == ["sudo", "-n", "--"]
+
+
+# -- the real sudo, reading the published file --------------------------------
+
+def _real_sudo_missing():
+    if os.geteuid() != 0:
+        return "needs root (a network namespace with its own /etc files)"
+    for tool in ("ip", "sudo", "setpriv"):
+        if shutil.which(tool) is None:
+            return f"{tool} not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def sudo_ns():
+    """A namespace whose /etc/sudoers is the published file (``ip netns
+    exec`` bind-mounts /etc/netns/<ns>/* over /etc), with the ``netdiag``
+    user; returns the argv prefix that runs a command as that user there."""
+    why = _real_sudo_missing()
+    if why:
+        pytest.skip(why)
+    netns = f"ndsu-{os.getpid()}"
+    etc = pathlib.Path("/etc/netns") / netns
+    try:
+        etc.mkdir(parents=True)
+        for name, line in (
+                ("passwd", f"{USER}:x:{USER_UID}:{USER_UID}::/nonexistent:"
+                           f"/bin/sh"),
+                ("group", f"{USER}:x:{USER_UID}:"),
+                ("shadow", f"{USER}:!:19000:0:99999:7:::")):
+            lines = [entry for entry in
+                     pathlib.Path(f"/etc/{name}").read_text().splitlines()
+                     if not entry.startswith(f"{USER}:")]
+            (etc / name).write_text("\n".join(lines + [line]) + "\n")
+        (etc / "shadow").chmod(0o640)
+        (etc / "sudoers").write_text("Defaults env_reset\n"
+                                     "root ALL=(ALL:ALL) ALL\n"
+                                     + SUDOERS.read_text())
+        (etc / "sudoers").chmod(0o440)
+        subprocess.run(["ip", "netns", "add", netns], check=True)
+        yield ["ip", "netns", "exec", netns, "setpriv",
+               f"--reuid={USER_UID}", f"--regid={USER_UID}",
+               "--clear-groups", "env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+    finally:
+        subprocess.run(["ip", "netns", "del", netns], capture_output=True)
+        shutil.rmtree(etc, ignore_errors=True)
+
+
+def _sudo_list(prefix, argv):
+    return subprocess.run(prefix + ["sudo", "-n", "-l", "--", *argv],
+                          capture_output=True, text=True, timeout=20)
+
+
+def _installed(argv):
+    if shutil.which(argv[0], path="/usr/sbin:/usr/bin") is None:
+        pytest.skip(f"{argv[0]} not installed here: sudo cannot resolve it")
+
+
+@pytest.mark.parametrize("where,command", GRANTED,
+                         ids=[p[0] for p in GRANTED])
+def test_real_sudo_grants_every_recorded_command(sudo_ns, where, command):
+    [argv] = sudo_argvs([command])
+    _installed(argv)
+    done = _sudo_list(sudo_ns, argv)
+    assert done.returncode == 0, (argv, done.stderr)
+    # sudo -l COMMAND prints the command it would run: the same arguments.
+    assert done.stdout.rstrip("\n").split(" ", 1)[1] == " ".join(argv[1:])
+
+
+@pytest.mark.parametrize("argv", REFUSED + [list(a) for a in
+                                            sorted(NOT_GRANTED)],
+                         ids=[" ".join(a)[:60] for a in REFUSED] +
+                         ["dns-lookup-A", "dns-lookup-PTR"])
+def test_real_sudo_refuses(sudo_ns, argv):
+    if argv[0] == "timeout":
+        argv = argv[2:]
+    _installed(argv)
+    done = _sudo_list(sudo_ns, argv)
+    assert done.returncode == 1 and done.stdout == "", (argv, done.stdout)
+
+
+def test_dns_lookups_refused_by_sudo_are_skip_not_error(sudo_ns, tmp_path):
+    # The lookups of the recorded dns check, run through the real framed
+    # script as the netdiag user with sudo -n: refused. Those real results
+    # replace the recorded answers; the rest of the recording stays.
+    capture = tmp_path / "dns-port"
+    shutil.copytree(DNS_SCENARIO, capture)
+    [path] = (capture / "hosts").glob("*.json")
+    data = json.loads(path.read_text())
+    lookups = [Command(c["name"], tuple(c["argv"]), timeout=10)
+               for c in data["commands"] if c["name"].startswith("dns-query")]
+    assert len(lookups) == 2
+    refused = local.run_script(sudo_ns + ["/bin/sh", "-s"], lookups,
+                               sudo=True)
+    for result in refused:
+        assert result.status == models.HOST_PERMISSION, result
+        assert "sudo: a password is required" in result.stderr
+    by_name = {r.name: replay.result_to_dict(r) for r in refused}
+    data["commands"] = [by_name.get(c["name"], c) for c in data["commands"]]
+    path.write_text(json.dumps(data))
+    context = replay.load_json(str(capture), "context")
+    result = dns.check_context(
+        dhcp.DhcpContext.from_json(context), inventory=Inventory(),
+        transport=replay.ReplayTransport(str(capture)))
+    rows = {r.kind: r for r in result.rows}
+    for kind in ("dns-forward", "dns-reverse"):
+        assert rows[kind].status == models.Status.SKIP
+        assert rows[kind].state == models.HOST_PERMISSION
+        assert rows[kind].detail == \
+            "not checked: sudo: a password is required"
+    assert rows["dns-listener"].status == models.Status.OK
+    assert {f.severity for f in result.findings} == {models.Severity.WARNING}
+    assert {f.code for f in result.findings} == {"NETDIAG_COMMAND_FAILED"}
+    assert result.exit_code == exitcodes.UNREADABLE
