@@ -513,10 +513,10 @@ def check_log(report, view, context, log_probes, running=True):
     mine = [line for line in lines
             if line.event is not None and line.event.mac == port.mac]
     verdict, detail, code = summarise_exchange(mine)
-    capped = probe.argv[0] == "grep" and len(lines) >= LOG_LINES
+    capped = probe.argv[0] == "grep" and len(lines) >= probe.parse.lines
     if capped:
-        detail += (f" (only the first {LOG_LINES} lines mentioning the MAC "
-                   f"were read: the newest may be missing)")
+        detail += (f" (only the first {probe.parse.lines} lines mentioning "
+                   f"the MAC were read: the newest may be missing)")
     if not running:
         # The log is history then; the dnsmasq row carries the error.
         detail += " (dnsmasq is not running here now)"
