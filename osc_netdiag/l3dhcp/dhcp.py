@@ -18,6 +18,7 @@ import dataclasses
 import ipaddress
 import re
 
+from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
@@ -31,12 +32,16 @@ from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
+from osc_netdiag.parsers._text import complete_lines
 
 DHCP_AGENT = "DHCP agent"
-LOG_LINES = 20000               # lines of a log read per check, at most
+# Lines mentioning the MAC read from a log file at most (grep -m: the oldest
+# ones win, so reaching it is said), and lines the journal gives at most.
+LOG_LINES = 20000
 NEUTRON_LOG_FILE = "dhcp_dns_log"   # <dnsmasq_base_log_dir>/<network>/...
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
-SYSLOG_SOURCES = ("journal", "/var/log/syslog", "/var/log/messages")
+JOURNAL = "journal"
+SYSLOG_SOURCES = (JOURNAL, "/var/log/syslog", "/var/log/messages")
 CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --at tap "
                 "--at dhcp --filter dhcp' while the instance asks for a "
                 "lease")
@@ -46,26 +51,6 @@ CONSOLE_SIGNS = (
     ("can't connect to remote host (169.254.169.254)",
      "NETDIAG_DHCP_CONSOLE_NO_METADATA"),
 )
-
-# Reads the newest LOG_LINES lines of the first readable source and keeps
-# those mentioning the MAC. Fixed text: the values arrive as positional
-# parameters, never inside the script. Exit 1 = readable, nothing matched.
-LOG_SCRIPT = r"""n=$1; mac=$2; shift 2
-for src in "$@"; do
-  if [ "$src" = journal ]; then
-    command -v journalctl >/dev/null 2>&1 || continue
-    echo "netdiag-log-source: journal" >&2
-    journalctl -q --no-pager -o short -n "$n" -t dnsmasq-dhcp -t dnsmasq | grep -F -i -- "$mac"
-    exit $?
-  fi
-  [ -r "$src" ] || continue
-  echo "netdiag-log-source: $src" >&2
-  tail -n "$n" -- "$src" | grep -F -i -- "$mac"
-  exit $?
-done
-echo "netdiag: none of these logs is readable: $*" >&2
-exit 3
-"""
 
 
 # -- what the API says --------------------------------------------------------
@@ -175,16 +160,76 @@ def hosts_file_probe(path):
                         dnsmasq_parser.parse_hosts_file)
 
 
-def log_probe(mac, sources, lines=LOG_LINES):
+@dataclasses.dataclass(frozen=True)
+class _MacLines:
+    """Parser of a log source's output: the lines that mention ``mac``
+    (case-insensitive fixed string, as ``grep -F -i``; a journal's other
+    lines are dropped here), the newest ``lines`` of them, as dnsmasq log
+    lines. Output without its final newline is refused."""
+
+    mac: str
+    lines: int
+
+    def __call__(self, text):
+        wanted = self.mac.casefold()
+        mine = [line for line in complete_lines(text, "dnsmasq log")
+                if wanted in line.casefold()][-self.lines:]
+        return dnsmasq_parser.parse_log("".join(f"{line}\n"
+                                                for line in mine))
+
+
+def log_probe(mac, source, lines=LOG_LINES):
+    """One log source of a port's DHCP exchange, as a command sudo can pin
+    (doc/source/netdiag.sudoers): the journal's dnsmasq lines, or the lines
+    of a file that mention the MAC. Which source is used is decided here,
+    on the client, from the results (:func:`choose_log`)."""
     if not _MAC_RE.match(mac or ""):
         raise UnsafeNameError(f"not a MAC address: {mac!r}")
-    sources = [s if s == "journal" else common.checked_path(s)
-               for s in sources]
-    return probes.Probe(f"dnsmasq-log:{mac}",
-                        ("sh", "-c", LOG_SCRIPT, "netdiag-log", str(lines),
-                         mac, *sources),
-                        dnsmasq_parser.parse_log, timeout=20.0,
-                        ok_exit_codes=(0, 1))
+    if source == JOURNAL:
+        # No --grep: with --lines it prints newest first since systemd 253
+        # (and in some backports), in time order before, and it needs
+        # journalctl built with pcre2. The MAC is matched on the client.
+        argv = ("journalctl", "-q", "--no-pager", "-o", "short", "-n",
+                str(lines), "-t", "dnsmasq-dhcp", "-t", "dnsmasq")
+        ok = (0,)
+    else:
+        # -a: a log with a NUL byte in it is still read as text (else grep
+        # says "binary file matches" and prints nothing). Exit 1: read,
+        # nothing matched; 2: missing or unreadable.
+        argv = ("grep", "-F", "-i", "-h", "-a", "-m", str(lines), "--", mac,
+                common.checked_path(source))
+        ok = (0, 1)
+    return probes.Probe(f"dnsmasq-log:{mac}:{source}", argv,
+                        _MacLines(mac, lines), timeout=20.0,
+                        ok_exit_codes=ok)
+
+
+def log_probes(mac, sources, lines=LOG_LINES):
+    """One probe per source, all in the same batch."""
+    return [log_probe(mac, source, lines) for source in sources]
+
+
+def log_source(probe):
+    """The source a log probe reads: ``journal`` or the file's path."""
+    return JOURNAL if probe.argv[0] == "journalctl" else probe.argv[-1]
+
+
+def choose_log(view, log_probes):
+    """(probe, lines) of the first source that could be read, in the
+    order given; raises Unreadable naming why each one could not."""
+    failures = []
+    for probe in log_probes:
+        try:
+            return probe, view.read(probe)
+        except Unreadable as exc:
+            failures.append(exc)
+    statuses = {exc.status for exc in failures}
+    raise Unreadable(
+        view.host, log_probes[0],
+        statuses.pop() if len(statuses) == 1 else models.HOST_ERROR,
+        "none of these logs is readable: " + "; ".join(
+            f"{log_source(exc.probe)} ({exc.status}: {exc.message})"
+            for exc in failures))
 
 
 def dnsmasq_of(view, network_id):
@@ -220,8 +265,8 @@ def second_probes(view, context, log_dir=None):
             pass
     if context.port is not None and context.port.mac:
         try:
-            items.append(log_probe(context.port.mac, log_sources(
-                process, context.network_id, log_dir)))
+            items += log_probes(context.port.mac, log_sources(
+                process, context.network_id, log_dir))
         except UnsafeNameError:
             pass
     return items + metadata.second_probes(view)
@@ -455,21 +500,22 @@ def summarise_exchange(lines):
             "without an answer", "NETDIAG_DHCP_NO_OFFER")
 
 
-def check_log(report, view, context, probe, running=True):
+def check_log(report, view, context, log_probes, running=True):
     host = view.host
     port = context.port
     try:
-        lines = view.read(probe)
+        probe, lines = choose_log(view, log_probes)
     except Unreadable as exc:
         report.skipped(host, "dnsmasq log", "dhcp-log", exc)
         return
-    result = view.result(probe)
-    source = next((line.split(": ", 1)[1] for line in
-                   (result.stderr or "").splitlines()
-                   if line.startswith("netdiag-log-source: ")), "?")
+    source = log_source(probe)
     mine = [line for line in lines
             if line.event is not None and line.event.mac == port.mac]
     verdict, detail, code = summarise_exchange(mine)
+    capped = probe.argv[0] == "grep" and len(lines) >= probe.parse.lines
+    if capped:
+        detail += (f" (only the first {probe.parse.lines} lines mentioning "
+                   f"the MAC were read: the newest may be missing)")
     if not running:
         # The log is history then; the dnsmasq row carries the error.
         detail += " (dnsmasq is not running here now)"
@@ -477,6 +523,8 @@ def check_log(report, view, context, probe, running=True):
                                       if line.event is not None][-8:])]
     status = {"NETDIAG_DHCP_EXCHANGE_COMPLETE": Status.OK,
               "NETDIAG_DHCP_NO_ADDRESS": Status.ERROR}.get(code, Status.WARN)
+    if capped and status == Status.OK:
+        status = Status.WARN
     report.find(code, f"{host}:{port.mac}",
                 f"DHCP log on {host} ({source}) for {port.mac}: {detail}",
                 host=host, port=port.id, mac=port.mac,
@@ -509,7 +557,7 @@ def check_console(report, context):
                "connection failure", Status.ERROR if seen else Status.OK)
 
 
-def evaluate_host(report, view, context, log_probe=None):
+def evaluate_host(report, view, context, log_probes=()):
     if report.host_unreadable(view):
         return
     ns = names.qdhcp_namespace(context.network_id)
@@ -519,8 +567,8 @@ def evaluate_host(report, view, context, log_probe=None):
     process = check_dnsmasq(report, view, context)
     if process is not None and process.option("dhcp-hostsfile"):
         check_hosts_file(report, view, context, process)
-    if log_probe is not None:
-        check_log(report, view, context, log_probe,
+    if log_probes:
+        check_log(report, view, context, log_probes,
                   running=process is not None)
 
 
@@ -534,9 +582,9 @@ def check_context(context, *, log_dir=None, **options):
                   for h in hosts if views[h].readable}
         views = run.run(second)
         for host in hosts:
-            log = next((p for p in second.get(host, ())
-                        if p.name.startswith("dnsmasq-log:")), None)
-            evaluate_host(report, views[host], context, log)
+            logs = [p for p in second.get(host, ())
+                    if p.name.startswith("dnsmasq-log:")]
+            evaluate_host(report, views[host], context, logs)
     check_console(report, context)
     notes = ()
     if context.port is not None:

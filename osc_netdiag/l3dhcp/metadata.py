@@ -8,11 +8,12 @@ isolated network then reach the metadata proxy through it. Without the
 address, cloud-init's "can't connect to remote host (169.254.169.254)".
 
 Whether it is expected is read, not guessed: the agent's command line
-(``pgrep -a -f``) names its ``--config-file``\\ s, which are read with
-``cat`` in the second phase and merged as oslo.config does (a later file
-wins). A ``--config-dir`` is not listed (that would need a directory read
-the sudoers file does not grant); when the files read do not settle it,
-the row says so and is skipped.
+(``pgrep -a -f neutron-dhcp-agent``) names its ``--config-file``\\ s; the
+lines of each that name the two options are read with ``grep`` in the
+second phase (never the whole file: it holds passwords) and merged as
+oslo.config does (a later file wins). A ``--config-dir`` is not listed
+(that would need a directory read the sudoers file does not grant); when
+the files read do not settle it, the row says so and is skipped.
 """
 
 import dataclasses
@@ -27,24 +28,49 @@ from osc_netdiag.parsers import ps
 
 METADATA_IP = "169.254.169.254"
 FLAGS = ("force_metadata", "enable_isolated_metadata")
-# The agent's command line starts with its program (or the Python running
-# it); oslo.service retitles the parent "neutron-dhcp-agent: master process
-# [<argv>]". Anchored so the sudo and timeout wrapping pgrep, whose command
-# lines contain this pattern too, never match.
-AGENT_PATTERN = (r"^([^ ]*/)?(python[0-9.]* [^ ]*/)?"
-                 r"neutron-dhcp-agent( |:|$)")
+AGENT_PROGRAM = "neutron-dhcp-agent"
 
 
 def agent_process_probe():
+    # A plain word, so the sudoers file can grant exactly this command; the
+    # wrappers whose command lines contain it too (timeout, sudo, pgrep's
+    # own parent) are dropped by agent_processes().
     return probes.Probe("dhcp-agent-process",
-                        ("pgrep", "-a", "-f", AGENT_PATTERN), ps.parse_ps,
+                        ("pgrep", "-a", "-f", AGENT_PROGRAM), ps.parse_ps,
                         ok_exit_codes=(0, 1))
 
 
+def _is_agent(process):
+    """The agent itself: its program first (oslo.service retitles the
+    parent "neutron-dhcp-agent: master process [<argv>]"), or the Python
+    running it."""
+    argv = process.argv
+    first = argv[0].rstrip(":") if argv else ""
+    if first.rsplit("/", 1)[-1] == AGENT_PROGRAM:
+        return True
+    return (len(argv) > 1 and
+            first.rsplit("/", 1)[-1].startswith("python") and
+            argv[1].rsplit("/", 1)[-1] == AGENT_PROGRAM)
+
+
+def agent_processes(processes):
+    return tuple(p for p in processes if _is_agent(p))
+
+
+def _parse_flag_lines(text):
+    # Both options exist only in [DEFAULT] (neutron/conf/agent/dhcp.py).
+    return oslo_ini.parse_oslo_ini("[DEFAULT]\n" + text)
+
+
 def config_probe(path):
+    """The lines of one config file that name the two options, and nothing
+    else: the file also holds passwords (transport_url, [database]), which
+    must not leave the host or land in a --save-capture."""
     path = common.checked_path(path)
-    return probes.Probe(f"agent-config:{path}", ("cat", "--", path),
-                        oslo_ini.parse_oslo_ini)
+    return probes.Probe(f"agent-config:{path}",
+                        ("grep", "-h", "-w", "-F", "-e", FLAGS[0], "-e",
+                         FLAGS[1], "--", path),
+                        _parse_flag_lines, ok_exit_codes=(0, 1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,14 +98,14 @@ def _config_of(process):
 def agent_config(processes):
     """The config files and dirs of the DHCP agent: the process naming the
     most of them (workers carry none, the master all)."""
-    configs = [_config_of(p) for p in processes]
+    configs = [_config_of(p) for p in agent_processes(processes)]
     if not configs:
         return None
     return max(configs, key=lambda c: len(c.files) + len(c.dirs))
 
 
 def second_probes(view):
-    """``cat`` of each config file the running agent names."""
+    """The option lines of each config file the running agent names."""
     try:
         config = agent_config(view.read(agent_process_probe()))
     except Unreadable:
