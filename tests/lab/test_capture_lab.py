@@ -112,7 +112,10 @@ def _ping_gateway_seen_everywhere(lab, vlan1):
             for p in doc["packets"]}
     assert ("tap", "egress", "ICMP echo request") in seen
     assert ("tap", "ingress", "ICMP echo reply") in seen
-    assert ("patch", "ingress", "ICMP echo reply") in seen   # the mirror
+    # br-int's patch port mirror (the reply, recirculated by the firewall's
+    # conntrack) and the peer bridge's all-ports mirror (the request)
+    assert ("patch", "ingress", "ICMP echo reply") in seen
+    assert ("patch", "egress", "ICMP echo request") in seen
     assert ("nic", "egress", "ICMP echo request") in seen
     assert ("qr", "egress", "ICMP echo request") in seen
     nic = [p for p in doc["packets"] if p["point"] == "nic"]
@@ -124,6 +127,7 @@ def _ping_gateway_seen_everywhere(lab, vlan1):
     verdicts = {v["direction"]: v for v in doc["verdicts"]}
     assert verdicts["egress"]["last_seen"] == "qr"
     assert verdicts["egress"]["missing_at"] == []
+    assert "patch" in verdicts["egress"]["seen_at"]
     assert verdicts["ingress"]["seen_at"] == ["qr", "nic", "patch", "tap"]
     assert doc["findings"] == []
     for host in ("compute1", "network1"):

@@ -132,12 +132,16 @@ def test_dhcp_check_port_removed_from_hosts_file(lab, conn):
     assert entry["status"] == "ERROR"
 
 
+def _dhcp_tap(conn, network_id):
+    """(qdhcp namespace, the DHCP port's tap in it) of a lab network."""
+    dhcp_port = next(conn.network.ports(network_id=network_id,
+                                        device_owner="network:dhcp"))
+    return f"qdhcp-{network_id}", "tap" + dhcp_port.id[:11]
+
+
 def test_dhcp_check_tap_down(lab, conn):
     vlan = lab["networks"]["vlan"]["id"]
-    ns = f"qdhcp-{vlan}"
-    dhcp_port = next(conn.network.ports(network_id=vlan,
-                                        device_owner="network:dhcp"))
-    tap = "tap" + dhcp_port.id[:11]
+    ns, tap = _dhcp_tap(conn, vlan)
     try:
         lab_faults.lab_exec("network1", "ip", "netns", "exec", ns, "ip",
                             "link", "set", tap, "down")
@@ -149,6 +153,29 @@ def test_dhcp_check_tap_down(lab, conn):
     assert "NETDIAG_DHCP_TAP_BROKEN" in codes(doc)
     row, = rows(doc, "dhcp-port")
     assert row["status"] == "ERROR" and row["device"] == tap
+
+
+def test_dhcp_check_metadata_address_removed(lab, conn):
+    # The lab's DHCP agent runs with enable_isolated_metadata = true, so
+    # Neutron puts 169.254.169.254 on every DHCP tap it sets up.
+    vlan = lab["networks"]["vlan"]["id"]
+    ns, tap = _dhcp_tap(conn, vlan)
+    code, doc = netdiag("dhcp", "check", vlan)
+    row, = rows(doc, "metadata")
+    assert (row["state"], row["status"]) == ("present", "OK"), row
+    try:
+        lab_faults.lab_exec("network1", "ip", "netns", "exec", ns, "ip",
+                            "addr", "del", "169.254.169.254/32", "dev", tap)
+        code, doc = netdiag("dhcp", "check", vlan)
+    finally:
+        lab_faults.lab_exec("network1", "ip", "netns", "exec", ns, "ip",
+                            "addr", "replace", "169.254.169.254/32", "dev",
+                            tap, check=False)
+    assert code & 4
+    assert "NETDIAG_DHCP_METADATA_ADDRESS_MISSING" in codes(doc)
+    row, = rows(doc, "metadata")
+    assert row["status"] == "ERROR"
+    assert "enable_isolated_metadata = true" in row["detail"]
 
 
 # -- router check -----------------------------------------------------------
