@@ -12,6 +12,7 @@ per host, hosts in parallel.
 """
 
 import dataclasses
+import operator
 
 from osc_netdiag import names
 from osc_netdiag import probes
@@ -105,7 +106,7 @@ def resolve_context(conn, ref):
         if gateway is not None:
             agent_gateways = router_dvr.agent_gateway_ports(
                 net_api, gateway.network_id)
-    by_id = lambda p: p.id  # noqa: E731
+    by_id = operator.attrgetter("id")
     return RouterContext(
         id=router.id, name=router.name or "",
         ha=bool(getattr(router, "is_ha", False)),
@@ -123,8 +124,8 @@ def resolve_context(conn, ref):
 def host_probes(context, host):
     ns = names.qrouter_namespace(context.id)
     if context.distributed:
-        return [probes.netns_list(), probes.netns_addr(ns),
-                router_nat.iptables_save(ns)] + router_dvr.host_probes(context, host)
+        return [probes.netns_list(), probes.netns_addr(ns)] + \
+            router_dvr.host_probes(context, host)
     return [probes.netns_list(), probes.netns_addr(ns),
             probes.netns_routes(ns), router_nat.iptables_save(ns)]
 

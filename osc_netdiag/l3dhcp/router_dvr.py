@@ -48,7 +48,7 @@ def is_dvr_serviced(device_owner):
         device_owner in _DVR_SERVICED_OWNERS
 
 
-# -- resolving (API) -----------------------------------------------------------
+# -- resolving (API) ----------------------------------------------------------
 
 def port_host(net_api, port_id):
     port = net_api.find_port(port_id, ignore_missing=True)
@@ -80,7 +80,7 @@ def agent_gateway_ports(net_api, external_network_id):
         network_id=external_network_id, device_owner=AGENT_GATEWAY_OWNER)]
 
 
-# -- where things should be ------------------------------------------------------
+# -- where things should be ---------------------------------------------------
 
 def snat_hosts(context):
     """Hosts that must hold snat-<router>: the gateway port's binding host;
@@ -103,7 +103,12 @@ def agent_gateway_on(context, host):
 
 
 def host_probes(context, host):
+    """What a distributed router needs read on ``host`` besides the
+    namespace list and qrouter-'s devices."""
     found = []
+    if floating_ips_on(context, host):
+        found.append(router_nat.iptables_save(
+            names.qrouter_namespace(context.id)))
     if context.gateway is not None:
         fip_ns = names.fip_namespace(context.gateway.network_id)
         found += [probes.netns_addr(fip_ns), probes.netns_routes(fip_ns)]
@@ -114,7 +119,7 @@ def host_probes(context, host):
     return found
 
 
-# -- checks ------------------------------------------------------------------------
+# -- checks -------------------------------------------------------------------
 
 def evaluate_host(report, view, context, active):
     """After qrouter- and its qr- ports were checked on ``view.host``."""
@@ -229,7 +234,8 @@ def check_fip_routes(report, view, fip_ns, fpr, fips, rfp_link):
                        [view.evidence(probe, [f"{route.dst} via "
                                               f"{route.gateway} dev {fpr}"])])
             continue
-        report.find("NETDIAG_ROUTER_FIP_ROUTE_MISSING", f"{host}:{fip.address}",
+        report.find("NETDIAG_ROUTER_FIP_ROUTE_MISSING",
+                    f"{host}:{fip.address}",
                     f"{fip_ns} on {host} has no route to {fip.address} "
                     f"via {fpr}", host=host, address=fip.address,
                     namespace=fip_ns)
