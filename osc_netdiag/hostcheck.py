@@ -44,6 +44,12 @@ class HostCheckContext:
                                       #   hosts that have a DHCP subnet
     router_ids: tuple                 # every router in the API
     network_ids: tuple                # every network in the API
+    # distributed routers: their qrouter- is on every dvr/dvr_snat host
+    # that serves one of their ports, beyond the API's agent bindings
+    distributed_router_ids: tuple = ()
+    # host -> {tunnel type: peer hosts}: the tunnels l2population makes,
+    # one per peer sharing a network of that type (bound ports on both)
+    tunnel_needs: dict = dataclasses.field(default_factory=dict)
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -63,6 +69,10 @@ class HostCheckContext:
                              for h, v in data["hosted_networks"].items()},
             router_ids=tuple(data["router_ids"]),
             network_ids=tuple(data["network_ids"]),
+            distributed_router_ids=tuple(
+                data.get("distributed_router_ids", ())),
+            tunnel_needs={h: {t: tuple(p) for t, p in v.items()}
+                          for h, v in data.get("tunnel_needs", {}).items()},
         )
 
 
@@ -99,12 +109,41 @@ def resolve_context(conn, hosts=(), all_hosts=False):
             hosted_networks[host] = tuple(sorted(
                 n.id for n in net.dhcp_agent_hosting_networks(dhcp)
                 if n.id in dhcp_networks))
+    routers = list(net.routers())
+    networks = list(net.networks())
+    tunnel_needs = {}
+    if any(a.configurations.get("l2_population")
+           for a in by_type[OVS_AGENT].values()):
+        tunnel_needs = _tunnel_needs(net, networks, hosts)
     return HostCheckContext(
         hosts=tuple(hosts), ovs_agents=by_type[OVS_AGENT],
         l3_agents=by_type[L3_AGENT], dhcp_agents=by_type[DHCP_AGENT],
         hosted_routers=hosted_routers, hosted_networks=hosted_networks,
-        router_ids=tuple(sorted(r.id for r in net.routers())),
-        network_ids=tuple(sorted(n.id for n in net.networks())))
+        router_ids=tuple(sorted(r.id for r in routers)),
+        network_ids=tuple(sorted(n.id for n in networks)),
+        distributed_router_ids=tuple(sorted(
+            r.id for r in routers if getattr(r, "is_distributed", False))),
+        tunnel_needs=tunnel_needs)
+
+
+def _tunnel_needs(net, networks, hosts):
+    """With l2population an agent opens a tunnel to a peer only when a
+    network of that tunnel type has bound ports on both hosts."""
+    tunnel_types = {n.id: n.provider_network_type for n in networks
+                    if n.provider_network_type in backend.TUNNEL_TYPES}
+    hosts_of = {}
+    for port in net.ports():
+        if port.network_id in tunnel_types and port.binding_host_id:
+            hosts_of.setdefault(port.network_id, set()).add(
+                port.binding_host_id)
+    needs = {}
+    for network_id, on in hosts_of.items():
+        ttype = tunnel_types[network_id]
+        for host in on & set(hosts):
+            needs.setdefault(host, {}).setdefault(ttype, set()).update(
+                on - {host})
+    return {h: {t: tuple(sorted(p)) for t, p in v.items()}
+            for h, v in needs.items()}
 
 
 # -- running probes on many hosts (shared with network vlan-map) -------------

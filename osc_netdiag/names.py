@@ -65,12 +65,48 @@ def dhcp_tap_device(port_id):
     return _derived("tap", port_id)
 
 
+# Distributed routers (neutron/agent/l3/dvr_fip_ns.py, dvr_snat_ns.py,
+# dvr_edge_router.py): the veth pair between qrouter- and fip- is named after
+# the *router* (4-character prefix, so 10 characters of its ID), the fip-
+# namespace's external port and the snat- namespace's internal ports after
+# their port (3-character prefix, 11 characters).
+
+def rfp_device(router_id):
+    """qrouter- end of the router <-> fip- namespace veth."""
+    return _derived("rfp-", router_id)
+
+
+def fpr_device(router_id):
+    """fip- namespace end of the router <-> fip- namespace veth."""
+    return _derived("fpr-", router_id)
+
+
+def fg_device(port_id):
+    """The fip- namespace's port on the external network (the host's
+    floatingip_agent_gateway port)."""
+    return _derived("fg-", port_id)
+
+
+def sg_device(port_id):
+    """A snat- namespace port on a router subnet (router_centralized_snat)."""
+    return _derived("sg-", port_id)
+
+
 def qrouter_namespace(router_id):
     return "qrouter-" + checked_uuid(router_id)
 
 
 def qdhcp_namespace(network_id):
     return "qdhcp-" + checked_uuid(network_id)
+
+
+def snat_namespace(router_id):
+    return "snat-" + checked_uuid(router_id)
+
+
+def fip_namespace(external_network_id):
+    """One per host and external network, shared by every DVR router."""
+    return "fip-" + checked_uuid(external_network_id)
 
 
 def checked_device(name):

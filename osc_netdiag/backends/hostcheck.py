@@ -190,12 +190,16 @@ def check_tunnels(report, view, topo, agent, context):
         else:
             report.hop(host, names_text, "tunnel", "present", detail,
                        Status.OK, evidence)
+    on_demand = bool(agent.configurations.get("l2_population"))
+    needs = context.tunnel_needs.get(host, {})
     for remote_ip, peer in sorted(peers.items(), key=lambda kv: kv[1]):
         peer_agent = context.ovs_agents[peer]
         for ttype in agent.tunnel_types:
             if ttype not in peer_agent.tunnel_types or \
                     (ttype, remote_ip) in seen:
                 continue
+            if on_demand and peer not in needs.get(ttype, ()):
+                continue             # l2population: no shared network
             report.find("NETDIAG_TUNNEL_MISSING", f"{host}->{peer}",
                         f"no {ttype} port on {TUNNEL_BRIDGE} of {host} "
                         f"reaches {peer} ({remote_ip})", host=host,
@@ -283,6 +287,9 @@ def check_namespaces(report, view, context):
             ("network", network_id, "NETDIAG_DHCP_NAMESPACE_MISSING")
     in_api = {"qrouter-": ("router", set(context.router_ids)),
               "qdhcp-": ("network", set(context.network_ids))}
+    l3_agent = context.l3_agents.get(host)
+    dvr_host = l3_agent is not None and l3_agent.configurations.get(
+        "agent_mode") in ("dvr", "dvr_snat")
     for ns in sorted(spaces | set(expected)):
         evidence = [view.evidence(probe, [ns] if ns in spaces else [])]
         if ns in expected:
@@ -303,7 +310,13 @@ def check_namespaces(report, view, context):
             if not ns.startswith(prefix):
                 continue
             object_id = ns[len(prefix):]
-            if object_id not in ids:
+            if dvr_host and prefix == "qrouter-" and \
+                    object_id in context.distributed_router_ids:
+                # the API binds a distributed router to its SNAT agent only
+                report.hop(host, ns, "namespace", "present",
+                           f"distributed router {object_id} (on every host "
+                           "it serves a port on)", Status.OK, evidence)
+            elif object_id not in ids:
                 report.find("NETDIAG_HOST_NAMESPACE_STALE", f"{host}:{ns}",
                             f"{ns} on {host} belongs to no {kind} in the "
                             f"API (deleted?)", host=host, namespace=ns,

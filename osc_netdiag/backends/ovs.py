@@ -37,7 +37,8 @@ def _translation_probes(agent, network):
                 int_br, f"table=0,dl_vlan={segment.segmentation_id}"))
         else:
             found.append(probes.dump_flows(int_br, "table=0"))
-        found.append(probes.dump_flows(phys_br, "table=0"))
+        found.append(probes.dump_flows(
+            phys_br, f"table={ovs_l2.phys_translation_table(agent)}"))
     return found
 
 
@@ -75,8 +76,10 @@ def plan(context):
     for host in _l3_hosts(context):
         agent = context.ovs_agents.get(host)
         ns = names.qrouter_namespace(router.id)
+        gw_ns = _gateway_namespace(router)
         add(host, *(make() for make in HOST_PROBES), probes.netns_list(),
-            probes.netns_addr(ns), probes.netns_routes(ns))
+            probes.netns_addr(ns), probes.netns_addr(gw_ns),
+            probes.netns_routes(gw_ns))
         add(host, *_translation_probes(agent, context.network))
         if router.gateway_network is not None:
             add(host, *_translation_probes(agent, router.gateway_network))
@@ -244,6 +247,15 @@ def _dnsmasq_hop(report, view, network):
                f"pid {mine[0].pid}", Status.OK, evidence)
 
 
+def _gateway_namespace(router):
+    """Where the router's qg- and default route live: qrouter- or, for a
+    distributed router on its SNAT host (the agent the API lists),
+    snat-<router>."""
+    if router.distributed:
+        return names.snat_namespace(router.id)
+    return names.qrouter_namespace(router.id)
+
+
 def _router_hops(report, context, view, agent):
     from osc_netdiag.backends.report import Unreadable
     host, router = view.host, context.router
@@ -270,6 +282,12 @@ def _router_hops(report, context, view, agent):
     gw = router.gateway_port
     if gw is None:
         return
+    if ns != _gateway_namespace(router):
+        ns = _gateway_namespace(router)
+        if not devices.check_namespace(report, view, ns,
+                                       "NETDIAG_ROUTER_NAMESPACE_MISSING",
+                                       "namespace"):
+            return
     qg = names.qg_device(gw.id)
     devices.check_ns_device(report, view, ns, qg, gw.ips(),
                             "NETDIAG_ROUTER_DEVICE_BROKEN", "gateway-port",

@@ -13,6 +13,21 @@ from osc_netdiag.parsers import ovs_vsctl
 
 DEAD_VLAN = 4095                      # the agent parks unbound ports here
 TUNNEL_BRIDGE = "br-tun"
+# The physical bridge's local VLAN -> segment flow (neutron's
+# br_phys.provision_local_vlan): table 0, or LOCAL_VLAN_TRANSLATION (2) when
+# the agent runs with enable_distributed_routing; table 0 then sends the
+# patch port's traffic there through DVR_PROCESS_PHYSICAL (1).
+PHYS_TRANSLATION_TABLE = 0
+PHYS_TRANSLATION_TABLE_DVR = 2
+
+
+def phys_translation_table(agent):
+    """The table of a physical bridge holding the egress translation,
+    from what the host's OVS agent reports about itself."""
+    if agent is not None and \
+            agent.configurations.get("enable_distributed_routing"):
+        return PHYS_TRANSLATION_TABLE_DVR
+    return PHYS_TRANSLATION_TABLE
 
 
 def topology(view):
@@ -275,7 +290,8 @@ def _vlan_hops(report, view, agent, segment, lvid, inbound):
                               lvid),
         lambda: _check_patch_pair(report, view, topo, int_br, phys_br,
                                   names.patch_names(phys_br)),
-        lambda: _egress_flow(report, view, topo, phys_br, segment, lvid),
+        lambda: _egress_flow(report, view, topo, phys_br, segment, lvid,
+                             phys_translation_table(agent)),
         lambda: check_physical_nics(report, view, topo, phys_br),
     ]
     for step in (reversed(steps) if inbound else steps):
@@ -350,13 +366,13 @@ def _judge_to_local_vlan(report, view, probe, flows, candidates, device,
                Status.OK, evidence)
 
 
-def _egress_flow(report, view, topo, phys_br, segment, lvid):
+def _egress_flow(report, view, topo, phys_br, segment, lvid, table):
     host = view.host
     _int_patch, phy_patch = _patch_pair(topo, "br-int", phys_br)
     phy_patch_name = phy_patch.name if phy_patch else \
         names.patch_names(phys_br)[1]
-    probe = probes.dump_flows(phys_br, "table=0")
-    device = f"{phys_br} table=0"
+    probe = probes.dump_flows(phys_br, f"table={table}")
+    device = f"{phys_br} table={table}"
     try:
         flows = view.read(probe)
     except Unreadable as exc:

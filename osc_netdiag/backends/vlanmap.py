@@ -2,7 +2,7 @@
 segments to a local VLAN and back.
 
 Reads through a HostView the OVS lists and a few whole flow tables (br-int
-table 0, each physical bridge's table 0, br-tun's tunnel, unicast and flood
+table 0, each physical bridge's translation table (0, or 2 with DVR), br-tun's tunnel, unicast and flood
 tables): small tables, and they are what tells two networks sharing a local
 VLAN or a segmentation ID the API does not know. Produces MapRows and
 findings; never talks to a host itself.
@@ -45,7 +45,8 @@ def host_probes(agent):
     items = [probes.ovs_bridges(), probes.ovs_ports(), probes.ovs_interfaces(),
              probes.dump_flows(int_br, "table=0")]
     phys, tunnel_types = _bridges_to_read(agent)
-    items += [probes.dump_flows(bridge, "table=0") for bridge in phys]
+    table = ovs_l2.phys_translation_table(agent)
+    items += [probes.dump_flows(bridge, f"table={table}") for bridge in phys]
     if tunnel_types:
         items += [probes.dump_flows(TUNNEL_BRIDGE,
                                     f"table={TUN_TO_LV_TABLES[t]}")
@@ -152,8 +153,8 @@ def ingress_vlan_flows(topo, int_br, flows, patch_to_physnet):
 
 
 def egress_vlan_flows(topo, phys_br, flows, phy_patch):
-    """Physical bridge table 0: in_port=phy-br-X,dl_vlan=L -> VLAN S or
-    strip_vlan (flat)."""
+    """Physical bridge table 0 (2 with DVR): in_port=phy-br-X,dl_vlan=L ->
+    VLAN S or strip_vlan (flat)."""
     found = []
     for flow in flows:
         if port_name(topo, phys_br, flow.match_get("in_port")) != phy_patch:
@@ -267,7 +268,8 @@ class HostMap:
             if self.topo.bridge(bridge) is None or bridge not in self.phy_patch:
                 continue
             self.vlan_out[bridge] = self._read(
-                probes.dump_flows(bridge, "table=0"),
+                probes.dump_flows(
+                    bridge, f"table={ovs_l2.phys_translation_table(agent)}"),
                 lambda flows, b=bridge: egress_vlan_flows(
                     self.topo, b, flows, self.phy_patch[b]))
         self.tun_in, self.tun_out = {}, None

@@ -18,6 +18,19 @@ CODES = {
                                            "router will not answer ARP for "
                                            "it. Restart neutron-l3-agent on "
                                            "{host}."),
+    "NETDIAG_ROUTER_NO_AGENT_GATEWAY": (E, "Neutron has no "
+                                        "floatingip_agent_gateway port on "
+                                        "{network} for {host}, so the fip- "
+                                        "namespace there has no way out: "
+                                        "restart neutron-l3-agent on {host} "
+                                        "(it asks the server for one) and "
+                                        "check the server log if it stays "
+                                        "missing."),
+    "NETDIAG_ROUTER_FIP_ROUTE_MISSING": (E, "{namespace} on {host} has no "
+                                         "route to {address} through the "
+                                         "router, so the fg- port does not "
+                                         "answer ARP for it: restart "
+                                         "neutron-l3-agent on {host}."),
     "NETDIAG_FIP_PORT_GONE": (E, "The floating IP points at a port that "
                               "does not exist: openstack floating ip unset "
                               "--port {fip}"),

@@ -6,12 +6,13 @@ keepalived) and which host; each ``qr-`` device with the router interface
 ports' addresses, ``qg-`` with the gateway port's (and, for legacy routers,
 every floating IP as a /32); the default route; in the namespace's NAT
 table the SNAT rule of the gateway and each floating IP's DNAT and SNAT
-rules. For distributed routers, the ``snat-<router>`` namespace on dvr_snat
-agents. One batch per host, hosts in parallel.
+rules. Distributed routers: see ``router_dvr`` (qrouter- on every host it
+serves, fip- where its floating IPs are, snat- on its SNAT host). One batch
+per host, hosts in parallel.
 """
 
 import dataclasses
-import shlex
+import operator
 
 from osc_netdiag import names
 from osc_netdiag import probes
@@ -21,8 +22,9 @@ from osc_netdiag.backends.report import Report
 from osc_netdiag.backends.report import Unreadable
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.l3dhcp import common
+from osc_netdiag.l3dhcp import router_dvr
+from osc_netdiag.l3dhcp import router_nat
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import iptables
 
 L3_AGENT = "L3 agent"
 
@@ -33,6 +35,7 @@ class FloatingIp:
     address: str
     fixed_ip: str
     port_id: str
+    host: str = ""               # binding host of the port (distributed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +48,11 @@ class RouterContext:
     gateway: object              # PortInfo (qg-) or None
     agents: tuple                # of context.Agent (L3 agents)
     floating_ips: tuple          # of FloatingIp with a fixed IP
+    # distributed routers only: router_centralized_snat ports (sg-) and
+    # the external network's floatingip_agent_gateway ports (fg-, one per
+    # host)
+    snat_ports: tuple = ()
+    agent_gateways: tuple = ()
 
     @property
     def hosts(self):
@@ -63,7 +71,10 @@ class RouterContext:
             gateway=port(data["gateway"]),
             agents=tuple(common.agent_from_json(a) for a in data["agents"]),
             floating_ips=tuple(FloatingIp(**f)
-                               for f in data["floating_ips"]))
+                               for f in data["floating_ips"]),
+            snat_ports=tuple(port(p) for p in data.get("snat_ports", ())),
+            agent_gateways=tuple(port(p)
+                                 for p in data.get("agent_gateways", ())))
 
 
 def resolve_context(conn, ref):
@@ -71,39 +82,52 @@ def resolve_context(conn, ref):
     router = net_api.find_router(ref, ignore_missing=True)
     if router is None:
         raise ResolveError("not-found", f"No router found for '{ref}'")
-    interfaces, gateway = [], None
+    distributed = bool(getattr(router, "is_distributed", False))
+    interfaces, gateway, snat_ports = [], None, []
     for port in net_api.ports(device_id=router.id):
         if port.device_owner in resolve.ROUTER_INTERFACE_OWNERS:
             interfaces.append(resolve.port_info(port))
         elif port.device_owner == "network:router_gateway":
             gateway = resolve.port_info(port)
+        elif port.device_owner == router_dvr.SNAT_PORT_OWNER:
+            snat_ports.append(resolve.port_info(port))
     fips = tuple(FloatingIp(f.id, f.floating_ip_address,
-                            f.fixed_ip_address, f.port_id)
+                            f.fixed_ip_address, f.port_id,
+                            router_dvr.port_host(net_api, f.port_id)
+                            if distributed else "")
                  for f in net_api.ips(router_id=router.id)
                  if f.fixed_ip_address)
+    agents = [resolve.agent_info(a) for a in
+              net_api.routers_hosting_l3_agents(router.id)]
+    agent_gateways = ()
+    if distributed:
+        agents += router_dvr.serving_agents(
+            net_api, interfaces, {a.host for a in agents})
+        if gateway is not None:
+            agent_gateways = router_dvr.agent_gateway_ports(
+                net_api, gateway.network_id)
+    by_id = operator.attrgetter("id")
     return RouterContext(
         id=router.id, name=router.name or "",
         ha=bool(getattr(router, "is_ha", False)),
-        distributed=bool(getattr(router, "is_distributed", False)),
-        interfaces=tuple(sorted(interfaces, key=lambda p: p.id)),
+        distributed=distributed,
+        interfaces=tuple(sorted(interfaces, key=by_id)),
         gateway=gateway,
-        agents=tuple(resolve.agent_info(a) for a in
-                     net_api.routers_hosting_l3_agents(router.id)),
-        floating_ips=tuple(sorted(fips, key=lambda f: f.address)))
+        agents=tuple(agents),
+        floating_ips=tuple(sorted(fips, key=lambda f: f.address)),
+        snat_ports=tuple(sorted(snat_ports, key=by_id)),
+        agent_gateways=tuple(sorted(agent_gateways, key=by_id)))
 
 
 # -- probes -------------------------------------------------------------------
 
-def iptables_save(ns):
-    return probes.Probe(f"ns-iptables:{ns}",
-                        probes.in_netns(ns, ("iptables-save", "-t", "nat")),
-                        iptables.parse_iptables_save)
-
-
-def host_probes(context):
+def host_probes(context, host):
     ns = names.qrouter_namespace(context.id)
+    if context.distributed:
+        return [probes.netns_list(), probes.netns_addr(ns)] + \
+            router_dvr.host_probes(context, host)
     return [probes.netns_list(), probes.netns_addr(ns),
-            probes.netns_routes(ns), iptables_save(ns)]
+            probes.netns_routes(ns), router_nat.iptables_save(ns)]
 
 
 # -- checks -------------------------------------------------------------------
@@ -128,6 +152,7 @@ def check_agents(report, context):
         report.hop(agent.host, L3_AGENT, "l3-agent", state, detail,
                    Status.OK if state == "alive" else Status.ERROR)
     if context.ha:
+        # DVR+HA: only the dvr_snat agents run keepalived
         actives = [a.host for a in context.agents if a.ha_state == "active"]
         if len(actives) != 1:
             report.find("NETDIAG_ROUTER_HA_STATE", context.id,
@@ -141,101 +166,10 @@ def check_agents(report, context):
 
 
 def _active_here(context, host):
-    if not context.ha:
-        return True
     agent = next(a for a in context.agents if a.host == host)
+    if not context.ha or router_dvr.agent_mode(agent) == "dvr":
+        return True
     return agent.ha_state == "active"
-
-
-def check_routes(report, view, ns, active):
-    host = view.host
-    probe = probes.netns_routes(ns)
-    try:
-        routes = view.read(probe)
-    except Unreadable as exc:
-        report.skipped(host, f"{ns} routes", "route", exc)
-        return
-    default = [r for r in routes if r.is_default]
-    evidence = [view.evidence(probe, [f"{r.dst} via {r.gateway} dev {r.dev}"
-                                      for r in default])]
-    if default:
-        report.hop(host, "default route", "route", "present",
-                   f"via {default[0].gateway} dev {default[0].dev}",
-                   Status.OK, evidence)
-    elif active:
-        report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
-                    f"{ns} on {host} has no default route", namespace=ns)
-        report.hop(host, "default route", "route", "absent", "",
-                   Status.WARN, evidence)
-
-
-def _nat_rules(view, ns):
-    probe = iptables_save(ns)
-    tables = view.read(probe)
-    nat = next((t for t in tables if t.name == "nat"), None)
-    return probe, (nat.rules if nat is not None else ())
-
-
-def _has_rule(rules, chain_suffix, *fragments):
-    """A rule of a ``neutron-*<chain_suffix>`` chain whose argv contains
-    every fragment (a tuple of words). The chain matters: the l3 agent also
-    DNATs a floating IP in OUTPUT (for the router itself); traffic from
-    outside needs the PREROUTING rule."""
-    for rule in rules:
-        if not (rule.chain.startswith("neutron-") and
-                rule.chain.endswith(chain_suffix)):
-            continue
-        words = shlex.split(rule.text)
-        joined = " " + " ".join(words) + " "
-        if all(" " + " ".join(f) + " " in joined for f in fragments):
-            return rule
-    return None
-
-
-def check_nat(report, view, context, ns, qg, active):
-    host = view.host
-    try:
-        probe, rules = _nat_rules(view, ns)
-    except Unreadable as exc:
-        report.skipped(host, f"{ns} nat", "nat", exc)
-        return
-    if context.gateway is not None and qg is not None:
-        for gw_ip in context.gateway.ips():
-            if ":" in gw_ip:
-                continue            # no NAT for IPv6
-            rule = _has_rule(rules, "-snat", ("-o", qg), ("-j", "SNAT"),
-                             ("--to-source", gw_ip))
-            _nat_row(report, view, probe, host, f"SNAT {gw_ip}", rule,
-                     active, f"-o {qg} -j SNAT --to-source {gw_ip}",
-                     subject=context.id)
-    for fip in context.floating_ips:
-        dnat = _has_rule(rules, "-PREROUTING", ("-d", f"{fip.address}/32"),
-                         ("-j", "DNAT"), ("--to-destination", fip.fixed_ip))
-        snat = _has_rule(rules, "-float-snat", ("-s", f"{fip.fixed_ip}/32"),
-                         ("-j", "SNAT"), ("--to-source", fip.address))
-        _nat_row(report, view, probe, host, f"DNAT {fip.address}", dnat,
-                 active, f"-d {fip.address}/32 -j DNAT --to-destination "
-                 f"{fip.fixed_ip}", subject=fip.id)
-        _nat_row(report, view, probe, host, f"SNAT {fip.fixed_ip}", snat,
-                 active, f"-s {fip.fixed_ip}/32 -j SNAT --to-source "
-                 f"{fip.address}", subject=fip.id)
-
-
-def _nat_row(report, view, probe, host, what, rule, active, expected,
-             subject):
-    if rule is not None:
-        report.hop(host, what, "nat-rule", "present", rule.text, Status.OK,
-                   [view.evidence(probe, [rule.text])])
-        return
-    if not active:
-        report.hop(host, what, "nat-rule", "absent",
-                   f"standby: {expected}", Status.SKIP)
-        return
-    report.find("NETDIAG_ROUTER_NAT_RULE_MISSING", f"{host}:{what}",
-                f"no '{expected}' rule in the router namespace's nat table "
-                f"on {host}", host=host, rule=expected, what=subject)
-    report.hop(host, what, "nat-rule", "absent", f"expected {expected}",
-               Status.ERROR, [view.evidence(probe)])
 
 
 def check_fip_addresses(report, view, context, ns, qg, active):
@@ -278,44 +212,30 @@ def evaluate_host(report, view, context):
         devices.check_ns_device(report, view, ns, names.qr_device(port.id),
                                 port.ips(), "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "router-port", require_ips=active)
+    if context.distributed:
+        # no qg- and no default route here: they are in snat-<router>
+        router_dvr.evaluate_host(report, view, context, active)
+        return
     qg = None
     if context.gateway is not None:
         qg = names.qg_device(context.gateway.id)
         devices.check_ns_device(report, view, ns, qg, context.gateway.ips(),
                                 "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "gateway-port", require_ips=active)
-        check_routes(report, view, ns, active)
-    if not context.distributed:
-        check_fip_addresses(report, view, context, ns, qg, active)
-        check_nat(report, view, context, ns, qg, active)
-    else:
-        check_dvr(report, view, context, host)
-
-
-def check_dvr(report, view, context, host):
-    """Distributed routers: SNAT lives in snat-<router> on dvr_snat agents
-    (its rules are read by a later version; the namespace is checked)."""
-    agent = next(a for a in context.agents if a.host == host)
-    if agent.configurations.get("agent_mode") != "dvr_snat" or \
-            context.gateway is None:
-        return
-    devices.check_namespace(report, view, "snat-" +
-                            names.checked_uuid(context.id),
-                            "NETDIAG_ROUTER_NAMESPACE_MISSING", "namespace")
+        router_nat.check_routes(report, view, ns, active)
+    check_fip_addresses(report, view, context, ns, qg, active)
+    router_nat.check_nat(report, view, context, ns, qg, active)
 
 
 def check_context(context, **options):
     report = Report()
     check_agents(report, context)
     with common.PhasedRun(context_json=context.to_json(), **options) as run:
-        views = run.run({h: host_probes(context) for h in context.hosts})
+        views = run.run({h: host_probes(context, h)
+                         for h in context.hosts})
         for host in context.hosts:
             evaluate_host(report, views[host], context)
-    notes = []
-    if context.distributed:
-        notes.append("distributed router: snat-<router> is checked on "
-                     "dvr_snat agents; fip- namespaces and NAT rules of "
-                     "compute nodes are not read yet")
+    notes = router_dvr.notes(context) if context.distributed else []
     return common.result(f"router {context.id}", report, run, notes)
 
 

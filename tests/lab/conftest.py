@@ -310,6 +310,71 @@ def fault_delete_qrouter(lab):
     return _restorer(restore)
 
 
+def _dvr_fip_ok(lab):
+    """upstream -> the distributed router's floating IP (through compute1's
+    fip- namespace)."""
+    return subprocess.run(['ip', 'netns', 'exec', 'ndl-upstream', 'ping', '-n', '-c', '1',
+                           '-W', '2', lab['dvr_floating_ip']['address']],
+                          capture_output=True, timeout=30).returncode == 0
+
+
+def _nat_rules(host, ns):
+    return lab_exec(host, 'ip', 'netns', 'exec', ns, 'iptables-save', '-t',
+                    'nat').stdout.splitlines()
+
+
+def _delete_nat_rule(host, ns, chain, *fragments):
+    """Delete the first rule of ``chain`` holding every fragment; return a
+    restore that puts that very rule back at its position."""
+    rules = [line for line in _nat_rules(host, ns) if line.startswith('-A %s ' % chain)]
+    pos, line = next((i, r) for i, r in enumerate(rules, 1)
+                     if all(' ' + f in r for f in fragments))
+    spec = line.split()[2:]
+    lab_exec(host, 'ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-D', chain, *spec)
+
+    def restore():
+        if not any(r == line for r in _nat_rules(host, ns)):
+            lab_exec(host, 'ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-I', chain,
+                     str(pos), *spec)
+    return line, _restorer(restore)
+
+
+def fault_delete_fip_namespace(lab, host='compute1'):
+    """Delete the fip-<external network> namespace of a DVR host."""
+    ns = 'fip-%s' % lab['networks']['external']['id']
+    lab_exec(host, 'ip', 'netns', 'delete', ns)
+
+    def restore():
+        # fg- lost its device with the namespace: drop it from br-int and let
+        # a restarted L3 agent build the fip- side again
+        for p in lab_exec(host, 'ovs-vsctl', '--timeout=10', 'list-ports',
+                          'br-int').stdout.split():
+            if p.startswith('fg-'):
+                lab_exec(host, 'ovs-vsctl', '--timeout=10', '--if-exists', 'del-port',
+                         'br-int', p, check=False)
+        _tool('restart', host, 'l3-agent', timeout=240)
+        wait_until(lambda: ns in _netns_names(host), 120, what='%s back' % ns)
+        wait_until(lambda: _dvr_fip_ok(lab), 120, what='DVR floating IP answers again')
+    return _restorer(restore)
+
+
+def fault_delete_dvr_fip_dnat(lab, host='compute1'):
+    """Delete the DVR floating IP's DNAT rule in compute1's qrouter-."""
+    ns = 'qrouter-%s' % lab['dvr_router']['id']
+    fip = lab['dvr_floating_ip']['address']
+    _line, restore = _delete_nat_rule(host, ns, 'neutron-l3-agent-PREROUTING',
+                                      '-d %s/32' % fip, '-j DNAT')
+    return restore
+
+
+def fault_delete_dvr_snat_rule(lab):
+    """Delete the gateway SNAT rule in network1's snat-<router>."""
+    ns = 'snat-%s' % lab['dvr_router']['id']
+    _line, restore = _delete_nat_rule('network1', ns, 'neutron-l3-agent-snat',
+                                      '-j SNAT', '-o qg-')
+    return restore
+
+
 def _dnsmasq_pids():
     cp = lab_exec('network1', 'pgrep', '-x', 'dnsmasq', check=False)
     return [int(p) for p in cp.stdout.split()]

@@ -53,7 +53,12 @@ def test_all_hosts_healthy(lab):
     assert codes(doc) == {"NETDIAG_HOST_EXTRA_BRIDGE"}
     assert sorted({r["host"] for r in doc["rows"]}) == sorted(lab["hosts"])
     tunnels = [r for r in doc["rows"] if r["kind"] == "tunnel"]
-    assert len(tunnels) == 3 * 2 * 2          # 3 hosts, 2 peers, vxlan+gre
+    # l2population opens tunnels on demand: vxlan only (every host has
+    # ports on a VXLAN network), no gre (no GRE network)
+    assert len(tunnels) == 3 * 2              # 3 hosts, 2 peers, vxlan
+    assert all(r["device"].startswith("vxlan-") for r in tunnels)
+    spaces = {r["device"] for r in doc["rows"] if r["kind"] == "namespace"}
+    assert "qrouter-" + lab["dvr_router"]["id"] in spaces
     spaces = {r["device"] for r in doc["rows"] if r["kind"] == "namespace"}
     assert "qrouter-" + lab["router"]["id"] in spaces
     assert all(r["status"] == "OK" for r in doc["rows"])

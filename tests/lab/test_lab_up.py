@@ -32,12 +32,20 @@ def test_status_shape(lab):
     assert lab['up'] is True
     assert lab['api'] == 'http://198.18.0.1:9696/'
     assert set(lab['hosts']) == {'compute1', 'compute2', 'network1'}
-    assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2'}
+    assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2', 'dvr1', 'dvr2'}
     vlan = lab['networks']['vlan']
     assert vlan['segmentation_id'] == 2113 and vlan['network_type'] == 'vlan'
     assert lab['networks']['vxlan']['network_type'] == 'vxlan'
     assert lab['router']['name'] == 'lab-router'
     assert lab['floating_ip']['port_id'] == lab['instances']['vlan1']['port_id']
+    assert lab['dvr_router']['name'] == 'lab-dvr-router'
+    assert lab['networks']['dvr']['network_type'] == 'vxlan'
+    assert lab['dvr_floating_ip']['port_id'] == lab['instances']['dvr1']['port_id']
+
+
+def test_routers_legacy_and_distributed(conn, lab):
+    assert conn.network.get_router(lab['router']['id']).is_distributed is False
+    assert conn.network.get_router(lab['dvr_router']['id']).is_distributed is True
 
 
 def test_api_reachable_with_openstacksdk(conn, lab):
@@ -48,7 +56,12 @@ def test_api_reachable_with_openstacksdk(conn, lab):
     assert {(a.host, a.agent_type) for a in agents} >= {
         ('compute1', 'Open vSwitch agent'), ('compute2', 'Open vSwitch agent'),
         ('network1', 'Open vSwitch agent'), ('network1', 'L3 agent'),
-        ('network1', 'DHCP agent')}
+        ('network1', 'DHCP agent'), ('compute1', 'L3 agent'), ('compute2', 'L3 agent')}
+    modes = {a.host: a.configuration.get('agent_mode') for a in agents
+             if a.agent_type == 'L3 agent'}
+    assert modes == {'compute1': 'dvr', 'compute2': 'dvr', 'network1': 'dvr_snat'}
+    ovs = [a for a in agents if a.agent_type == 'Open vSwitch agent']
+    assert all(a.configuration.get('enable_distributed_routing') for a in ovs)
 
 
 def test_instance_ports_active_and_bound(conn, lab):
@@ -65,11 +78,8 @@ def test_ssh_with_strict_host_key_checking(lab, host):
     cp = _ssh(lab, host, 'ovs-vsctl list-br')
     assert cp.returncode == 0, cp.stderr
     bridges = cp.stdout.split()
-    assert {'br-int', 'br-tun', 'br-eth1'} <= set(bridges)
-    if host == 'network1':
-        assert 'br-ex' in bridges
-    else:
-        assert 'br-ex' not in bridges
+    # br-ex everywhere: network1's qg- ports and the computes' fip- (DVR)
+    assert {'br-int', 'br-tun', 'br-eth1', 'br-ex'} <= set(bridges)
 
 
 def test_network1_namespaces_over_ssh(lab):
@@ -78,9 +88,13 @@ def test_network1_namespaces_over_ssh(lab):
     names = [line.split()[0] for line in cp.stdout.splitlines() if line.strip()]
     assert 'qrouter-%s' % lab['router']['id'] in names
     assert 'qdhcp-%s' % lab['networks']['vlan']['id'] in names
-    # a compute host sees only its own (empty) namespace list
+    assert 'snat-%s' % lab['dvr_router']['id'] in names
+    # a compute host sees only its own namespaces: the distributed router's
     cp = _ssh(lab, 'compute1', 'ip netns')
-    assert cp.returncode == 0 and not cp.stdout.strip()
+    assert cp.returncode == 0
+    names = sorted(line.split()[0] for line in cp.stdout.splitlines() if line.strip())
+    assert names == sorted(['qrouter-%s' % lab['dvr_router']['id'],
+                            'fip-%s' % lab['networks']['external']['id']])
 
 
 def test_vlan_translation_flows_on_compute1(lab):
@@ -103,7 +117,8 @@ def test_vlan2_pings_vlan1(lab):
 
 def test_connectivity_recorded(lab):
     conn = lab.get('connectivity', {})
-    for key in ('vlan1-dhcp', 'vlan1-gateway', 'vlan2-vlan1'):
+    for key in ('vlan1-dhcp', 'vlan1-gateway', 'vlan2-vlan1', 'dvr1-dhcp', 'dvr1-gateway',
+                'dvr2-dvr1', 'dvr1-upstream', 'dvr2-upstream', 'upstream-dvr-floating-ip'):
         assert conn.get(key) is True, (key, conn)
 
 

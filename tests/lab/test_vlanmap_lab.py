@@ -59,8 +59,11 @@ def test_flat_network_on_all_hosts(lab):
     assert by_host["network1"]["status"] == "OK"
     assert "vlan_tci=0x0000/0x1fff" in by_host["network1"]["ingress"]
     assert "strip_vlan" in by_host["network1"]["egress"]
-    # computes have no bridge for the 'public' physnet: shown, not an error
-    assert by_host["compute1"]["status"] == "SKIP"
+    # DVR: the computes reach 'public' too (br-ex, for their fip- ports)
+    for host in ("compute1", "compute2"):
+        assert by_host[host]["status"] == "OK"
+        assert by_host[host]["bridge"] == "br-ex"
+        assert "strip_vlan" in by_host[host]["egress"]
 
 
 def test_vlan_map_is_read_only(lab):

@@ -201,3 +201,41 @@ def test_command_needs_hosts_or_all():
     with pytest.raises(SystemExit) as exc:
         run_command()
     assert exc.value.code == exitcodes.USAGE
+
+
+def test_dvr_lab_l2population_tunnels_and_distributed_router():
+    """Recorded on the DVR lab: l2population opened only VXLAN tunnels (no
+    network is GRE) and compute1/compute2 run the distributed router's
+    qrouter- though the API binds it to network1 only."""
+    result = load("dvr-lab-healthy")
+    assert result.exit_code == exitcodes.OK
+    assert codes(result) == ["NETDIAG_HOST_EXTRA_BRIDGE"] * 3
+    tunnels = rows(result, kind="tunnel")
+    assert len(tunnels) == 6 and all(r.device.startswith("vxlan-")
+                                     for r in tunnels)
+    context = hostcheck.HostCheckContext.from_json(replay.load_json(
+        str(FIXTURES / "dvr-lab-healthy"), hostcheck.CONTEXT_FILE))
+    assert context.tunnel_needs["compute1"] == {
+        "vxlan": ("compute2", "network1")}
+    [dvr_router] = context.distributed_router_ids
+    spaces = {(r.host, r.device): r for r in rows(result, kind="namespace")}
+    for host in ("compute1", "compute2"):
+        row = spaces[(host, "qrouter-" + dvr_router)]
+        assert str(row.status) == "OK" and "distributed" in row.detail
+    # without l2population every tunnel type is expected to every peer
+    agents = {h: dataclasses.replace(a, configurations=dict(
+        a.configurations, l2_population=False))
+        for h, a in context.ovs_agents.items()}
+    full_mesh = with_context("dvr-lab-healthy", None, ovs_agents=agents)
+    missing = [f for f in full_mesh.findings
+               if f.code == "NETDIAG_TUNNEL_MISSING"]
+    assert len(missing) == 6 and all("gre" in f.summary for f in missing)
+
+
+def test_dvr_lab_tunnel_removed_under_l2population():
+    result = load("dvr-lab-tunnel-removed")
+    assert result.exit_code == exitcodes.ERROR_FINDING
+    [finding] = [f for f in result.findings
+                 if f.code == "NETDIAG_TUNNEL_MISSING"]
+    assert finding.subject == "compute1->compute2"
+    assert "vxlan" in finding.summary

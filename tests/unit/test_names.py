@@ -21,6 +21,27 @@ def test_device_names_follow_neutron():
                                       names.qr_device(PORT)))
 
 
+def test_dvr_names_follow_neutron():
+    # as seen in the DVR lab: router 2f5fd90d-..., ports b2944473-...
+    # (fg-b2944473-4a in fip-<ext>) and 154de81f-... (sg-154de81f-02)
+    router = "2f5fd90d-a026-43c8-bac1-15cde919c499"
+    assert names.rfp_device(router) == "rfp-2f5fd90d-a"
+    assert names.fpr_device(router) == "fpr-2f5fd90d-a"
+    assert names.fg_device("b2944473-4aa2-46ae-aaff-1aa6005783ba") == \
+        "fg-b2944473-4a"
+    assert names.sg_device("154de81f-025b-40ea-8118-eb34bda8f550") == \
+        "sg-154de81f-02"
+    assert names.snat_namespace(router.upper()) == "snat-" + router
+    assert names.fip_namespace(PORT) == "fip-" + PORT
+    for derive in (names.rfp_device, names.fpr_device, names.fg_device,
+                   names.sg_device, names.snat_namespace,
+                   names.fip_namespace):
+        with pytest.raises(UnsafeNameError):
+            derive("2f5fd90d-a026-43c8-bac1-15cde919c499\n")
+        with pytest.raises(UnsafeNameError):
+            derive("-oProxyCommand=sh")
+
+
 @pytest.mark.parametrize("hostile", [
     "a;touch /tmp/x", "$(id)", "`id`", "-oProxyCommand=sh", "x'y", 'x"y',
     "a\nb", "é" * 255, "", "../../etc", "--help"])

@@ -34,6 +34,9 @@ BROKEN = {
                              "network1", "namespace"),
     "vlan-dnsmasq-killed": (4, "NETDIAG_DHCP_DNSMASQ_NOT_RUNNING",
                             "network1", "dhcp-server"),
+    # DVR lab: the egress translation lives in br-eth1's table 2
+    "dvr-lab-vlan-egress-flow-missing": (
+        4, "NETDIAG_OVS_NO_EGRESS_TRANSLATION", "compute1", "flow"),
 }
 
 
@@ -41,7 +44,9 @@ def replay(name):
     return api.trace_from_capture(str(SCENARIOS / name))
 
 
-@pytest.mark.parametrize("name", ["vlan-healthy", "vxlan-healthy"])
+@pytest.mark.parametrize("name", ["vlan-healthy", "vxlan-healthy",
+                                  "dvr-lab-vlan-healthy",
+                                  "dvr-lab-distributed-router-healthy"])
 def test_healthy_paths(name):
     trace = replay(name)
     assert trace.exit_code == exitcodes.OK
@@ -122,3 +127,31 @@ def test_table_output_lists_findings():
     assert code == 4
     out = app.stdout.getvalue()
     assert "Findings:" in out and "NETDIAG_TAP_DOWN" in out
+
+
+def test_dvr_lab_reads_the_egress_translation_in_table_2():
+    """OVS agents with enable_distributed_routing: Neutron's physical
+    bridges translate local VLAN -> segment in table 2."""
+    egress = [h for h in replay("dvr-lab-vlan-healthy").hops
+              if h.kind == "flow" and h.device.startswith("br-eth1 ")]
+    assert {h.device for h in egress} == {"br-eth1 table=2"}
+    assert all("mod_vlan_vid:2113" in h.detail for h in egress)
+    broken = replay("dvr-lab-vlan-egress-flow-missing")
+    [hop] = [h for h in broken.hops if h.status != "OK"]
+    assert (hop.host, hop.device) == ("compute1", "br-eth1 table=2")
+
+
+def test_dvr_lab_distributed_router_gateway_in_snat_namespace():
+    """A port behind a distributed router: qr- in qrouter-, qg- and the
+    default route in snat-<router> on the SNAT host (network1)."""
+    trace = replay("dvr-lab-distributed-router-healthy")
+    network = [(h.kind, h.device) for h in trace.hops
+               if h.host == "network1"]
+    spaces = [d for k, d in network if k == "namespace"]
+    assert any(d.startswith("qrouter-") for d in spaces)
+    snat = [d for d in spaces if d.startswith("snat-")]
+    assert len(snat) == 1
+    kinds = [k for k, _d in network]
+    assert kinds.index("gateway-port") > kinds.index("namespace")
+    gateway = [h for h in trace.hops if h.kind == "gateway-port"]
+    assert len(gateway) == 1 and snat[0] in gateway[0].detail

@@ -286,3 +286,31 @@ def test_command_needs_a_network():
     with pytest.raises(SystemExit) as exc:
         run_command()
     assert exc.value.code == exitcodes.USAGE
+
+
+def test_dvr_lab_egress_translation_is_read_from_table_2():
+    """Recorded on the DVR lab: with enable_distributed_routing the OVS
+    agent puts local VLAN -> segment in the physical bridge's table 2."""
+    from osc_netdiag.backends import ovs_l2
+    agents = context_of("dvr-lab-vlan-healthy").ovs_agents
+    assert {ovs_l2.phys_translation_table(a) for a in agents.values()} == {2}
+    for scenario, bridge, action in (
+            ("dvr-lab-vlan-healthy", "br-eth1", "mod_vlan_vid:2113"),
+            ("dvr-lab-flat-all-hosts", "br-ex", "strip_vlan")):
+        result = load(scenario)
+        assert result.exit_code == exitcodes.OK and result.findings == ()
+        rows = by_host(result)
+        assert sorted(rows) == ["compute1", "compute2", "network1"]
+        for row in rows.values():
+            assert row.status == Status.OK and row.bridge == bridge
+            assert row.egress == (
+                f"{bridge} table=2 in_port=phy-{bridge},"
+                f"dl_vlan={row.local_vlan} actions={action},NORMAL")
+
+
+def test_agent_without_dvr_keeps_table_0():
+    from osc_netdiag.backends import ovs_l2
+    agent = context_of("vlan-healthy").ovs_agents["compute1"]
+    assert not agent.configurations.get("enable_distributed_routing")
+    assert ovs_l2.phys_translation_table(agent) == 0
+    assert ovs_l2.phys_translation_table(None) == 0

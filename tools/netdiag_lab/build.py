@@ -213,23 +213,18 @@ def ensure_host_links(h):
     run(['ip', '-n', ns, 'addr', 'replace', '%s/24' % info['address'], 'dev', 'eth0'])
     for dev in ('eth1', 'eth2'):
         quiet_ipv6(dev, ns)
-    if h == 'network1':
-        # network1's external NIC eth3 <-> eth0 of the upstream namespace
-        ensure_netns(UPSTREAM_NS)
-        if not (link_exists('eth3', ns) and link_exists('eth0', UPSTREAM_NS)):
-            run(['ip', '-n', ns, 'link', 'del', 'eth3'], check=False)
-            run(['ip', '-n', UPSTREAM_NS, 'link', 'del', 'eth0'], check=False)
-            for tmp in ('ndlx-n1', 'ndlx-up'):
-                run(['ip', 'link', 'del', tmp], check=False)
-            run(['ip', 'link', 'add', 'ndlx-n1', 'type', 'veth', 'peer', 'name', 'ndlx-up'])
-            run(['ip', 'link', 'set', 'ndlx-n1', 'netns', ns])
-            run(['ip', '-n', ns, 'link', 'set', 'ndlx-n1', 'name', 'eth3'])
-            run(['ip', 'link', 'set', 'ndlx-up', 'netns', UPSTREAM_NS])
-            run(['ip', '-n', UPSTREAM_NS, 'link', 'set', 'ndlx-up', 'name', 'eth0'])
-        quiet_ipv6('eth3', ns)
-        run(['ip', '-n', ns, 'link', 'set', 'eth3', 'up'])
-        run(['ip', '-n', UPSTREAM_NS, 'link', 'set', 'eth0', 'up'])
-        run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
+    # eth3, the external NIC, on the root bridge ndl-ext that also holds the
+    # upstream namespace (the external gateway): network1's qg- ports and
+    # the computes' fip- namespaces (DVR) all reach it through br-ex.
+    ensure_veth('ndlx-%s' % s, ns, 'eth3', ROOT_BRIDGES['ext'])
+    quiet_ipv6('eth3', ns)
+
+
+def ensure_upstream():
+    ensure_netns(UPSTREAM_NS)
+    ensure_veth('ndlx-up', UPSTREAM_NS, 'eth0', ROOT_BRIDGES['ext'])
+    quiet_ipv6('eth0', UPSTREAM_NS)
+    run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
 
 
 def vsctl(h, *args, **kw):
@@ -260,9 +255,7 @@ def ensure_ovs(h):
         pid = int(hrun(h, ['cat', '/run/openvswitch/ovs-vswitchd.pid']).stdout.strip())
         record_pid('%s-ovs-vswitchd' % h, pid, group=False)
     # physical bridges the agent expects (bridge_mappings) and the tunnel underlay
-    bridges = [('br-phy', 'eth2'), ('br-eth1', 'eth1')]
-    if h == 'network1':
-        bridges.append(('br-ex', 'eth3'))
+    bridges = [('br-phy', 'eth2'), ('br-eth1', 'eth1'), ('br-ex', 'eth3')]
     for br, nic in bridges:
         vsctl(h, '--may-exist', 'add-br', br, '--', 'set', 'Bridge', br,
               'datapath_type=netdev')
@@ -270,8 +263,6 @@ def ensure_ovs(h):
     hrun(h, ['ip', 'addr', 'replace', '%s/24' % info['tunnel_ip'], 'dev', 'br-phy'])
     hrun(h, ['ip', 'link', 'set', 'br-phy', 'up'])
     for br in ('br-eth1', 'br-ex'):
-        if br == 'br-ex' and h != 'network1':
-            continue
         hrun(h, ['ip', 'link', 'set', br, 'up'], check=False)
     # the userspace datapath routes tunnel packets with its own table
     routes = hrun(h, ['ovs-appctl', 'ovs/route/show'], check=False).stdout or ''
@@ -462,7 +453,8 @@ report_interval = 10
         f.write('''[ml2]
 type_drivers = flat,vlan,vxlan,gre
 tenant_network_types = vxlan
-mechanism_drivers = openvswitch
+# DVR with tunnels needs the OVS agents' ARP responder, which needs l2pop
+mechanism_drivers = openvswitch,l2population
 extension_drivers = port_security
 
 [ml2_type_flat]
@@ -538,7 +530,7 @@ AGENT_BIN = {'ovs-agent': 'neutron-openvswitch-agent', 'l3-agent': 'neutron-l3-a
 
 
 def host_agents(h):
-    return ['ovs-agent'] + (['l3-agent', 'dhcp-agent'] if h == 'network1' else [])
+    return ['ovs-agent', 'l3-agent'] + (['dhcp-agent'] if h == 'network1' else [])
 
 
 def write_agent_conf(h):
@@ -563,8 +555,9 @@ lock_path = %(state)s/lock
     with open(os.path.join(d, 'openvswitch_agent.ini'), 'w') as f:
         f.write('''[agent]
 tunnel_types = vxlan,gre
-l2_population = false
-arp_responder = false
+l2_population = true
+arp_responder = true
+enable_distributed_routing = true
 
 [ovs]
 integration_bridge = br-int
@@ -577,16 +570,16 @@ datapath_type = netdev
 firewall_driver = openvswitch
 enable_security_group = true
 ''' % {'tun': info['tunnel_ip'], 'maps': info['mappings']})
-    if h == 'network1':
-        with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
-            f.write('''[DEFAULT]
+    with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
+        f.write('''[DEFAULT]
 interface_driver = openvswitch
-agent_mode = legacy
+agent_mode = %s
 enable_metadata_proxy = false
 
 [ovs]
 integration_bridge = br-int
-''')
+''' % info['l3_mode'])
+    if h == 'network1':
         mkdirs(os.path.join(LOG, 'network1-dnsmasq'))
         # dnsmasq drops to an unprivileged user before it reads the agent's
         # hosts/opts files; those live under this checkout, whose parent
@@ -631,7 +624,8 @@ def start_agent(h, agent):
 
 def wait_agents(timeout=180):
     want = {(h, 'Open vSwitch agent') for h in HOSTS}
-    want |= {('network1', 'L3 agent'), ('network1', 'DHCP agent')}
+    want |= {(h, 'L3 agent') for h in HOSTS}
+    want |= {('network1', 'DHCP agent')}
 
     def ok():
         agents = api.get('agents')['agents']

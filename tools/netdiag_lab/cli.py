@@ -38,21 +38,43 @@ def current_status(check_api=True):
     return st
 
 
+def expected_namespaces(status):
+    """The namespaces the agents must have made, per host: the legacy
+    router and DHCP on network1; for the distributed router its snat- on
+    the dvr_snat host, its qrouter- wherever one of its instances lives and
+    the external network's fip- where it has a floating IP."""
+    ext = status['networks']['external']['id']
+    dvr = status['dvr_router']['id']
+    want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +
+            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr')]}
+    for inst in status['instances'].values():
+        if inst['network'] == 'dvr':
+            want.setdefault(inst['host'], []).append('qrouter-%s' % dvr)
+    fip_port = status['dvr_floating_ip']['port_id']
+    fip_host = next(i['host'] for i in status['instances'].values()
+                    if i['port_id'] == fip_port)
+    want.setdefault(fip_host, []).append('fip-%s' % ext)
+    return want
+
+
 def wait_network_node(status, timeout=120):
-    router_ns = 'qrouter-%s' % status['router']['id']
-    dhcp_ns = ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan')]
+    want = expected_namespaces(status)
+    dhcp_networks = sum(1 for n in want['network1'] if n.startswith('qdhcp-'))
 
     def ok():
-        cp = build.hrun('network1', ['ip', 'netns', 'list'], check=False)
-        names = [line.split()[0] for line in (cp.stdout or '').splitlines() if line.strip()]
-        missing = [n for n in [router_ns] + dhcp_ns if n not in names]
+        missing = []
+        for host, wanted in want.items():
+            cp = build.hrun(host, ['ip', 'netns', 'list'], check=False)
+            have = [line.split()[0] for line in (cp.stdout or '').splitlines()
+                    if line.strip()]
+            missing += ['%s:%s' % (host, n) for n in wanted if n not in have]
         if missing:
-            raise RuntimeError('missing on network1: %s' % ' '.join(missing))
+            raise RuntimeError('missing %s' % ' '.join(missing))
         ps = build.hrun('network1', ['pgrep', '-c', '-x', 'dnsmasq'], check=False)
-        if int((ps.stdout or '0').strip() or 0) < 2:
-            raise RuntimeError('dnsmasq not running for both networks')
+        if int((ps.stdout or '0').strip() or 0) < dhcp_networks:
+            raise RuntimeError('dnsmasq not running for every network')
         return True
-    wait_for(ok, timeout, interval=1, what='qrouter/qdhcp namespaces and dnsmasq on network1')
+    wait_for(ok, timeout, interval=1, what='router, fip, snat and dhcp namespaces')
 
 
 def build_all():
@@ -66,6 +88,7 @@ def build_all():
     build.start_rabbit()
     say('hosts: namespaces, links, Open vSwitch, sshd')
     build.ensure_root_bridges()
+    build.ensure_upstream()
     build.ensure_ns_dir()
     build.ensure_ssh_keys()
     for h in HOSTS:
@@ -84,7 +107,7 @@ def build_all():
     say('neutron: API (uWSGI) and RPC server')
     build.start_neutron_server()
     build.wait_api()
-    say('agents: openvswitch on every host, l3 + dhcp on network1')
+    say('agents: openvswitch and l3 (dvr) on every host, dvr_snat l3 + dhcp on network1')
     for h in HOSTS:
         for a in build.host_agents(h):
             build.start_agent(h, a)
@@ -96,7 +119,7 @@ def build_all():
     status['lab_dir'] = LAB
     save_json(STATUS_FILE, status)
     build.write_client_files()
-    say('waiting for qrouter/qdhcp namespaces and dnsmasq on network1')
+    say('waiting for the routers\' and DHCP namespaces and dnsmasq')
     try:
         wait_network_node(status)
     except RuntimeError as e:

@@ -39,15 +39,19 @@ PROJECT_ID = '5e1ab0c0ffee4e7d9a1a6d1a9b0e7001'
 UPSTREAM_NS = 'ndl-upstream'
 UPSTREAM_IP = '198.19.0.1'
 
+# Every host reaches the external network (physnet "public" on br-ex): a
+# DVR compute node's fip- namespace puts its fg- port there. l3_mode is the
+# L3 agent's agent_mode: dvr on the computes, dvr_snat on the network node
+# (which also hosts the legacy router).
 HOSTS = {
     'compute1': {'short': 'c1', 'address': '198.18.0.11', 'tunnel_ip': '198.18.1.11',
-                 'mappings': 'physnet1:br-eth1'},
+                 'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
     'compute2': {'short': 'c2', 'address': '198.18.0.12', 'tunnel_ip': '198.18.1.12',
-                 'mappings': 'physnet1:br-eth1'},
+                 'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
     'network1': {'short': 'n1', 'address': '198.18.0.13', 'tunnel_ip': '198.18.1.13',
-                 'mappings': 'physnet1:br-eth1,public:br-ex'},
+                 'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr_snat'},
 }
-ROOT_BRIDGES = {'mgmt': 'ndl-mgmt', 'tun': 'ndl-tun', 'phys': 'ndl-phys1'}
+ROOT_BRIDGES = {'mgmt': 'ndl-mgmt', 'tun': 'ndl-tun', 'phys': 'ndl-phys1', 'ext': 'ndl-ext'}
 
 NETWORKS = {
     'vlan': {'name': 'vlan-net', 'subnet': 'vlan-subnet', 'cidr': '198.18.16.0/24',
@@ -55,6 +59,8 @@ NETWORKS = {
              'physical_network': 'physnet1', 'segmentation_id': 2113},
     'vxlan': {'name': 'vxlan-net', 'subnet': 'vxlan-subnet', 'cidr': '198.18.17.0/24',
               'gateway_ip': '198.18.17.1', 'network_type': 'vxlan'},
+    'dvr': {'name': 'dvr-net', 'subnet': 'dvr-subnet', 'cidr': '198.18.18.0/24',
+            'gateway_ip': '198.18.18.1', 'network_type': 'vxlan'},
     'external': {'name': 'public', 'subnet': 'public-subnet', 'cidr': '198.19.0.0/24',
                  'gateway_ip': UPSTREAM_IP, 'network_type': 'flat',
                  'physical_network': 'public'},
@@ -64,8 +70,14 @@ INSTANCES = {
     'vlan2': {'host': 'compute2', 'network': 'vlan'},
     'vxlan1': {'host': 'compute1', 'network': 'vxlan'},
     'vxlan2': {'host': 'compute2', 'network': 'vxlan'},
+    # dvr1 holds the DVR router's floating IP (north-south through compute1's
+    # fip- namespace); dvr2 has none, so its way out is the central SNAT on
+    # network1.
+    'dvr1': {'host': 'compute1', 'network': 'dvr'},
+    'dvr2': {'host': 'compute2', 'network': 'dvr'},
 }
 ROUTER_NAME = 'lab-router'
+DVR_ROUTER_NAME = 'lab-dvr-router'
 
 PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-server',
             'openssh-client', 'dnsmasq-base', 'iptables', 'sudo', 'iputils-ping',

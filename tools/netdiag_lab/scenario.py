@@ -6,8 +6,8 @@ import time
 import uuid
 
 from . import api
-from .common import (HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME, UPSTREAM_NS,
-                     VMDIR, hrun, kill_pids, link_exists_ns, mkdirs, run, say, wait_for)
+from .common import (DVR_ROUTER_NAME, HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME,
+                     UPSTREAM_NS, VMDIR, hrun, kill_pids, link_exists_ns, mkdirs, run, say, wait_for)
 
 
 def _one(collection, **filters):
@@ -56,7 +56,7 @@ def ensure_router(nets):
     r = _one('routers', name=ROUTER_NAME)
     if r is None:
         r = api.post('routers', {'router': {
-            'name': ROUTER_NAME, 'project_id': PROJECT_ID,
+            'name': ROUTER_NAME, 'project_id': PROJECT_ID, 'distributed': False,
             'external_gateway_info': {'network_id': nets['external']['id']}}})['router']
     for key in ('vlan', 'vxlan'):
         ports = api.find('ports', device_id=r['id'], network_id=nets[key]['id'])
@@ -71,10 +71,27 @@ def ensure_router(nets):
     return {'id': r['id'], 'name': r['name']}
 
 
+def ensure_dvr_router(nets):
+    """A distributed router (admin-only ``distributed: true``) on dvr-net.
+
+    Neutron schedules it itself: its SNAT part to the dvr_snat agent
+    (network1) when the gateway is set, its qrouter- to each dvr agent as
+    soon as a compute port of its subnet is bound on that host."""
+    r = _one('routers', name=DVR_ROUTER_NAME)
+    if r is None:
+        r = api.post('routers', {'router': {
+            'name': DVR_ROUTER_NAME, 'project_id': PROJECT_ID, 'distributed': True,
+            'external_gateway_info': {'network_id': nets['external']['id']}}})['router']
+    if not api.find('ports', device_id=r['id'], network_id=nets['dvr']['id']):
+        api.put('routers/%s/add_router_interface' % r['id'],
+                {'subnet_id': nets['dvr']['subnet_id']})
+    return {'id': r['id'], 'name': r['name']}
+
+
 def ensure_dhcp_scheduled(nets):
     aid = agent_id('network1', 'DHCP agent')
     hosted = {n['id'] for n in api.get('agents/%s/dhcp-networks' % aid)['networks']}
-    for key in ('vlan', 'vxlan'):
+    for key in ('vlan', 'vxlan', 'dvr'):
         if nets[key]['id'] not in hosted:
             try:
                 api.post('agents/%s/dhcp-networks' % aid, {'network_id': nets[key]['id']})
@@ -268,17 +285,28 @@ def prove_traffic(status):
     res['vxlan2-upstream'] = ping(vm_ns('vxlan2'), nets['external']['gateway_ip'])
     if status.get('floating_ip'):
         res['upstream-floating-ip'] = ping(UPSTREAM_NS, status['floating_ip']['address'])
+    # the distributed router: dvr1 leaves through its floating IP in
+    # compute1's fip- namespace, dvr2 (no floating IP) through the central
+    # SNAT in network1's snat- namespace
+    res['dvr2-dvr1'] = ping(vm_ns('dvr2'), inst['dvr1']['ip'])
+    res['dvr1-upstream'] = ping(vm_ns('dvr1'), nets['external']['gateway_ip'])
+    res['dvr2-upstream'] = ping(vm_ns('dvr2'), nets['external']['gateway_ip'])
+    if status.get('dvr_floating_ip'):
+        res['upstream-dvr-floating-ip'] = ping(UPSTREAM_NS,
+                                               status['dvr_floating_ip']['address'])
     for k in ('vlan2-vlan1', 'vxlan2-vxlan1', 'vxlan1-vlan1', 'vxlan2-upstream',
-              'upstream-floating-ip'):
+              'upstream-floating-ip', 'dvr2-dvr1', 'dvr1-upstream', 'dvr2-upstream',
+              'upstream-dvr-floating-ip'):
         if k in res:
             say('  %s: %s' % (k, res[k]))
     return res
 
 
 def build_scenario():
-    nets = {k: ensure_network(k) for k in ('external', 'vlan', 'vxlan')}
+    nets = {k: ensure_network(k) for k in ('external', 'vlan', 'vxlan', 'dvr')}
     say('networks: %s' % ', '.join('%s=%s' % (k, v['id']) for k, v in nets.items()))
     router = ensure_router(nets)
+    dvr_router = ensure_dvr_router(nets)
     ensure_dhcp_scheduled(nets)
     ports = {name: ensure_port(name, nets) for name in INSTANCES}
     ensure_security_group()
@@ -292,7 +320,8 @@ def build_scenario():
     say('instances plugged; waiting for ports to go ACTIVE')
     wait_ports_active(ports)
     fip = ensure_floating_ip(nets, ports['vlan1'])
+    dvr_fip = ensure_floating_ip(nets, ports['dvr1'])
     hosts = {h: {'address': i['address'], 'tunnel_ip': i['tunnel_ip']}
              for h, i in HOSTS.items()}
     return {'hosts': hosts, 'networks': nets, 'router': router, 'instances': instances,
-            'floating_ip': fip}
+            'floating_ip': fip, 'dvr_router': dvr_router, 'dvr_floating_ip': dvr_fip}

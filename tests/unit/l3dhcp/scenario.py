@@ -24,7 +24,7 @@ def load_context(name):
     data = json.loads((SCENARIOS / name / "context.json").read_text())
     if name.startswith(("dhcp", "dns")):
         return dhcp.DhcpContext.from_json(data)
-    if name == "router":
+    if name.startswith("router"):
         return router.RouterContext.from_json(data)
     return floatingip.states_from_json(data)
 
