@@ -213,8 +213,7 @@ def test_dvr_lab_l2population_tunnels_and_distributed_router():
     tunnels = rows(result, kind="tunnel")
     assert len(tunnels) == 6 and all(r.device.startswith("vxlan-")
                                      for r in tunnels)
-    context = hostcheck.HostCheckContext.from_json(replay.load_json(
-        str(FIXTURES / "dvr-lab-healthy"), hostcheck.CONTEXT_FILE))
+    context = context_of("dvr-lab-healthy")
     assert context.tunnel_needs["compute1"] == {
         "vxlan": ("compute2", "network1")}
     [dvr_router] = context.distributed_router_ids
@@ -226,7 +225,7 @@ def test_dvr_lab_l2population_tunnels_and_distributed_router():
     agents = {h: dataclasses.replace(a, configurations=dict(
         a.configurations, l2_population=False))
         for h, a in context.ovs_agents.items()}
-    full_mesh = with_context("dvr-lab-healthy", None, ovs_agents=agents)
+    full_mesh = with_context("dvr-lab-healthy", ovs_agents=agents)
     missing = [f for f in full_mesh.findings
                if f.code == "NETDIAG_TUNNEL_MISSING"]
     assert len(missing) == 6 and all("gre" in f.summary for f in missing)

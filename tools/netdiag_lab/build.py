@@ -593,7 +593,7 @@ integration_bridge = br-int
             f.write('''[DEFAULT]
 interface_driver = openvswitch
 dhcp_driver = neutron.agent.linux.dhcp.Dnsmasq
-enable_isolated_metadata = false
+enable_isolated_metadata = true
 force_metadata = false
 dnsmasq_base_log_dir = %s
 dnsmasq_config_file = %s
