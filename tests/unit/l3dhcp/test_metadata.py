@@ -25,6 +25,9 @@ DHCP_INI = (AGENT / "cat--dhcp_agent.ini.out").read_text()
 # exits 1 on neutron.conf, which names neither).
 NEUTRON_CONF_FLAGS = (AGENT / "grep-metadata--neutron.conf.out").read_text()
 DHCP_INI_FLAGS = (AGENT / "grep-metadata--dhcp_agent.ini.out").read_text()
+# The same lab with enable_isolated_metadata = true (the lab's setting now).
+ISOLATED_FLAGS = (AGENT / "grep-metadata--dhcp_agent.ini-isolated.out"
+                  ).read_text()
 
 
 def view(answers, host="network1"):
@@ -92,6 +95,13 @@ def test_lab_configuration_does_not_expect_the_address():
     assert "/etc/neutron/dhcp_agent.ini" in wanted.why
 
 
+def test_recorded_isolated_metadata_expects_the_address():
+    wanted = metadata.expectation(view(real_answers(ISOLATED_FLAGS)))
+    assert wanted.expected is True
+    assert wanted.why == ("enable_isolated_metadata = true "
+                          "(/etc/neutron/dhcp_agent.ini)")
+
+
 @pytest.mark.parametrize("flag", metadata.FLAGS)
 def test_either_flag_expects_the_address(flag):
     ini = with_flag(DHCP_INI_FLAGS, flag, "True")
@@ -101,9 +111,8 @@ def test_either_flag_expects_the_address(flag):
 
 
 def test_missing_address_is_an_error_when_expected():
-    ini = with_flag(DHCP_INI_FLAGS, "enable_isolated_metadata", "true")
     report = Report()
-    metadata.check(report, view(real_answers(ini)),
+    metadata.check(report, view(real_answers(ISOLATED_FLAGS)),
                    "qdhcp-3e2b7484-02f6-43f9-98e7-87a1ff51eff8",
                    "tap0ca4aaaf-71", link=None)
     [finding] = report.findings
