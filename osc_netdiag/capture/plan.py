@@ -117,6 +117,23 @@ def tunnel_filter(segment):
     return None
 
 
+def _distributed_router_points(router, compute):
+    """A distributed router routes on the instance's own host (qr- in the
+    qrouter- namespace there); its gateway, for SNAT, is qg- in
+    snat-<router> on the host its gateway port is bound to."""
+    points = []
+    if router.interface_port is not None:
+        points.append(Point("qr", compute, (Tap(
+            device=names.qr_device(router.interface_port.id),
+            netns=names.qrouter_namespace(router.id)),)))
+    gateway = router.gateway_port
+    if gateway is not None and gateway.binding_host:
+        points.append(Point("qg", gateway.binding_host, (Tap(
+            device=names.qg_device(gateway.id),
+            netns=names.snat_namespace(router.id)),)))
+    return points
+
+
 def all_points(context):
     """Every point this port's path offers, in path order."""
     port = context.port
@@ -138,7 +155,9 @@ def all_points(context):
             vlan=segment.segmentation_id
             if segment.network_type == "vlan" else None),)))
     router = context.router
-    if router is not None:
+    if router is not None and router.distributed:
+        found += _distributed_router_points(router, compute)
+    elif router is not None:
         ns = names.qrouter_namespace(router.id)
         # Every agent hosting the router: for an HA router the standby's
         # devices exist too, and packets there mean traffic goes to the

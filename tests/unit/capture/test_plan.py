@@ -77,3 +77,17 @@ def test_tunnel_nic_filters_the_segment_vni():
     vni = ctx.network.segments[0].segmentation_id
     assert point.taps[0].bpf == f"udp port 4789 and udp[12:4] >> 8 = {vni}"
     assert plan.select(context("vlan-healthy"), ["nic"])[0].taps[0].bpf is None
+
+
+def test_distributed_router_points_are_on_the_compute_and_the_snat_host():
+    # Recorded on the DVR lab: dvr1 on compute1 behind lab-dvr-router.
+    ctx = context("dvr-lab-distributed-router-healthy")
+    router = ctx.router
+    assert router.distributed
+    points = {p.label: p for p in plan.all_points(ctx)}
+    qr, qg = points["qr"], points["qg"]
+    assert qr.host == ctx.port.binding_host == "compute1"
+    assert qr.taps[0].netns == f"qrouter-{router.id}"
+    assert qg.host == router.gateway_port.binding_host == "network1"
+    assert qg.taps[0].netns == f"snat-{router.id}"
+    assert qg.taps[0].device == "qg-" + router.gateway_port.id[:11]
