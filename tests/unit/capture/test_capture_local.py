@@ -7,7 +7,6 @@ import json
 import os
 import pathlib
 import shutil
-import stat
 import threading
 import time
 
@@ -18,6 +17,7 @@ from osc_netdiag.capture import run
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.local import LocalTransport
+from tests.unit.capture import fake_tools
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 SCENARIO = FIXTURES / "scenarios" / "vlan-healthy"
@@ -41,12 +41,7 @@ exit 0
 
 @pytest.fixture
 def local(tmp_path, monkeypatch):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    for tool in ("ovs-vsctl", "tcpdump", "ip", "sysctl"):
-        path = bindir / tool
-        path.write_text(FAKE)
-        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    bindir = fake_tools.install(tmp_path, FAKE)
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
     monkeypatch.setenv("NDCAP_LOG", str(tmp_path / "log"))
     monkeypatch.setenv("NDCAP_STATE", str(tmp_path / "state"))
@@ -132,8 +127,7 @@ exit 0
 def local_pcap(local, monkeypatch):
     if REAL_TCPDUMP is None:
         pytest.skip("tcpdump not installed")
-    fake = local / "bin" / "tcpdump"
-    fake.write_text(PCAP_FAKE)
+    fake_tools.install(local, PCAP_FAKE, tools=("tcpdump",))
     monkeypatch.setenv("NDCAP_REAL_TCPDUMP", REAL_TCPDUMP)
     monkeypatch.setenv("NDCAP_PCAP",
                        str(FIXTURES / "capture" / "tcpdump-w--dhcp-qdhcp.pcap"))

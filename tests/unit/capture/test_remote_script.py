@@ -3,13 +3,13 @@ ovs-vsctl/tcpdump/ip/sysctl/setsid... on PATH that log their argv."""
 
 import os
 import pathlib
-import stat
 import subprocess
 import time
 
 import pytest
 
 from osc_netdiag.capture import mirror, remote
+from tests.unit.capture import fake_tools
 
 FAKE = """#!/bin/sh
 printf '%s\\n' "$(basename "$0") $*" >> "$NDCAP_LOG"
@@ -26,12 +26,7 @@ exit 0
 
 @pytest.fixture
 def fakes(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    for tool in ("ovs-vsctl", "tcpdump", "ip", "sysctl"):
-        path = bindir / tool
-        path.write_text(FAKE)
-        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    bindir = fake_tools.install(tmp_path, FAKE)
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}",
                NDCAP_LOG=str(tmp_path / "log"),
                NDCAP_STATE=str(tmp_path / "state"))
