@@ -380,16 +380,45 @@ def _dnsmasq_pids():
     return [int(p) for p in cp.stdout.split()]
 
 
+def _dnsmasq_by_network():
+    """{network id: pid} of the dnsmasq processes on network1 (the network
+    is the folder of each one's --dhcp-hostsfile)."""
+    cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq', check=False)
+    served = {}
+    for line in cp.stdout.splitlines():
+        pid, _, args = line.partition(' ')
+        for word in args.split():
+            if word.startswith('--dhcp-hostsfile='):
+                served[word.split('/')[-2]] = int(pid)
+    return served
+
+
+def wait_dnsmasq_settled(networks, timeout=120):
+    """After a DHCP agent restart: every network of ``networks`` has its
+    dnsmasq again and the set stays the same for a resync interval (the
+    agent's first sync restarts them one by one, so a count of processes
+    is not enough)."""
+    seen = []
+
+    def settled():
+        served = _dnsmasq_by_network()
+        seen.append(served)
+        return (set(networks) <= set(served) and len(seen) > 6
+                and all(s == served for s in seen[-7:]))
+    wait_until(settled, timeout, what='dnsmasq of %s settled' % sorted(networks))
+
+
 def fault_kill_dnsmasq(lab):
     """Kill the dnsmasq processes of the DHCP agent on network1."""
     before = _dnsmasq_pids()
+    networks = _dnsmasq_by_network()
     assert before, 'no dnsmasq running on network1'
     lab_exec('network1', 'kill', '-9', *before)
     wait_until(lambda: not set(before) & set(_dnsmasq_pids()), 10, what='dnsmasq gone')
 
     def restore():
         _tool('restart', 'network1', 'dhcp-agent', timeout=240)
-        wait_until(lambda: len(_dnsmasq_pids()) >= len(before), 120, what='dnsmasq respawned')
+        wait_dnsmasq_settled(networks)
     return _restorer(restore)
 
 

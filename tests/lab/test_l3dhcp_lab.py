@@ -65,6 +65,7 @@ def fault_dnsmasq_dead_agent_down(lab):
     process monitor cannot respawn it before the check runs (with the
     agent up, the kill races the respawn)."""
     before = lab_faults._dnsmasq_pids()
+    networks = lab_faults._dnsmasq_by_network()
     lab_faults._tool("stop", "network1", "dhcp-agent")
     lab_faults.lab_exec("network1", "kill", "-9", *before, check=False)
     lab_faults.wait_until(lambda: not set(before) &
@@ -73,9 +74,7 @@ def fault_dnsmasq_dead_agent_down(lab):
 
     def restore():
         lab_faults._tool("restart", "network1", "dhcp-agent", timeout=240)
-        lab_faults.wait_until(
-            lambda: len(lab_faults._dnsmasq_pids()) >= len(before), 120,
-            what="dnsmasq respawned")
+        lab_faults.wait_dnsmasq_settled(networks)
     return lab_faults._restorer(restore)
 
 
