@@ -25,7 +25,7 @@ _DEVICE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}\Z")
 # name a connection ("tcp:HOST:PORT") rather than a local bridge.
 _BRIDGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}\Z")
 _NETNS_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
-_OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/x-]{0,199}\Z")
+_OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/-]{0,199}\Z")
 
 
 def checked_uuid(value):

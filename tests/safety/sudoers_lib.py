@@ -142,6 +142,18 @@ def planned_commands():
     for name, context in _contexts(scenarios, dhcp.DhcpContext,
                                    common.CONTEXT_FILE, "dns"):
         yield from _by_host(f"dns:{name}", dns.plan(context))
+    # dhcp check's second round, for the recorded dhcp-port: the hosts file
+    # and every log source (the recording read only one of them).
+    port = "l3dhcp/scenarios/dhcp-port"
+    for name, context in _contexts(port.rsplit("/", 1)[0], dhcp.DhcpContext,
+                                   common.CONTEXT_FILE, "dhcp-port"):
+        net = context.network_id
+        second = [dhcp.hosts_file_probe(
+            f"/var/lib/neutron/dhcp/{net}/host")]
+        second += dhcp.log_probes(context.port.mac, (
+            *dhcp.SYSLOG_SOURCES,
+            f"/var/log/neutron/dnsmasq/{net}/dhcp_dns_log"))
+        yield from _by_host(f"dhcp:{name}:second", {"any": second})
     for path in ("/etc/neutron/neutron.conf", "/etc/neutron/dhcp_agent.ini",
                  "/etc/neutron/plugins/ml2/ml2_conf.ini"):
         probe = metadata.config_probe(path)
