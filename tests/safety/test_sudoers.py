@@ -77,6 +77,9 @@ REFUSED = [
     # the reproducer: a log file written as root
     ["ovs-ofctl", "dump-flows", "br-int", "--log-file=/etc/ld.so.preload"],
     ["ovs-ofctl", "dump-flows", "--log-file=/etc/ld.so.preload", "table=0"],
+    # sudo matches the arguments joined by spaces: one holding a space
+    ["ovs-ofctl", "dump-flows", "br-int --log-file=/tmp/x", "table=0"],
+    ["ovs-ofctl", "dump-flows", "br-int", "table=0 --log-file=/tmp/x"],
     # a bridge that names a connection, not a local bridge
     ["ovs-ofctl", "dump-flows", "tcp:192.0.2.1", "table=0"],
     ["ovs-ofctl", "dump-flows", "unix:/tmp/x", "table=0"],
