@@ -9,8 +9,11 @@ character is still granted); at each, an option is put in place of the
 field, before it and after it; the real sudo, as the unprivileged user,
 must refuse every one."""
 
+import functools
 import pathlib
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -78,12 +81,27 @@ def _tools(argv):
     return tools
 
 
-def injections(argv, free):
+@functools.lru_cache(maxsize=None)
+def help_options(tool):
+    """Every long option ``TOOL --help`` names here, bare and with a
+    value."""
+    if shutil.which(tool) is None:
+        return ()
+    done = subprocess.run([tool, "--help"], capture_output=True, text=True,
+                          timeout=10)
+    found = sorted(set(re.findall(r"--[a-z][a-z0-9-]+",
+                                  done.stdout + done.stderr)))
+    return tuple(found + [f"{o}={OWNED}" for o in found])
+
+
+def injections(argv, free, every_long_option=False):
     """Every argv with an option at a free position of ``argv``: in place
     of the field, before it and after it (with no free field: at the end
     and after the command)."""
     options = GENERIC + [o for t in sorted(_tools(argv))
                          for o in TOOL_OPTIONS[t]]
+    if every_long_option:
+        options += [o for t in sorted(_tools(argv)) for o in help_options(t)]
     found = set()
     for option in options:
         for index in free:
@@ -168,11 +186,13 @@ def test_a_command_without_a_known_path_is_not_run_in_a_namespace():
                         ("sh", "-c", "id"))
 
 
+@pytest.mark.skipif(not pathlib.Path("/etc/debian_version").exists(),
+                    reason="the paths are Debian's")
 def test_the_paths_are_this_debian_hosts():
     # Debian 12 (merged /usr): where each command run in a namespace is.
     for name, path in probes.NETNS_COMMANDS.items():
-        if pathlib.Path("/etc/debian_version").exists():
-            assert pathlib.Path(path).is_file(), name
+        assert pathlib.Path(path).is_file(), name
+        assert pathlib.PurePath(path).name == name
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
@@ -180,6 +200,23 @@ def test_no_injection_is_granted(case):
     entries = lib.sudoers_commands()
     assert [a for a in injections(*case) if lib.allowed(list(a), entries)] \
         == []
+
+
+def test_the_tools_name_their_long_options():
+    for tool in ("ovs-ofctl", "ovs-vsctl", "ss", "grep", "journalctl"):
+        if shutil.which(tool):
+            assert "--help" in help_options(tool), tool
+    if shutil.which("ovs-ofctl"):
+        assert "--log-file" in help_options("ovs-ofctl")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_no_long_option_any_tool_knows_is_granted(case):
+    # Every long option each tool's --help lists here, by the matcher
+    # (the real sudo takes the list above: one process per argv).
+    entries = lib.sudoers_commands()
+    tried = injections(*case, every_long_option=True)
+    assert [a for a in tried if lib.allowed(list(a), entries)] == []
 
 
 # -- the real sudo -------------------------------------------------------------
