@@ -15,6 +15,7 @@ Whole-host scenarios recorded once double as tests and as offline input.
 
 import json
 import os
+import posixpath
 import tempfile
 import threading
 import time
@@ -163,6 +164,18 @@ class RecordingTransport(Transport):
 
 # -- replay -----------------------------------------------------------------
 
+def legacy_argv(argv) -> tuple:
+    """The argv an older release recorded for ``argv``: it ran commands in
+    a namespace by bare name (``ip netns exec NS ip ...``), today's run them
+    by absolute path (``... NS /usr/sbin/ip ...``). Captures saved then
+    still replay; an exact match always wins over this one."""
+    argv = tuple(argv)
+    if argv[:3] == ("ip", "netns", "exec") and len(argv) > 4 \
+            and argv[4].startswith("/"):
+        return argv[:4] + (posixpath.basename(argv[4]),) + argv[5:]
+    return argv
+
+
 class ReplaySession(HostSession):
     def __init__(self, owner, target: HostTarget, by_argv: dict):
         self._owner = owner
@@ -178,6 +191,8 @@ class ReplaySession(HostSession):
         results = []
         for command in commands:
             found = self._by_argv.get(tuple(command.argv))
+            if found is None:
+                found = self._by_argv.get(legacy_argv(command.argv))
             if found is None:
                 results.append(CommandResult(
                     name=command.name, argv=tuple(command.argv), stdout="",
