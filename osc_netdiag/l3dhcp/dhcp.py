@@ -302,8 +302,10 @@ def check_dnsmasq(report, view, context, layout=host_files.DEFAULT_LAYOUT):
         report.find("NETDIAG_DHCP_DNSMASQ_NOT_RUNNING", f"{host}:dnsmasq",
                     f"no dnsmasq for network {context.network_id} runs on "
                     f"{host}", host=host)
+        whose = "of Neutron's users " if refused else ""
         report.hop(host, "dnsmasq", "dhcp-server", "not running",
-                   f"no dnsmasq process mentions {context.network_id}",
+                   f"no dnsmasq process {whose}mentions "
+                   f"{context.network_id}",
                    Status.ERROR, [view.evidence(probe)])
         return None
     evidence = [view.evidence(probe, [f"{process.pid} {process.args}"])]

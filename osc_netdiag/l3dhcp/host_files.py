@@ -134,7 +134,7 @@ def untrusted_reason(process, owners, layout=DEFAULT_LAYOUT):
     parsed owners probe (a tuple of ProcessOwner)."""
     owner = next((o for o in owners if o.pid == process.pid), None)
     if owner is None:
-        return f"no owner listed for pid {process.pid}"
+        return f"pid {process.pid} has no owner in ps's list"
     if owner.real_user in layout.users and owner.user in layout.users:
         return ""
     who = owner.user if owner.user == owner.real_user else \
@@ -150,8 +150,8 @@ def split_trusted(view, processes, layout=DEFAULT_LAYOUT):
     try:
         owners = view.read(owners_probe())
     except Unreadable as exc:
-        why = f"its owner could not be read ({exc.status}: {exc.message})"
-        return [], [(p, why) for p in processes]
+        return [], [(p, f"pid {p.pid}: its owner could not be read "
+                        f"({exc.status}: {exc.message})") for p in processes]
     trusted, refused = [], []
     for process in processes:
         why = untrusted_reason(process, owners, layout)
@@ -192,7 +192,7 @@ def report_untrusted(report, view, program, process, why,
                 f"files it names was read", host=host, program=program,
                 pid=process.pid, users=", ".join(layout.users))
     report.hop(host, program, "process-owner", "untrusted",
-               f"pid {process.pid}: {why}; its files were not read",
+               f"{why}; its files were not read",
                Status.WARN, evidence)
 
 

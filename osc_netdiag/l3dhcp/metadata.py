@@ -65,7 +65,8 @@ def agent_processes(processes):
 
 def _parse_flag_lines(text):
     # Both options exist only in [DEFAULT] (neutron/conf/agent/dhcp.py).
-    return oslo_ini.parse_oslo_ini("[DEFAULT]\n" + text)
+    return oslo_ini.parse_oslo_ini(text, section="DEFAULT",
+                                   what="option lines read,")
 
 
 def config_probe(path):
@@ -116,7 +117,9 @@ def trusted_agent_config(view, layout=host_files.DEFAULT_LAYOUT):
     agents = agent_processes(view.read(agent_process_probe()))
     trusted, refused = host_files.split_trusted(view, agents, layout)
     config = agent_config(trusted)
-    if config is None and refused:
+    # A trusted worker names no file; if the process that does is not
+    # trusted, the defaults are not what the agent runs with either.
+    if refused and (config is None or not (config.files or config.dirs)):
         return None, "; ".join(f"{AGENT_PROGRAM} not trusted: {why}"
                                for _, why in refused)
     if config is None:
