@@ -21,17 +21,21 @@ import ipaddress
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag import resolve
 from osc_netdiag.backends import devices
 from osc_netdiag.backends.report import Report
 from osc_netdiag.backends.report import Unreadable
 from osc_netdiag.errors import ParseError
-from osc_netdiag.errors import ResolveError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
+from osc_netdiag.l3dhcp.dhcp_context import DhcpContext
+from osc_netdiag.l3dhcp.dhcp_context import SubnetInfo  # noqa: F401 (API)
+from osc_netdiag.l3dhcp.dhcp_context import resolve_context
+from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)
+from osc_netdiag.l3dhcp.dhcp_hosts import check_hosts_file
+from osc_netdiag.l3dhcp.dhcp_hosts import hosts_file_probe
 from osc_netdiag.l3dhcp.dhcp_log import JOURNAL  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_log import LOG_LINES  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import NEUTRON_LOG_FILE  # noqa: F401
@@ -59,99 +63,6 @@ CONSOLE_SIGNS = (
 )
 
 
-# -- what the API says --------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class SubnetInfo:
-    id: str
-    cidr: str
-    ip_version: int
-    enable_dhcp: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class DhcpContext:
-    network_id: str
-    network_name: str
-    subnets: tuple                  # of SubnetInfo
-    agents: tuple                   # of context.Agent (DHCP agents)
-    dhcp_ports: tuple               # of PortInfo (network:dhcp)
-    ports: tuple                    # of PortInfo (all other ports)
-    port: object = None             # PortInfo of the checked port, or None
-    console: object = None          # console log text, or None
-    console_skip: str = ""          # why the console log was not read
-
-    def to_json(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        port = common.port_from_json
-        return cls(
-            network_id=data["network_id"], network_name=data["network_name"],
-            subnets=tuple(SubnetInfo(**s) for s in data["subnets"]),
-            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
-            dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
-            ports=tuple(port(p) for p in data["ports"]),
-            port=port(data["port"]), console=data["console"],
-            console_skip=data["console_skip"])
-
-    @property
-    def dhcp_subnets(self):
-        return [s for s in self.subnets if s.enable_dhcp]
-
-    @property
-    def hosts(self):
-        return sorted({a.host for a in self.agents})
-
-
-def _console(conn, port):
-    """(text, why not) of the instance's console log, Nova permitting."""
-    if port is None:
-        return None, "no port given"
-    if not port.device_owner.startswith("compute:") or not port.device_id:
-        return None, f"port is not an instance's ({port.device_owner or '-'})"
-    try:
-        if not conn.has_service("compute"):
-            return None, "no compute service (Nova) in the catalogue"
-        output = conn.compute.get_server_console_output(port.device_id,
-                                                        length=400)
-    except Exception as exc:            # Nova down, server gone, policy
-        return None, f"console log not readable: {exc}"
-    return (output or {}).get("output", ""), ""
-
-
-def resolve_context(conn, ref, console=True):
-    """<port | network> -> DhcpContext (a network name/ID first)."""
-    net_api = conn.network
-    port = None
-    sdk_net = net_api.find_network(ref, ignore_missing=True)
-    if sdk_net is None:
-        try:
-            sdk_port = resolve.find_port(conn, ref)
-        except ResolveError as exc:
-            raise ResolveError("not-found", f"No network or port found for "
-                               f"'{ref}' ({exc})") from None
-        port = resolve.port_info(sdk_port)
-        sdk_net = net_api.get_network(sdk_port.network_id)
-    subnets = tuple(SubnetInfo(s.id, s.cidr, int(s.ip_version),
-                               bool(s.is_dhcp_enabled))
-                    for s in net_api.subnets(network_id=sdk_net.id))
-    all_ports = [resolve.port_info(p)
-                 for p in net_api.ports(network_id=sdk_net.id)]
-    console, why = _console(conn, port) if console else (None, "")
-    return DhcpContext(
-        network_id=sdk_net.id, network_name=sdk_net.name or "",
-        subnets=subnets,
-        agents=tuple(resolve.agent_info(a) for a in
-                     net_api.network_hosting_dhcp_agents(sdk_net.id)),
-        dhcp_ports=tuple(p for p in all_ports
-                         if p.device_owner == "network:dhcp"),
-        ports=tuple(p for p in all_ports
-                    if p.device_owner != "network:dhcp"),
-        port=port, console=console, console_skip=why)
-
-
 # -- probes -------------------------------------------------------------------
 
 def first_probes(context):
@@ -159,12 +70,6 @@ def first_probes(context):
     return [probes.netns_list(), probes.netns_addr(ns),
             probes.dnsmasq_processes(), metadata.agent_process_probe(),
             host_files.owners_probe()]
-
-
-def hosts_file_probe(path):
-    path = common.checked_path(path)
-    return probes.Probe(f"dnsmasq-hosts:{path}", ("cat", "--", path),
-                        dnsmasq_parser.parse_hosts_file)
 
 
 def dnsmasqs(view, network_id, layout=host_files.DEFAULT_LAYOUT):
@@ -367,66 +272,6 @@ def check_dnsmasq(report, view, context, layout=host_files.DEFAULT_LAYOUT):
         report.hop(host, "dnsmasq options", "dhcp-config", "ok",
                    "; ".join(settings), Status.OK, evidence)
     return process
-
-
-def _dhcp_ips(port, context):
-    dhcp_ids = {s.id for s in context.dhcp_subnets}
-    return [ip for sid, ip in port.fixed_ips if sid in dhcp_ids]
-
-
-def check_hosts_file(report, view, context, path):
-    host = view.host
-    try:
-        probe = hosts_file_probe(path)
-        entries = view.read(probe)
-    except UnsafeNameError as exc:
-        report.hop(host, "hosts file", "dhcp-hosts", "not read", str(exc),
-                   Status.WARN)
-        return
-    except Unreadable as exc:
-        report.skipped(host, "hosts file", "dhcp-hosts", exc)
-        return
-    by_mac = {}
-    for entry in entries:
-        by_mac.setdefault(entry.mac, []).append(entry)
-    ports = [context.port] if context.port is not None else [
-        p for p in context.ports if _dhcp_ips(p, context)]
-    bad = 0
-    for port in ports:
-        wanted = _dhcp_ips(port, context)
-        if not wanted:
-            report.hop(host, port.mac, "dhcp-host", "not served",
-                       "the port has no address on a DHCP-enabled subnet",
-                       Status.SKIP)
-            continue
-        have = [e.ip for e in by_mac.get(port.mac, ())]
-        missing = [ip for ip in wanted if ip not in have]
-        lines = [f"{e.mac},{e.name or ''},{e.ip or ''}"
-                 for e in by_mac.get(port.mac, ())]
-        evidence = [view.evidence(probe, lines)]
-        if missing:
-            bad += 1
-            what = (f"has {', '.join(i for i in have if i)} instead of "
-                    if have else "has no line for the MAC; ")
-            report.find("NETDIAG_DHCP_HOST_ENTRY_MISSING",
-                        f"{host}:{port.id}",
-                        f"the dnsmasq hosts file on {host} {what}"
-                        f"expected {port.mac} -> {', '.join(missing)}",
-                        host=host, port=port.id, mac=port.mac)
-            report.hop(host, port.mac, "dhcp-host", "missing",
-                       f"port {port.id}: {', '.join(missing)} not in "
-                       f"{path}", Status.ERROR, evidence)
-        elif context.port is not None:
-            report.hop(host, port.mac, "dhcp-host", "present",
-                       f"{port.mac} -> {', '.join(wanted)} in {path}",
-                       Status.OK, evidence)
-    if context.port is None:
-        report.hop(host, "hosts file", "dhcp-hosts",
-                   f"{len(entries)} entries",
-                   f"{len(ports) - bad}/{len(ports)} ports of the network "
-                   f"with DHCP addresses present in {path}",
-                   Status.ERROR if bad else Status.OK,
-                   [view.evidence(hosts_file_probe(path))])
 
 
 def check_console(report, context):

@@ -117,7 +117,7 @@ def make_layout(roots=None, users=None):
                                **({"users": users} if users else {}))
 
 
-# -- processes ------------------------------------------------------------------
+# -- processes ----------------------------------------------------------------
 
 def owners_probe():
     # Every process's owners, not only dnsmasq's: the agent runs under
@@ -162,7 +162,7 @@ def split_trusted(view, processes, layout=DEFAULT_LAYOUT):
     return trusted, refused
 
 
-# -- files ----------------------------------------------------------------------
+# -- files --------------------------------------------------------------------
 
 def allowed_file(path, kind, layout=DEFAULT_LAYOUT, what="file"):
     """``path`` if it is a clean absolute path under one of the layout's
@@ -179,7 +179,7 @@ def allowed_file(path, kind, layout=DEFAULT_LAYOUT, what="file"):
     return path
 
 
-# -- what is said about it -------------------------------------------------------
+# -- what is said about it ----------------------------------------------------
 
 def report_untrusted(report, view, program, process, why,
                      layout=DEFAULT_LAYOUT, evidence=()):

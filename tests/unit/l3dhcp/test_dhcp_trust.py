@@ -108,7 +108,7 @@ def codes(result):
     return sorted(f.code for f in result.findings)
 
 
-# -- whose dnsmasq ----------------------------------------------------------------
+# -- whose dnsmasq ------------------------------------------------------------
 
 def test_the_owners_probe_reads_the_real_ps_output():
     owners = ps.parse_owners(OWNERS_FIXTURE.read_text())
@@ -154,7 +154,7 @@ def test_a_set_user_id_program_named_dnsmasq_is_not_trusted(tmp_path):
     assert file_reads(sent) == []
     [untrusted] = [f for f in result.findings
                    if f.code == "NETDIAG_HOST_PROCESS_UNTRUSTED"]
-    assert f"runs as root (real user alice)" in untrusted.summary
+    assert "runs as root (real user alice)" in untrusted.summary
 
 
 def test_unknown_owner_is_not_trusted(tmp_path):
@@ -189,7 +189,7 @@ def test_trusted_users_come_from_the_inventory(tmp_path):
     assert "NETDIAG_HOST_PROCESS_UNTRUSTED" in codes(result)
 
 
-# -- which files ------------------------------------------------------------------
+# -- which files --------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [
     "/etc/shadow",
@@ -223,7 +223,7 @@ def test_other_state_paths_come_from_the_inventory(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/root/.bash_history",
-                                  f"/var/log/neutron/../../../etc/shadow",
+                                  "/var/log/neutron/../../../etc/shadow",
                                   "/var/log/neutronic/dhcp_dns_log"])
 def test_log_facility_outside_the_log_dir_is_not_read(tmp_path, path):
     result, sent = check(tmp_path, dnsmasq_option("log-facility", path))
@@ -272,7 +272,7 @@ def test_dhcp_agent_of_an_ordinary_user_is_not_trusted():
                           "dnsmasq")
 
 
-# -- bad lines are located, never quoted ------------------------------------------
+# -- bad lines are located, never quoted --------------------------------------
 
 def inject_line(name, number, line):
     """Edit: ``line`` becomes line ``number`` of a recorded output."""
@@ -349,7 +349,7 @@ def test_process_list_errors_do_not_quote(parse, text):
     assert SECRET not in str(caught.value)
 
 
-# -- the inventory settings ------------------------------------------------------
+# -- the inventory settings ---------------------------------------------------
 
 @pytest.mark.parametrize("entry", [
     {"neutron_paths": {"state": "/"}},
