@@ -34,7 +34,8 @@ PID = 29020                                        # its dnsmasq
 HOSTS_FILE = f"/var/lib/neutron/dhcp/{NET}/host"
 LOG_FILE = f"/var/log/neutron/dnsmasq/{NET}/dhcp_dns_log"
 SECRET = "s3cr3t-root-only-Zq9"
-OWNERS_FIXTURE = (scenario.SCENARIOS.parent / "ps-owners--network1.out")
+OWNERS_FIXTURE = (scenario.SCENARIOS.parents[1] / "captures" /
+                  "ps-owners--network1.out")
 
 
 class SpyTransport(replay.ReplayTransport):
