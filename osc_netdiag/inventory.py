@@ -30,6 +30,9 @@ from osc_netdiag.transport.base import HostTarget
 
 _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
            "exec_prefix", "connect_timeout"}
+# Where Neutron keeps its files on a host and whom it runs as: what dhcp
+# check may read there (osc_netdiag/l3dhcp/host_files.py).
+_NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -132,7 +135,7 @@ class Inventory:
     def _check_entry(self, name, entry) -> dict:
         if not isinstance(entry, dict):
             raise errors.NetdiagError(f"inventory entry {name!r} must be a mapping")
-        unknown = set(entry) - _FIELDS
+        unknown = set(entry) - _FIELDS - _NEUTRON_FIELDS
         if unknown:
             raise errors.NetdiagError(
                 f"inventory entry {name!r}: unknown keys {sorted(unknown)}")
@@ -143,6 +146,7 @@ class Inventory:
             raise errors.NetdiagError(f"inventory entry {name!r}: sudo must be true/false")
         if "port" in entry:
             entry["port"] = _port(entry["port"], name)
+        _check_neutron_fields(entry, name)
         return entry
 
     def _path(self, path: str) -> str:
@@ -220,6 +224,32 @@ class Inventory:
             known_hosts=self.known_hosts_files,
             connect_timeout=float(setting("connect_timeout", 5.0)),
         )
+
+
+def _check_neutron_fields(entry, name):
+    from osc_netdiag.l3dhcp import host_files
+    where = f"inventory entry {name!r}"
+    if "neutron_paths" in entry:
+        entry["neutron_paths"] = host_files.check_roots(entry["neutron_paths"],
+                                                        where)
+    if "neutron_users" in entry:
+        entry["neutron_users"] = host_files.check_users(entry["neutron_users"],
+                                                        where)
+
+
+def neutron_layout(inventory, name):
+    """The host's NeutronLayout: each of neutron_paths' kinds and
+    neutron_users from the host's entry, else the first matching pattern,
+    else ``defaults``, else Neutron's defaults."""
+    from osc_netdiag.l3dhcp import host_files
+    layers = [inventory.hosts.get(name) or {},
+              inventory._matching_pattern(name) or {}, inventory.defaults]
+    roots = {}
+    for layer in reversed(layers):
+        roots.update(layer.get("neutron_paths") or {})
+    users = next((layer["neutron_users"] for layer in layers
+                  if layer.get("neutron_users")), None)
+    return host_files.make_layout(roots, users)
 
 
 def _port(value, name) -> int:
