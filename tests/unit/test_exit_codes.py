@@ -12,6 +12,7 @@ import pathlib
 
 import pytest
 
+from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
@@ -106,9 +107,12 @@ def test_trace_warning_and_unreachable_network_node_is_8(tmp_path):
 
 
 def test_trace_refused_host_key_is_16_not_20(tmp_path):
-    # NETDIAG_HOST_KEY_REFUSED is an ERROR finding, but carries 16 alone.
+    # The refusal's finding has severity ERROR, but carries 16 alone.
     capture = EditedCapture(FIXTURES / "scenarios" / "vlan-healthy", tmp_path)
     host_fails(capture, "network1", "hostkey", "host key refused")
+    trace = api.trace_from_capture(str(capture))
+    assert [(f.code, str(f.severity)) for f in trace.findings] == [
+        ("NETDIAG_HOST_KEY_REFUSED", "ERROR")]
     assert run("scenarios", capture) == (REFUSED,) * 2
 
 
