@@ -8,6 +8,7 @@ finding codes, the status of the hop that holds the fault and the exact
 exit code.
 """
 
+import json
 import pathlib
 
 import pytest
@@ -447,3 +448,40 @@ def test_router_without_default_route(vlan):
     assert bad_hops(trace) == [
         ("network1", "default route", "route", "absent", "WARN")]
     assert trace.exit_code == OK          # a WARNING only
+
+
+def test_half_built_hybrid_plug_on_a_real_host_listing():
+    """tests/fixtures/captures/ip-d-j-addr--host.out, unedited: a qbr
+    bridge with its qvb/qvo veth pair, both down, and the tap in no
+    bridge (tools/capture_fixtures builds it so)."""
+    import dataclasses
+    import types
+
+    from osc_netdiag import context as ctx_mod
+    from osc_netdiag import probes
+    from osc_netdiag.backends import devices
+    from osc_netdiag.backends.report import HostView, Report
+    from osc_netdiag.transport.base import CommandResult
+
+    text = (SCENARIOS.parent / "captures" / "ip-d-j-addr--host.out"
+            ).read_text()
+    probe = probes.ip_addr()
+    outcome = types.SimpleNamespace(error=None, results=[
+        CommandResult(probe.name, probe.argv, text, "", 0)])
+    view = HostView("compute1", outcome, [probe])
+    context = ctx_mod.PortContext.from_json(json.loads(
+        (SCENARIOS / "vlan-healthy" / "context.json").read_text()))
+    port = dataclasses.replace(
+        context.port, id="3f1c9a2b-7d00-4c56-9283-39926459378a",
+        vif_details={"ovs_hybrid_plug": True})
+    report = Report()
+    plugged = devices.check_instance_device(report, view, port,
+                                            context.network)
+    assert plugged == "qvo3f1c9a2b-7d"
+    assert [f.code for f in report.findings] == [
+        "NETDIAG_TAP_DOWN", "NETDIAG_HYBRID_BRIDGE_BROKEN"]
+    assert [(h.device, h.kind, h.state, str(h.status))
+            for h in report.hops] == [
+        ("tap3f1c9a2b-7d", "tap", "DOWN", "ERROR"),
+        ("qbr3f1c9a2b-7d", "linux-bridge", "broken", "ERROR")]
+    assert report.hops[1].detail == "tap master is -, qvb/qvo not UP"
