@@ -190,7 +190,7 @@ def test_hybrid_plug_expected_but_plugged_direct(vlan):
     assert trace.exit_code == ERROR_FINDING
 
 
-# -- VLAN translation -----------------------------------------------------------
+# -- VLAN translation ------------------------------------------------------
 
 def test_ingress_flow_maps_the_segment_to_a_wrong_local_vlan(vlan):
     # flows:br-int: dl_vlan=2113 -> mod_vlan_vid:1 becomes mod_vlan_vid:7.
