@@ -108,7 +108,9 @@ def test_different_attached_mac(vlan):
     assert codes(trace) == ["NETDIAG_OVS_MAC_MISMATCH"]
     assert bad_hops(trace) == [
         ("compute1", VLAN_TAP, "ovs-port", "wrong", "ERROR")]
-    assert "attached-mac fa:16:3e:b9:d1:76" in trace.hops[2].detail
+    [port_hop] = [h for h in trace.hops if h.kind == "ovs-port"
+                  and h.device == VLAN_TAP]
+    assert port_hop.detail.endswith("; attached-mac fa:16:3e:b9:d1:76")
     assert trace.exit_code == ERROR_FINDING
 
 
@@ -422,6 +424,7 @@ def test_router_without_l3_agent(vlan):
     vlan.edit_context(lambda d: d["router"].update(l3_agents=[]))
     trace = trace_of(vlan)
     assert codes(trace) == ["NETDIAG_ROUTER_NOT_HOSTED"]
+    assert bad_hops(trace) == []          # no hop to hang it on
     assert trace.exit_code == ERROR_FINDING
 
 
@@ -435,6 +438,7 @@ def test_ha_router_active_nowhere(vlan):
     assert codes(trace) == ["NETDIAG_ROUTER_HA_STATE"]
     [finding] = trace.findings
     assert "active on 0 hosts" in finding.summary
+    assert bad_hops(trace) == []          # a router-wide finding, no hop
     assert trace.exit_code == ERROR_FINDING
 
 
