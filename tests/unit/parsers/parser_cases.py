@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pathlib
 
+from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
                                  oslo_ini, ps, ss, tcpdump)
 
@@ -87,3 +88,35 @@ def cases() -> list:
 
 def case_id(path: pathlib.Path) -> str:
     return f"{path.parent.name}/{path.stem}"
+
+
+def records(result) -> list:
+    """A parse result as a list of records, for prefix comparisons."""
+    if isinstance(result, dict):            # oslo_ini: (section, key) -> value
+        return [((s, k), v) for s, values in result.items() for k, v in values.items()]
+    if isinstance(result, tuple):
+        return list(result)
+    return [result]                         # one document (dns query, ofctl show)
+
+
+def assert_whole_records_or_parse_error(parser, cut_text, full_result):
+    """``parser(cut_text)`` raises ParseError, or returns the first records
+    of ``full_result`` unchanged (the parsers' contract for output cut at a
+    line boundary, see osc_netdiag/parsers/__init__.py)."""
+    try:
+        result = parser(cut_text)
+    except ParseError:
+        return
+    got, full = records(result), records(full_result)
+    assert len(got) <= len(full), "a cut text gave more records"
+    if parser is tcpdump.parse_tcpdump and got:
+        # A decapsulated packet prints its inner frame on the next line: a
+        # cut between the two keeps the outer packet without it.
+        last = full[len(got) - 1]
+        assert got[-1] in (last, tcpdump.Packet(**{
+            **last.__dict__, "inner": None, "text": last.text.split("\n")[0]}))
+        got, full = got[:-1], full[:len(got) - 1]
+    if isinstance(result, dict):
+        assert dict(got).items() <= dict(full).items(), "a value changed"
+    else:
+        assert got == full[:len(got)], "a record changed or was dropped"
