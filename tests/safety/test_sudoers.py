@@ -202,7 +202,8 @@ def test_no_entry_allows_any_arguments():
     assert [e for e in sudoers_commands() if e[1] is None] == []
 
 
-@pytest.mark.skipif(shutil.which("visudo") is None, reason="no visudo")
+@pytest.mark.skipif(shutil.which("visudo") is None,
+                    reason="needs sudo: visudo not installed")
 def test_visudo_accepts_the_file():
     done = subprocess.run(["visudo", "-cf", str(SUDOERS)],
                           capture_output=True, text=True)
@@ -295,7 +296,7 @@ def sudo_ns():
     user; returns the argv prefix that runs a command as that user there."""
     why = _real_sudo_missing()
     if why:
-        pytest.skip(why)
+        pytest.skip(f"needs sudo: {why}")
     netns = f"ndsu-{os.getpid()}"
     etc = pathlib.Path("/etc/netns") / netns
     try:
