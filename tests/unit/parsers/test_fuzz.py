@@ -19,6 +19,7 @@ NON_EMPTY_IDS = [parser_cases.case_id(p) for p, _, _ in NON_EMPTY]
 # The parsers themselves (the grep-metadata adapter adds a header to text).
 PARSERS = sorted({p for _, p, _ in CASES} - {parser_cases.AGENT_PARSERS["grep-metadata"]},
                  key=lambda f: f"{f.__module__}.{f.__qualname__}")
+PARSER_IDS = [f"{f.__module__.rsplit('.', 1)[1]}.{f.__name__}" for f in PARSERS]
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
@@ -89,14 +90,14 @@ def test_lines_dropped_or_duplicated_never_crashes(path, parser, text, data):
     parse_or_parse_error(parser, "".join(lines))
 
 
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda f: f"{f.__module__.rsplit('.', 1)[1]}.{f.__name__}")
+@pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_never_crashes(parser, text):
     parse_or_parse_error(parser, text)
 
 
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda f: f"{f.__module__.rsplit('.', 1)[1]}.{f.__name__}")
+@pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)
 @pytest.mark.parametrize("value", [None, b"[]", 3])
 def test_non_text_is_parse_error(parser, value):
     with pytest.raises(ParseError):
