@@ -3,7 +3,7 @@ checks use (the other captures: test_known_values_host.py).
 
 The golden ``*.json`` next to the captures were written by the parsers
 themselves, so a parser bug present when they were written would be kept by
-them. The values below were read off the raw ``.out`` text by a person (line
+them. The values below were read off the raw ``.out`` text by hand (line
 numbers are the capture's own, 1-based): VLAN ids, actions, ofports, tags,
 addresses, MACs, namespaces, routes, NAT rules, DHCP/DNS answers.
 """
