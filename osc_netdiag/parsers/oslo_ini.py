@@ -16,13 +16,16 @@ twice keeps its last value, as oslo.config does. Comments (``#``, ``;``)
 and blank lines are skipped. A line outside any section, a section header
 that does not close, or a line that is neither ``key = value`` nor a
 continuation raises ParseError: a file we cannot read must not be taken
-for one that says nothing. Errors give the line number and what was
-expected, never the line (a config file holds passwords).
+for one that says nothing. So does a text that does not end with a newline
+(``cat``/``grep`` output cut short): its last value may be cut in half.
+Errors give the line number and what was expected, never the line (a
+config file holds passwords).
 """
 
 import re
 
 from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers._text import complete_lines
 
 _SECTION = re.compile(r"\[([^\]]+)\]\s*\Z")
 _OPTION = re.compile(r"([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*\Z")
@@ -38,7 +41,7 @@ def parse_oslo_ini(text: str, section: str = None,
     sections, current, last_key = {}, None, None
     if section is not None:
         current = sections.setdefault(section, {})
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(complete_lines(text, what), 1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
             continue

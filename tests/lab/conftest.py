@@ -61,7 +61,7 @@ def _lab_exclusive():
 def lab():
     """The parsed ``tools/lab status``; brings the lab up first if needed."""
     if os.geteuid() != 0:
-        pytest.skip('the lab needs root (network namespaces, Open vSwitch, sshd)')
+        pytest.skip('needs root: the lab (network namespaces, Open vSwitch, sshd)')
     st = lab_status()
     if not st.get('up'):
         _tool('up', timeout=UP_TIMEOUT)

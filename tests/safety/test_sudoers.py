@@ -151,7 +151,8 @@ def test_no_entry_allows_any_arguments():
     assert [e for e in sudoers_commands() if e[1] is None] == []
 
 
-@pytest.mark.skipif(shutil.which("visudo") is None, reason="no visudo")
+@pytest.mark.skipif(shutil.which("visudo") is None,
+                    reason="needs sudo: visudo not installed")
 def test_visudo_accepts_the_file():
     done = subprocess.run(["visudo", "-cf", str(lib.SUDOERS)],
                           capture_output=True, text=True)
@@ -254,7 +255,7 @@ def _real_cases():
 def sudo_ns():
     why = lib.real_sudo_missing()
     if why:
-        pytest.skip(why)
+        pytest.skip(f"needs sudo: {why}")
     with lib.sudo_namespace("t") as prefix:
         yield prefix
 

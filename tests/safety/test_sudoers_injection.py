@@ -225,7 +225,7 @@ def test_no_long_option_any_tool_knows_is_granted(case):
 def real():
     why = lib.real_sudo_missing()
     if why:
-        pytest.skip(why)
+        pytest.skip(f"needs sudo: {why}")
     argvs = [a for case in CASES for a in injections(*case)]
     argvs += [case[0] for case in CASES]
     assert len(argvs) < 1000           # one sudo process each
