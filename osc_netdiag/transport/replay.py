@@ -141,6 +141,9 @@ class RecordingTransport(Transport):
         self.inner = inner
         self.capture_dir = capture_dir
         self._lock = threading.Lock()
+        # Now, not at the first write: a refused folder (a planted link)
+        # must stop the run before a host is contacted, not fail each host.
+        prepare(os.path.join(capture_dir, HOSTS_DIR))
 
     def _write(self, record: _HostRecord):
         with self._lock:

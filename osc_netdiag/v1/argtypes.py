@@ -43,8 +43,9 @@ def _bounded(text, kind, low, high, what, above=False):
 
 
 def output_dir(text):
-    """--save-capture: an existing folder must be the user's own, private
-    directory (checked again, and created 0700, when the run writes)."""
+    """--save-capture, -w: an existing folder must be the user's own,
+    private directory (checked again, and created 0700, when the run
+    writes)."""
     from osc_netdiag import outdir
     try:
         return outdir.check(text)

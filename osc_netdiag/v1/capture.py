@@ -1,6 +1,5 @@
 """``openstack netdiag port capture``."""
 
-import argparse
 import shlex
 import signal
 import threading
@@ -63,7 +62,7 @@ class CapturePort(output.DiagnosisLister):
         parser.add_argument("--yes", action="store_true",
                             help="Create the mirrors the capture needs")
         parser.add_argument(
-            "-w", "--write", metavar="<dir>", type=_write_dir,
+            "-w", "--write", metavar="<dir>", type=argtypes.output_dir,
             help="Also save one pcap file per point in this directory "
                  "(created 0700 if missing; an existing one must be yours "
                  "and not writable by others), named "
@@ -135,13 +134,3 @@ class CapturePort(output.DiagnosisLister):
                 "Refused without --yes: this capture would create on the "
                 "hosts (each removed at the end):\n")
         return super().produce_output(parsed_args, column_names, data)
-
-
-def _write_dir(text):
-    """--write: an existing non-directory, a link, someone else's or a
-    shared folder is a usage error (exit 2)."""
-    from osc_netdiag.capture import pcapfile
-    try:
-        return pcapfile.check_dir(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
