@@ -19,8 +19,9 @@ import pytest
 
 from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
+from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag import outdir
+from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import run as capture_run
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport import replay
@@ -71,7 +72,7 @@ def others(tmp_path):
 def test_save_capture_refuses_another_users_folder(others, monkeypatch,
                                                    capsys):
     transport = Recorder()
-    with pytest.raises(outdir.UnsafeOutputDir,
+    with pytest.raises(errors.NetdiagError,
                        match=f"is owned by uid {OTHER_UID}, not by you "
                              r"\(uid 0\)"):
         record(others, transport)
@@ -94,7 +95,7 @@ def test_save_capture_refuses_a_hosts_folder_of_another_user(tmp_path):
     (save / "hosts").mkdir(mode=0o700)
     os.chown(save / "hosts", OTHER_UID, OTHER_GID)
     transport = Recorder()
-    with pytest.raises(outdir.UnsafeOutputDir,
+    with pytest.raises(errors.NetdiagError,
                        match=f"save/hosts: is owned by uid {OTHER_UID}"):
         record(save, transport)
     assert transport.opened == []
@@ -165,7 +166,7 @@ def test_an_unprivileged_user_refuses_what_root_planted_in_tmp(shared_tmp):
     assert as_other_user(lambda: replay.prepare(str(planted))) == (
         f"UnsafeOutputDir: --save-capture {planted}: is owned by uid 0, not "
         f"by you (uid {OTHER_UID}); use a folder of your own")
-    assert as_other_user(lambda: outdir.prepare(str(link), "--write")) == (
+    assert as_other_user(lambda: pcapfile.prepare_dir(str(link))) == (
         f"UnsafeOutputDir: --write {link}: is a symbolic link; name the "
         f"directory itself")
     # the same folders are fine for root, who owns them (the link aside)

@@ -17,6 +17,7 @@ from osc_netdiag import exitcodes
 from osc_netdiag.capture import run as capture_run
 from osc_netdiag.v1 import capture as capture_cmd
 from osc_netdiag.v1 import cleanup as cleanup_cmd
+from osc_netdiag.v1 import common
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import port as port_cmd
 
@@ -38,8 +39,11 @@ class NoHosts:
 
 @pytest.fixture
 def no_hosts(monkeypatch):
+    """No host and no API: SSH through NoHosts, the SDK fails the test."""
     transport = NoHosts()
     monkeypatch.setattr(api, "ssh_transport", lambda *a, **k: transport)
+    monkeypatch.setattr(common.HostAccessMixin, "sdk_connection",
+                        lambda self: pytest.fail("the API was used"))
     for name in [n for n in os.environ if n.startswith("OS_")]:
         monkeypatch.delenv(name)
     return transport

@@ -15,7 +15,6 @@ from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag import outdir
 from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import run as capture_run
 from osc_netdiag.inventory import Inventory
@@ -113,7 +112,7 @@ def test_save_capture_refuses_a_folder_others_can_write(tmp_path, bits):
     shared = private_dir(tmp_path / "shared")
     shared.chmod(bits)
     transport = Recorder()
-    with pytest.raises(outdir.UnsafeOutputDir,
+    with pytest.raises(errors.NetdiagError,
                        match=r"is writable by group or others \(mode 0"
                              f"{bits:o}"r"\)"):
         record(shared, transport)
@@ -125,7 +124,7 @@ def test_save_capture_refuses_a_link_as_the_folder(tmp_path, outside):
     link = tmp_path / "link"
     link.symlink_to(outside)
     transport = Recorder()
-    with pytest.raises(outdir.UnsafeOutputDir, match="is a symbolic link"):
+    with pytest.raises(errors.NetdiagError, match="is a symbolic link"):
         record(link, transport)
     assert transport.opened == []
     untouched(outside)
@@ -135,7 +134,7 @@ def test_save_capture_refuses_a_hosts_link_planted_in_it(tmp_path, outside):
     save = private_dir(tmp_path / "save")
     (save / "hosts").symlink_to(outside)
     transport = Recorder()
-    with pytest.raises(outdir.UnsafeOutputDir,
+    with pytest.raises(errors.NetdiagError,
                        match=r"save/hosts: is a symbolic link"):
         record(save, transport)
     assert transport.opened == []
