@@ -181,7 +181,7 @@ def test_save_capture_accepts_a_private_existing_folder(tmp_path):
     assert mode(save) == 0o755 and mode(save / "hosts") == 0o700
 
 
-# -- port capture -w ------------------------------------------------------------
+# -- port capture -w ----------------------------------------------------------
 
 def test_write_dir_and_parents_are_made_0700(tmp_path):
     pcaps = tmp_path / "new" / "pcaps"
