@@ -120,12 +120,16 @@ def test_save_capture_refuses_a_folder_others_can_write(tmp_path, bits):
     assert os.listdir(shared) == []
 
 
-def test_save_capture_refuses_a_link_as_the_folder(tmp_path, outside):
+@pytest.mark.parametrize("suffix", ["", "/", "/.", "//"])
+def test_save_capture_refuses_a_link_as_the_folder(tmp_path, outside,
+                                                   suffix):
+    # "link/" makes the kernel (and lstat) follow the link: still refused
     link = tmp_path / "link"
     link.symlink_to(outside)
     transport = Recorder()
-    with pytest.raises(errors.NetdiagError, match="is a symbolic link"):
-        record(link, transport)
+    with pytest.raises(errors.NetdiagError,
+                       match=f"{link}: is a symbolic link"):
+        record(f"{link}{suffix}", transport)
     assert transport.opened == []
     untouched(outside)
 
@@ -224,13 +228,14 @@ def capture_cli(monkeypatch, *argv):
     return exc.value.code
 
 
-@pytest.mark.parametrize("case,why", [
-    ("shared", "is writable by group or others (mode 0777)"),
-    ("link", "is a symbolic link; name the directory itself"),
-    ("file", "exists and is not a directory"),
+@pytest.mark.parametrize("case,suffix,why", [
+    ("shared", "", "is writable by group or others (mode 0777)"),
+    ("link", "", "is a symbolic link; name the directory itself"),
+    ("link", "/", "is a symbolic link; name the directory itself"),
+    ("file", "", "exists and is not a directory"),
 ])
 def test_write_refuses_an_unsafe_folder_on_the_command_line(
-        tmp_path, outside, monkeypatch, capsys, case, why):
+        tmp_path, outside, monkeypatch, capsys, case, suffix, why):
     path = tmp_path / case
     if case == "shared":
         private_dir(path).chmod(0o777)
@@ -238,7 +243,8 @@ def test_write_refuses_an_unsafe_folder_on_the_command_line(
         path.symlink_to(outside)
     else:
         path.write_text("")
-    assert capture_cli(monkeypatch, "-w", str(path)) == exitcodes.USAGE
+    assert capture_cli(monkeypatch, "-w", f"{path}{suffix}") == \
+        exitcodes.USAGE
     assert (f"argument -w/--write: {path}: {why}"
             in capsys.readouterr().err)
     untouched(outside)
