@@ -56,9 +56,19 @@ def _check_stat(st, path, label):
                              f"private folder (chmod go-w)")
 
 
+def _no_trailing_slash(path):
+    """``dir/`` and ``dir/.`` name ``dir``; with the slash the kernel would
+    follow a link at ``dir`` even with O_NOFOLLOW, and lstat too."""
+    path = os.fspath(path)
+    while len(path) > 1 and path.endswith(("/", "/.")):
+        path = path[:-1] if path.endswith("/") else path[:-2]
+    return path or "/"
+
+
 def check(path, label=None):
     """Refuse, before anything runs, an existing ``path`` that is not a
     safe output folder; a missing one is fine (``prepare`` makes it)."""
+    path = _no_trailing_slash(path)
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -86,6 +96,7 @@ def _make(path):
 def open_dir(path, label=None):
     """Create ``path`` (0700) if missing, open and check it; return its
     descriptor."""
+    path = _no_trailing_slash(path)
     try:
         _make(path)
         fd = os.open(path, _DIR_FLAGS)
