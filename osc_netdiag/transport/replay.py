@@ -16,7 +16,6 @@ Whole-host scenarios recorded once double as tests and as offline input.
 import json
 import os
 import posixpath
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -24,6 +23,7 @@ from typing import Sequence
 
 from osc_netdiag import errors
 from osc_netdiag import models
+from osc_netdiag import outdir
 from osc_netdiag.transport.base import (Command, CommandResult, HostSession,
                                         HostTarget, Transport)
 
@@ -42,17 +42,15 @@ def host_path(capture_dir, host: str) -> str:
 
 
 def _write_json(path, obj):
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(obj, handle, indent=2, sort_keys=True, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    # Through outdir: folders 0700, files 0600, no link in them followed.
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)
+    outdir.write_file(path, (text + "\n").encode("utf-8"), "--save-capture")
+
+
+def prepare(capture_dir):
+    """Create the capture folder 0700, or refuse an unsafe existing one
+    (see :mod:`osc_netdiag.outdir`), before any host is contacted."""
+    return outdir.prepare(capture_dir, "--save-capture")
 
 
 def save_json(capture_dir, name: str, obj) -> str:
@@ -144,6 +142,9 @@ class RecordingTransport(Transport):
         self.inner = inner
         self.capture_dir = capture_dir
         self._lock = threading.Lock()
+        # Now, not at the first write: a refused folder (a planted link)
+        # must stop the run before a host is contacted, not fail each host.
+        prepare(os.path.join(capture_dir, HOSTS_DIR))
 
     def _write(self, record: _HostRecord):
         with self._lock:
