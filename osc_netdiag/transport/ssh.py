@@ -12,7 +12,6 @@ TCP connects but the SSH banner, key exchange or authentication does not
 complete in time, ``hostkey`` and ``auth`` for refused credentials.
 """
 
-import errno
 import logging
 import os
 import select
@@ -25,10 +24,12 @@ import paramiko
 
 from osc_netdiag import errors
 from osc_netdiag import models
+from osc_netdiag import ssh_config
 from osc_netdiag.transport import hostkeys
 from osc_netdiag.transport import known_hosts
 from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
+from osc_netdiag.transport.connect_errors import host_error as _host_error
 # Kept importable from here: the CLI and callers use them.
 from osc_netdiag.transport.hostkeys import check_fingerprint, fingerprint  # noqa: F401
 
@@ -37,27 +38,12 @@ LOG = logging.getLogger(__name__)
 SYSTEM_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
 USER_KNOWN_HOSTS = "~/.ssh/known_hosts"
 REMOTE_SHELL = "/bin/sh -s"
-_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH,
-                       errno.ENETUNREACH, errno.ECONNRESET,
-                       errno.EADDRNOTAVAIL}
 
 
 def parse_jump(spec: str, default_user=None):
     """``[user@]host[:port]`` -> (user, host, port)."""
-    user = default_user
-    if "@" in spec:
-        user, spec = spec.rsplit("@", 1)
-    port = 22
-    if spec.startswith("["):             # [v6addr]:port
-        host, _, rest = spec[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
-        port = int(port_text)
-    else:
-        host = spec
-    return user, host, port
+    user, host, port = ssh_config.split_jump(spec)
+    return user or default_user, host, int(port or 22)
 
 
 class SSHSession(HostSession):
@@ -377,42 +363,3 @@ def _close_sock(sock):
         sock.close()
     except Exception:  # already closed or a dead proxy command
         pass
-
-
-def _host_error(name, where, exc) -> errors.HostError:
-    if isinstance(exc, paramiko.PasswordRequiredException):
-        return errors.HostError(
-            name, models.HOST_AUTH,
-            "private key is encrypted: load it into ssh-agent")
-    if isinstance(exc, paramiko.AuthenticationException):
-        text = str(exc)
-        if "timeout" in text.lower():
-            return errors.HostError(name, models.HOST_TIMEOUT,
-                                    f"authentication timed out at {where}")
-        return errors.HostError(name, models.HOST_AUTH,
-                                f"authentication refused at {where}: {text}")
-    if isinstance(exc, socket.timeout):
-        return errors.HostError(name, models.HOST_TIMEOUT,
-                                f"no answer from {where}")
-    if isinstance(exc, paramiko.SSHException):
-        text = str(exc)
-        if "banner" in text.lower():
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, socket.timeout) or "timed out" in text.lower():
-                return errors.HostError(name, models.HOST_TIMEOUT,
-                                        f"no SSH banner from {where}")
-            return errors.HostError(name, models.HOST_UNREACHABLE,
-                                    f"no SSH banner from {where}: {text}")
-        if ("negotiation" in text.lower() or "timeout" in text.lower()
-                or "no existing session" in text.lower()):
-            return errors.HostError(name, models.HOST_TIMEOUT,
-                                    f"SSH negotiation with {where}: {text}")
-        return errors.HostError(name, models.HOST_ERROR, f"{where}: {text}")
-    if isinstance(exc, OSError):
-        status = (models.HOST_UNREACHABLE if exc.errno in _UNREACHABLE_ERRNOS
-                  else models.HOST_ERROR)
-        return errors.HostError(name, status, f"{where}: {exc}")
-    if isinstance(exc, EOFError):
-        return errors.HostError(name, models.HOST_UNREACHABLE,
-                                f"{where} closed the connection")
-    return errors.HostError(name, models.HOST_ERROR, f"{where}: {exc!r}")
