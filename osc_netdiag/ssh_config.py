@@ -59,7 +59,8 @@ def expand_includes(text: str, read, ssh_dir: str, depth: int = 0) -> str:
                     f"ssh config: {path} has Host/Match blocks and is "
                     f"included inside '{block}'; not supported (include it "
                     f"before the first Host line)")
-            out.append(expand_includes(included, read, ssh_dir, depth + 1))
+            out.append(expand_includes(included, read, ssh_dir,
+                                       depth + 1).rstrip("\n"))
             # Host lines in the included file end there: restore ours.
             out.append(block)
     return "\n".join(out) + "\n"
