@@ -247,3 +247,32 @@ def test_refused_client_key_exits_16(nshost, tmp_path, keys):
     assert trace_exit_code(nshost, tmp_path, path,
                            key=str(keys["other"])) == (
         exitcodes.CREDENTIALS_REFUSED, models.HOST_AUTH)
+
+
+# -- the key type known_hosts has is the one asked for --------------------
+def test_host_with_two_key_types_is_asked_for_the_known_one(
+        nshost, no_leftover_sockets):
+    # paramiko prefers ed25519; with only the host's ecdsa key listed it
+    # must ask for ecdsa (as OpenSSH orders its HostKeyAlgorithms), or the
+    # host would look CHANGED.
+    folder = nshost.folder / "two-keys"
+    folder.mkdir(exist_ok=True)
+    ecdsa = folder / f"ecdsa-{time.monotonic_ns()}"
+    subprocess.run([nsssh.SSH_KEYGEN, "-q", "-t", "ecdsa", "-N", "", "-f",
+                    str(ecdsa)], check=True)
+    server = extra_sshd.start(nshost, nshost.address, 2032,
+                              extra=f"HostKey {ecdsa}\n")
+    try:
+        path = nshost.folder / f"kh-{time.monotonic_ns()}"
+        path.write_text(server.known_hosts_entry(ecdsa))
+        target = nshost.target(port=server.port, known_hosts=(str(path),),
+                               key_filename=str(server.client_key))
+        with transport().open(target) as session:
+            [result] = session.run([Command("echo", ("echo", "ecdsa-ok"))])
+        assert result.stdout == "ecdsa-ok\n"
+        # And the other way round, the ed25519 key alone is just as good.
+        path.write_text(server.known_hosts_entry())
+        with transport().open(target) as session:
+            assert session.run([Command("t", ("true",))])[0].ok
+    finally:
+        server.stop()
