@@ -56,7 +56,8 @@ def check_accept(text: str) -> tuple:
     fingerprint is refused, so that a key shared by cloned hosts is never
     accepted for a host the operator did not name.
     """
-    host, sep, fp = text.partition("=") if isinstance(text, str) else ("", "", "")
+    host, sep, fp = (text.partition("=") if isinstance(text, str)
+                     else ("", "", ""))
     if not sep or not _HOST.fullmatch(host) or host.startswith("-"):
         raise errors.NetdiagError(
             f"--accept-new-host-key takes HOST=SHA256:... (the refusal "

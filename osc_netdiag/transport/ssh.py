@@ -4,7 +4,8 @@ Host keys come from ``/etc/ssh/ssh_known_hosts``, ``~/.ssh/known_hosts`` and
 the files given, read by :mod:`.known_hosts` and judged by :mod:`.hostkeys`
 (``@revoked`` and ``@cert-authority`` lines included); an unknown, changed or
 revoked key is refused (never AutoAdd) before any authentication is
-attempted, and nothing is ever written to a known_hosts file. Every failure to reach or log in to a host becomes a
+attempted, and nothing is ever written to a known_hosts file. Every failure
+to reach or log in to a host becomes a
 :class:`~osc_netdiag.errors.HostError` with one of the HOST_* statuses:
 ``unreachable`` when the TCP connection cannot be made (refused, no route,
 or no answer to the handshake within the connect timeout), ``timeout`` when
@@ -185,10 +186,9 @@ class SSHTransport(Transport):
                  allow_agent=True, accept_new_host_keys=()):
         self.known_hosts_files = tuple(known_hosts_files)
         # HOST=SHA256:... each; a key is accepted for the host named only.
-        self.accept_new_host_keys = tuple(
-            "=".join(hostkeys.check_accept(a)) for a in accept_new_host_keys or ())
         self._accepted = tuple(hostkeys.check_accept(a)
-                               for a in self.accept_new_host_keys)
+                               for a in accept_new_host_keys or ())
+        self.accept_new_host_keys = tuple("=".join(a) for a in self._accepted)
         self.ssh_config_path = ssh_config_path
         self.connect_timeout = connect_timeout
         self.banner_timeout = banner_timeout
