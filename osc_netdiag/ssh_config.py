@@ -29,11 +29,13 @@ _INCLUDE = re.compile(r"\s*include(?:\s*=\s*|\s+)(.*)", re.IGNORECASE)
 _BLOCK = re.compile(r"\s*(host|match)(?:\s*=\s*|\s+)", re.IGNORECASE)
 
 
-def expand_includes(text: str, read, ssh_dir: str, depth: int = 0) -> str:
+def expand_includes(text: str, read, ssh_dir: str, depth: int = 0,
+                    scoped: bool = False) -> str:
     """``text`` with every Include replaced by the files it names.
 
     ``read(path)`` returns a file's text (or raises OSError); a pattern
-    that matches no file is skipped, as OpenSSH does.
+    that matches no file is skipped, as OpenSSH does. ``scoped``: ``text``
+    is itself included inside a Host/Match block.
     """
     if depth > MAX_DEPTH:
         raise errors.NetdiagError(
@@ -53,14 +55,15 @@ def expand_includes(text: str, read, ssh_dir: str, depth: int = 0) -> str:
             except OSError as exc:
                 raise errors.NetdiagError(
                     f"ssh config: cannot read included {path}: {exc}") from exc
-            if block.lower() != "host *" and any(
-                    _BLOCK.match(line) for line in included.splitlines()):
+            inside = scoped or block.lower() != "host *"
+            if inside and any(_BLOCK.match(line)
+                              for line in included.splitlines()):
                 raise errors.NetdiagError(
                     f"ssh config: {path} has Host/Match blocks and is "
                     f"included inside '{block}'; not supported (include it "
                     f"before the first Host line)")
-            out.append(expand_includes(included, read, ssh_dir,
-                                       depth + 1).rstrip("\n"))
+            out.append(expand_includes(included, read, ssh_dir, depth + 1,
+                                       inside).rstrip("\n"))
             # Host lines in the included file end there: restore ours.
             out.append(block)
     return "\n".join(out) + "\n"

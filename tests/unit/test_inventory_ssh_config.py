@@ -118,6 +118,15 @@ def test_include_of_host_blocks_inside_a_block_is_refused(home):
         Inventory(ssh_config_path=config)
 
 
+def test_nested_include_of_host_blocks_inside_a_block_is_refused(home):
+    ssh = home / ".ssh"
+    write(ssh / "config.d" / "a.conf", "Host a\n    User from-a\n")
+    write(ssh / "mid.conf", "Include config.d/a.conf\n")
+    config = write(ssh / "config", "Host x\n    Include mid.conf\n")
+    with pytest.raises(errors.NetdiagError, match="not supported"):
+        Inventory(ssh_config_path=config)
+
+
 def test_include_recursion_is_bounded(home):
     config = write(home / ".ssh" / "config", "Include config\n")
     with pytest.raises(errors.NetdiagError, match="deeper than 16"):
