@@ -38,7 +38,9 @@ def _file_stem(name: str) -> str:
 
 
 def host_path(capture_dir, host: str) -> str:
-    return os.path.join(capture_dir, HOSTS_DIR, _file_stem(host) + ".json")
+    from osc_netdiag.inventory import check_host_name
+    return os.path.join(capture_dir, HOSTS_DIR,
+                        _file_stem(check_host_name(host)) + ".json")
 
 
 def _write_json(path, obj):

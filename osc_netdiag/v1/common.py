@@ -9,11 +9,11 @@ from osc_netdiag.v1 import argtypes
 MAX_CONNECT_TIMEOUT = 600
 
 
-def _fingerprint(text):
+def _host_fingerprint(text):
     import argparse
-    from osc_netdiag.transport.ssh import check_fingerprint
+    from osc_netdiag.transport.hostkeys import check_accept
     try:
-        return check_fingerprint(text)
+        return "=".join(check_accept(text))
     except NetdiagError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -36,13 +36,13 @@ class HostAccessMixin:
             help="Extra known_hosts file (repeatable). Unknown or changed "
                  "host keys are always refused")
         group.add_argument(
-            "--accept-new-host-key", metavar="<fingerprint>",
-            action="append", default=[], type=_fingerprint,
-            help="Accept, for this run only, a host key that is not in "
-                 "known_hosts if its fingerprint is <fingerprint> "
-                 "(SHA256:..., as printed in the refusal; repeatable). "
-                 "The key is shown and not saved; a changed key is never "
-                 "accepted")
+            "--accept-new-host-key", metavar="<host>=<fingerprint>",
+            action="append", default=[], type=_host_fingerprint,
+            help="Accept, for this run only, a host key of <host> (its "
+                 "Neutron host name or address) that is not in known_hosts "
+                 "if its fingerprint is <fingerprint> (HOST=SHA256:..., as "
+                 "printed in the refusal; repeatable). The key is shown and "
+                 "not saved; a changed or revoked key is never accepted")
         group.add_argument(
             "--parallel", metavar="<n>", type=argtypes.whole_number(1),
             default=pool.DEFAULT_WORKERS,
