@@ -202,18 +202,18 @@ class BoundedBatch:
         marked = []
         for index, result in enumerate(results):
             seen = max(self.out.cut.get(index, 0), self.err.cut.get(index, 0))
-            if seen:
+            if index == self.host_cut:      # the reason the read stopped
+                result = dataclasses.replace(
+                    result, status=models.HOST_ERROR, exit_status=None,
+                    message=(f"{result.name}: output cut at "
+                             f"{self.limits.per_host} bytes (all this host "
+                             f"may send; raise the limit with --max-output)"))
+            elif seen:
                 result = dataclasses.replace(
                     result, status=models.HOST_ERROR, message=(
                         f"{result.name}: output cut at "
                         f"{self.limits.per_command} bytes (the command sent "
                         f"at least {seen}; raise the limit with "
                         f"--max-output)"))
-            elif index == self.host_cut:
-                result = dataclasses.replace(
-                    result, status=models.HOST_ERROR, exit_status=None,
-                    message=(f"{result.name}: output cut at "
-                             f"{self.limits.per_host} bytes (all this host "
-                             f"may send; raise the limit with --max-output)"))
             marked.append(result)
         return marked
