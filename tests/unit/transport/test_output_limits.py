@@ -223,24 +223,39 @@ class _Connection:
         self.channel.event.set()
 
 
+def _watched(channel, connection, grace):
+    """exchange() under a Watchdog, in a thread joined with a bound (a
+    regression fails here instead of hanging the test run)."""
+    box = {}
+
+    def body():
+        with sshio.Watchdog(channel, connection, 0.3, grace=grace) as dog:
+            box["dog"] = dog
+            try:
+                sshio.exchange(channel, "sh", b"", 0.3, None)
+            except OSError as exc:
+                box["raised"] = exc
+    thread = threading.Thread(target=body, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive(), "exec request still waiting after 5s"
+    return box, time.monotonic() - started
+
+
 def test_watchdog_closes_the_channel_at_the_deadline():
     channel = _SilentChannel()
     connection = _Connection(channel)
-    started = time.monotonic()
-    with pytest.raises(OSError):
-        with sshio.Watchdog(channel, connection, 0.3) as watchdog:
-            sshio.exchange(channel, "sh", b"", 0.3, None)
-    assert 0.3 <= time.monotonic() - started < 1.5
-    assert watchdog.fired and channel.closed
-    assert not connection.closed and not watchdog.closed_connection
+    box, elapsed = _watched(channel, connection, sshio.GRACE)
+    assert "raised" in box and 0.3 <= elapsed < 1.5
+    assert box["dog"].fired and channel.closed
+    assert not connection.closed and not box["dog"].closed_connection
 
 
 def test_watchdog_closes_the_connection_when_closing_the_channel_hangs():
     channel = _StuckChannel()
     connection = _Connection(channel)
-    started = time.monotonic()
-    with pytest.raises(OSError):
-        with sshio.Watchdog(channel, connection, 0.3, grace=0.3) as watchdog:
-            sshio.exchange(channel, "sh", b"", 0.3, None)
-    assert time.monotonic() - started < 2.0
-    assert watchdog.fired and watchdog.closed_connection and connection.closed
+    box, elapsed = _watched(channel, connection, 0.3)
+    assert "raised" in box and elapsed < 2.0
+    assert box["dog"].fired and box["dog"].closed_connection
+    assert connection.closed
