@@ -114,6 +114,10 @@ class SSHSession(HostSession):
             raise error from exc
         finally:
             self.received += batch.received
+        if watchdog.fired and ending == sshio.DONE:
+            # Its close made the channel look finished (paramiko says an
+            # exit status is ready once a channel is closed).
+            ending = sshio.DEADLINE
         if ending == sshio.DEADLINE:
             LOG.warning("%s: batch of %d commands passed its %.0fs deadline",
                         self.target.name, len(commands), deadline)
