@@ -18,11 +18,11 @@ import threading
 import time
 
 import paramiko
-import pytest
 
 from osc_netdiag import models
 from osc_netdiag.transport import pool
 from osc_netdiag.transport import script
+from osc_netdiag.transport import sshio
 from osc_netdiag.transport.base import Command
 from osc_netdiag.transport.ssh import SSHTransport
 
@@ -95,14 +95,9 @@ def test_session_process_stopped_after_channel_open_times_out(
     error = outcomes["stuck"].error
     assert error is not None and error.status == models.HOST_TIMEOUT, error
     assert "batch deadline" in error.message
-    assert deadline - 0.5 <= elapsed < deadline + sshio_grace() + 2
+    assert deadline - 0.5 <= elapsed < deadline + sshio.GRACE + 2
     [answer] = outcomes["other"].results
     assert outcomes["other"].ok and answer.ok and answer.stdout == "answer\n"
-
-
-def sshio_grace():
-    from osc_netdiag.transport import sshio
-    return sshio.GRACE
 
 
 def test_400_mb_output_is_cut_and_the_read_stops_early(nshost):

@@ -122,7 +122,7 @@ def test_deadline_is_checked_while_lines_keep_coming(short_grace):
     flood = _Flood(stdout=line * 100)
     box, lines, elapsed = _run(flood, max_bytes=10 ** 12)
     assert box == {"value": None}
-    assert 0.5 <= elapsed < 2
+    assert 0.5 <= elapsed < 5
     assert lines and flood.closed
 
 
@@ -130,7 +130,7 @@ def test_deadline_is_checked_while_stderr_keeps_coming(short_grace):
     box, lines, elapsed = _run(_Flood(stderr=b"e" * 65536),
                                max_bytes=10 ** 12)
     assert box == {"value": None} and lines == []
-    assert 0.5 <= elapsed < 2
+    assert 0.5 <= elapsed < 5
 
 
 def test_bytes_past_the_cap_end_the_read(short_grace):

@@ -41,7 +41,7 @@ def session(sshd, target_for, monkeypatch):
 def test_endless_output_ends_at_the_deadline(session):
     box, lines, elapsed = _run(session, "exec yes", 1.0, 10 ** 12)
     assert box == {"value": None}
-    assert 1.5 <= elapsed < 4
+    assert 1.5 <= elapsed < 8
     assert lines and set(lines) == {"y"}
 
 

@@ -28,7 +28,7 @@ HERE = HostTarget(name="here", address="localhost")
 MIB = limits.MIB
 
 
-def _recorded_streams(tmp_path_factory=None, folder=None):
+def _recorded_streams(folder):
     """(commands, nonce, stdout, stderr) of a real batch replaying the lab's
     compute1 outputs with cat, plus one command writing to stderr."""
     data = json.loads(RECORDED.read_text())
@@ -247,7 +247,7 @@ def test_watchdog_closes_the_channel_at_the_deadline():
     channel = _SilentChannel()
     connection = _Connection(channel)
     box, elapsed = _watched(channel, connection, sshio.GRACE)
-    assert "raised" in box and 0.3 <= elapsed < 1.5
+    assert "raised" in box and 0.3 <= elapsed < 3
     assert box["dog"].fired and channel.closed
     assert not connection.closed and not box["dog"].closed_connection
 
@@ -256,6 +256,6 @@ def test_watchdog_closes_the_connection_when_closing_the_channel_hangs():
     channel = _StuckChannel()
     connection = _Connection(channel)
     box, elapsed = _watched(channel, connection, 0.3)
-    assert "raised" in box and elapsed < 2.0
+    assert "raised" in box and elapsed < 4
     assert box["dog"].fired and box["dog"].closed_connection
     assert connection.closed
