@@ -521,8 +521,10 @@ def check_log(report, view, context, log_probes, running=True):
         detail += " (dnsmasq is not running here now)"
     evidence = [view.evidence(probe, [line.text for line in lines
                                       if line.event is not None][-8:])]
+    # the row says what the finding's severity says (NO_OFFER is an ERROR)
     status = {"NETDIAG_DHCP_EXCHANGE_COMPLETE": Status.OK,
-              "NETDIAG_DHCP_NO_ADDRESS": Status.ERROR}.get(code, Status.WARN)
+              "NETDIAG_DHCP_NO_ADDRESS": Status.ERROR,
+              "NETDIAG_DHCP_NO_OFFER": Status.ERROR}.get(code, Status.WARN)
     if capped and status == Status.OK:
         status = Status.WARN
     report.find(code, f"{host}:{port.mac}",
