@@ -110,11 +110,7 @@ def resolve_context(conn, ref):
         if gateway is not None:
             agent_gateways = router_dvr.agent_gateway_ports(
                 net_api, gateway.network_id)
-    gateway_ips = ()
-    if gateway is not None:
-        subnets = [net_api.get_subnet(sid) for sid, _ in gateway.fixed_ips]
-        gateway_ips = tuple(sorted({s.gateway_ip for s in subnets
-                                    if s is not None and s.gateway_ip}))
+    gateway_ips = _gateway_ips(net_api, gateway) if gateway else ()
     by_id = operator.attrgetter("id")
     return RouterContext(
         id=router.id, name=router.name or "",
@@ -127,6 +123,22 @@ def resolve_context(conn, ref):
         snat_ports=tuple(sorted(snat_ports, key=by_id)),
         agent_gateways=tuple(sorted(agent_gateways, key=by_id)),
         gateway_ips=gateway_ips)
+
+
+def _gateway_ips(net_api, gateway):
+    """gateway_ip of the external subnets of the gateway port. A subnet
+    the caller may not read (another project's external network) is left
+    out: the default route is then checked by its device only."""
+    from openstack import exceptions
+    found = set()
+    for subnet_id, _ip in gateway.fixed_ips:
+        try:
+            subnet = net_api.find_subnet(subnet_id, ignore_missing=True)
+        except exceptions.SDKException:
+            continue
+        if subnet is not None and subnet.gateway_ip:
+            found.add(subnet.gateway_ip)
+    return tuple(sorted(found))
 
 
 # -- probes -------------------------------------------------------------------

@@ -218,3 +218,55 @@ def test_floating_ip_port_gone_is_4_without_any_host():
     assert [f.code for f in result.findings] == \
         ["NETDIAG_FIP_PORT_GONE"] * len(states)
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+# -- where the expected next hop comes from -----------------------------------
+
+def test_gateway_ips_come_from_the_external_subnets():
+    from openstack import exceptions
+    from openstack.network.v2 import subnet as _subnet
+    from openstack.test import fakes
+
+    gateway = scenario.load_context("router").gateway
+    subnet_id = gateway.fixed_ips[0][0]
+
+    class Neutron:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def find_subnet(self, ref, ignore_missing=True):
+            assert ref == subnet_id
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+    public = fakes.generate_fake_resource(_subnet.Subnet, id=subnet_id,
+                                          gateway_ip=UPSTREAM)
+    assert router._gateway_ips(Neutron(public), gateway) == (UPSTREAM,)
+    # a subnet without a gateway, one the caller may not read, one gone
+    no_gw = fakes.generate_fake_resource(_subnet.Subnet, id=subnet_id,
+                                         gateway_ip=None)
+    for answer in (no_gw, exceptions.ForbiddenException("policy"), None):
+        assert router._gateway_ips(Neutron(answer), gateway) == ()
+
+
+def test_dvr_snat_default_route_via_the_wrong_gateway(tmp_path):
+    # router-dvr, ip route in snat- on network1: the default route's
+    # gateway .1 -> .254 (ns-route of fip- namespaces holds no default)
+    context = dataclasses.replace(scenario.load_context("router-dvr"),
+                                  gateway_ips=(UPSTREAM,))
+
+    def edit(command):
+        if command["name"].startswith("ns-route:snat-"):
+            assert command["stdout"].count('"gateway":"198.19.0.1"') == 1
+            command["stdout"] = command["stdout"].replace(
+                '"gateway":"198.19.0.1"', '"gateway":"198.19.0.254"')
+    healthy = router.check_context(context, **scenario.options(
+        scenario.copy_capture("router-dvr", tmp_path / "a")))
+    assert healthy.exit_code == exitcodes.OK
+    result = router.check_context(context, **scenario.options(
+        scenario.copy_capture("router-dvr", tmp_path / "b", edit)))
+    assert codes(result) == ["NETDIAG_ROUTER_DEFAULT_ROUTE_WRONG"]
+    route, = [r for r in rows(result, "route") if r.status != Status.OK]
+    assert (route.host, route.state, route.status) == (
+        "network1", "wrong", Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
