@@ -1,10 +1,11 @@
 """``cleanup``'s exact exit codes (0, 2, 8, 16, 32 and their OR) over a
-stand-in transport answering with the ovs-vsctl listings of test_cleanup
-(one marked mirror+port, expired at 1000, and an operator's mirror).
-After a removal the listings are answered either unchanged (the row stays)
-or with the marked rows taken out of the Mirror and Port listings."""
-
-import json
+stand-in transport answering with real listings of an Open vSwitch
+database (tools/capture_cleanup_fixtures): br-int with an operator's
+mirror and a capture's marked mirror and output port, expired at 1000
+(-leftover), and the same database after the product's removal commands
+(-cleaned). A host whose removal "works" is answered with the -cleaned
+listings after its removal command; one whose removal "sticks" keeps
+answering -leftover."""
 
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
@@ -14,17 +15,13 @@ from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.base import CommandResult
 from tests.unit.capture.test_cleanup import FIXTURES
 
-LISTINGS = {command.name: (FIXTURES / f"ovs-vsctl--{table}-marked.out"
-                           ).read_text()
-            for command, table in zip(cleanup.list_commands(),
-                                      ("bridge", "mirror", "port"))}
+TABLES = {"capture-bridges": "bridge", "capture-mirrors": "mirror",
+          "capture-ports": "port"}
 
 
-def _without_marked(text):
-    doc = json.loads(text)
-    doc["data"] = [row for row in doc["data"]
-                   if "netdiag-run" not in json.dumps(row)]
-    return json.dumps(doc) + "\n"
+def listing(command_name, state):
+    return (FIXTURES / f"ovs-vsctl-list--{TABLES[command_name]}-{state}.out"
+            ).read_text()
 
 
 class Hosts:
@@ -64,9 +61,8 @@ class _Session:
                     "ovs-vsctl: unix:/var/run/openvswitch/db.sock: database "
                     "connection failed (No such file or directory)\n", 1))
                 continue
-            text = LISTINGS[command.name]
-            if self.host in self.owner.removed:
-                text = _without_marked(text)
+            text = listing(command.name, "cleaned" if self.host in
+                           self.owner.removed else "leftover")
             out.append(CommandResult(command.name, command.argv, text, "", 0))
         return out
 
@@ -95,9 +91,16 @@ def test_due_rows_without_yes_is_2_and_removes_nothing():
 
 
 def test_removed_rows_is_0():
-    result = run(Hosts(compute1="ok"))
+    hosts = Hosts(compute1="ok")
+    result = run(hosts)
     assert result.exit_code == exitcodes.OK
-    assert [x.row()[-1] for x in result.leftovers] == ["removed", "removed"]
+    assert [(x.table, x.name, x.row()[-1]) for x in result.leftovers] == [
+        ("Mirror", "ndm0badc0de0", "removed"),
+        ("Port", "ndm0badc0de0", "removed")]
+    assert hosts.removed == {"compute1"}
+    # a second run finds nothing
+    again = run(hosts)
+    assert (again.exit_code, again.leftovers) == (exitcodes.OK, ())
 
 
 def test_rows_that_stay_is_32():
