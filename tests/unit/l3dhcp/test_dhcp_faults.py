@@ -276,14 +276,14 @@ def test_log_offer_without_request(tmp_path):
     assert result.exit_code == exitcodes.OK
 
 
-# -- the instance's console log (the API side) ---------------------------------
-# The lab has no Nova, so there is no recorded console log: these are the
-# messages CirrOS's udhcpc and its metadata client print, as the check
-# looks for them (the dhcp-port context with its console set).
+# -- the instance's console log (the API side) -------------------------------
+# The lab has no Nova, so there is no recorded console log: these texts
+# are written after the udhcpc and wget messages of a CirrOS boot (NOT a
+# recording); the check only looks for the two signs in them. The
+# dhcp-port context is used with its console set.
 
 NO_LEASE = "Sending discover...\nSending discover...\nNo lease, failing\n"
 NO_METADATA = ("checking http://169.254.169.254/2009-04-04/instance-id\n"
-               "failed 1/20: up 2.01. request failed\n"
                "wget: can't connect to remote host (169.254.169.254): "
                "Network is unreachable\n")
 
