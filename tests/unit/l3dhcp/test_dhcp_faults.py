@@ -386,3 +386,70 @@ def test_no_address_line_keeps_its_mac():
     event = dnsmasq.parse_log(line)[0].event
     assert (event.kind, event.ip, event.mac, event.note) == (
         "DHCPDISCOVER", None, PORT_MAC, "no address available")
+
+
+# -- the metadata address in qdhcp- -------------------------------------------
+# The dhcp-port recording predates the metadata check: the answers of the
+# DHCP agent's command line and configuration (recorded on the same lab's
+# network1 with enable_isolated_metadata = true, tests/fixtures/l3dhcp/
+# agent) are added to it, and the tap's addresses get the metadata address
+# as the agent adds it (169.254.169.254/32), or a wrong one.
+
+def _with_agent_and_address(address):
+    from osc_netdiag.l3dhcp import metadata
+    agent = scenario.SCENARIOS.parent / "agent"
+    answers = [
+        (metadata.agent_process_probe(), 0,
+         (agent / "pgrep-a-f--dhcp-agent.out").read_text()),
+        (metadata.config_probe("/etc/neutron/neutron.conf"), 1,
+         (agent / "grep-metadata--neutron.conf.out").read_text()),
+        (metadata.config_probe("/etc/neutron/dhcp_agent.ini"), 0,
+         (agent / "grep-metadata--dhcp_agent.ini-isolated.out").read_text()),
+    ]
+
+    def edit(command):
+        if not command["name"].startswith("ns-addr:qdhcp-"):
+            return
+        links = json.loads(command["stdout"])
+        tap, = [link for link in links if link["ifname"].startswith("tap")]
+        tap["addr_info"].append({
+            "family": "inet", "local": address, "prefixlen": 32,
+            "scope": "global", "label": tap["ifname"],
+            "valid_life_time": 4294967295,
+            "preferred_life_time": 4294967295})
+        command["stdout"] = json.dumps(links) + "\n"
+        edit.done += 1
+    edit.done = 0
+    return answers, edit
+
+
+def _metadata_check(tmp_path, address):
+    answers, edit = _with_agent_and_address(address)
+    capture = scenario.copy_capture("dhcp-port", tmp_path, edit)
+    assert edit.done == 1
+    path = capture / "hosts" / "network1.json"
+    data = json.loads(path.read_text())
+    data["commands"] += [{"name": probe.name, "argv": list(probe.argv),
+                          "stdout": stdout, "stderr": "",
+                          "exit_status": rc}
+                         for probe, rc, stdout in answers]
+    path.write_text(json.dumps(data))
+    return dhcp.check_context(scenario.load_context("dhcp-port"),
+                              **scenario.options(capture))
+
+
+def test_metadata_address_present_when_expected(tmp_path):
+    result = _metadata_check(tmp_path, "169.254.169.254")
+    row, = rows(result, "metadata")
+    assert (row.state, row.status) == ("present", Status.OK)
+    assert result.exit_code == exitcodes.OK
+
+
+def test_metadata_address_wrong_in_qdhcp(tmp_path):
+    # the tap carries 169.254.196.254/32 instead of 169.254.169.254/32
+    result = _metadata_check(tmp_path, "169.254.196.254")
+    assert codes(result) == ["NETDIAG_DHCP_EXCHANGE_COMPLETE",
+                             "NETDIAG_DHCP_METADATA_ADDRESS_MISSING"]
+    row, = rows(result, "metadata")
+    assert (row.state, row.status) == ("absent", Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
