@@ -110,7 +110,7 @@ def trace_context(context, *, inventory=None, transport=None,
     if transport is None:
         transport = ssh_transport(inventory)
     if save_capture:
-        os.makedirs(save_capture, exist_ok=True)
+        replay.prepare(save_capture)
         replay.save_json(save_capture, CONTEXT_FILE, context.to_json())
         transport = replay.RecordingTransport(transport, save_capture)
 

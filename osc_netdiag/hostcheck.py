@@ -14,7 +14,6 @@ probe plan (one batch per host, hosts in parallel, optional recording).
 """
 
 import dataclasses
-import os
 
 from osc_netdiag import exitcodes
 from osc_netdiag.backends import hostcheck as backend
@@ -159,7 +158,7 @@ def probe_hosts(host_probes, *, inventory, transport, save_capture=None,
     from osc_netdiag.transport import replay
 
     if save_capture:
-        os.makedirs(save_capture, exist_ok=True)
+        replay.prepare(save_capture)
         if context_json is not None:
             replay.save_json(save_capture, CONTEXT_FILE, context_json)
         transport = replay.RecordingTransport(transport, save_capture)

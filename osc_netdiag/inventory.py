@@ -12,9 +12,13 @@ The inventory is YAML::
 For a name, each setting comes from the first place that has it: the host's
 own entry, the first matching pattern (fnmatch; ``{name}`` is replaced by
 the host name), ``~/.ssh/config`` (HostName, User, Port, IdentityFile,
-ProxyJump, ProxyCommand), the inventory ``defaults``, and finally the name
-itself as address. Relative paths are resolved against the inventory's
-folder; ``~`` is expanded.
+ProxyJump, ProxyCommand; its ``Include`` files followed), the inventory
+``defaults``, and finally the name itself as address. A jump host is looked
+up in ``~/.ssh/config`` too, under its own name, as ``ssh -J`` does.
+Relative paths are resolved against the inventory's folder; ``~`` is
+expanded. Host names (from Neutron, and the inventory's own) must pass
+:func:`check_host_name` before they become a pattern's ``{name}``, an ssh
+config lookup (whose ProxyCommand may carry ``%h``) or a file name.
 """
 
 import fnmatch
@@ -26,11 +30,28 @@ from typing import Optional
 import yaml
 
 from osc_netdiag import errors
+from osc_netdiag import ssh_config
 from osc_netdiag.transport.base import HostTarget
 
 _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
            "exec_prefix", "connect_timeout"}
+# Where Neutron keeps its files on a host and whom it runs as: what dhcp
+# check may read there (osc_netdiag/l3dhcp/host_files.py).
+_NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+_HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
+
+
+def check_host_name(value) -> str:
+    """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
+    letter or digit): such a name must not reach an inventory pattern, a
+    ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
+    name. Neutron accepts any string as a host name; this does not."""
+    if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
+        raise errors.UnsafeNameError(
+            f"unsafe host name {value!r}: only letters, digits and . _ : - "
+            f"are accepted, starting with a letter or digit")
+    return value
 
 
 def check_name(value: str, what: str) -> str:
@@ -72,7 +93,7 @@ class Inventory:
             if any(c in name for c in "*?["):
                 self.patterns.append((name, entry))
             else:
-                self.hosts[check_name(name, "host name")] = entry
+                self.hosts[check_host_name(name)] = entry
         if isinstance(known_hosts, str):
             known_hosts = [known_hosts]
         self.known_hosts_files = tuple(self._path(p) for p in known_hosts or ())
@@ -132,7 +153,7 @@ class Inventory:
     def _check_entry(self, name, entry) -> dict:
         if not isinstance(entry, dict):
             raise errors.NetdiagError(f"inventory entry {name!r} must be a mapping")
-        unknown = set(entry) - _FIELDS
+        unknown = set(entry) - _FIELDS - _NEUTRON_FIELDS
         if unknown:
             raise errors.NetdiagError(
                 f"inventory entry {name!r}: unknown keys {sorted(unknown)}")
@@ -143,6 +164,7 @@ class Inventory:
             raise errors.NetdiagError(f"inventory entry {name!r}: sudo must be true/false")
         if "port" in entry:
             entry["port"] = _port(entry["port"], name)
+        _check_neutron_fields(entry, name)
         return entry
 
     def _path(self, path: str) -> str:
@@ -151,36 +173,40 @@ class Inventory:
 
     @staticmethod
     def _load_ssh_config(path):
-        import paramiko
         if not path:
             return None
         path = os.path.expanduser(path)
         if not os.path.isfile(path):
             return None
-        return paramiko.SSHConfig.from_path(path)
+        return ssh_config.load(path)
 
     # -- resolving -------------------------------------------------------
     def _ssh_settings(self, name: str) -> dict:
         if self._ssh_config is None:
             return {}
-        found = self._ssh_config.lookup(name)
-        settings = {}
-        if found.get("hostname") and found["hostname"] != name:
-            settings["address"] = found["hostname"]
-        if "user" in found:
-            settings["user"] = found["user"]
-        if "port" in found:
-            settings["port"] = _port(found["port"], name)
-        if found.get("identityfile"):
-            settings["key"] = found["identityfile"][0]
-        if found.get("proxyjump") and found["proxyjump"].lower() != "none":
-            if "," in found["proxyjump"]:
-                raise errors.NetdiagError(
-                    f"{name}: ProxyJump chains are not supported: {found['proxyjump']}")
-            settings["jump"] = found["proxyjump"]
-        if found.get("proxycommand") and found["proxycommand"].lower() != "none":
-            settings["proxy_command"] = found["proxycommand"]
+        settings = ssh_config.host_settings(self._ssh_config, name)
+        if "port" in settings:
+            settings["port"] = _port(settings["port"], name)
         return settings
+
+    def _jump_target(self, name, spec, user, key, known_hosts, timeout):
+        """The jump host ``spec`` resolved through its own Host block; its
+        user and key default to the target's (as before ~/.ssh/config was
+        read for jump hosts)."""
+        check_name(spec, "jump host")
+        found = ssh_config.jump_settings(self._ssh_config, spec)
+        alias = check_host_name(found["name"])
+        jump_user = found["user"] or user
+        if jump_user is not None:
+            check_name(str(jump_user), "user name")
+        jump_key = found.get("key")
+        return HostTarget(
+            name=alias,
+            address=check_name(str(found["address"]), "address"),
+            port=_port(found["port"], f"{name} (jump host {alias})"),
+            user=jump_user,
+            key_filename=self._path(jump_key) if jump_key else key,
+            known_hosts=known_hosts, connect_timeout=timeout)
 
     def _matching_pattern(self, name: str) -> Optional[dict]:
         for pattern, entry in self.patterns:
@@ -190,7 +216,7 @@ class Inventory:
         return None
 
     def target(self, name: str) -> HostTarget:
-        check_name(name, "host name")
+        check_host_name(name)
         layers = [self.hosts.get(name) or {}, self._matching_pattern(name) or {},
                   self._ssh_settings(name), self.defaults]
 
@@ -201,25 +227,53 @@ class Inventory:
             return default
 
         key = setting("key")
+        key = self._path(key) if key else None
         jump = setting("jump")
         user = setting("user")
         if user is not None:
             check_name(str(user), "user name")
-        if jump is not None:
-            check_name(jump, "jump host")
+        timeout = float(setting("connect_timeout", 5.0))
         return HostTarget(
             name=name,
             address=check_name(str(setting("address", name)), "address"),
             port=_port(setting("port", 22), name),
             user=user,
-            key_filename=self._path(key) if key else None,
+            key_filename=key,
             sudo=bool(setting("sudo", False)),
             jump=jump,
             proxy_command=setting("proxy_command"),
             exec_prefix=tuple(setting("exec_prefix", ())),
             known_hosts=self.known_hosts_files,
-            connect_timeout=float(setting("connect_timeout", 5.0)),
+            connect_timeout=timeout,
+            jump_target=None if jump is None else self._jump_target(
+                name, jump, user, key, self.known_hosts_files, timeout),
         )
+
+
+def _check_neutron_fields(entry, name):
+    from osc_netdiag.l3dhcp import host_files
+    where = f"inventory entry {name!r}"
+    if "neutron_paths" in entry:
+        entry["neutron_paths"] = host_files.check_roots(entry["neutron_paths"],
+                                                        where)
+    if "neutron_users" in entry:
+        entry["neutron_users"] = host_files.check_users(entry["neutron_users"],
+                                                        where)
+
+
+def neutron_layout(inventory, name):
+    """The host's NeutronLayout: each of neutron_paths' kinds and
+    neutron_users from the host's entry, else the first matching pattern,
+    else ``defaults``, else Neutron's defaults."""
+    from osc_netdiag.l3dhcp import host_files
+    layers = [inventory.hosts.get(name) or {},
+              inventory._matching_pattern(name) or {}, inventory.defaults]
+    roots = {}
+    for layer in reversed(layers):
+        roots.update(layer.get("neutron_paths") or {})
+    users = next((layer["neutron_users"] for layer in layers
+                  if layer.get("neutron_users")), None)
+    return host_files.make_layout(roots, users)
 
 
 def _port(value, name) -> int:

@@ -21,8 +21,11 @@ DEVICE_NAME_LEN = 14          # prefix (3) + 11 characters of the UUID
 # \Z, not $: "$" also matches before a final newline, which would let
 # "br-int\n" through.
 _DEVICE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}\Z")
+# Bridges as ``ovs-ofctl`` takes them: no ':' or '@' either, which would
+# name a connection ("tcp:HOST:PORT") rather than a local bridge.
+_BRIDGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}\Z")
 _NETNS_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
-_OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/x-]{0,199}\Z")
+_OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/-]{0,199}\Z")
 
 
 def checked_uuid(value):
@@ -113,6 +116,14 @@ def checked_device(name):
     """Allow-list check for a device or OVS port/bridge name."""
     if not isinstance(name, str) or not _DEVICE_RE.match(name):
         raise UnsafeNameError(f"unsafe device name: {name!r}")
+    return name
+
+
+def checked_bridge(name):
+    """Allow-list check for a bridge given to ``ovs-ofctl``: the same
+    pattern as its line in doc/source/netdiag.sudoers."""
+    if not isinstance(name, str) or not _BRIDGE_RE.match(name):
+        raise UnsafeNameError(f"unsafe bridge name: {name!r}")
     return name
 
 

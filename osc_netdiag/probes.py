@@ -40,8 +40,28 @@ class Probe:
                        ovs=self.ovs)
 
 
+# What runs inside a namespace, by absolute path (Debian 12 and Ubuntu,
+# merged /usr; the same paths as doc/source/netdiag.sudoers). ``ip netns
+# exec`` looks a bare name up in PATH, and sudo keeps the caller's PATH
+# unless the sudoers file sets secure_path: a bare name would let the
+# netdiag user run a program of its own as root through a granted line.
+NETNS_COMMANDS = {
+    "ip": "/usr/sbin/ip",
+    "iptables-save": "/usr/sbin/iptables-save",
+    "ss": "/usr/bin/ss",
+    "python3": "/usr/bin/python3",
+}
+
+
 def in_netns(ns, argv):
-    return ("ip", "netns", "exec", names.checked_netns(ns), *argv)
+    """``ip netns exec NS /abs/path ARGS...``: refuses a command it has no
+    absolute path for, so nothing in a namespace is found through PATH."""
+    tool, *args = argv
+    path = NETNS_COMMANDS.get(tool)
+    if path is None:
+        raise ValueError(f"no absolute path known for {tool!r} in a "
+                         f"namespace")
+    return ("ip", "netns", "exec", names.checked_netns(ns), path, *args)
 
 
 def ip_addr():
@@ -88,7 +108,7 @@ def ovs_interfaces():
 def dump_flows(bridge, flow_filter):
     """``ovs-ofctl dump-flows BR FILTER``: filtered on the host, so a trace
     never pulls a whole flow table over SSH."""
-    bridge = names.checked_device(bridge)
+    bridge = names.checked_bridge(bridge)
     flow_filter = names.checked_flow_filter(flow_filter)
     return Probe(f"flows:{bridge}:{flow_filter}",
                  ("ovs-ofctl", "dump-flows", bridge, flow_filter),

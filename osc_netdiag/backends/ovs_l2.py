@@ -72,6 +72,17 @@ def _int_value(text):
         return None
 
 
+def loaded_tun_id(flow):
+    """The tunnel ID a flow sets (``load:0x50f->NXM_NX_TUN_ID[]`` or
+    ``set_field:0x50f->tun_id``), else None."""
+    for action in flow.actions:
+        if action.arg and action.name in ("load", "set_field"):
+            value, _, dest = action.arg.partition("->")
+            if dest in ("NXM_NX_TUN_ID[]", "tun_id"):
+                return _int_value(value)
+    return None
+
+
 def _counters(flow):
     return f"n_packets={flow.n_packets}"
 
@@ -548,6 +559,21 @@ def _flood_flow(report, view, segment, lvid):
             outputs = {a.arg.strip('"') for a in flow.actions_named("output")
                        if a.arg}
             evidence = [view.evidence(probe, [flow.text])]
+            loaded = loaded_tun_id(flow)
+            if loaded is not None and loaded != segment.segmentation_id:
+                # Present but wrong: the broadcasts leave on another VNI.
+                report.find("NETDIAG_OVS_NO_FLOOD_FLOW",
+                            f"{host}:{TUNNEL_BRIDGE}",
+                            f"the flood flow for local VLAN {lvid} on "
+                            f"{TUNNEL_BRIDGE} on {host} sets tunnel ID "
+                            f"{hex(loaded)}, not "
+                            f"{hex(segment.segmentation_id)}",
+                            host=host, lvid=lvid)
+                report.hop(host, f"{TUNNEL_BRIDGE} table={table}", "flow",
+                           "wrong", f"dl_vlan={lvid} -> tun_id {hex(loaded)}"
+                           f", expected {hex(segment.segmentation_id)} "
+                           f"({_counters(flow)})", Status.ERROR, evidence)
+                return set()
             report.hop(host, f"{TUNNEL_BRIDGE} table={table}", "flow",
                        "present",
                        f"dl_vlan={lvid} -> tun_id {hex(segment.segmentation_id)}"

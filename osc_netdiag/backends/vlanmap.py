@@ -105,17 +105,6 @@ def _action_text(topo, bridge, flow, action):
     return str(action)
 
 
-def _tun_id_loaded(flow):
-    """The tunnel ID a flow sets (``load:0x50f->NXM_NX_TUN_ID[]`` or
-    ``set_field:0x50f->tun_id``), else None."""
-    for action in flow.actions:
-        if action.arg and action.name in ("load", "set_field"):
-            value, _, dest = action.arg.partition("->")
-            if dest in ("NXM_NX_TUN_ID[]", "tun_id"):
-                return _int(value)
-    return None
-
-
 @dataclasses.dataclass(frozen=True)
 class Translation:
     """One flow that maps a segment to a local VLAN or back."""
@@ -191,7 +180,7 @@ def tunnel_egress_flows(topo, flows):
     """br-tun flood/unicast tables: dl_vlan=L -> tun_id S, output:tunnels."""
     found = []
     for flow in flows:
-        seg = _tun_id_loaded(flow)
+        seg = ovs_l2.loaded_tun_id(flow)
         lvid = _int(flow.match_get("dl_vlan"))
         if lvid is None:
             tci = flow.match_get("vlan_tci") or ""

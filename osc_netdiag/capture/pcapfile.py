@@ -10,7 +10,9 @@ host.
 Files are named ``<host>-<point>-<device>.pcap`` with every character
 outside ``A-Z a-z 0-9 . _ -`` replaced by ``_``. An existing file is never
 overwritten: the first free ``<name>.1.pcap``, ``<name>.2.pcap``... is used
-instead, created with O_EXCL so two runs cannot take the same name.
+instead, created with O_EXCL so two runs cannot take the same name. The
+folder is created 0700 and an unsafe existing one is refused
+(:mod:`osc_netdiag.outdir`).
 """
 
 import base64
@@ -18,6 +20,7 @@ import binascii
 import os
 import re
 
+from osc_netdiag import outdir
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import pcap
 
@@ -54,23 +57,14 @@ def decode(lines):
 
 
 def check_dir(path):
-    """Refuse a path that exists and is not a directory (before any run)."""
-    if os.path.lexists(path) and not os.path.isdir(path):
-        raise ValueError(f"--write {path}: exists and is not a directory")
-    return path
+    """Refuse, before any run, an existing path that is not a private
+    directory of the user's (see :mod:`osc_netdiag.outdir`)."""
+    return outdir.check(path, "--write")
 
 
 def prepare_dir(path):
-    """Create DIR if missing; refuse a non-directory or an unwritable one."""
-    check_dir(path)
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"--write {path}: cannot create: "
-                         f"{exc.strerror}") from exc
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ValueError(f"--write {path}: not writable")
-    return path
+    """Create DIR (0700) if missing; refuse an unsafe existing one."""
+    return outdir.prepare(path, "--write")
 
 
 def file_stem(host, point, device):
@@ -82,17 +76,23 @@ def file_stem(host, point, device):
 
 
 def write_new(directory, stem, data):
-    """Write ``data`` to a file that did not exist before; return its path."""
-    for n in range(MAX_SUFFIX):
-        name = f"{stem}.pcap" if n == 0 else f"{stem}.{n}.pcap"
-        path = os.path.join(directory, name)
-        try:
-            # 0600: packets can carry credentials and personal data.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            continue
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        return path
+    """Write ``data`` to a file that did not exist before; return its path.
+
+    The folder is opened and checked once; each name is created through it
+    with O_EXCL|O_NOFOLLOW, so a link planted at a name is skipped like
+    any existing file. 0600: packets can carry credentials and personal
+    data.
+    """
+    dir_fd = outdir.open_dir(directory, "--write")
+    try:
+        for n in range(MAX_SUFFIX):
+            name = f"{stem}.pcap" if n == 0 else f"{stem}.{n}.pcap"
+            try:
+                outdir.create_at(dir_fd, name, data)
+            except FileExistsError:
+                continue
+            return os.path.join(directory, name)
+    finally:
+        os.close(dir_fd)
     raise OSError(f"{directory}: {stem}.pcap and {MAX_SUFFIX - 1} numbered "
                   f"variants already exist")

@@ -386,7 +386,7 @@ def _save_pcap(report, write_dir, host, label, rp, host_run, text_packets):
         path = pcapfile.write_new(write_dir,
                                   pcapfile.file_stem(host, label, device),
                                   data)
-    except (ParseError, OSError) as exc:
+    except (NetdiagError, OSError) as exc:    # ParseError, unsafe folder
         error = str(exc) if lines else "no pcap data received"
         report.find("NETDIAG_CAPTURE_FILE_FAILED", f"{host}:{label}",
                     f"pcap of {label} on {host} not written: {error}",

@@ -2,7 +2,6 @@
 per host, safe file paths for argv, and the result type."""
 
 import dataclasses
-import os
 import re
 
 from osc_netdiag import exitcodes
@@ -44,7 +43,7 @@ class PhasedRun:
         if transport is None:
             transport = api.ssh_transport(inventory)
         if save_capture:
-            os.makedirs(save_capture, exist_ok=True)
+            replay.prepare(save_capture)
             if context_json is not None:
                 replay.save_json(save_capture, CONTEXT_FILE, context_json)
             transport = replay.RecordingTransport(transport, save_capture)

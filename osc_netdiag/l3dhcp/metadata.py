@@ -14,6 +14,11 @@ second phase (never the whole file: it holds passwords) and merged as
 oslo.config does (a later file wins). A ``--config-dir`` is not listed
 (that would need a directory read the sudoers file does not grant); when
 the files read do not settle it, the row says so and is skipped.
+
+Only an agent process whose real and effective users are Neutron's
+(``neutron_users``) is believed, and only its config files under
+``neutron_paths.config`` are read (:mod:`.host_files`): a local user's
+process named like the agent must not make root read other files.
 """
 
 import dataclasses
@@ -22,6 +27,7 @@ from osc_netdiag import probes
 from osc_netdiag.backends.report import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
+from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps
@@ -59,7 +65,8 @@ def agent_processes(processes):
 
 def _parse_flag_lines(text):
     # Both options exist only in [DEFAULT] (neutron/conf/agent/dhcp.py).
-    return oslo_ini.parse_oslo_ini("[DEFAULT]\n" + text)
+    return oslo_ini.parse_oslo_ini(text, section="DEFAULT",
+                                   what="option lines read,")
 
 
 def config_probe(path):
@@ -104,10 +111,33 @@ def agent_config(processes):
     return max(configs, key=lambda c: len(c.files) + len(c.dirs))
 
 
-def second_probes(view):
+def trusted_agent_config(view, layout=host_files.DEFAULT_LAYOUT):
+    """(AgentConfig or None, why not): the config of the agent processes
+    run by Neutron's users; Unreadable if the command line was not read."""
+    agents = agent_processes(view.read(agent_process_probe()))
+    trusted, refused = host_files.split_trusted(view, agents, layout)
+    config = agent_config(trusted)
+    # A trusted worker names no file; if the process that does is not
+    # trusted, the defaults are not what the agent runs with either.
+    if refused and (config is None or not (config.files or config.dirs)):
+        return None, "; ".join(f"{AGENT_PROGRAM} not trusted: {why}"
+                               for _, why in refused)
+    if config is None:
+        return None, f"no {AGENT_PROGRAM} process found"
+    return config, ""
+
+
+def config_file_probe(path, layout=host_files.DEFAULT_LAYOUT):
+    """config_probe of ``path`` if it lies under the config roots;
+    UnsafeNameError otherwise."""
+    return config_probe(host_files.allowed_file(path, "config", layout,
+                                                "--config-file"))
+
+
+def second_probes(view, layout=host_files.DEFAULT_LAYOUT):
     """The option lines of each config file the running agent names."""
     try:
-        config = agent_config(view.read(agent_process_probe()))
+        config, _ = trusted_agent_config(view, layout)
     except Unreadable:
         return []
     if config is None:
@@ -115,7 +145,7 @@ def second_probes(view):
     items = []
     for path in config.files:
         try:
-            items.append(config_probe(path))
+            items.append(config_file_probe(path, layout))
         except UnsafeNameError:
             continue
     return items
@@ -127,19 +157,21 @@ class Expectation:
     why: str
 
 
-def expectation(view):
+def expectation(view, layout=host_files.DEFAULT_LAYOUT):
     """Whether this host's DHCP agent puts the metadata address on taps."""
     try:
-        config = agent_config(view.read(agent_process_probe()))
+        config, why = trusted_agent_config(view, layout)
     except Unreadable as exc:
         return Expectation(None, f"agent command line not read: {exc}")
     if config is None:
-        return Expectation(None, "no neutron-dhcp-agent process found")
+        return Expectation(None, why)
     values, read = {}, []
     for path in config.files:
         try:
-            sections = view.read(config_probe(path))
-        except (Unreadable, UnsafeNameError) as exc:
+            sections = view.read(config_file_probe(path, layout))
+        except UnsafeNameError as exc:
+            return Expectation(None, str(exc))
+        except Unreadable as exc:
             return Expectation(None, f"{path} not read: {exc}")
         read.append(path)
         for flag in FLAGS:
@@ -159,12 +191,12 @@ def expectation(view):
                        f"off in {', '.join(read) or 'the defaults'}")
 
 
-def check(report, view, ns, device, link):
+def check(report, view, ns, device, link, layout=host_files.DEFAULT_LAYOUT):
     """One ``metadata`` row for the DHCP tap ``device`` (a Link or None)."""
     host = view.host
     present = link is not None and any(a.local == METADATA_IP
                                        for a in link.addresses)
-    wanted = expectation(view)
+    wanted = expectation(view, layout)
     if present:
         report.hop(host, METADATA_IP, "metadata", "present",
                    f"isolated metadata address on {device}", Status.OK)

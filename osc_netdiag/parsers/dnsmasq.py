@@ -23,7 +23,9 @@ note='host-198-18-17-41'))``. ``event`` is None for other dnsmasq lines
 (``read .../host``, ``started``). Lines of other programs (a syslog grep
 also finds the kernel's or dhclient's) are kept with ``program`` set and no
 event. A line without a syslog prefix, or output cut short, raises
-ParseError.
+ParseError. Errors give the line number and what was expected, never the
+line itself: these are host files, and an error message reaches output,
+findings and JSON.
 
 Command line: :func:`dhcp_ranges` reads ``--dhcp-range=`` values of a
 :class:`osc_netdiag.parsers.ps.Process`.
@@ -106,7 +108,8 @@ def _is_ip(text):
 def parse_hosts_file(text: str) -> tuple:
     """Parse a ``--dhcp-hostsfile`` (see module doc)."""
     entries = []
-    for line in complete_lines(text, "dnsmasq hosts file"):
+    lines = complete_lines(text, "dnsmasq hosts file")
+    for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.split(",")
@@ -114,7 +117,10 @@ def parse_hosts_file(text: str) -> tuple:
         while fields and re.match(r"(id|set|tag):", fields[0]):
             lead.append(fields.pop(0))
         if not fields or not _MAC_RE.match(fields[0]):
-            raise ParseError(f"dnsmasq hosts file: no MAC in {line!r}")
+            # The line itself is not quoted: it is a host file's content.
+            raise ParseError(f"dnsmasq hosts file line {number}: expected "
+                             f"'MAC,NAME,IP' (optionally after id:/set:/"
+                             f"tag: fields), found no MAC address")
         mac = fields.pop(0).lower()
         name = ip = None
         rest = []
@@ -133,12 +139,15 @@ def parse_hosts_file(text: str) -> tuple:
 def parse_log(text: str) -> tuple:
     """Parse dnsmasq log lines, from its own file or syslog (module doc)."""
     lines = []
-    for line in complete_lines(text, "dnsmasq log"):
+    for number, line in enumerate(complete_lines(text, "dnsmasq log"), 1):
         if not line:
             continue
         m = _PREFIX.match(line)
         if m is None:
-            raise ParseError(f"dnsmasq log: not a log line: {line!r}")
+            # Not quoted: a log file's content is host data.
+            raise ParseError(f"dnsmasq log line {number} of those read: "
+                             f"expected 'Mon DD HH:MM:SS [host] "
+                             f"program[pid]: message'")
         message = m.group("message").rstrip()
         event = None
         if m.group("program") in DNSMASQ_PROGRAMS:

@@ -6,7 +6,8 @@ Sample::
      {"dst":"198.19.0.0/24","dev":"qg-2c4e8a51-3b","protocol":"kernel",
       "scope":"link","prefsrc":"198.19.0.20","flags":[]}]
 
-Output: a tuple of :class:`Route` in the order printed.
+Output: a tuple of :class:`Route` in the order printed. JSON cut short, or
+a text without its final newline (output cut short), raises ParseError.
 """
 
 import dataclasses
@@ -14,6 +15,7 @@ import json
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers._text import require_final_newline
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Route:
 
 
 def parse_ip_route(text):
+    require_final_newline(text, "ip route")
     if not text.strip():
         return ()
     try:

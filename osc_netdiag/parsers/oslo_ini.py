@@ -16,12 +16,16 @@ twice keeps its last value, as oslo.config does. Comments (``#``, ``;``)
 and blank lines are skipped. A line outside any section, a section header
 that does not close, or a line that is neither ``key = value`` nor a
 continuation raises ParseError: a file we cannot read must not be taken
-for one that says nothing.
+for one that says nothing. So does a text that does not end with a newline
+(``cat``/``grep`` output cut short): its last value may be cut in half.
+Errors give the line number and what was expected, never the line (a
+config file holds passwords).
 """
 
 import re
 
 from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers._text import complete_lines
 
 _SECTION = re.compile(r"\[([^\]]+)\]\s*\Z")
 _OPTION = re.compile(r"([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*\Z")
@@ -29,9 +33,15 @@ _TRUE = {"true", "1", "on", "yes", "y", "t"}
 _FALSE = {"false", "0", "off", "no", "n", "f"}
 
 
-def parse_oslo_ini(text: str) -> dict:
+def parse_oslo_ini(text: str, section: str = None,
+                   what: str = "config") -> dict:
+    """Parse ``text`` (module doc). ``section``: where lines before any
+    header go (for option lines read out of a file); ``what`` names the
+    text in errors."""
     sections, current, last_key = {}, None, None
-    for number, line in enumerate(text.splitlines(), 1):
+    if section is not None:
+        current = sections.setdefault(section, {})
+    for number, line in enumerate(complete_lines(text, what), 1):
         stripped = line.strip()
         if not stripped or stripped[0] in "#;":
             continue
@@ -42,15 +52,15 @@ def parse_oslo_ini(text: str) -> dict:
         if stripped.startswith("["):
             match = _SECTION.match(stripped)
             if match is None:
-                raise ParseError(f"config line {number}: bad section "
-                                 f"header {stripped!r}")
+                raise ParseError(f"{what} line {number}: expected a "
+                                 f"section header '[name]'")
             current = sections.setdefault(match.group(1), {})
             last_key = None
             continue
         match = _OPTION.match(stripped)
         if match is None or current is None:
-            raise ParseError(f"config line {number}: not 'key = value' in "
-                             f"a section: {stripped!r}")
+            raise ParseError(f"{what} line {number}: expected "
+                             f"'key = value' in a section")
         last_key = match.group(1)
         current[last_key] = match.group(2)
     return sections

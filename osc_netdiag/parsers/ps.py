@@ -1,4 +1,5 @@
-"""Parse ``ps -eo pid=,args=`` and ``pgrep -a NAME`` (same shape).
+"""Parse ``ps -eo pid=,args=`` and ``pgrep -a NAME`` (same shape), and
+``ps -e -o ruser:32=,user:32=,pid=`` (who owns each process).
 
 Sample::
 
@@ -12,6 +13,21 @@ Output::
 cannot be split back exactly); ``argv`` splits it on whitespace for
 option look-ups. Empty output (no process) gives (); a line that is not
 ``PID ARGS`` or output cut in the middle of a line raises ParseError.
+
+Owners (:func:`parse_owners`), real user then effective user, names up
+to 32 characters wide (a longer one ends in ``+``; a user without a name
+shows as a number)::
+
+    root                             root                              1
+    nobody                           nobody                         9158
+
+Output::
+
+    (ProcessOwner(pid=1, real_user='root', user='root'),
+     ProcessOwner(pid=9158, real_user='nobody', user='nobody'))
+
+Errors name the line number and what was expected, never the line: a
+process list is host data.
 """
 
 from __future__ import annotations
@@ -24,6 +40,7 @@ from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers._text import complete_lines
 
 _LINE = re.compile(r" *(\d+) (.+)\Z")
+_OWNER = re.compile(r" *(\S+) +(\S+) +(\d+)\Z")
 
 
 @dataclass(frozen=True)
@@ -51,9 +68,28 @@ class Process:
 def parse_ps(text: str) -> tuple:
     """Parse ``ps -eo pid=,args=`` / ``pgrep -a NAME`` (see module doc)."""
     result = []
-    for line in complete_lines(text, "ps"):
+    for number, line in enumerate(complete_lines(text, "ps"), 1):
         m = _LINE.match(line)
         if m is None:
-            raise ParseError(f"ps: unexpected line {line!r}")
+            raise ParseError(f"ps: line {number} is not 'PID ARGS'")
         result.append(Process(int(m.group(1)), m.group(2)))
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class ProcessOwner:
+    pid: int
+    real_user: str          # a name, or a number when the uid has none
+    user: str               # the effective user
+
+
+def parse_owners(text: str) -> tuple:
+    """Parse ``ps -e -o ruser:32=,user:32=,pid=`` (see module doc)."""
+    result = []
+    for number, line in enumerate(complete_lines(text, "ps owners"), 1):
+        m = _OWNER.match(line)
+        if m is None:
+            raise ParseError(f"ps owners: line {number} is not "
+                             f"'REAL-USER USER PID'")
+        result.append(ProcessOwner(int(m.group(3)), m.group(1), m.group(2)))
     return tuple(result)

@@ -56,6 +56,9 @@ class HostTarget:
     exec_prefix: tuple = ()        # argv prefix for ovs commands
     known_hosts: tuple = ()        # extra known_hosts files
     connect_timeout: float = 5.0
+    # The jump host as ~/.ssh/config describes it (HostName, User, Port,
+    # IdentityFile of its own Host block); None: ``jump`` is used as written.
+    jump_target: Optional["HostTarget"] = None
 
 
 class HostSession(abc.ABC):

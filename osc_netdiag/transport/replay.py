@@ -15,7 +15,7 @@ Whole-host scenarios recorded once double as tests and as offline input.
 
 import json
 import os
-import tempfile
+import posixpath
 import threading
 import time
 import urllib.parse
@@ -23,6 +23,7 @@ from typing import Sequence
 
 from osc_netdiag import errors
 from osc_netdiag import models
+from osc_netdiag import outdir
 from osc_netdiag.transport.base import (Command, CommandResult, HostSession,
                                         HostTarget, Transport)
 
@@ -37,21 +38,21 @@ def _file_stem(name: str) -> str:
 
 
 def host_path(capture_dir, host: str) -> str:
-    return os.path.join(capture_dir, HOSTS_DIR, _file_stem(host) + ".json")
+    from osc_netdiag.inventory import check_host_name
+    return os.path.join(capture_dir, HOSTS_DIR,
+                        _file_stem(check_host_name(host)) + ".json")
 
 
 def _write_json(path, obj):
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(obj, handle, indent=2, sort_keys=True, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    # Through outdir: folders 0700, files 0600, no link in them followed.
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False)
+    outdir.write_file(path, (text + "\n").encode("utf-8"), "--save-capture")
+
+
+def prepare(capture_dir):
+    """Create the capture folder 0700, or refuse an unsafe existing one
+    (see :mod:`osc_netdiag.outdir`), before any host is contacted."""
+    return outdir.prepare(capture_dir, "--save-capture")
 
 
 def save_json(capture_dir, name: str, obj) -> str:
@@ -143,6 +144,9 @@ class RecordingTransport(Transport):
         self.inner = inner
         self.capture_dir = capture_dir
         self._lock = threading.Lock()
+        # Now, not at the first write: a refused folder (a planted link)
+        # must stop the run before a host is contacted, not fail each host.
+        prepare(os.path.join(capture_dir, HOSTS_DIR))
 
     def _write(self, record: _HostRecord):
         with self._lock:
@@ -163,6 +167,18 @@ class RecordingTransport(Transport):
 
 # -- replay -----------------------------------------------------------------
 
+def legacy_argv(argv) -> tuple:
+    """The argv an older release recorded for ``argv``: it ran commands in
+    a namespace by bare name (``ip netns exec NS ip ...``), today's run them
+    by absolute path (``... NS /usr/sbin/ip ...``). Captures saved then
+    still replay; an exact match always wins over this one."""
+    argv = tuple(argv)
+    if argv[:3] == ("ip", "netns", "exec") and len(argv) > 4 \
+            and argv[4].startswith("/"):
+        return argv[:4] + (posixpath.basename(argv[4]),) + argv[5:]
+    return argv
+
+
 class ReplaySession(HostSession):
     def __init__(self, owner, target: HostTarget, by_argv: dict):
         self._owner = owner
@@ -178,6 +194,8 @@ class ReplaySession(HostSession):
         results = []
         for command in commands:
             found = self._by_argv.get(tuple(command.argv))
+            if found is None:
+                found = self._by_argv.get(legacy_argv(command.argv))
             if found is None:
                 results.append(CommandResult(
                     name=command.name, argv=tuple(command.argv), stdout="",

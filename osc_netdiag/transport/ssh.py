@@ -1,9 +1,11 @@
 """SSH transport (paramiko): one connection per host, one channel per batch.
 
 Host keys come from ``/etc/ssh/ssh_known_hosts``, ``~/.ssh/known_hosts`` and
-the files given; an unknown or changed key is refused (RejectPolicy, never
-AutoAdd) before any authentication is attempted, and nothing is ever written
-to a known_hosts file. Every failure to reach or log in to a host becomes a
+the files given, read by :mod:`.known_hosts` and judged by :mod:`.hostkeys`
+(``@revoked`` and ``@cert-authority`` lines included); an unknown, changed or
+revoked key is refused (never AutoAdd) before any authentication is
+attempted, and nothing is ever written to a known_hosts file. Every failure
+to reach or log in to a host becomes a
 :class:`~osc_netdiag.errors.HostError` with one of the HOST_* statuses:
 ``unreachable`` when the TCP connection cannot be made (refused, no route,
 or no answer to the handshake within the connect timeout), ``timeout`` when
@@ -11,9 +13,6 @@ TCP connects but the SSH banner, key exchange or authentication does not
 complete in time, ``hostkey`` and ``auth`` for refused credentials.
 """
 
-import base64
-import errno
-import hashlib
 import logging
 import os
 import select
@@ -26,81 +25,26 @@ import paramiko
 
 from osc_netdiag import errors
 from osc_netdiag import models
+from osc_netdiag import ssh_config
+from osc_netdiag.transport import hostkeys
+from osc_netdiag.transport import known_hosts
 from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
+from osc_netdiag.transport.connect_errors import host_error as _host_error
+# Kept importable from here: the CLI and callers use them.
+from osc_netdiag.transport.hostkeys import check_fingerprint, fingerprint  # noqa: F401
 
 LOG = logging.getLogger(__name__)
 
 SYSTEM_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
 USER_KNOWN_HOSTS = "~/.ssh/known_hosts"
 REMOTE_SHELL = "/bin/sh -s"
-_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH,
-                       errno.ENETUNREACH, errno.ECONNRESET,
-                       errno.EADDRNOTAVAIL}
-
-
-def fingerprint(key: paramiko.PKey) -> str:
-    """OpenSSH-style ``SHA256:...`` fingerprint of a public key."""
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
-
-
-def check_fingerprint(text: str) -> str:
-    """Refuse anything but an OpenSSH ``SHA256:<base64>`` fingerprint."""
-    import re
-    if not isinstance(text, str) or not re.fullmatch(
-            r"SHA256:[A-Za-z0-9+/]{43}", text):
-        raise errors.NetdiagError(
-            f"not a SHA256 host key fingerprint: {text!r} (expected "
-            f"SHA256: and 43 base64 characters, as ssh-keygen -lf prints)")
-    return text
-
-
-class _UnknownHostKey(paramiko.SSHException):
-    def __init__(self, hostname, key):
-        super().__init__(hostname)
-        self.hostname = hostname
-        self.key = key
-
-
-class _Reject(paramiko.RejectPolicy):
-    """RejectPolicy that keeps the offered key, to show its fingerprint.
-
-    An unknown key whose fingerprint the operator gave explicitly
-    (``--accept-new-host-key SHA256:...``) is accepted for this connection
-    only, and said so; nothing is written to a known_hosts file. A changed
-    key never reaches this policy (paramiko raises BadHostKeyException).
-    """
-
-    def __init__(self, accepted=()):
-        self.accepted = frozenset(accepted)
-
-    def missing_host_key(self, client, hostname, key):
-        offered = fingerprint(key)
-        if offered not in self.accepted:
-            raise _UnknownHostKey(hostname, key)
-        LOG.warning("accepting the new host key of %s for this run: %s %s "
-                    "(not saved; add it to known_hosts to keep it)",
-                    hostname, key.get_name(), offered)
-        client.get_host_keys().add(hostname, key.get_name(), key)
 
 
 def parse_jump(spec: str, default_user=None):
     """``[user@]host[:port]`` -> (user, host, port)."""
-    user = default_user
-    if "@" in spec:
-        user, spec = spec.rsplit("@", 1)
-    port = 22
-    if spec.startswith("["):             # [v6addr]:port
-        host, _, rest = spec[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
-        port = int(port_text)
-    else:
-        host = spec
-    return user, host, port
+    user, host, port = ssh_config.split_jump(spec)
+    return user or default_user, host, int(port or 22)
 
 
 class SSHSession(HostSession):
@@ -241,14 +185,18 @@ class SSHTransport(Transport):
                  connect_timeout=5, banner_timeout=5, auth_timeout=5,
                  allow_agent=True, accept_new_host_keys=()):
         self.known_hosts_files = tuple(known_hosts_files)
-        self.accept_new_host_keys = tuple(
-            check_fingerprint(f) for f in accept_new_host_keys or ())
+        # HOST=SHA256:... each; a key is accepted for the host named only.
+        self._accepted = tuple(hostkeys.check_accept(a)
+                               for a in accept_new_host_keys or ())
+        self.accept_new_host_keys = tuple("=".join(a) for a in self._accepted)
         self.ssh_config_path = ssh_config_path
         self.connect_timeout = connect_timeout
         self.banner_timeout = banner_timeout
         self.auth_timeout = auth_timeout
         self.allow_agent = allow_agent
         self._gateway_gate = _GatewayGates()
+        self._parsed_lock = threading.Lock()
+        self._parsed = {}
 
     # -- host keys -------------------------------------------------------
     def _known_hosts(self, target: HostTarget):
@@ -257,31 +205,43 @@ class SSHTransport(Transport):
         files += [os.path.expanduser(f) for f in target.known_hosts]
         return [f for f in dict.fromkeys(files) if os.path.isfile(f)]
 
-    def _client(self, target: HostTarget):
+    def _entries(self, path):
+        """The entries of one known_hosts file, read once per transport."""
+        with self._parsed_lock:
+            if path not in self._parsed:
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as f:
+                        parsed = known_hosts.parse(f.read(), path)
+                except OSError as exc:
+                    LOG.warning("cannot read known_hosts file %s: %s", path, exc)
+                    parsed = known_hosts.Parsed((), ())
+                for where, why in parsed.problems:
+                    LOG.warning("known_hosts %s: line skipped: %s", where, why)
+                self._parsed[path] = parsed.entries
+            return self._parsed[path]
+
+    def _client(self, target: HostTarget, names):
+        entries = [e for path in self._known_hosts(target)
+                   for e in self._entries(path)]
+        view = known_hosts.for_host(entries, target.address, target.port)
         client = paramiko.SSHClient()
-        for path in self._known_hosts(target):
-            try:
-                # "system" keys are never saved back: nothing is written.
-                client.load_system_host_keys(path)
-            except (OSError, paramiko.SSHException) as exc:
-                LOG.warning("cannot read known_hosts file %s: %s", path, exc)
-        client.set_missing_host_key_policy(_Reject(self.accept_new_host_keys))
-        return client
+        # No key is loaded into paramiko: it asks the policy about each one.
+        client.set_missing_host_key_policy(
+            hostkeys.HostKeyPolicy(view, names, self._accepted))
+        return client, view
 
     # -- connecting ------------------------------------------------------
     def open(self, target: HostTarget) -> HostSession:
         jump_client = None
         try:
             sock = None
-            if target.jump:
-                user, host, port = parse_jump(target.jump, target.user)
-                jump_target = HostTarget(
-                    name=f"{target.name} (jump host {host})", address=host,
-                    port=port, user=user, key_filename=target.key_filename,
-                    known_hosts=target.known_hosts,
-                    connect_timeout=target.connect_timeout)
-                with self._gateway_gate(("jump", user, host, port)):
-                    jump_client = self._connect(jump_target, None)
+            jump = _jump_target(target)
+            if jump is not None:
+                host = jump.name
+                with self._gateway_gate(("jump", jump.user, jump.address,
+                                         jump.port)):
+                    jump_client = self._connect(
+                        jump, None, name=f"{target.name} (jump host {host})")
                 try:
                     sock = jump_client.get_transport().open_channel(
                         "direct-tcpip", (target.address, target.port),
@@ -321,8 +281,10 @@ class SSHTransport(Transport):
         return min(self.connect_timeout, target.connect_timeout or
                    self.connect_timeout)
 
-    def _connect(self, target: HostTarget, sock):
-        name = target.name
+    def _connect(self, target: HostTarget, sock, name=None):
+        """Log in to ``target``; ``name`` is the host errors are reported
+        for (a jump host's errors belong to the host behind it)."""
+        name = name or target.name
         timeout = self._timeout(target)
         where = f"{target.address}:{target.port}"
         if sock is None:
@@ -344,10 +306,21 @@ class SSHTransport(Transport):
                 raise errors.HostError(name, models.HOST_UNREACHABLE,
                                        f"cannot connect to {where}: "
                                        f"{exc.strerror or exc}") from exc
-        client = self._client(target)
+        # The host as the operator names it in --accept-new-host-key.
+        accept_as = (target.name, target.address)
+        client = None
         key = os.path.expanduser(target.key_filename) \
             if target.key_filename else None
         try:
+            client, view = self._client(target, accept_as)
+
+            def transport_factory(sock, **kwargs):
+                transport = paramiko.Transport(sock, **kwargs)
+                options = transport.get_security_options()
+                options.key_types = hostkeys.preferred_types(
+                    view, options.key_types)
+                return transport
+
             client.connect(
                 target.address, port=target.port, username=target.user,
                 # paramiko uses ``timeout`` for the key exchange when given a
@@ -357,14 +330,32 @@ class SSHTransport(Transport):
                 banner_timeout=self.banner_timeout,
                 auth_timeout=self.auth_timeout,
                 allow_agent=self.allow_agent and key is None,
-                look_for_keys=key is None)
+                look_for_keys=key is None,
+                transport_factory=transport_factory)
         except BaseException as exc:
-            _close_client(client)
+            if client is not None:
+                _close_client(client)
             _close_sock(sock)
+            if isinstance(exc, hostkeys.HostKeyRefused):
+                raise hostkeys.host_error(name, exc, accept_as[0]) from exc
             if isinstance(exc, Exception):
                 raise _host_error(name, where, exc) from exc
             raise
         return client
+
+
+def _jump_target(target: HostTarget):
+    """The jump host's own target: the inventory's (resolved through
+    ~/.ssh/config) or, for a bare ``[user@]host[:port]``, that."""
+    if getattr(target, "jump_target", None) is not None:
+        return target.jump_target
+    if not target.jump:
+        return None
+    user, host, port = parse_jump(target.jump, target.user)
+    return HostTarget(name=host, address=host, port=port, user=user,
+                      key_filename=target.key_filename,
+                      known_hosts=target.known_hosts,
+                      connect_timeout=target.connect_timeout)
 
 
 def _close_sock(sock):
@@ -372,56 +363,3 @@ def _close_sock(sock):
         sock.close()
     except Exception:  # already closed or a dead proxy command
         pass
-
-
-def _host_error(name, where, exc) -> errors.HostError:
-    if isinstance(exc, _UnknownHostKey):
-        return errors.HostError(
-            name, models.HOST_HOSTKEY,
-            f"host key of {exc.hostname} is not in known_hosts "
-            f"(offered {exc.key.get_name()} {fingerprint(exc.key)}); "
-            f"verify it and add it to known_hosts, or accept it for one "
-            f"run with --accept-new-host-key {fingerprint(exc.key)}")
-    if isinstance(exc, paramiko.BadHostKeyException):
-        return errors.HostError(
-            name, models.HOST_HOSTKEY,
-            f"host key of {exc.hostname} CHANGED: offered "
-            f"{exc.key.get_name()} {fingerprint(exc.key)}, known_hosts has "
-            f"{exc.expected_key.get_name()} {fingerprint(exc.expected_key)}; "
-            f"possible man-in-the-middle or a reinstalled host")
-    if isinstance(exc, paramiko.PasswordRequiredException):
-        return errors.HostError(
-            name, models.HOST_AUTH,
-            "private key is encrypted: load it into ssh-agent")
-    if isinstance(exc, paramiko.AuthenticationException):
-        text = str(exc)
-        if "timeout" in text.lower():
-            return errors.HostError(name, models.HOST_TIMEOUT,
-                                    f"authentication timed out at {where}")
-        return errors.HostError(name, models.HOST_AUTH,
-                                f"authentication refused at {where}: {text}")
-    if isinstance(exc, socket.timeout):
-        return errors.HostError(name, models.HOST_TIMEOUT,
-                                f"no answer from {where}")
-    if isinstance(exc, paramiko.SSHException):
-        text = str(exc)
-        if "banner" in text.lower():
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, socket.timeout) or "timed out" in text.lower():
-                return errors.HostError(name, models.HOST_TIMEOUT,
-                                        f"no SSH banner from {where}")
-            return errors.HostError(name, models.HOST_UNREACHABLE,
-                                    f"no SSH banner from {where}: {text}")
-        if ("negotiation" in text.lower() or "timeout" in text.lower()
-                or "no existing session" in text.lower()):
-            return errors.HostError(name, models.HOST_TIMEOUT,
-                                    f"SSH negotiation with {where}: {text}")
-        return errors.HostError(name, models.HOST_ERROR, f"{where}: {text}")
-    if isinstance(exc, OSError):
-        status = (models.HOST_UNREACHABLE if exc.errno in _UNREACHABLE_ERRNOS
-                  else models.HOST_ERROR)
-        return errors.HostError(name, status, f"{where}: {exc}")
-    if isinstance(exc, EOFError):
-        return errors.HostError(name, models.HOST_UNREACHABLE,
-                                f"{where} closed the connection")
-    return errors.HostError(name, models.HOST_ERROR, f"{where}: {exc!r}")

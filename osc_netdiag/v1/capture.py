@@ -1,11 +1,14 @@
 """``openstack netdiag port capture``."""
 
-import argparse
 import shlex
 import signal
 import threading
 
+from osc_netdiag.v1 import argtypes
 from osc_netdiag.v1 import output
+
+# capture.run's bounds (not imported from there: it is heavy to import)
+MAX_COUNT, MAX_DURATION, MAX_SNAPLEN = 10000, 600, 65535
 
 PACKET_COLUMNS = ("Time", "Point", "Host", "Direction", "Summary")
 VERDICT_COLUMNS = ("Flow", "Direction", "Packets", "Last seen", "Verdict")
@@ -42,24 +45,32 @@ class CapturePort(output.DiagnosisLister):
         parser.add_argument(
             "--filter", metavar="<preset|bpf>",
             help="icmp, dhcp, dns, arp or a BPF expression (one argument)")
-        parser.add_argument("--count", metavar="<n>", type=int, default=100,
+        # the bounds of capture.run.checked_bounds, refused at parse time
+        parser.add_argument("--count", metavar="<n>", default=100,
+                            type=argtypes.whole_number(1, MAX_COUNT),
                             help="Stop each point after n packets "
-                                 "(default: 100)")
-        parser.add_argument("--duration", metavar="<seconds>", type=float,
+                                 f"(1 to {MAX_COUNT}, default: 100)")
+        parser.add_argument("--duration", metavar="<seconds>",
+                            type=argtypes.seconds(MAX_DURATION),
                             default=10.0,
-                            help="Stop after this long (default: 10)")
-        parser.add_argument("--snaplen", metavar="<bytes>", type=int,
-                            default=256, help="Bytes kept per packet "
-                                              "(default: 256)")
+                            help="Stop after this long (at most "
+                                 f"{MAX_DURATION}, default: 10)")
+        parser.add_argument("--snaplen", metavar="<bytes>", default=256,
+                            type=argtypes.whole_number(64, MAX_SNAPLEN),
+                            help=f"Bytes kept per packet (64 to "
+                                 f"{MAX_SNAPLEN}, default: 256)")
         parser.add_argument("--yes", action="store_true",
                             help="Create the mirrors the capture needs")
         parser.add_argument(
-            "-w", "--write", metavar="<dir>", type=_write_dir,
+            "-w", "--write", metavar="<dir>", type=argtypes.output_dir,
             help="Also save one pcap file per point in this directory "
-                 "(created if missing), named <host>-<point>-<device>.pcap; "
-                 "an existing file is never overwritten (.1.pcap, .2.pcap... "
-                 "is used instead)")
-        self.add_host_access_arguments(parser)
+                 "(created 0700 if missing; an existing one must be yours "
+                 "and not writable by others), named "
+                 "<host>-<point>-<device>.pcap; an existing file is never "
+                 "overwritten (.1.pcap, .2.pcap... is used instead)")
+        # A capture is live by nature: nothing to record for a replay, and
+        # no replay of it (see the safety page).
+        self.add_host_access_arguments(parser, replay=False)
         return parser
 
     def diagnose(self, parsed_args):
@@ -123,12 +134,3 @@ class CapturePort(output.DiagnosisLister):
                 "Refused without --yes: this capture would create on the "
                 "hosts (each removed at the end):\n")
         return super().produce_output(parsed_args, column_names, data)
-
-
-def _write_dir(text):
-    """--write: an existing non-directory is a usage error (exit 2)."""
-    from osc_netdiag.capture import pcapfile
-    try:
-        return pcapfile.check_dir(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc

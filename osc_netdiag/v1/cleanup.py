@@ -32,7 +32,10 @@ class Cleanup(output.DiagnosisLister):
                                  "(a capture still running loses them)")
         parser.add_argument("--yes", action="store_true",
                             help="Remove them (default: only list them)")
-        self.add_host_access_arguments(parser)
+        # Removing leftovers is live by nature: a replay could only
+        # pretend to remove them, so there is no --from-capture (nor
+        # --save-capture) to mistake for one.
+        self.add_host_access_arguments(parser, replay=False)
         return parser
 
     def diagnose(self, parsed_args):

@@ -4,13 +4,16 @@ codes: osc_netdiag.v1.output.)"""
 
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.transport import pool
+from osc_netdiag.v1 import argtypes
+
+MAX_CONNECT_TIMEOUT = 600
 
 
-def _fingerprint(text):
+def _host_fingerprint(text):
     import argparse
-    from osc_netdiag.transport.ssh import check_fingerprint
+    from osc_netdiag.transport.hostkeys import check_accept
     try:
-        return check_fingerprint(text)
+        return "=".join(check_accept(text))
     except NetdiagError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -18,7 +21,10 @@ def _fingerprint(text):
 class HostAccessMixin:
     """Options that say how to reach the hosts (inventory, SSH, captures)."""
 
-    def add_host_access_arguments(self, parser):
+    def add_host_access_arguments(self, parser, replay=True):
+        """``replay=False``: no --save-capture/--from-capture, for commands
+        that act on the hosts live (a capture, a cleanup) and so have
+        nothing to record or replay."""
         group = parser.add_argument_group("host access")
         group.add_argument(
             "--inventory", metavar="<file>",
@@ -30,20 +36,21 @@ class HostAccessMixin:
             help="Extra known_hosts file (repeatable). Unknown or changed "
                  "host keys are always refused")
         group.add_argument(
-            "--accept-new-host-key", metavar="<fingerprint>",
-            action="append", default=[], type=_fingerprint,
-            help="Accept, for this run only, a host key that is not in "
-                 "known_hosts if its fingerprint is <fingerprint> "
-                 "(SHA256:..., as printed in the refusal; repeatable). "
-                 "The key is shown and not saved; a changed key is never "
-                 "accepted")
+            "--accept-new-host-key", metavar="<host>=<fingerprint>",
+            action="append", default=[], type=_host_fingerprint,
+            help="Accept, for this run only, a host key of <host> (its "
+                 "Neutron host name or address) that is not in known_hosts "
+                 "if its fingerprint is <fingerprint> (HOST=SHA256:..., as "
+                 "printed in the refusal; repeatable). The key is shown and "
+                 "not saved; a changed or revoked key is never accepted")
         group.add_argument(
-            "--parallel", metavar="<n>", type=int,
+            "--parallel", metavar="<n>", type=argtypes.whole_number(1),
             default=pool.DEFAULT_WORKERS,
             help="Hosts read at once (default: 64; logins through one "
                  "jump host or proxy command are limited to 8 at a time)")
         group.add_argument(
-            "--connect-timeout", metavar="<seconds>", type=float, default=5.0,
+            "--connect-timeout", metavar="<seconds>",
+            type=argtypes.seconds(MAX_CONNECT_TIMEOUT), default=5.0,
             help="TCP connect, banner and authentication timeout (default: 5)")
         where = group.add_mutually_exclusive_group()
         where.add_argument(
@@ -51,14 +58,18 @@ class HostAccessMixin:
             help="This machine is the Neutron host <host> (default: its "
                  "hostname): run that host's probes here, without SSH; the "
                  "other hosts of the path are still read over SSH")
+        if not replay:
+            return parser
         where.add_argument(
             "--from-capture", metavar="<dir>",
             help="Re-run the diagnosis offline from a --save-capture "
                  "directory; no API or SSH access")
         group.add_argument(
-            "--save-capture", metavar="<dir>",
+            "--save-capture", metavar="<dir>", type=argtypes.output_dir,
             help="Store the API context and every command's output of this "
-                 "run in <dir> (for bug reports and --from-capture)")
+                 "run in <dir> (for bug reports and --from-capture); created "
+                 "0700 if missing, an existing <dir> must be yours and not "
+                 "writable by others")
         return parser
 
     def inventory(self, args):

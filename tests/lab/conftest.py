@@ -61,7 +61,7 @@ def _lab_exclusive():
 def lab():
     """The parsed ``tools/lab status``; brings the lab up first if needed."""
     if os.geteuid() != 0:
-        pytest.skip('the lab needs root (network namespaces, Open vSwitch, sshd)')
+        pytest.skip('needs root: the lab (network namespaces, Open vSwitch, sshd)')
     st = lab_status()
     if not st.get('up'):
         _tool('up', timeout=UP_TIMEOUT)
@@ -111,39 +111,87 @@ def _strip_flow(line):
     return _FLOW_STATS.sub('', line).strip().rstrip(',')
 
 
-def _ovs_list(host, table):
-    cp = lab_exec(host, 'ovs-vsctl', '--timeout=10', '--format=json', 'list', table)
-    data = json.loads(cp.stdout)
-    heads = data['headings']
+# One shell script per host, so a snapshot costs one ``tools/lab exec``
+# instead of one per table, bridge and namespace. Each section starts with
+# a line "@@ KEY"; the script only reads.
+_SNAPSHOT_SCRIPT = r"""
+for t in Bridge Port Interface Mirror; do
+    echo "@@ ovs:$t"; ovs-vsctl --timeout=10 --format=json list $t
+done
+for br in $(ovs-vsctl --timeout=10 list-br); do
+    echo "@@ flows:$br"; ovs-ofctl dump-flows $br
+done
+echo "@@ ip-link"; ip -j link
+echo "@@ ip-netns"; ip netns
+echo "@@ iptables"; iptables-save
+for ns in $(ip netns | cut -d' ' -f1); do
+    echo "@@ netns:$ns:addr"; ip -n $ns -j addr
+    echo "@@ netns:$ns:route"; ip -n $ns route show table all
+    echo "@@ netns:$ns:iptables"; ip netns exec $ns iptables-save
+done
+"""
+
+
+def _sections(text):
+    out, key = {}, None
+    for line in text.splitlines():
+        if line.startswith('@@ '):
+            key = line[3:]
+            out[key] = []
+        elif key is not None:
+            out[key].append(line)
+    return out
+
+
+def _ovs_rows(lines):
+    data = json.loads('\n'.join(lines))
     rows = []
     for row in data['data']:
-        rec = dict(zip(heads, row))
+        rec = dict(zip(data['headings'], row))
         rec.pop('statistics', None)
         rows.append(json.dumps(rec, sort_keys=True))
     return sorted(rows)
 
 
 def snapshot(host):
-    """Everything a read-only command must not change on ``host``."""
+    """Everything a read-only command must not change on ``host``: the
+    OVS tables and flows, links, namespaces, iptables, and inside each
+    namespace its addresses, routes and iptables."""
+    raw = _sections(lab_exec(host, 'sh', '-c', _SNAPSHOT_SCRIPT).stdout)
     snap = {}
-    for table in ('Bridge', 'Port', 'Interface', 'Mirror'):
-        snap['ovs:' + table] = _ovs_list(host, table)
-    for br in lab_exec(host, 'ovs-vsctl', '--timeout=10', 'list-br').stdout.split():
-        flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', br).stdout.splitlines()
-        # Flows with a hard_timeout are the ones br-tun's learn() actions
-        # make from passing traffic (MAC learning): they come and go with
-        # the lab's own packets, not with anything a command does.
-        snap['flows:' + br] = sorted(_strip_flow(f) for f in flows
-                                     if f.strip() and 'NXST_FLOW' not in f
-                                     and 'OFPST_FLOW' not in f
-                                     and 'hard_timeout=' not in f)
-    links = json.loads(lab_exec(host, 'ip', '-j', 'link').stdout)
-    snap['ip-link'] = sorted(json.dumps(link, sort_keys=True) for link in links)
-    snap['ip-netns'] = sorted(lab_exec(host, 'ip', 'netns').stdout.splitlines())
-    ipt = lab_exec(host, 'iptables-save', check=False).stdout.splitlines()
-    snap['iptables'] = [_CHAIN_COUNTERS.sub('', line) for line in ipt
-                        if not line.startswith('#')]
+    for key, lines in raw.items():
+        if key.startswith('ovs:'):
+            snap[key] = _ovs_rows(lines)
+        elif key.startswith('flows:'):
+            # Flows with a hard_timeout are the ones br-tun's learn()
+            # actions make from passing traffic (MAC learning): they come
+            # and go with the lab's own packets, not with anything a
+            # command does.
+            snap[key] = sorted(_strip_flow(f) for f in lines
+                               if f.strip() and 'NXST_FLOW' not in f
+                               and 'OFPST_FLOW' not in f
+                               and 'hard_timeout=' not in f)
+        elif key == 'ip-link':
+            snap[key] = sorted(json.dumps(link, sort_keys=True)
+                               for link in json.loads('\n'.join(lines)))
+        elif key.endswith(':addr'):
+            snap[key] = _json_lines('\n'.join(lines))
+        elif key.endswith('iptables'):
+            snap[key] = [_CHAIN_COUNTERS.sub('', line) for line in lines
+                         if not line.startswith('#')]
+        else:
+            snap[key] = sorted(lines)
     return snap
+
+
+def _json_lines(text):
+    """Addresses without their lifetimes (they count down by themselves)."""
+    items = json.loads(text or '[]')
+    for item in items:
+        for addr in item.get('addr_info', ()):
+            addr.pop('valid_life_time', None)
+            addr.pop('preferred_life_time', None)
+    return sorted(json.dumps(item, sort_keys=True) for item in items)
 
 
 # ------------------------------------------------------------------ waiting
@@ -222,6 +270,180 @@ def _delete_flows(host, bridge, dump_args, wanted, what):
             fields = [p.strip() for p in match.split(',') if p.strip()]
             lab_exec(host, 'ovs-ofctl', 'add-flow', bridge,
                      '%s,actions=%s' % (','.join(fields), actions))
+    return _restorer(restore)
+
+
+def _lab_daemon_pid(name):
+    """PID of a daemon the lab started (``tools/lab`` records each one with
+    its start time, so a recycled PID is never taken for it)."""
+    import sys
+    sys.path.insert(0, os.path.join(REPO, 'tools'))
+    from netdiag_lab.common import read_pid
+    pid = read_pid(name)
+    assert pid, 'lab daemon %s is not running' % name
+    return pid
+
+
+@contextlib.contextmanager
+def agent_paused(host, agent='ovs-agent'):
+    """Hold a lab agent still (SIGSTOP, then SIGCONT) while a test leaves a
+    value present but wrong: a running Open vSwitch agent notices a changed
+    port and rewires it within seconds, which would race the read. A few
+    seconds' pause is far below the agents' down time (75 s)."""
+    import signal
+    pid = _lab_daemon_pid('%s-%s' % (host, agent))
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def _rewrite_flow_action(host, bridge, dump_args, wanted, old, new, what):
+    """Replace ``old`` by ``new`` in the actions of the one flow of
+    ``bridge`` selected by ``wanted(line)``, keeping its match, priority
+    and cookie (so the agent's own cleanup still recognises it). The flow
+    stays present, with a wrong value."""
+    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', bridge, *dump_args).stdout.splitlines()
+    specs = [_strip_flow(f) for f in flows if 'actions=' in f and wanted(f)]
+    assert len(specs) == 1, 'expected one %s on %s, found %s' % (what, host, specs)
+    spec = specs[0]
+    match, actions = spec.split(' actions=')
+    fields = ','.join(p.strip() for p in match.split(',') if p.strip())
+    assert old in actions, (old, actions)
+    lab_exec(host, 'ovs-ofctl', 'add-flow', bridge,
+             '%s,actions=%s' % (fields, actions.replace(old, new, 1)))
+
+    def restore():
+        lab_exec(host, 'ovs-ofctl', 'add-flow', bridge, '%s,actions=%s' % (fields, actions))
+    return _restorer(restore)
+
+
+def fault_egress_wrong_segment(lab, host, segmentation_id, wrong):
+    """br-eth1's egress flow still maps the network's local VLAN, but to
+    segmentation id ``wrong`` instead of ``segmentation_id``."""
+    action = 'mod_vlan_vid:%s' % segmentation_id
+    return _rewrite_flow_action(
+        host, 'br-eth1', (), lambda f: action + ',' in f or f.rstrip().endswith(action),
+        action, 'mod_vlan_vid:%s' % wrong,
+        'egress flow for segmentation id %s' % segmentation_id)
+
+
+def fault_ingress_wrong_local_vlan(lab, host, segmentation_id, wrong):
+    """br-int's ingress flow still matches ``segmentation_id`` but maps it
+    to local VLAN ``wrong``."""
+    flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-int',
+                     'table=0,dl_vlan=%s' % segmentation_id).stdout
+    old = re.search(r'mod_vlan_vid:(\d+)', flows).group(0)
+    return _rewrite_flow_action(
+        host, 'br-int', ('table=0,dl_vlan=%s' % segmentation_id,),
+        lambda f: 'mod_vlan_vid' in f, old, 'mod_vlan_vid:%s' % wrong,
+        'ingress flow for segmentation id %s' % segmentation_id)
+
+
+def fault_wrong_tag(lab, instance, wrong):
+    """The instance's br-int port carries local VLAN ``wrong`` (a value
+    that is present, just not the network's). Use inside agent_paused()."""
+    host = lab['instances'][instance]['host']
+    tap = _tap(lab, instance)
+    tag = lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Port', tap, 'tag').stdout.strip()
+    assert tag.isdigit() and tag != str(wrong), (tag, wrong)
+    lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Port', tap, 'tag=%s' % wrong)
+
+    def restore():
+        lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Port', tap, 'tag=%s' % tag)
+    return _restorer(restore)
+
+
+def fault_tunnel_wrong_remote(lab, host, peer, wrong_ip):
+    """``host``'s VXLAN port towards ``peer`` stays, pointed at ``wrong_ip``
+    (an address of the lab's tunnel subnet that no host has, so its packets
+    stay on the lab's own links)."""
+    remote = lab['hosts'][peer]['tunnel_ip']
+    rows = json.loads(lab_exec(
+        host, 'ovs-vsctl', '--timeout=10', '--format=json', '--columns=name',
+        'find', 'Interface', 'type=vxlan', 'options:remote_ip=%s' % remote).stdout)['data']
+    assert len(rows) == 1, rows
+    name = rows[0][0]
+    lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Interface', name,
+             'options:remote_ip=%s' % wrong_ip)
+
+    def restore():
+        lab_exec(host, 'ovs-vsctl', '--timeout=10', 'set', 'Interface', name,
+                 'options:remote_ip=%s' % remote)
+    return _restorer(restore)
+
+
+def fault_hosts_entry_wrong_ip(lab, network_id, mac, wrong_ip):
+    """The DHCP agent's hosts file keeps the port's MAC with another IP;
+    dnsmasq is told (SIGHUP) so it really serves the wrong address."""
+    pid, path = _dnsmasq_hostsfile(network_id)
+    original = lab_exec('network1', 'cat', path).stdout
+    lines = original.splitlines()
+    hits = [i for i, line in enumerate(lines) if line.lower().startswith(mac.lower() + ',')]
+    assert len(hits) == 1, (mac, original)
+    fields = lines[hits[0]].split(',')
+    fields[-1] = wrong_ip
+    lines[hits[0]] = ','.join(fields)
+    _write_network1(path, '\n'.join(lines) + '\n')
+    lab_exec('network1', 'kill', '-HUP', str(pid))
+
+    def restore():
+        _write_network1(path, original)
+        lab_exec('network1', 'kill', '-HUP', str(pid), check=False)
+    return _restorer(restore)
+
+
+def _write_network1(path, text):
+    lab_exec('network1', 'sh', '-c', 'printf %s "$1" > "$2"', 'sh', text, path)
+
+
+def _dnsmasq_hostsfile(network_id):
+    cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq')
+    for line in cp.stdout.splitlines():
+        pid, _, args = line.partition(' ')
+        for word in args.split():
+            if word.startswith('--dhcp-hostsfile=') and network_id in word:
+                return int(pid), word.split('=', 1)[1]
+    raise AssertionError('no dnsmasq serves %s' % network_id)
+
+
+def fault_dnat_wrong_address(lab, wrong_ip):
+    """The legacy router's floating IP DNAT rule stays, sending to
+    ``wrong_ip`` instead of the port's fixed IP."""
+    ns = 'qrouter-%s' % lab['router']['id']
+    fip = lab['floating_ip']['address']
+    chain = 'neutron-l3-agent-PREROUTING'
+    rules = [r for r in _nat_rules('network1', ns) if r.startswith('-A %s ' % chain)]
+    pos, line = next((i, r) for i, r in enumerate(rules, 1)
+                     if ' -d %s/32 ' % fip in r + ' ' and '-j DNAT' in r)
+    spec = line.split()[2:]
+    wrong = spec[:spec.index('--to-destination') + 1] + [wrong_ip]
+    lab_exec('network1', 'ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-R', chain,
+             str(pos), *wrong)
+
+    def restore():
+        lab_exec('network1', 'ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-R', chain,
+                 str(pos), *spec)
+    return _restorer(restore)
+
+
+def fault_default_route_wrong_gateway(lab, wrong_ip):
+    """The legacy router's default route stays, via ``wrong_ip`` (an
+    address of the external subnet that nothing answers) instead of the
+    subnet's gateway."""
+    ns = 'qrouter-%s' % lab['router']['id']
+    route = lab_exec('network1', 'ip', 'netns', 'exec', ns, 'ip', 'route', 'show',
+                     'default').stdout.split()
+    assert route[:2] == ['default', 'via'], route
+    good = route[2]
+    dev = route[route.index('dev') + 1]
+    lab_exec('network1', 'ip', 'netns', 'exec', ns, 'ip', 'route', 'replace', 'default',
+             'via', wrong_ip, 'dev', dev, 'proto', 'static')
+
+    def restore():
+        lab_exec('network1', 'ip', 'netns', 'exec', ns, 'ip', 'route', 'replace', 'default',
+                 'via', good, 'dev', dev, 'proto', 'static')
     return _restorer(restore)
 
 

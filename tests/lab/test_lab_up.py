@@ -6,9 +6,11 @@ import subprocess
 
 import pytest
 
-from conftest import (LAB_DIR, fault_break_patch_peer, fault_clear_tag, fault_delete_qrouter,
-                      fault_delete_egress_flow, fault_kill_dnsmasq, fault_stop_sshd, lab_exec,
-                      snapshot, ssh_argv, vm_exec)
+from conftest import (LAB_DIR, agent_paused, fault_break_patch_peer, fault_clear_tag,
+                      fault_default_route_wrong_gateway, fault_delete_egress_flow,
+                      fault_delete_qrouter, fault_dnat_wrong_address, fault_egress_wrong_segment,
+                      fault_kill_dnsmasq, fault_stop_sshd, fault_wrong_tag, lab_exec, snapshot,
+                      ssh_argv, vm_exec)
 
 pytestmark = pytest.mark.lab
 
@@ -122,9 +124,37 @@ def test_connectivity_recorded(lab):
         assert conn.get(key) is True, (key, conn)
 
 
-def test_snapshot_is_stable(lab):
-    for host in ('compute1', 'network1'):
-        assert snapshot(host) == snapshot(host)
+def _changed(before, after):
+    return {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+
+
+def test_snapshot_is_stable_and_sees_wrong_values(lab, fault):
+    """The read-only tests compare snapshots: a snapshot must be equal to
+    itself on a quiet lab, and must differ, in exactly the right place,
+    when one value is wrong though everything is still present."""
+    before = {host: snapshot(host) for host in ('compute1', 'network1')}
+    assert {host: snapshot(host) for host in before} == before
+    tap = lab['instances']['vlan1']['tap']
+    other = lab_exec('compute1', 'ovs-vsctl', '--timeout=10', 'get', 'Port',
+                     lab['instances']['vxlan1']['tap'], 'tag').stdout.strip()
+    qrouter = 'qrouter-%s' % lab['router']['id']
+    cases = [
+        ('compute1', {'flows:br-eth1'}, (fault_egress_wrong_segment, 'compute1', 2113, 2120)),
+        ('network1', {'netns:%s:route' % qrouter},
+         (fault_default_route_wrong_gateway, '198.19.0.99')),
+        ('network1', {'netns:%s:iptables' % qrouter},
+         (fault_dnat_wrong_address, lab['instances']['vlan2']['ip'])),
+    ]
+    for host, keys, (fn, *args) in cases:
+        with fault(fn, *args):
+            assert _changed(before[host], snapshot(host)) == keys, fn.__name__
+    with agent_paused('compute1'):
+        with fault(fault_wrong_tag, 'vlan1', other):
+            assert lab_exec('compute1', 'ovs-vsctl', 'get', 'Port', tap,
+                            'tag').stdout.strip() == other
+            assert _changed(before['compute1'], snapshot('compute1')) == {'ovs:Port'}
+    assert {host: _changed(before[host], snapshot(host)) for host in before} == {
+        'compute1': set(), 'network1': set()}
 
 
 def test_fault_clear_tag_and_restore(lab, fault):

@@ -35,9 +35,9 @@ def available():
         return "needs root (network namespaces, sshd)"
     for tool in ("ip", "nft", "openssl"):
         if shutil.which(tool) is None:
-            return f"{tool} not installed"
+            return f"needs sshd: {tool} not installed (namespace hosts)"
     if not os.path.exists(SSHD) or SSH_KEYGEN is None:
-        return "OpenSSH sshd/ssh-keygen not installed"
+        return "needs sshd: OpenSSH sshd/ssh-keygen not installed"
     return None
 
 

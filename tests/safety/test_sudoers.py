@@ -3,23 +3,18 @@ run (port trace, network vlan-map, host check, router/dhcp/dns/floatingip
 check), and nothing else: checked with visudo, with a re-implementation of
 sudo's matching (path, then the arguments: exact, or ``^...$`` regex), and,
 as root, with the real sudo (``sudo -n -l``) reading the file in a network
-namespace of its own, as an unprivileged user."""
+namespace of its own, as an unprivileged user. Option injection at every
+free position is in test_sudoers_injection.py."""
 
 import json
-import os
-import pathlib
-import re
 import shutil
 import subprocess
 
 import pytest
 
-from osc_netdiag import api
-from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
-from osc_netdiag.backends import ovs
-from osc_netdiag.l3dhcp import metadata
+from osc_netdiag import probes
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
@@ -27,94 +22,31 @@ from osc_netdiag.transport import local
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command
+from tests.safety import sudoers_lib as lib
+from tests.safety.sudoers_lib import allowed, sudoers_commands
 
-ROOT = pathlib.Path(__file__).parents[2]
-SUDOERS = ROOT / "doc" / "source" / "netdiag.sudoers"
-FIXTURES = ROOT / "tests" / "fixtures"
-SCENARIOS = FIXTURES / "scenarios"
-DNS_SCENARIO = FIXTURES / "l3dhcp" / "scenarios" / "dns-port"
-USER = "netdiag"             # the user the published file grants
-USER_UID = 64124
+DNS_SCENARIO = lib.FIXTURES / "l3dhcp" / "scenarios" / "dns-port"
+IP = probes.NETNS_COMMANDS["ip"]
+IPTABLES_SAVE = probes.NETNS_COMMANDS["iptables-save"]
+SS = probes.NETNS_COMMANDS["ss"]
+PYTHON3 = probes.NETNS_COMMANDS["python3"]
 
-
-def sudoers_commands(text=None):
-    """[(path, args or None, is_regex)] of every Cmnd_Alias entry."""
-    text = SUDOERS.read_text() if text is None else text
-    text = re.sub(r"\\\n", " ", text)
-    entries = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line.startswith("Cmnd_Alias"):
-            continue
-        _, value = line.split("=", 1)
-        for entry in re.split(r",\s+(?=/)", value.strip()):
-            path, _, args = entry.strip().partition(" ")
-            entries.append((path, args.strip() or None, args.startswith("^")))
-    return entries
-
-
-def allowed(argv, entries):
-    """Would sudo run ``argv`` (argv[0] found on PATH) under these entries?"""
-    for path, args, is_regex in entries:
-        if pathlib.PurePath(path).name != argv[0]:
-            continue
-        line = " ".join(argv[1:])
-        if args is None:                  # no arguments given: any allowed
-            return True
-        if is_regex and re.fullmatch(args[1:-1] if args.endswith("$")
-                                     else args[1:], line):
-            return True
-        if not is_regex and args == line:
-            return True
-    return False
-
-
-def sudo_argvs(commands):
-    """The argv each command gives to ``sudo -n --`` on the host."""
-    argvs = []
-    for command in commands:
-        full = script.command_argv(command, sudo=True)
-        argvs.append(full[full.index("sudo") + 3:])
-    return argvs
-
-
-def planned_commands():
-    for scenario in sorted(SCENARIOS.iterdir()):
-        context = ctx_mod.PortContext.from_json(
-            replay.load_json(str(scenario), api.CONTEXT_FILE))
-        for host, probes in ovs.plan(context).items():
-            for probe in probes:
-                yield f"{scenario.name}:{host}:{probe.name}", probe.command
-
-
-PLANNED = list(planned_commands())
-
-
-def recorded_commands():
-    """Every command of every recorded run of a read-only command
-    (tests/fixtures/**/hosts/*.json), once per distinct argv."""
-    seen = {}
-    for path in sorted(FIXTURES.glob("**/hosts/*.json")):
-        for item in json.loads(path.read_text())["commands"]:
-            argv = tuple(item["argv"])
-            where = f"{path.parent.parent.relative_to(FIXTURES)}:{item['name']}"
-            seen.setdefault(argv, (where, Command(item["name"], argv)))
-    return sorted(seen.values(), key=lambda pair: pair[0])
-
-
-RECORDED = recorded_commands()
+PLANNED = [(w, c) for w, c in lib.planned_commands()
+           if not lib.is_dns_lookup(c.argv)]
+RECORDED = lib.recorded_commands()
 # Recorded, and deliberately not granted (doc/source/netdiag.sudoers says
 # why): dns check's lookups are a python3 program.
-NOT_GRANTED = {argv for argv in (c.argv for _, c in RECORDED)
-               if argv[4:6] == ("python3", "-c")}
-GRANTED = [(w, c) for w, c in RECORDED if c.argv not in NOT_GRANTED]
-# dhcp check's reading of the DHCP agent's configuration (recorded runs
-# predate it): its command line, and the option lines of its config files.
-GRANTED += [(f"dhcp-agent-config:{p.name}", p.command) for p in (
-    metadata.agent_process_probe(),
-    metadata.config_probe("/etc/neutron/neutron.conf"),
-    metadata.config_probe("/etc/neutron/dhcp_agent.ini"),
-    metadata.config_probe("/etc/neutron/plugins/ml2/ml2_conf.ini"))]
+NOT_GRANTED = {lib.todays_argv(c.argv) for _, c in RECORDED
+               if lib.is_dns_lookup(lib.todays_argv(c.argv))}
+# Every recorded command as today's probes run it (commands in a namespace
+# by absolute path)...
+GRANTED = [(w, Command(c.name, lib.todays_argv(c.argv))) for w, c in RECORDED
+           if lib.todays_argv(c.argv) not in NOT_GRANTED]
+# ... and as older releases recorded them, by bare name, which PATH would
+# resolve: refused now.
+BARE = sorted({c.argv for _, c in RECORDED
+               if c.argv[:3] == ("ip", "netns", "exec")
+               and not c.argv[4].startswith("/")})
 UUID = "3e2b7484-02f6-43f9-98e7-87a1ff51eff8"
 MAC = "fa:16:3e:b9:d1:75"
 _FLAGS = ["grep", "-h", "-w", "-F", "-e", "force_metadata", "-e",
@@ -129,7 +61,8 @@ REFUSED = [
     ["cat", "--", "/etc/neutron/neutron.conf"],
     ["pgrep", "-a", "-f", "neutron-dhcp-agent", "-u", "root"],
     ["ip", "netns", "exec", f"qrouter-{UUID}", "sh"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "ip", "-j", "route", "show",
+    ["ip", "netns", "exec", f"qrouter-{UUID}", "/bin/sh"],
+    ["ip", "netns", "exec", f"qrouter-{UUID}", IP, "-j", "route", "show",
      ";", "id"],
     ["ip", "link", "set", "eth0", "down"],
     ["ip", "-d", "-j", "addr", "show", "dev", "eth0", "extra"],
@@ -141,6 +74,15 @@ REFUSED = [
     ["ovs-ofctl", "del-flows", "br-int"],
     ["ovs-ofctl", "dump-flows", "br-int", "table=0 ; id"],
     ["ovs-ofctl", "dump-flows", "br-int", "table=0", "--", "x"],
+    # the issue's reproducer: a log file written as root
+    ["ovs-ofctl", "dump-flows", "br-int", "--log-file=/etc/ld.so.preload"],
+    ["ovs-ofctl", "dump-flows", "--log-file=/etc/ld.so.preload", "table=0"],
+    # sudo matches the arguments joined by spaces: one holding a space
+    ["ovs-ofctl", "dump-flows", "br-int --log-file=/tmp/x", "table=0"],
+    ["ovs-ofctl", "dump-flows", "br-int", "table=0 --log-file=/tmp/x"],
+    # a bridge that names a connection, not a local bridge
+    ["ovs-ofctl", "dump-flows", "tcp:192.0.2.1", "table=0"],
+    ["ovs-ofctl", "dump-flows", "unix:/tmp/x", "table=0"],
     ["pgrep", "-a", "-x", "sshd"],
     ["timeout", "5", "sh"],
     # files: only dnsmasq's hosts file and its logs
@@ -167,25 +109,32 @@ REFUSED = [
      "dnsmasq-dhcp", "-t", "dnsmasq", "--vacuum-size=1"],
     ["journalctl", "--rotate"],
     # namespaces: only Neutron's
-    ["ip", "netns", "exec", "ndl-compute1", "ip", "-j", "route", "show"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}x", "ip", "-j", "route", "show"],
-    ["ip", "netns", "exec", f"ovnmeta-{UUID}", "ip", "-j", "route", "show"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}", "iptables-save", "-t", "nat"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "iptables-save"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "iptables-save", "-c", "-t",
+    ["ip", "netns", "exec", "ndl-compute1", IP, "-j", "route", "show"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}x", IP, "-j", "route", "show"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID[:-1]}-", IP, "-j", "route",
+     "show"],
+    ["ip", "netns", "exec", f"ovnmeta-{UUID}", IP, "-j", "route", "show"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", IPTABLES_SAVE, "-t", "nat"],
+    ["ip", "netns", "exec", f"qrouter-{UUID}", IPTABLES_SAVE],
+    ["ip", "netns", "exec", f"qrouter-{UUID}", IPTABLES_SAVE, "-c", "-t",
      "nat"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "iptables-save", "-t", "nat",
+    ["ip", "netns", "exec", f"qrouter-{UUID}", IPTABLES_SAVE, "-t", "nat",
      "-c"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "iptables-restore"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "ip", "route", "flush",
+    ["ip", "netns", "exec", f"qrouter-{UUID}", "/usr/sbin/iptables-restore"],
+    ["ip", "netns", "exec", f"qrouter-{UUID}", IP, "route", "flush",
      "all"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}", "ss", "-K", "sport", "=", ":53"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}", "ss", "-H", "-l", "-n", "-u",
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", SS, "-K", "sport", "=", ":53"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", SS, "-H", "-l", "-n", "-u",
      "-p"],
-    ["ip", "netns", "exec", f"qrouter-{UUID}", "ss", "-H", "-l", "-n", "-u",
+    ["ip", "netns", "exec", f"qrouter-{UUID}", SS, "-H", "-l", "-n", "-u",
      "-p", "sport", "=", ":53"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}", "python3", "-c", "print(1)"],
-    ["ip", "netns", "exec", f"qdhcp-{UUID}", "sh", "-c", "id"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", PYTHON3, "-c", "print(1)"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", "/bin/sh", "-c", "id"],
+    # the same command at another path: only the one the probes run
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", "/usr/bin/ip", "-j", "route",
+     "show"],
+    ["ip", "netns", "exec", f"qdhcp-{UUID}", "/tmp/ip", "-j", "route",
+     "show"],
     ["ip", "netns", "add", f"qdhcp-{UUID}"],
     ["ip", "netns", "delete", f"qdhcp-{UUID}"],
 ]
@@ -202,30 +151,29 @@ def test_no_entry_allows_any_arguments():
     assert [e for e in sudoers_commands() if e[1] is None] == []
 
 
-@pytest.mark.skipif(shutil.which("visudo") is None, reason="no visudo")
+@pytest.mark.skipif(shutil.which("visudo") is None,
+                    reason="needs sudo: visudo not installed")
 def test_visudo_accepts_the_file():
-    done = subprocess.run(["visudo", "-cf", str(SUDOERS)],
+    done = subprocess.run(["visudo", "-cf", str(lib.SUDOERS)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("where,command", PLANNED, ids=[p[0] for p in PLANNED])
 def test_every_planned_probe_is_granted(where, command):
-    [argv] = sudo_argvs([command])
-    assert allowed(argv, sudoers_commands()), argv
+    assert allowed(lib.sudo_argv(command), sudoers_commands())
 
 
 @pytest.mark.parametrize("where,command", GRANTED,
                          ids=[p[0] for p in GRANTED])
 def test_every_recorded_command_is_granted(where, command):
-    # Every read-only command's recorded runs, as sudo receives them.
-    [argv] = sudo_argvs([command])
-    assert allowed(argv, sudoers_commands()), argv
+    # Every read-only command's recorded runs, as sudo receives them today.
+    assert allowed(lib.sudo_argv(command), sudoers_commands())
 
 
 def test_the_recordings_cover_every_read_only_command():
-    runs = {str(path.parent.parent.relative_to(FIXTURES))
-            for path in FIXTURES.glob("**/hosts/*.json")}
+    runs = {str(path.parent.parent.relative_to(lib.FIXTURES))
+            for path in lib.FIXTURES.glob("**/hosts/*.json")}
     assert {run.split("/")[0] for run in runs} >= {
         "scenarios", "vlanmap", "hostcheck", "l3dhcp"}
     assert {"l3dhcp/scenarios/dhcp-port", "l3dhcp/scenarios/dns-port",
@@ -233,13 +181,21 @@ def test_the_recordings_cover_every_read_only_command():
     # The dhcp log is read by a command sudo can pin, not a shell.
     assert not [c for _, c in RECORDED if c.argv[0] in ("sh", "bash")]
     assert len(NOT_GRANTED) == 2
+    assert len(BARE) >= 10
+
+
+def test_the_recorded_argv_is_what_replay_falls_back_to():
+    # todays_argv (here) and replay.legacy_argv are each other's inverse.
+    for _, command in RECORDED:
+        assert replay.legacy_argv(lib.todays_argv(command.argv)) == \
+            command.argv
 
 
 @pytest.mark.parametrize("namespace", ["snat", "fip"])
 def test_dvr_namespaces_get_what_qrouter_gets(namespace):
-    for tail in (("ip", "-d", "-j", "addr", "show"),
-                 ("ip", "-j", "route", "show"),
-                 ("iptables-save", "-t", "nat")):
+    for tail in ((IP, "-d", "-j", "addr", "show"),
+                 (IP, "-j", "route", "show"),
+                 (IPTABLES_SAVE, "-t", "nat")):
         for prefix in ("qrouter", namespace):
             argv = ["ip", "netns", "exec", f"{prefix}-{UUID}", *tail]
             assert allowed(argv, sudoers_commands()), argv
@@ -256,6 +212,13 @@ def test_dns_lookups_are_not_granted(argv):
     assert not allowed(list(argv), sudoers_commands())
 
 
+@pytest.mark.parametrize("argv", BARE, ids=[a[4] + ":" + a[3][:8]
+                                            for a in BARE])
+def test_bare_names_in_a_namespace_are_not_granted(argv):
+    # `ip netns exec NS ip` would run the first "ip" on the caller's PATH.
+    assert not allowed(list(argv), sudoers_commands())
+
+
 def test_matcher_reads_what_sudo_reads():
     # The re-implementation on a small file of known meaning.
     entries = sudoers_commands(
@@ -266,6 +229,8 @@ def test_matcher_reads_what_sudo_reads():
     assert allowed(["ls", "-l", "abc"], entries)
     assert not allowed(["ls", "-l", "abcd"], entries)
     assert not allowed(["cat", "hi"], entries)
+    assert lib.free_positions(["ls", "-l", "abc"], entries) == [2]
+    assert lib.free_positions(["echo", "hi"], entries) == []
 
 
 def test_timeout_stays_outside_sudo():
@@ -279,94 +244,87 @@ def test_timeout_stays_outside_sudo():
 
 # -- the real sudo, reading the published file --------------------------------
 
-def _real_sudo_missing():
-    if os.geteuid() != 0:
-        return "needs root (a network namespace with its own /etc files)"
-    for tool in ("ip", "sudo", "setpriv"):
-        if shutil.which(tool) is None:
-            return f"{tool} not installed"
-    return None
+def _real_cases():
+    argvs = [lib.sudo_argv(c) for _, c in PLANNED + GRANTED]
+    argvs += [a[2:] if a[0] == "timeout" else a for a in REFUSED]
+    argvs += [list(a) for a in sorted(NOT_GRANTED) + BARE]
+    return argvs
 
 
 @pytest.fixture(scope="module")
 def sudo_ns():
-    """A namespace whose /etc/sudoers is the published file (``ip netns
-    exec`` bind-mounts /etc/netns/<ns>/* over /etc), with the ``netdiag``
-    user; returns the argv prefix that runs a command as that user there."""
-    why = _real_sudo_missing()
+    why = lib.real_sudo_missing()
     if why:
-        pytest.skip(why)
-    netns = f"ndsu-{os.getpid()}"
-    etc = pathlib.Path("/etc/netns") / netns
-    try:
-        etc.mkdir(parents=True)
-        for name, line in (
-                ("passwd", f"{USER}:x:{USER_UID}:{USER_UID}::/nonexistent:"
-                           f"/bin/sh"),
-                ("group", f"{USER}:x:{USER_UID}:"),
-                ("shadow", f"{USER}:!:19000:0:99999:7:::")):
-            lines = [entry for entry in
-                     pathlib.Path(f"/etc/{name}").read_text().splitlines()
-                     if not entry.startswith(f"{USER}:")]
-            (etc / name).write_text("\n".join(lines + [line]) + "\n")
-        (etc / "shadow").chmod(0o640)
-        (etc / "sudoers").write_text("Defaults env_reset\n"
-                                     "root ALL=(ALL:ALL) ALL\n"
-                                     + SUDOERS.read_text())
-        (etc / "sudoers").chmod(0o440)
-        subprocess.run(["ip", "netns", "add", netns], check=True)
-        yield ["ip", "netns", "exec", netns, "setpriv",
-               f"--reuid={USER_UID}", f"--regid={USER_UID}",
-               "--clear-groups", "env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-    finally:
-        subprocess.run(["ip", "netns", "del", netns], capture_output=True)
-        shutil.rmtree(etc, ignore_errors=True)
+        pytest.skip(f"needs sudo: {why}")
+    with lib.sudo_namespace("t") as prefix:
+        yield prefix
 
 
-def _sudo_list(prefix, argv):
-    return subprocess.run(prefix + ["sudo", "-n", "-l", "--", *argv],
-                          capture_output=True, text=True, timeout=20)
+@pytest.fixture(scope="module")
+def real(sudo_ns):
+    """What the real sudo answered to every case of this module, asked in
+    one batch."""
+    return lib.sudo_list_many(sudo_ns, _real_cases())
 
 
-def _installed(argv):
-    if shutil.which(argv[0], path="/usr/sbin:/usr/bin") is None:
+def _answer(real, argv):
+    if not lib.installed(argv):
         pytest.skip(f"{argv[0]} not installed here: sudo cannot resolve it")
+    return real[tuple(argv)]
+
+
+def _assert_granted(real, argv):
+    status, stdout, stderr = _answer(real, argv)
+    assert status == 0, (argv, stderr)
+    # sudo -l COMMAND prints the command it would run: the same arguments.
+    assert stdout.rstrip("\n").split(" ", 1)[1] == " ".join(argv[1:])
+
+
+def _assert_refused(real, argv):
+    status, stdout, _ = _answer(real, argv)
+    assert (status, stdout) == (1, ""), argv
+
+
+@pytest.mark.parametrize("where,command", PLANNED, ids=[p[0] for p in PLANNED])
+def test_real_sudo_grants_every_planned_probe(real, where, command):
+    _assert_granted(real, lib.sudo_argv(command))
 
 
 @pytest.mark.parametrize("where,command", GRANTED,
                          ids=[p[0] for p in GRANTED])
-def test_real_sudo_grants_every_recorded_command(sudo_ns, where, command):
-    [argv] = sudo_argvs([command])
-    _installed(argv)
-    done = _sudo_list(sudo_ns, argv)
-    assert done.returncode == 0, (argv, done.stderr)
-    # sudo -l COMMAND prints the command it would run: the same arguments.
-    assert done.stdout.rstrip("\n").split(" ", 1)[1] == " ".join(argv[1:])
+def test_real_sudo_grants_every_recorded_command(real, where, command):
+    _assert_granted(real, lib.sudo_argv(command))
 
 
 @pytest.mark.parametrize("argv", REFUSED + [list(a) for a in
                                             sorted(NOT_GRANTED)],
                          ids=[" ".join(a)[:60] for a in REFUSED] +
                          ["dns-lookup-A", "dns-lookup-PTR"])
-def test_real_sudo_refuses(sudo_ns, argv):
+def test_real_sudo_refuses(real, argv):
     if argv[0] == "timeout":
         argv = argv[2:]
-    _installed(argv)
-    done = _sudo_list(sudo_ns, argv)
-    assert done.returncode == 1 and done.stdout == "", (argv, done.stdout)
+    _assert_refused(real, argv)
+
+
+@pytest.mark.parametrize("argv", BARE, ids=[a[4] + ":" + a[3][:8]
+                                            for a in BARE])
+def test_real_sudo_refuses_bare_names_in_a_namespace(real, argv):
+    _assert_refused(real, list(argv))
 
 
 def test_dns_lookups_refused_by_sudo_are_skip_not_error(sudo_ns, tmp_path):
-    # The lookups of the recorded dns check, run through the real framed
-    # script as the netdiag user with sudo -n: refused. Those real results
-    # replace the recorded answers; the rest of the recording stays.
+    # The lookups of the recorded dns check, as the check runs them today,
+    # through the real framed script as the netdiag user with sudo -n:
+    # refused. Those real results replace the recorded answers; the rest of
+    # the recording stays.
     capture = tmp_path / "dns-port"
     shutil.copytree(DNS_SCENARIO, capture)
     [path] = (capture / "hosts").glob("*.json")
     data = json.loads(path.read_text())
-    lookups = [Command(c["name"], tuple(c["argv"]), timeout=10)
+    lookups = [Command(c["name"], lib.todays_argv(c["argv"]), timeout=10)
                for c in data["commands"] if c["name"].startswith("dns-query")]
     assert len(lookups) == 2
+    assert {c.argv[4] for c in lookups} == {PYTHON3}
     refused = local.run_script(sudo_ns + ["/bin/sh", "-s"], lookups,
                                sudo=True)
     for result in refused:

@@ -53,7 +53,7 @@ def test_output_cut_inside_a_command_is_never_ok(scenario, host, probe,
     path.write_text(json.dumps(data))
 
     trace = api.trace_from_capture(str(capture))
-    assert trace.exit_code & exitcodes.UNREADABLE
+    assert trace.exit_code == exitcodes.UNREADABLE
     [report] = [h for h in trace.hosts if h.host == host]
     assert report.status != models.HOST_OK
     assert probe in report.message
@@ -126,6 +126,6 @@ def test_batch_stream_cut_anywhere_is_never_ok(scenario, fraction,
         assert trace.exit_code == exitcodes.OK
         assert _rows(trace) == _rows(api.trace_from_capture(str(capture)))
         return
-    assert trace.exit_code & exitcodes.UNREADABLE
+    assert trace.exit_code == exitcodes.UNREADABLE
     assert any(h.status != models.HOST_OK for h in trace.hosts)
     assert any(h.status.value == "SKIP" for h in trace.hops)

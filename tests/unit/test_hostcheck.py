@@ -136,6 +136,7 @@ def test_changed_tunneling_ip():
     missing = {f.subject for f in result.findings
                if f.code == "NETDIAG_TUNNEL_MISSING"}
     assert missing == {"compute2->compute1", "network1->compute1"}
+    assert result.exit_code == exitcodes.ERROR_FINDING
 
 
 def test_namespaces_against_hosted_and_deleted_objects():

@@ -54,22 +54,132 @@ def test_hostile_names_refused(hostile):
         probes.dump_flows(hostile, "table=0")
 
 
-@given(st.text(max_size=300))
-def test_any_text_is_a_safe_device_name_or_refused(text):
+# Independent statements of the allow-lists (osc_netdiag/names.py), written
+# without regular expressions, so a check that refuses (or lets through)
+# everything disagrees with them.
+DEVICE_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-")
+NETNS_CHARS = DEVICE_CHARS - set(":@")
+FILTER_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=,.:/x-")
+
+
+def is_safe_device(text):
+    return (1 <= len(text) <= 15 and set(text) <= DEVICE_CHARS
+            and text[0] not in ".:@-")
+
+
+def is_safe_netns(text):
+    return (1 <= len(text) <= 63 and set(text) <= NETNS_CHARS
+            and text[0] not in ".-")
+
+
+def is_safe_filter(text):
+    return (1 <= len(text) <= 200 and set(text) <= FILTER_CHARS
+            and text[0] not in ",.:/-")
+
+
+def accepted(check, text):
     try:
-        name = names.checked_device(text)
+        return check(text) == text
     except UnsafeNameError:
-        return
-    assert not name.startswith("-")
-    assert len(name) <= 15
-    assert all(c.isascii() and (c.isalnum() or c in "_.:@-") for c in name)
+        return False
+
+
+# What Neutron and os-vif derive from UUIDs (names.py's docstring): every one
+# must pass its check, whatever the UUID.
+DEVICE_DERIVATIONS = (names.tap_device, names.qbr_device, names.qvb_device,
+                      names.qvo_device, names.qr_device, names.qg_device,
+                      names.dhcp_tap_device, names.rfp_device, names.fpr_device,
+                      names.fg_device, names.sg_device)
+NAMESPACE_DERIVATIONS = (names.qrouter_namespace, names.qdhcp_namespace,
+                         names.snat_namespace, names.fip_namespace)
+BRIDGES = ("br-int", "br-tun", "br-ex", "br-eth1", "br-provider", "br_phys-1")
+
+
+@given(st.uuids())
+def test_every_derived_name_passes_its_check(object_id):
+    for derive in DEVICE_DERIVATIONS:
+        name = derive(str(object_id))
+        assert len(name) == 14 and names.checked_device(name) == name
+        assert is_safe_device(name)
+    for derive in NAMESPACE_DERIVATIONS:
+        name = derive(str(object_id))
+        assert name.endswith("-" + str(object_id))
+        assert names.checked_netns(name) == name
+        assert is_safe_netns(name)
+        assert probes.in_netns(name, ("ip", "-j", "addr"))[:4] == (
+            "ip", "netns", "exec", name)
+
+
+@given(st.uuids())
+def test_derived_names_keep_neutron_prefixes(object_id):
+    text = str(object_id)
+    assert names.tap_device(text) == "tap" + text[:11]
+    assert names.qr_device(text) == "qr-" + text[:11]
+    assert names.qg_device(text) == "qg-" + text[:11]
+    assert names.rfp_device(text) == "rfp-" + text[:10]
+    assert names.qrouter_namespace(text) == "qrouter-" + text
+    assert names.qdhcp_namespace(text.upper()) == "qdhcp-" + text
+
+
+@pytest.mark.parametrize("bridge", BRIDGES)
+def test_bridge_and_patch_names_pass(bridge):
+    assert names.checked_device(bridge) == bridge
+    int_side, phy_side = names.patch_names(bridge)
+    assert (int_side, phy_side) == ("int-" + bridge, "phy-" + bridge)
+
+
+@given(st.uuids(), st.sampled_from(sorted(set(" ;$`'\"\n\\|&<>()*?!#~%^[]{}/=,\t\x00é"))),
+       st.integers(0, 13))
+def test_derived_name_with_one_bad_character_is_refused(object_id, bad, where):
+    name = names.tap_device(str(object_id))
+    broken = name[:where] + bad + name[where + 1:]
+    assert not accepted(names.checked_device, broken)
+    assert not accepted(names.checked_netns, "qrouter-" + str(object_id) + bad)
+
+
+@given(st.uuids(), st.integers(1, 20))
+def test_too_long_or_option_like_names_are_refused(object_id, extra):
+    name = names.tap_device(str(object_id))
+    assert not accepted(names.checked_device, name + "x" * (1 + extra))
+    assert not accepted(names.checked_device, "-" + name[1:])
+    assert not accepted(names.checked_device, name + "\n")
+    assert not accepted(names.checked_netns, "-" + str(object_id))
+    assert not accepted(names.checked_netns, "qdhcp-" + str(object_id) * 2)
+
+
+@given(st.text(max_size=40))
+def test_any_text_device_check_agrees_with_the_rule(text):
+    assert accepted(names.checked_device, text) == is_safe_device(text)
+
+
+@given(st.text(alphabet=sorted(DEVICE_CHARS | set(" ;$\n")), max_size=20))
+def test_near_valid_text_device_check_agrees_with_the_rule(text):
+    assert accepted(names.checked_device, text) == is_safe_device(text)
+
+
+@given(st.text(alphabet=sorted(NETNS_CHARS | set(":@ ;\n")), max_size=70))
+def test_near_valid_text_netns_check_agrees_with_the_rule(text):
+    assert accepted(names.checked_netns, text) == is_safe_netns(text)
+
+
+@given(st.integers(0, 254), st.integers(1, 4094), st.integers(0, 2 ** 24 - 1))
+def test_generated_flow_filters_pass(table, vlan, vni):
+    for text in (f"table={table}", f"table={table},dl_vlan={vlan}",
+                 f"table=4,tun_id=0x{vni:x}", f"dl_vlan={vlan}",
+                 f"table={table},in_port=int-br-eth1,dl_vlan={vlan}"):
+        assert names.checked_flow_filter(text) == text
+
+
+@given(st.integers(0, 254), st.sampled_from(sorted(set(" ;$`'\"\n\\|&<>()*?"))))
+def test_flow_filter_with_one_bad_character_is_refused(table, bad):
+    assert not accepted(names.checked_flow_filter, f"table={table}{bad}dl_vlan=1")
+    assert not accepted(names.checked_flow_filter, f"-table={table}")
 
 
 @given(st.text(max_size=300))
 def test_flow_filters_allow_list(text):
-    try:
-        checked = names.checked_flow_filter(text)
-    except UnsafeNameError:
-        return
-    assert not checked.startswith("-")
-    assert not set(checked) & set(" ;$`'\"\n\\|&<>()*?")
+    ok = accepted(names.checked_flow_filter, text)
+    if ok:
+        assert not text.startswith("-")
+        assert not set(text) & set(" ;$`'\"\n\\|&<>()*?")
+    assert ok == is_safe_filter(text)

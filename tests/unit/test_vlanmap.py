@@ -167,6 +167,7 @@ def test_host_without_mapping_for_the_segment():
     result = with_context("vlan-healthy", ovs_agents=agents)
     assert codes(result, "ERROR") == ["NETDIAG_OVS_NO_MAPPING"]
     assert by_host(result)["compute1"].status == Status.ERROR
+    assert result.exit_code == exitcodes.ERROR_FINDING
 
 
 def test_multi_segment_network_gives_one_row_per_segment():
@@ -181,7 +182,7 @@ def test_multi_segment_network_gives_one_row_per_segment():
     # the ports are wired to the VLAN segment (Port other_config says so):
     # the VXLAN segment's flows, which serve another network here, are
     # neither expected nor taken for this network's
-    assert result.findings == ()
+    assert result.findings == () and result.exit_code == exitcodes.OK
     vlan_rows = [r for r in result.rows if r.network_type == "vlan"]
     assert all(r.status == Status.OK for r in vlan_rows)
     assert all(r.local_vlan is not None for r in vlan_rows)

@@ -648,8 +648,12 @@ def write_client_files():
       inventory: %(inv)s
       known_hosts: %(kh)s
 ''' % {'api': API, 'inv': INVENTORY_FILE, 'kh': KNOWN_HOSTS})
+    # The lab's Neutron keeps its state, logs and config under .lab, not
+    # under Neutron's default directories: dhcp check may read only there.
     lines = ['known_hosts: %s' % KNOWN_HOSTS, 'defaults:', '  user: root',
-             '  key: %s' % CLIENT_KEY, '  sudo: false', 'hosts:']
+             '  key: %s' % CLIENT_KEY, '  sudo: false',
+             '  neutron_paths: {state: %s, log: %s, config: %s}'
+             % (HOSTDIR, LOG, ETC), 'hosts:']
     for h, info in HOSTS.items():
         lines.append('  %s: {address: %s, port: 22}' % (h, info['address']))
     with open(INVENTORY_FILE, 'w') as f:

@@ -390,9 +390,9 @@ def test_no_address_line_keeps_its_mac():
 
 # -- the metadata address in qdhcp- -------------------------------------------
 # The dhcp-port recording predates the metadata check: the answers of the
-# DHCP agent's command line and configuration (recorded on the same lab's
-# network1 with enable_isolated_metadata = true, tests/fixtures/l3dhcp/
-# agent) are added to it, and the tap's addresses get the metadata address
+# DHCP agent's command line, its processes' owners and configuration
+# (recorded on the same lab's network1 with enable_isolated_metadata =
+# true, tests/fixtures/l3dhcp/agent) are added to it, and the tap's addresses get the metadata address
 # as the agent adds it (169.254.169.254/32), or a wrong one.
 
 def _with_agent_and_address(address):
@@ -433,6 +433,16 @@ def _metadata_check(tmp_path, address):
                           "stdout": stdout, "stderr": "",
                           "exit_status": rc}
                          for probe, rc, stdout in answers]
+    # the owners of the agent's two processes, from the owners list recorded
+    # with the pgrep answer (the scenario's own list predates them)
+    agent_owners = [line for line in (scenario.SCENARIOS.parent / "agent" /
+                                      "ps-owners--network1.out"
+                                      ).read_text().splitlines(True)
+                    if line.split()[-1] in ("1983", "2103")]
+    assert len(agent_owners) == 2
+    for command in data["commands"]:
+        if command["name"] == "process-owners":
+            command["stdout"] += "".join(agent_owners)
     path.write_text(json.dumps(data))
     return dhcp.check_context(scenario.load_context("dhcp-port"),
                               **scenario.options(capture))

@@ -39,7 +39,8 @@ def test_ss_refuses_cut_output():
 @pytest.mark.parametrize("case, status, answers", [
     ("forward", "NOERROR", ("198.18.16.39",)),
     ("reverse", "NOERROR", ("host-198-18-16-39.openstacklocal",)),
-    ("nxdomain", "REFUSED", ()),
+    ("refused", "REFUSED", ()),
+    ("nxdomain", "NXDOMAIN", ()),
     ("timeout", "TIMEOUT", ()),
 ])
 def test_dns_query_answers(case, status, answers):
@@ -90,7 +91,7 @@ def test_dns_reverse_timeout_explains_slow_ssh(tmp_path):
 
 def test_dns_forward_refused_is_an_error(tmp_path):
     _, result = run(tmp_path, _with_answer("A",
-                                           read("dnsquery--nxdomain.out")))
+                                           read("dnsquery--refused.out")))
     assert "NETDIAG_DNS_FORWARD_FAILED" in {f.code for f in result.findings}
     assert result.exit_code == exitcodes.OK          # a WARNING
 

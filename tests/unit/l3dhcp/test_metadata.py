@@ -10,6 +10,7 @@ from osc_netdiag import models
 from osc_netdiag.backends.report import HostView
 from osc_netdiag.backends.report import Report
 from osc_netdiag.errors import ParseError
+from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps
@@ -28,6 +29,9 @@ DHCP_INI_FLAGS = (AGENT / "grep-metadata--dhcp_agent.ini.out").read_text()
 # The same lab with enable_isolated_metadata = true (the lab's setting now).
 ISOLATED_FLAGS = (AGENT / "grep-metadata--dhcp_agent.ini-isolated.out"
                   ).read_text()
+# Who owns each process (ps -e -o ruser:32=,user:32=,pid= on network1),
+# the agent's two PIDs renamed to the ones of the pgrep recording above.
+OWNERS = (AGENT / "ps-owners--network1.out").read_text()
 
 
 def view(answers, host="network1"):
@@ -44,6 +48,7 @@ def view(answers, host="network1"):
 
 def real_answers(dhcp_ini=DHCP_INI_FLAGS):
     return {metadata.agent_process_probe(): PGREP,
+            host_files.owners_probe(): OWNERS,
             metadata.config_probe("/etc/neutron/neutron.conf"):
                 (1, NEUTRON_CONF_FLAGS, ""),
             metadata.config_probe("/etc/neutron/dhcp_agent.ini"): dhcp_ini}
@@ -68,7 +73,8 @@ def test_the_master_process_names_the_config_files():
 
 def test_second_phase_reads_exactly_those_files():
     probes = metadata.second_probes(
-        view({metadata.agent_process_probe(): PGREP}))
+        view({metadata.agent_process_probe(): PGREP,
+              host_files.owners_probe(): OWNERS}))
     assert [p.argv[-1] for p in probes] == [
         "/etc/neutron/neutron.conf", "/etc/neutron/dhcp_agent.ini"]
     # only the option lines leave the host, never the passwords

@@ -38,6 +38,7 @@ PARSERS = {
     "iptables-save-c": iptables.parse_iptables_save,
     "ps": ps.parse_ps,
     "pgrep-a": ps.parse_ps,
+    "ps-owners": ps.parse_owners,      # ps -e -o ruser:32=,user:32=,pid=
 }
 
 

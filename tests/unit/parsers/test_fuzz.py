@@ -1,5 +1,7 @@
-"""Truncated and garbled real captures: a result or ParseError, nothing else;
-a capture cut in the middle (of a line, of the JSON) is always ParseError."""
+"""Truncated and garbled real captures of every parser: a result or
+ParseError, nothing else; a capture cut in the middle (of a line, of the
+JSON) is always ParseError, and one cut anywhere else keeps whole records
+(see test_properties.py for the deterministic form of these properties)."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -7,10 +9,17 @@ from hypothesis import strategies as st
 
 from osc_netdiag.errors import ParseError
 
-import capture_cases
+import parser_cases
 
-CASES = [(p, capture_cases.parser_for(p), p.read_text()) for p in capture_cases.captures()]
-IDS = [p.stem for p, _, _ in CASES]
+CASES = [(p, parser, p.read_text()) for p, parser in parser_cases.cases()]
+IDS = [parser_cases.case_id(p) for p, _, _ in CASES]
+# Real captures with at least one character to cut (two are empty outputs).
+NON_EMPTY = [case for case in CASES if case[2]]
+NON_EMPTY_IDS = [parser_cases.case_id(p) for p, _, _ in NON_EMPTY]
+# The parsers themselves (the grep-metadata adapter adds a header to text).
+PARSERS = sorted({p for _, p, _ in CASES} - {parser_cases.AGENT_PARSERS["grep-metadata"]},
+                 key=lambda f: f"{f.__module__}.{f.__qualname__}")
+PARSER_IDS = [f"{f.__module__.rsplit('.', 1)[1]}.{f.__name__}" for f in PARSERS]
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
@@ -27,13 +36,11 @@ def cut_points(text):
     return [i for i in range(1, len(text)) if text[i - 1] != "\n"]
 
 
-@pytest.mark.parametrize("path,parser,text", CASES, ids=IDS)
+@pytest.mark.parametrize("path,parser,text", NON_EMPTY, ids=NON_EMPTY_IDS)
 @FUZZ
 @given(data=st.data())
 def test_truncated_mid_line_raises(path, parser, text, data):
     points = cut_points(text)
-    if not points:
-        pytest.skip("empty capture")
     cut = data.draw(st.sampled_from(points))
     with pytest.raises(ParseError):
         parser(text[:cut])
@@ -42,9 +49,10 @@ def test_truncated_mid_line_raises(path, parser, text, data):
 @pytest.mark.parametrize("path,parser,text", CASES, ids=IDS)
 @FUZZ
 @given(data=st.data())
-def test_truncated_anywhere_never_crashes(path, parser, text, data):
+def test_truncated_anywhere_keeps_whole_records(path, parser, text, data):
     cut = data.draw(st.integers(0, len(text)))
-    parse_or_parse_error(parser, text[:cut])
+    parser_cases.assert_whole_records_or_parse_error(parser, text[:cut],
+                                                     parser(text))
 
 
 @pytest.mark.parametrize("path,parser,text", CASES, ids=IDS)
@@ -82,14 +90,14 @@ def test_lines_dropped_or_duplicated_never_crashes(path, parser, text, data):
     parse_or_parse_error(parser, "".join(lines))
 
 
-@pytest.mark.parametrize("parser", sorted({p for _, p, _ in CASES}, key=lambda f: f.__name__))
+@pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(max_size=200))
 def test_arbitrary_text_never_crashes(parser, text):
     parse_or_parse_error(parser, text)
 
 
-@pytest.mark.parametrize("parser", sorted({p for _, p, _ in CASES}, key=lambda f: f.__name__))
+@pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)
 @pytest.mark.parametrize("value", [None, b"[]", 3])
 def test_non_text_is_parse_error(parser, value):
     with pytest.raises(ParseError):

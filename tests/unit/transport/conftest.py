@@ -77,9 +77,9 @@ def _wait_listening(port, proc, log, deadline=10.0):
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory):
     if SSHD is None or SSH_KEYGEN is None:
-        pytest.skip("OpenSSH sshd/ssh-keygen not installed")
+        pytest.skip("needs sshd: OpenSSH sshd/ssh-keygen not installed")
     if os.geteuid() != 0:
-        pytest.skip("running sshd for the tests needs root")
+        pytest.skip("needs root: running sshd for the tests")
     # sshd's privilege separation directory; absent on minimal images.
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     folder = tmp_path_factory.mktemp("sshd")

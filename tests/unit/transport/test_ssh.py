@@ -216,14 +216,14 @@ def test_logins_through_one_jump_host_stay_under_maxstartups(
     lock = threading.Lock()
     state = {"now": 0, "most": 0}
 
-    def counting_connect(target, sock):
-        if "(jump host" not in target.name:
-            return real_connect(target, sock)
+    def counting_connect(target, sock, name=None):
+        if "(jump host" not in (name or ""):
+            return real_connect(target, sock, name)
         with lock:
             state["now"] += 1
             state["most"] = max(state["most"], state["now"])
         try:
-            return real_connect(target, sock)
+            return real_connect(target, sock, name)
         finally:
             with lock:
                 state["now"] -= 1

@@ -1,0 +1,22 @@
+"""Finding codes of what netdiag refused to believe or read on a host
+(osc_netdiag/l3dhcp/host_files.py; merged into the catalogue)."""
+
+from osc_netdiag.models import Severity
+
+W = Severity.WARNING
+
+CODES = {
+    "NETDIAG_HOST_PROCESS_UNTRUSTED": (
+        W, "A process on {host} looks like {program} for this network but "
+           "does not run as a user Neutron uses ({users}): netdiag read none "
+           "of the files its command line names. Find out who started it "
+           "('ps -o ruser,user,pid,args -p {pid}' on {host}); if your "
+           "deployment runs {program} as another user, add that user to "
+           "neutron_users in the inventory."),
+    "NETDIAG_HOST_FILE_REFUSED": (
+        W, "netdiag did not read {path} on {host}: it is outside the "
+           "directories Neutron uses ({roots}). If your deployment keeps "
+           "its {kind} files elsewhere, add that directory to "
+           "neutron_paths.{kind} in the inventory (and to the sudoers "
+           "file)."),
+}

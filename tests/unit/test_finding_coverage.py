@@ -1,0 +1,54 @@
+"""Every finding code in the catalogue is raised by the code and named by a
+test.
+
+A code that no unit or safety test names is a diagnosis nobody has seen
+fire: the test that raises it must assert it by name (the whole code, as
+a word). This file and the catalogue's own test do not count, since they
+name codes without raising them. A code raised nowhere in the package is
+removed from the catalogue instead.
+"""
+
+import pathlib
+import re
+
+from osc_netdiag.checks.catalogue import CATALOGUE
+
+ROOT = pathlib.Path(__file__).parents[2]
+TEST_DIRS = (ROOT / "tests" / "unit", ROOT / "tests" / "safety")
+NOT_COUNTED = {pathlib.Path(__file__).resolve(),
+               (ROOT / "tests" / "unit" / "test_catalogue.py").resolve()}
+CODE = re.compile(r"\bNETDIAG_[A-Z0-9_]+\b")
+
+
+def _names_in(paths):
+    found = set()
+    for path in paths:
+        found.update(CODE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_code_is_asserted_by_a_test():
+    sources = [p for folder in TEST_DIRS for p in sorted(folder.rglob("*.py"))
+               if p.resolve() not in NOT_COUNTED]
+    assert sources
+    uncovered = sorted(set(CATALOGUE) - _names_in(sources))
+    assert uncovered == [], (
+        f"{len(uncovered)} finding code(s) named by no test under "
+        "tests/unit or tests/safety: " + ", ".join(uncovered))
+
+
+def test_every_code_is_raised_by_the_package():
+    package = ROOT / "osc_netdiag"
+    checks = package / "checks"
+    sources = [p for p in sorted(package.rglob("*.py"))
+               if checks not in p.parents]
+    unraised = sorted(set(CATALOGUE) - _names_in(sources))
+    assert unraised == [], (
+        "finding code(s) in the catalogue that no module raises: "
+        + ", ".join(unraised))
+
+
+def test_the_scan_sees_a_code_only_as_a_whole_word():
+    assert CODE.findall("x NETDIAG_TAP_DOWN, NETDIAG_TAP_DOWNSTREAM") == [
+        "NETDIAG_TAP_DOWN", "NETDIAG_TAP_DOWNSTREAM"]
+    assert CODE.findall("MY_NETDIAG_TAP_DOWN") == []
