@@ -110,7 +110,8 @@ def resolve_context(conn, ref):
         if gateway is not None:
             agent_gateways = router_dvr.agent_gateway_ports(
                 net_api, gateway.network_id)
-    gateway_ips = _gateway_ips(net_api, gateway) if gateway else ()
+    gateway_ips = (resolve.external_gateway_ips(net_api, gateway)
+                   if gateway else ())
     by_id = operator.attrgetter("id")
     return RouterContext(
         id=router.id, name=router.name or "",
@@ -123,22 +124,6 @@ def resolve_context(conn, ref):
         snat_ports=tuple(sorted(snat_ports, key=by_id)),
         agent_gateways=tuple(sorted(agent_gateways, key=by_id)),
         gateway_ips=gateway_ips)
-
-
-def _gateway_ips(net_api, gateway):
-    """gateway_ip of the external subnets of the gateway port. A subnet
-    the caller may not read (another project's external network) is left
-    out: the default route is then checked by its device only."""
-    from openstack import exceptions
-    found = set()
-    for subnet_id, _ip in gateway.fixed_ips:
-        try:
-            subnet = net_api.find_subnet(subnet_id, ignore_missing=True)
-        except exceptions.SDKException:
-            continue
-        if subnet is not None and subnet.gateway_ip:
-            found.add(subnet.gateway_ip)
-    return tuple(sorted(found))
 
 
 # -- probes -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 from osc_netdiag import exitcodes
+from osc_netdiag import resolve
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import floatingip
 from osc_netdiag.l3dhcp import router
@@ -188,6 +189,18 @@ def test_router_host_key_refused_is_16_and_20_with_a_fault(tmp_path):
     assert result.exit_code == 20
 
 
+def test_router_auth_refused_is_16(tmp_path):
+    context = scenario.load_context("router")
+    capture = scenario.copy_capture("router", tmp_path)
+    (capture / "hosts" / "network1.json").write_text(json.dumps(
+        {"host": "network1", "address": "network1", "status": "auth",
+         "message": "Permission denied (publickey).", "commands": []}))
+    result = router.check_context(context, **scenario.options(capture))
+    assert codes(result) == ["NETDIAG_HOST_AUTH_REFUSED"]
+    assert result.hosts[0].status == "auth"
+    assert result.exit_code == exitcodes.CREDENTIALS_REFUSED == 16
+
+
 # -- floatingip check ---------------------------------------------------------
 
 def test_floating_ip_of_an_unbound_port(tmp_path):
@@ -241,12 +254,12 @@ def test_gateway_ips_come_from_the_external_subnets():
             return self.answer
     public = fakes.generate_fake_resource(_subnet.Subnet, id=subnet_id,
                                           gateway_ip=UPSTREAM)
-    assert router._gateway_ips(Neutron(public), gateway) == (UPSTREAM,)
+    assert resolve.external_gateway_ips(Neutron(public), gateway) == (UPSTREAM,)
     # a subnet without a gateway, one the caller may not read, one gone
     no_gw = fakes.generate_fake_resource(_subnet.Subnet, id=subnet_id,
                                          gateway_ip=None)
     for answer in (no_gw, exceptions.ForbiddenException("policy"), None):
-        assert router._gateway_ips(Neutron(answer), gateway) == ()
+        assert resolve.external_gateway_ips(Neutron(answer), gateway) == ()
 
 
 def test_dvr_snat_default_route_via_the_wrong_gateway(tmp_path):
@@ -270,3 +283,46 @@ def test_dvr_snat_default_route_via_the_wrong_gateway(tmp_path):
     assert (route.host, route.state, route.status) == (
         "network1", "wrong", Status.ERROR)
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+# -- the same route check in port trace ---------------------------------------
+
+def test_trace_reports_a_default_route_via_the_wrong_gateway(tmp_path):
+    # scenarios/vlan-healthy (port trace on the lab), network1's ip route in
+    # qrouter-: the default route's gateway .1 -> .254; the context given
+    # the external subnet's gateway_ip (the recording predates the field)
+    import shutil
+    from osc_netdiag import api
+    from osc_netdiag import context as ctx
+    from osc_netdiag.transport import replay
+    source = scenario.SCENARIOS.parents[1] / "scenarios" / "vlan-healthy"
+    capture = tmp_path / "vlan-healthy"
+    shutil.copytree(source, capture)
+    path = capture / "hosts" / "network1.json"
+    data = json.loads(path.read_text())
+    edited = 0
+    for command in data["commands"]:
+        if command["name"].startswith("ns-route:qrouter-"):
+            assert command["stdout"].count('"gateway":"198.19.0.1"') == 1
+            command["stdout"] = command["stdout"].replace(
+                '"gateway":"198.19.0.1"', '"gateway":"198.19.0.254"')
+            edited += 1
+    assert edited == 1
+    path.write_text(json.dumps(data))
+    context = ctx.PortContext.from_json(
+        replay.load_json(str(capture), api.CONTEXT_FILE))
+    assert context.router.gateway_ips == ()
+    # without the gateway's address: only the device is compared
+    trace = api.trace_context(context, inventory=Inventory(),
+                              transport=replay.ReplayTransport(str(capture)))
+    assert trace.exit_code == exitcodes.OK
+    context = dataclasses.replace(context, router=dataclasses.replace(
+        context.router, gateway_ips=(UPSTREAM,)))
+    trace = api.trace_context(context, inventory=Inventory(),
+                              transport=replay.ReplayTransport(str(capture)))
+    assert sorted(f.code for f in trace.findings) == [
+        "NETDIAG_ROUTER_DEFAULT_ROUTE_WRONG"]
+    route, = [h for h in trace.hops if h.kind == "route"]
+    assert (route.host, route.state, route.status) == (
+        "network1", "wrong", Status.ERROR)
+    assert trace.exit_code == exitcodes.ERROR_FINDING
