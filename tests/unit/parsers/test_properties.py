@@ -222,8 +222,8 @@ def check_ps(processes, text):
 
 
 def check_owners(owners, text):
-    assert [[o.real_user, o.user, str(o.pid)] for o in owners] == [
-        line.split() for line in lines_of(text)]
+    assert [(o.real_user, o.user, str(o.pid)) for o in owners] == [
+        tuple(line.split()) for line in lines_of(text)]
 
 
 def check_ss(listeners, text):
