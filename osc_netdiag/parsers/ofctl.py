@@ -261,11 +261,31 @@ class _Lazy:
 
 def _fill_match(flow: Flow) -> None:
     flow.__dict__["priority"], flow.__dict__["match"] = _fields.validated_match(
-        _FAST.match(flow.text).group(7) or "")
+        _fast_texts(flow.text)[0])
 
 
 def _fill_actions(flow: Flow) -> None:
-    flow.__dict__["actions"] = _fields.validated_actions(_FAST.match(flow.text).group(8))
+    flow.__dict__["actions"] = _fields.validated_actions(_fast_texts(flow.text)[1])
+
+
+_FLAGS = frozenset(("send_flow_rem", "check_overlap", "reset_counts",
+                    "no_packet_counts", "no_byte_counts"))
+
+
+def _fast_texts(line: str) -> tuple:
+    """(match text, actions text) of a line that _FAST accepted.
+
+    Same as its groups 7 and 8 ("" for no match), found without running it
+    again: neither text holds a space, so the actions follow the last
+    " actions=" and the match is the word before it, unless that word is
+    the end of the counters (", ") or an option flag (_FAST reads those
+    before any match).
+    """
+    end = line.rindex(" actions=")
+    match_text = line[line.rindex(" ", 0, end) + 1:end]
+    if match_text[-1:] == "," or match_text in _FLAGS:
+        match_text = ""
+    return match_text, line[end + 9:]
 
 
 def _install_lazy_fields() -> None:

@@ -188,3 +188,15 @@ def test_large_dump_leaves_the_cycle_collector_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_fast_texts_are_the_fast_regex_groups():
+    # _fast_texts finds the match and actions of a fast-path line without
+    # the regex; the real lines include option flags (of14: reset_counts).
+    assert any("reset_counts " in line for line in LINES)
+    for line in LINES + [REAL.replace("priority=3,in_port=\"int-br-eth1\",dl_vlan=2113 ", ""),
+                         REAL.replace("priority=3,in_port=\"int-br-eth1\",dl_vlan=2113 ",
+                                      "reset_counts ")]:
+        m = ofctl._FAST.match(line)
+        assert m is not None, line
+        assert ofctl._fast_texts(line) == (m.group(7) or "", m.group(8)), line
