@@ -16,7 +16,7 @@ from osc_netdiag import exitcodes
 from osc_netdiag import models
 from osc_netdiag import resolve
 from osc_netdiag.backends import ovs
-from osc_netdiag.backends.report import HostView
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool
 

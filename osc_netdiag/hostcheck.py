@@ -17,7 +17,7 @@ import dataclasses
 
 from osc_netdiag import exitcodes
 from osc_netdiag.backends import hostcheck as backend
-from osc_netdiag.backends.report import HostView
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool

@@ -17,7 +17,7 @@ from osc_netdiag import context as ctx
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
 from osc_netdiag.backends import vlanmap as backend
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
 

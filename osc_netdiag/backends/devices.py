@@ -3,7 +3,7 @@ plugged) and the devices inside qrouter-/qdhcp- namespaces."""
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 
 

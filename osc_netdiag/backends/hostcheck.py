@@ -10,8 +10,8 @@ talks to a host itself.
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl

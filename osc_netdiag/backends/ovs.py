@@ -11,7 +11,7 @@ from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import devices
 from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.l3dhcp import router_nat
 from osc_netdiag.models import Status
 
@@ -226,7 +226,7 @@ def _l2_on_network_node(report, view, agent, device, port, network, context):
 
 
 def _dnsmasq_hop(report, view, network):
-    from osc_netdiag.backends.report import Unreadable
+    from osc_netdiag.checks.engine import Unreadable
     host = view.host
     probe = probes.dnsmasq_processes()
     try:
@@ -300,7 +300,7 @@ def _router_hops(report, context, view, agent):
 
 def _external_hops(report, context, view, agent, qg, gw):
     """qg- on br-int (current Neutron) or on br-ex (the Guide's layout)."""
-    from osc_netdiag.backends.report import Unreadable
+    from osc_netdiag.checks.engine import Unreadable
     host = view.host
     try:
         topo = ovs_l2.topology(view)

@@ -7,7 +7,7 @@ a Report, and never talks to a host itself.
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl
 

@@ -13,7 +13,7 @@ import dataclasses
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
 

@@ -10,7 +10,7 @@ capture's own connection, before the capture starts.
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.report import HostView
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag.transport.pool import HostOutcome
 
 PROBES = (probes.ip_addr, probes.ovs_bridges, probes.ovs_ports,

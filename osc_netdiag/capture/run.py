@@ -16,7 +16,7 @@ import time
 from osc_netdiag import exitcodes
 from osc_netdiag import models
 from osc_netdiag import resolve
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.capture import channel
 from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.capture import nic as nic_mod

@@ -5,7 +5,7 @@ import dataclasses
 import re
 
 from osc_netdiag import exitcodes
-from osc_netdiag.backends.report import HostView
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.transport import pool
 

@@ -22,8 +22,8 @@ import ipaddress
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout

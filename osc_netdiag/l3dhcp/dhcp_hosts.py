@@ -3,7 +3,7 @@ dnsmasq names, under Neutron's state directory: :mod:`.host_files`) and
 check the network's ports against it (MAC and IP)."""
 
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status

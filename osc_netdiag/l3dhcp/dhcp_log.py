@@ -8,7 +8,7 @@ import re
 
 from osc_netdiag import models
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status

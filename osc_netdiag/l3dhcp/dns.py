@@ -20,8 +20,8 @@ from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dnsquery

@@ -15,8 +15,8 @@ import dataclasses
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status

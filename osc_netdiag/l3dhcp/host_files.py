@@ -146,7 +146,7 @@ def untrusted_reason(process, owners, layout=DEFAULT_LAYOUT):
 def split_trusted(view, processes, layout=DEFAULT_LAYOUT):
     """(trusted processes, [(process, why not)]) by their owners on this
     host; when the owners cannot be read, none is trusted."""
-    from osc_netdiag.backends.report import Unreadable
+    from osc_netdiag.checks.engine import Unreadable
     try:
         owners = view.read(owners_probe())
     except Unreadable as exc:

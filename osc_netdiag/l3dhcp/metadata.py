@@ -24,7 +24,7 @@ process named like the agent must not make root read other files.
 import dataclasses
 
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import host_files

@@ -12,7 +12,7 @@ import ipaddress
 import shlex
 
 from osc_netdiag import exitcodes
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import ResolveError
 
 

@@ -25,7 +25,7 @@ from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
 from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import router_nat
 from osc_netdiag.models import Status
 

@@ -4,7 +4,7 @@ and HA routers, qrouter- and snat- of distributed ones)."""
 import shlex
 
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import iptables
 

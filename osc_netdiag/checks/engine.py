@@ -1,4 +1,5 @@
-"""Collects hops, findings and unreadable spots while a backend evaluates."""
+"""The check engine: collects hops, findings and unreadable spots while
+a backend or a feature evaluates its hosts."""
 
 import shlex
 
