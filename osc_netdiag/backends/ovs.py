@@ -9,10 +9,10 @@ inwards: translation, DHCP, router, external bridge).
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
 from osc_netdiag.backends import ovs_l2
 from osc_netdiag.checks.engine import Report
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
 
 HOST_PROBES = (probes.ip_addr, probes.ovs_bridges, probes.ovs_ports,
@@ -293,8 +293,8 @@ def _router_hops(report, context, view, agent):
                             "NETDIAG_ROUTER_DEVICE_BROKEN", "gateway-port",
                             require_ips=not standby)
     # the same route check as router check's (device and next hop)
-    router_nat.check_routes(report, view, ns, not standby, qg,
-                            router.gateway_ips)
+    nat.check_routes(report, view, ns, not standby, qg,
+                     router.gateway_ips)
     _external_hops(report, context, view, agent, qg, gw)
 
 

@@ -422,7 +422,7 @@ def _egress_flow(report, view, topo, phys_br, segment, lvid, table):
 
 
 def _link_state(view, device):
-    from osc_netdiag.backends.devices import find_link
+    from osc_netdiag.linux.devices import find_link
     return find_link(view, device)
 
 

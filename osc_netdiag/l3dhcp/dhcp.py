@@ -21,7 +21,6 @@ import ipaddress
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
@@ -31,6 +30,7 @@ from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.l3dhcp.dhcp_context import DhcpContext
+from osc_netdiag.linux import devices
 from osc_netdiag.l3dhcp.dhcp_context import SubnetInfo  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_context import resolve_context
 from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)

@@ -19,12 +19,12 @@ import re
 from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dnsquery
+from osc_netdiag.linux import devices
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ss

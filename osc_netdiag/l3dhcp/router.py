@@ -17,13 +17,13 @@ import operator
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
-from osc_netdiag.backends import devices
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import router_dvr
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
 
 L3_AGENT = "L3 agent"
@@ -134,7 +134,7 @@ def host_probes(context, host):
         return [probes.netns_list(), probes.netns_addr(ns)] + \
             router_dvr.host_probes(context, host)
     return [probes.netns_list(), probes.netns_addr(ns),
-            probes.netns_routes(ns), router_nat.iptables_save(ns)]
+            probes.netns_routes(ns), nat.iptables_save(ns)]
 
 
 # -- checks -------------------------------------------------------------------
@@ -229,10 +229,10 @@ def evaluate_host(report, view, context):
         devices.check_ns_device(report, view, ns, qg, context.gateway.ips(),
                                 "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "gateway-port", require_ips=active)
-        router_nat.check_routes(report, view, ns, active, qg,
-                                context.gateway_ips)
+        nat.check_routes(report, view, ns, active, qg,
+                         context.gateway_ips)
     check_fip_addresses(report, view, context, ns, qg, active)
-    router_nat.check_nat(report, view, context, ns, qg, active)
+    nat.check_nat(report, view, context, ns, qg, active)
 
 
 def check_context(context, **options):

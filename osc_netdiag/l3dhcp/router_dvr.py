@@ -24,9 +24,9 @@ absence is shown, not reported.
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
-from osc_netdiag.backends import devices
 from osc_netdiag.checks.engine import Unreadable
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
 
 SNAT_PORT_OWNER = "network:router_centralized_snat"
@@ -107,7 +107,7 @@ def host_probes(context, host):
     namespace list and qrouter-'s devices."""
     found = []
     if floating_ips_on(context, host):
-        found.append(router_nat.iptables_save(
+        found.append(nat.iptables_save(
             names.qrouter_namespace(context.id)))
     if context.gateway is not None:
         fip_ns = names.fip_namespace(context.gateway.network_id)
@@ -115,7 +115,7 @@ def host_probes(context, host):
     if host in snat_hosts(context):
         snat_ns = names.snat_namespace(context.id)
         found += [probes.netns_addr(snat_ns), probes.netns_routes(snat_ns),
-                  router_nat.iptables_save(snat_ns)]
+                  nat.iptables_save(snat_ns)]
     return found
 
 
@@ -169,8 +169,8 @@ def check_floating_side(report, view, context):
     rfp_link = devices.check_ns_device(report, view, qrouter, rfp, [],
                                        "NETDIAG_ROUTER_DEVICE_BROKEN",
                                        "fip-link")
-    router_nat.check_nat(report, view, context, qrouter, None, True,
-                         floating_ips=fips, in_device=rfp)
+    nat.check_nat(report, view, context, qrouter, None, True,
+                  floating_ips=fips, in_device=rfp)
     if not devices.check_namespace(report, view, fip_ns,
                                    "NETDIAG_ROUTER_NAMESPACE_MISSING",
                                    "namespace"):
@@ -258,10 +258,10 @@ def check_snat(report, view, context, active):
         devices.check_ns_device(report, view, ns, names.sg_device(port.id),
                                 port.ips(), "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "snat-port", require_ips=active)
-    router_nat.check_routes(report, view, ns, active, qg,
-                            context.gateway_ips)
-    router_nat.check_nat(report, view, context, ns, qg, active,
-                         floating_ips=())
+    nat.check_routes(report, view, ns, active, qg,
+                     context.gateway_ips)
+    nat.check_nat(report, view, context, ns, qg, active,
+                  floating_ips=())
 
 
 def notes(context):
