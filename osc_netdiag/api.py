@@ -14,15 +14,13 @@ import os
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
+from osc_netdiag import backends
 from osc_netdiag import resolve
-from osc_netdiag.backends import ovs
 from osc_netdiag.checks.engine import HostView
-from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool
 
 CONTEXT_FILE = "context"
 DEFAULT_WORKERS = pool.DEFAULT_WORKERS
-SUPPORTED_VIF_TYPES = ("ovs",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +64,7 @@ def trace_port(connection, port, *, inventory=None, transport=None,
                save_capture=None, max_workers=DEFAULT_WORKERS):
     """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
     sdk_port = resolve.find_port(connection, port)
-    context = resolve.port_context(connection, sdk_port)
+    context = _port_context(connection, sdk_port)
     return trace_context(context, inventory=inventory, transport=transport,
                          save_capture=save_capture, max_workers=max_workers)
 
@@ -75,13 +73,23 @@ def trace_server(connection, server, **kwargs):
     """Trace every port of a server; returns a list of Trace."""
     traces = []
     for sdk_port in resolve.find_server_ports(connection, server):
-        context = resolve.port_context(connection, sdk_port)
+        context = _port_context(connection, sdk_port)
         save = kwargs.get("save_capture")
         options = dict(kwargs)
         if save:
             options["save_capture"] = os.path.join(save, sdk_port.id)
         traces.append(trace_context(context, **options))
     return traces
+
+
+def _port_context(connection, sdk_port):
+    """The PortContext of a bound port of a supported backend; refused
+    (exit 3, the backend named) before anything else is read otherwise."""
+    resolve.check_bound(sdk_port)
+    backends.for_port(backends.binding_of(
+        resolve.port_info(sdk_port),
+        resolve.host_agent_types(connection, sdk_port.binding_host_id)))
+    return resolve.port_context(connection, sdk_port)
 
 
 def trace_from_capture(capture_dir, *, latency=0.0,
@@ -100,11 +108,8 @@ def trace_context(context, *, inventory=None, transport=None,
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
     from osc_netdiag.transport import replay
 
-    if context.port.vif_type not in SUPPORTED_VIF_TYPES:
-        raise ResolveError(
-            "unsupported",
-            f"Port {context.port.id} has vif_type {context.port.vif_type}; "
-            "this release traces ML2/OVS ports (vif_type ovs) only")
+    # a capture keeps no agent types: its bound drivers decide
+    backend = backends.for_port(backends.binding_of(context.port))
     if inventory is None:
         inventory = load_inventory()
     if transport is None:
@@ -114,7 +119,7 @@ def trace_context(context, *, inventory=None, transport=None,
         replay.save_json(save_capture, CONTEXT_FILE, context.to_json())
         transport = replay.RecordingTransport(transport, save_capture)
 
-    host_probes = ovs.plan(context)
+    host_probes = backend.TRACE.plan(context)
     targets = {host: inventory.target(host) for host in host_probes}
     host_pool = pool.HostPool(transport, max_workers=max_workers)
     try:
@@ -124,7 +129,7 @@ def trace_context(context, *, inventory=None, transport=None,
         host_pool.close()
     views = {host: HostView(host, outcomes.get(host), host_probes[host])
              for host in host_probes}
-    report = ovs.evaluate(context, views)
+    report = backend.TRACE.evaluate(context, views)
     hosts = tuple(_host_report(host, targets[host], outcomes.get(host),
                                report) for host in host_probes)
     return Trace(

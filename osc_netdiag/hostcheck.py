@@ -7,7 +7,7 @@ between them, the tunnel ports against the other agents' ``tunneling_ip``,
 interfaces OVS could not open, the agent's liveness against its bridges'
 OpenFlow controller connection, and the ``qrouter-``/``qdhcp-`` namespaces
 against the routers and networks Neutron hosts there. The checks are in
-:mod:`osc_netdiag.backends.hostcheck`.
+:mod:`osc_netdiag.backends.ml2_ovs.hostcheck`.
 
 Also holds what ``network vlan-map`` shares with it: running a per-host
 probe plan (one batch per host, hosts in parallel, optional recording).
@@ -16,7 +16,7 @@ probe plan (one batch per host, hosts in parallel, optional recording).
 import dataclasses
 
 from osc_netdiag import exitcodes
-from osc_netdiag.backends import hostcheck as backend
+from osc_netdiag.backends.ml2_ovs import hostcheck as backend
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError

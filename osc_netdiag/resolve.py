@@ -159,6 +159,13 @@ def check_bound(port):
             "(neutron-server log: 'Failed to bind port').")
 
 
+def host_agent_types(conn, host):
+    """The types of the Neutron agents on ``host`` (what tells the backend
+    of a port bound there when binding:vif_details has no bound_drivers)."""
+    return tuple(sorted({a.agent_type for a in conn.network.agents(
+        host=host)}))
+
+
 def _router_for_subnets(net_api, network_id, subnet_ids):
     for owner in ROUTER_INTERFACE_OWNERS:
         for rport in net_api.ports(network_id=network_id, device_owner=owner):

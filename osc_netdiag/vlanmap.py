@@ -8,7 +8,7 @@ local VLAN, the ingress flow (segment -> local VLAN: br-int table 0, or
 br-tun's tunnel table) and the egress flow (local VLAN -> segment: the
 physical bridge's table 0, or br-tun's flood table with its tunnel outputs),
 their packet counters and a status. The per-host reading is in
-:mod:`osc_netdiag.backends.vlanmap`.
+:mod:`osc_netdiag.backends.ml2_ovs.segment_map`.
 """
 
 import dataclasses
@@ -16,7 +16,7 @@ import dataclasses
 from osc_netdiag import context as ctx
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
-from osc_netdiag.backends import vlanmap as backend
+from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
@@ -120,12 +120,12 @@ def map_context(context, *, inventory=None, transport=None,
     if transport is None:
         transport = api.ssh_transport(inventory)
     views, host_reports, round_trips = hostcheck.probe_hosts(
-        backend.plan(context), inventory=inventory, transport=transport,
+        segment_map.plan(context), inventory=inventory, transport=transport,
         save_capture=save_capture, context_json=context.to_json(),
         max_workers=max_workers)
     report, rows = Report(), []
     for host in context.hosts:
-        backend.evaluate_host(report, views[host], context, rows)
+        segment_map.evaluate_host(report, views[host], context, rows)
     hosts = host_reports(report)
     return VlanMap(network_id=context.network.id, rows=tuple(rows),
                    findings=tuple(report.findings), hosts=hosts,

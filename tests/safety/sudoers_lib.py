@@ -16,9 +16,9 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import hostcheck
 from osc_netdiag import probes
 from osc_netdiag import vlanmap
-from osc_netdiag.backends import hostcheck as hostcheck_backend
-from osc_netdiag.backends import ovs
-from osc_netdiag.backends import vlanmap as vlanmap_backend
+from osc_netdiag.backends.ml2_ovs import hostcheck as hostcheck_backend
+from osc_netdiag.backends.ml2_ovs import segment_map
+from osc_netdiag.backends.ml2_ovs import trace as ovs
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
@@ -124,7 +124,7 @@ def planned_commands():
         yield from _by_host(f"trace:{name}", ovs.plan(context))
     for name, context in _contexts("vlanmap", vlanmap.VlanMapContext,
                                    vlanmap.CONTEXT_FILE):
-        yield from _by_host(f"vlanmap:{name}", vlanmap_backend.plan(context))
+        yield from _by_host(f"vlanmap:{name}", segment_map.plan(context))
     for name, context in _contexts("hostcheck", hostcheck.HostCheckContext,
                                    hostcheck.CONTEXT_FILE):
         yield from _by_host(f"hostcheck:{name}",

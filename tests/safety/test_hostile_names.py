@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import names
-from osc_netdiag.backends import ovs
+from osc_netdiag.backends.ml2_ovs import trace as ovs
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script

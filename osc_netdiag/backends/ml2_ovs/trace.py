@@ -9,7 +9,10 @@ inwards: translation, DHCP, router, external bridge).
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import ovs_l2
+from osc_netdiag.backends.ml2_ovs import l2
+from osc_netdiag.backends.ml2_ovs import topology
+from osc_netdiag.backends.ml2_ovs import tunnel
+from osc_netdiag.backends.ml2_ovs import vlan
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
@@ -25,9 +28,10 @@ def _translation_probes(agent, network):
     for segment in network.segments:
         if segment.is_tunnel:
             found.append(probes.dump_flows(
-                ovs_l2.TUNNEL_BRIDGE, f"tun_id={hex(segment.segmentation_id)}"))
+                topology.TUNNEL_BRIDGE,
+                f"tun_id={hex(segment.segmentation_id)}"))
             found.append(probes.dump_flows(
-                ovs_l2.TUNNEL_BRIDGE, f"table={ovs_l2.FLOOD_TABLES[0]}"))
+                topology.TUNNEL_BRIDGE, f"table={tunnel.FLOOD_TABLES[0]}"))
             continue
         phys_br = (agent.bridge_mappings if agent else {}).get(
             segment.physical_network)
@@ -39,7 +43,7 @@ def _translation_probes(agent, network):
         else:
             found.append(probes.dump_flows(int_br, "table=0"))
         found.append(probes.dump_flows(
-            phys_br, f"table={ovs_l2.phys_translation_table(agent)}"))
+            phys_br, f"table={topology.phys_translation_table(agent)}"))
     return found
 
 
@@ -174,9 +178,9 @@ def _compute_hops(report, context, view):
     port, network = context.port, context.network
     agent = context.ovs_agents.get(view.host)
     device = devices.check_instance_device(report, view, port, network)
-    lvid, segment = ovs_l2.check_ovs_port(report, view, agent, device, port,
+    lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
                                           network)
-    ovs_l2.check_translation(report, view, agent, network, segment, lvid,
+    l2.check_translation(report, view, agent, network, segment, lvid,
                              context)
 
 
@@ -215,11 +219,11 @@ def _l2_on_network_node(report, view, agent, device, port, network, context):
     its hop is listed after the translation hops.
     """
     mark = len(report.hops)
-    lvid, segment = ovs_l2.check_ovs_port(report, view, agent, device, port,
+    lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
                                           network)
     port_hops = report.hops[mark:]
     del report.hops[mark:]
-    ovs_l2.check_translation(report, view, agent, network, segment, lvid,
+    l2.check_translation(report, view, agent, network, segment, lvid,
                              context, inbound=True)
     report.hops.extend(port_hops)
     return lvid, segment
@@ -303,11 +307,11 @@ def _external_hops(report, context, view, agent, qg, gw):
     from osc_netdiag.checks.engine import Unreadable
     host = view.host
     try:
-        topo = ovs_l2.topology(view)
+        topo = topology.topology(view)
     except Unreadable as exc:
         report.skipped(host, qg, "ovs-port", exc)
         return
-    bridge = ovs_l2.bridge_name_of(topo, qg)
+    bridge = topology.bridge_name_of(topo, qg)
     int_br = agent.integration_bridge if agent else "br-int"
     ext_net = context.router.gateway_network
     if bridge is not None and bridge != int_br:
@@ -316,10 +320,10 @@ def _external_hops(report, context, view, agent, qg, gw):
         report.hop(host, qg, "ovs-port", f"ofport {iface.ofport}",
                    f"on {bridge} (external bridge layout of the Operations "
                    "Guide; no VLAN translation)", Status.OK,
-                   [ovs_l2.ovs_evidence(view, f"{qg}: bridge {bridge}")])
-        ovs_l2.check_physical_nics(report, view, topo, bridge)
+                   [topology.ovs_evidence(view, f"{qg}: bridge {bridge}")])
+        vlan.check_physical_nics(report, view, topo, bridge)
         return
-    lvid, segment = ovs_l2.check_ovs_port(report, view, agent, qg, gw,
+    lvid, segment = l2.check_ovs_port(report, view, agent, qg, gw,
                                           ext_net)
-    ovs_l2.check_translation(report, view, agent, ext_net, segment, lvid,
+    l2.check_translation(report, view, agent, ext_net, segment, lvid,
                              context)

@@ -9,7 +9,7 @@ talks to a host itself.
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import ovs_l2
+from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
@@ -17,7 +17,7 @@ from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl
 
 OVS_AGENT = "Open vSwitch agent"
-TUNNEL_BRIDGE = ovs_l2.TUNNEL_BRIDGE
+TUNNEL_BRIDGE = topology.TUNNEL_BRIDGE
 TUNNEL_TYPES = ("vxlan", "gre", "geneve")
 IGNORED_INTERFACES = ("virbr0", "virbr0-nic")     # libvirt's NAT bridge
 # Devices that are DOWN by design: OVS bridge-internal ports and the
@@ -93,7 +93,7 @@ def check_interfaces(report, view, topo):
 def check_bridges(report, view, topo, agent):
     host = view.host
     wanted = expected_bridges(agent)
-    evidence = [ovs_l2.ovs_evidence(view, *(b.name for b in topo.bridges))]
+    evidence = [topology.ovs_evidence(view, *(b.name for b in topo.bridges))]
     for bridge, why in wanted.items():
         if topo.bridge(bridge) is None:
             report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{bridge}",
@@ -128,7 +128,7 @@ def check_patches(report, view, topo, agent):
             except UnsafeNameError:
                 continue
     for other, default_names in pairs:
-        ovs_l2._check_patch_pair(report, view, topo, int_br, other,
+        topology.check_patch_pair(report, view, topo, int_br, other,
                                  default_names)
 
 
@@ -150,7 +150,7 @@ def check_tunnels(report, view, topo, agent, context):
                                              key=lambda kv: str(kv[0])):
         lines = [f"{i.name}: type={i.type} options={i.options} "
                  f"ofport={i.ofport}" for i in ifaces]
-        evidence = [ovs_l2.ovs_evidence(view, *lines)]
+        evidence = [topology.ovs_evidence(view, *lines)]
         peer = peers.get(remote_ip)
         names_text = ",".join(i.name for i in ifaces)
         local_ip = ifaces[0].options.get("local_ip")
@@ -206,7 +206,7 @@ def check_tunnels(report, view, topo, agent, context):
                         peer=peer, remote_ip=remote_ip, tunnel_type=ttype)
             report.hop(host, f"{ttype} to {peer}", "tunnel", "absent",
                        f"remote_ip={remote_ip} not found on {TUNNEL_BRIDGE}",
-                       Status.ERROR, [ovs_l2.ovs_evidence(view)])
+                       Status.ERROR, [topology.ovs_evidence(view)])
 
 
 def check_ofports(report, view, topo):
@@ -222,7 +222,7 @@ def check_ofports(report, view, topo):
                     f"({error})", host=host, error=error)
         report.hop(host, iface.name, "ofport", str(iface.ofport),
                    f"on {bridge.name if bridge else '-'}: {error}",
-                   Status.ERROR, [ovs_l2.ovs_evidence(
+                   Status.ERROR, [topology.ovs_evidence(
                        view, f"{iface.name}: ofport={iface.ofport} "
                        f"error={iface.error}")])
 
@@ -341,7 +341,7 @@ def evaluate_host(report, view, context):
         return
     agent = context.ovs_agents.get(host)
     try:
-        topo = ovs_l2.topology(view)
+        topo = topology.topology(view)
     except Unreadable as exc:
         report.skipped(host, "ovs-vsctl", "bridge", exc)
         topo = None
