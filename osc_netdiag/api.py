@@ -11,17 +11,11 @@
 import dataclasses
 import os
 
+from osc_netdiag import backends
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
-from osc_netdiag import models
-from osc_netdiag import backends
 from osc_netdiag import resolve
-from osc_netdiag.checks.engine import HostView
-from osc_netdiag.transport import pool
-
-CONTEXT_FILE = "context"
-DEFAULT_WORKERS = pool.DEFAULT_WORKERS
-
+from osc_netdiag import runner
 
 @dataclasses.dataclass(frozen=True)
 class Trace:
@@ -42,26 +36,13 @@ class Trace:
         }
 
 
-def load_inventory(path=None, cloud_config=None):
-    """Inventory from a YAML file, or from a clouds.yaml ``netdiag:`` section."""
-    from osc_netdiag.inventory import Inventory
-    if path:
-        return Inventory.load(path)
-    if cloud_config:
-        return Inventory.from_clouds_yaml(cloud_config)
-    return Inventory()
-
-
-def ssh_transport(inventory=None, known_hosts=(), **options):
-    from osc_netdiag.transport.ssh import SSHTransport
-    files = tuple(known_hosts)
-    if inventory is not None:
-        files += tuple(inventory.known_hosts_files)
-    return SSHTransport(known_hosts_files=files, **options)
+# how a script reaches the hosts (the commands build theirs the same way)
+load_inventory = runner.load_inventory
+ssh_transport = runner.ssh_transport
 
 
 def trace_port(connection, port, *, inventory=None, transport=None,
-               save_capture=None, max_workers=DEFAULT_WORKERS):
+               save_capture=None, max_workers=runner.DEFAULT_WORKERS):
     """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
     sdk_port = resolve.find_port(connection, port)
     context = _port_context(connection, sdk_port)
@@ -93,66 +74,29 @@ def _port_context(connection, sdk_port):
 
 
 def trace_from_capture(capture_dir, *, latency=0.0,
-                       max_workers=DEFAULT_WORKERS):
+                       max_workers=runner.DEFAULT_WORKERS):
     """Re-run the diagnosis offline from a ``--save-capture`` directory."""
-    from osc_netdiag.transport import replay
-    context = ctx_mod.PortContext.from_json(
-        replay.load_json(capture_dir, CONTEXT_FILE))
-    transport = replay.ReplayTransport(capture_dir, latency=latency)
-    return trace_context(context, transport=transport,
-                         max_workers=max_workers)
+    data, options = runner.replay_options(capture_dir, latency=latency,
+                                          max_workers=max_workers)
+    return trace_context(ctx_mod.PortContext.from_json(data), **options)
 
 
 def trace_context(context, *, inventory=None, transport=None,
-                  save_capture=None, max_workers=DEFAULT_WORKERS):
+                  save_capture=None, max_workers=runner.DEFAULT_WORKERS):
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
-    from osc_netdiag.transport import replay
-
     # a capture keeps no agent types: its bound drivers decide
     backend = backends.for_port(backends.binding_of(context.port))
-    if inventory is None:
-        inventory = load_inventory()
-    if transport is None:
-        transport = ssh_transport(inventory)
-    if save_capture:
-        replay.prepare(save_capture)
-        replay.save_json(save_capture, CONTEXT_FILE, context.to_json())
-        transport = replay.RecordingTransport(transport, save_capture)
-
-    host_probes = backend.TRACE.plan(context)
-    targets = {host: inventory.target(host) for host in host_probes}
-    host_pool = pool.HostPool(transport, max_workers=max_workers)
-    try:
-        outcomes = host_pool.run({targets[host]: [p.command for p in items]
-                                  for host, items in host_probes.items()})
-    finally:
-        host_pool.close()
-    views = {host: HostView(host, outcomes.get(host), host_probes[host])
-             for host in host_probes}
-    report = backend.TRACE.evaluate(context, views)
-    hosts = tuple(_host_report(host, targets[host], outcomes.get(host),
-                               report) for host in host_probes)
+    report, hosts, round_trips = runner.run_plan(
+        backend.TRACE.plan(context),
+        lambda views: backend.TRACE.evaluate(context, views),
+        context_json=context.to_json(), inventory=inventory,
+        transport=transport, save_capture=save_capture,
+        max_workers=max_workers)
     return Trace(
         port_id=context.port.id,
         hops=tuple(report.hops),
         findings=tuple(report.findings),
         hosts=hosts,
-        round_trips=sum(o.round_trips for o in outcomes.values()),
+        round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),
     )
-
-
-def _host_report(host, target, outcome, report):
-    if outcome is None:
-        return models.HostReport(host, target.address, models.HOST_NOT_RUN)
-    if outcome.error is not None:
-        return models.HostReport(host, target.address, outcome.error.status,
-                                 outcome.error.message)
-    unreadable = [(name, status) for h, name, status in report.unreadable
-                  if h == host]
-    if unreadable:
-        status = unreadable[0][1]
-        return models.HostReport(
-            host, target.address, status,
-            "; ".join(f"{name}: {st}" for name, st in unreadable))
-    return models.HostReport(host, target.address, models.HOST_OK)

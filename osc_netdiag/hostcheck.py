@@ -9,21 +9,16 @@ OpenFlow controller connection, and the ``qrouter-``/``qdhcp-`` namespaces
 against the routers and networks Neutron hosts there. The checks are in
 :mod:`osc_netdiag.backends.ml2_ovs.hostcheck`.
 
-Also holds what ``network vlan-map`` shares with it: running a per-host
-probe plan (one batch per host, hosts in parallel, optional recording).
 """
 
 import dataclasses
 
 from osc_netdiag import exitcodes
+from osc_netdiag import runner
 from osc_netdiag.backends.ml2_ovs import hostcheck as backend
-from osc_netdiag.checks.engine import HostView
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
-from osc_netdiag.transport import pool
 
-CONTEXT_FILE = "context"
-DEFAULT_WORKERS = pool.DEFAULT_WORKERS
 OVS_AGENT = backend.OVS_AGENT
 L3_AGENT = "L3 agent"
 DHCP_AGENT = "DHCP agent"
@@ -145,41 +140,6 @@ def _tunnel_needs(net, networks, hosts):
             for h, v in needs.items()}
 
 
-# -- running probes on many hosts (shared with network vlan-map) -------------
-
-def probe_hosts(host_probes, *, inventory, transport, save_capture=None,
-                context_json=None, max_workers=DEFAULT_WORKERS):
-    """Run every host's probes in one batch, hosts in parallel.
-
-    Returns (views, host_reports_fn): HostView per host, and a function
-    that turns a finished Report into the per-host HostReports.
-    """
-    from osc_netdiag import api
-    from osc_netdiag.transport import replay
-
-    if save_capture:
-        replay.prepare(save_capture)
-        if context_json is not None:
-            replay.save_json(save_capture, CONTEXT_FILE, context_json)
-        transport = replay.RecordingTransport(transport, save_capture)
-    targets = {host: inventory.target(host) for host in host_probes}
-    host_pool = pool.HostPool(transport, max_workers=max_workers)
-    try:
-        outcomes = host_pool.run({targets[host]: [p.command for p in items]
-                                  for host, items in host_probes.items()})
-    finally:
-        host_pool.close()
-    views = {host: HostView(host, outcomes.get(host), host_probes[host])
-             for host in host_probes}
-
-    def host_reports(report):
-        return tuple(api._host_report(host, targets[host], outcomes.get(host),
-                                      report) for host in host_probes)
-
-    round_trips = sum(o.round_trips for o in outcomes.values())
-    return views, host_reports, round_trips
-
-
 # -- the result ---------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
@@ -197,19 +157,12 @@ class HostCheck:
                 "hosts": [dataclasses.asdict(h) for h in self.hosts]}
 
 
-def check_context(context, *, inventory=None, transport=None,
-                  save_capture=None, max_workers=DEFAULT_WORKERS):
-    from osc_netdiag import api
-    if inventory is None:
-        inventory = api.load_inventory()
-    if transport is None:
-        transport = api.ssh_transport(inventory)
-    views, host_reports, round_trips = probe_hosts(
-        backend.plan(context), inventory=inventory, transport=transport,
-        save_capture=save_capture, context_json=context.to_json(),
-        max_workers=max_workers)
-    report = backend.evaluate(context, views)
-    hosts = host_reports(report)
+def check_context(context, **options):
+    """Read the hosts of a resolved HostCheckContext and check them;
+    ``options``: those of ``runner.Run``."""
+    report, hosts, round_trips = runner.run_plan(
+        backend.plan(context), lambda views: backend.evaluate(context, views),
+        context_json=context.to_json(), **options)
     return HostCheck(rows=tuple(report.hops), findings=tuple(report.findings),
                      hosts=hosts, round_trips=round_trips,
                      exit_code=exitcodes.for_report(report.findings, hosts))
@@ -222,13 +175,8 @@ def check_hosts(connection, hosts=(), *, all_hosts=False, **options):
 
 
 def check_from_capture(capture_dir, *, latency=0.0,
-                       max_workers=DEFAULT_WORKERS):
+                       max_workers=runner.DEFAULT_WORKERS):
     """Re-run a host check offline from a ``--save-capture`` directory."""
-    from osc_netdiag.inventory import Inventory
-    from osc_netdiag.transport import replay
-    context = HostCheckContext.from_json(
-        replay.load_json(capture_dir, CONTEXT_FILE))
-    return check_context(context, inventory=Inventory(),
-                         transport=replay.ReplayTransport(capture_dir,
-                                                          latency=latency),
-                         max_workers=max_workers)
+    data, options = runner.replay_options(capture_dir, latency=latency,
+                                          max_workers=max_workers)
+    return check_context(HostCheckContext.from_json(data), **options)

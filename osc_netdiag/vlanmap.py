@@ -15,14 +15,12 @@ import dataclasses
 
 from osc_netdiag import context as ctx
 from osc_netdiag import exitcodes
-from osc_netdiag import hostcheck
+from osc_netdiag import runner
 from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
 
-CONTEXT_FILE = hostcheck.CONTEXT_FILE
-DEFAULT_WORKERS = hostcheck.DEFAULT_WORKERS
 ROW_COLUMNS = ("Host", "Bridge", "Type", "Segmentation ID", "Local VLAN",
                "Ingress", "Ingress packets", "Egress", "Egress packets",
                "Status", "Detail")
@@ -112,21 +110,20 @@ class VlanMap:
                 "hosts": [dataclasses.asdict(h) for h in self.hosts]}
 
 
-def map_context(context, *, inventory=None, transport=None,
-                save_capture=None, max_workers=DEFAULT_WORKERS):
-    from osc_netdiag import api
-    if inventory is None:
-        inventory = api.load_inventory()
-    if transport is None:
-        transport = api.ssh_transport(inventory)
-    views, host_reports, round_trips = hostcheck.probe_hosts(
-        segment_map.plan(context), inventory=inventory, transport=transport,
-        save_capture=save_capture, context_json=context.to_json(),
-        max_workers=max_workers)
-    report, rows = Report(), []
-    for host in context.hosts:
-        segment_map.evaluate_host(report, views[host], context, rows)
-    hosts = host_reports(report)
+def map_context(context, **options):
+    """Read the hosts of a resolved VlanMapContext and map them;
+    ``options``: those of ``runner.Run``."""
+    rows = []
+
+    def evaluate(views):
+        report = Report()
+        for host in context.hosts:
+            segment_map.evaluate_host(report, views[host], context, rows)
+        return report
+
+    report, hosts, round_trips = runner.run_plan(
+        segment_map.plan(context), evaluate,
+        context_json=context.to_json(), **options)
     return VlanMap(network_id=context.network.id, rows=tuple(rows),
                    findings=tuple(report.findings), hosts=hosts,
                    round_trips=round_trips,
@@ -140,12 +137,7 @@ def vlan_map(connection, network, *, all_hosts=False, **options):
 
 
 def map_from_capture(capture_dir, *, latency=0.0,
-                     max_workers=DEFAULT_WORKERS):
-    from osc_netdiag.inventory import Inventory
-    from osc_netdiag.transport import replay
-    context = VlanMapContext.from_json(
-        replay.load_json(capture_dir, CONTEXT_FILE))
-    return map_context(context, inventory=Inventory(),
-                       transport=replay.ReplayTransport(capture_dir,
-                                                        latency=latency),
-                       max_workers=max_workers)
+                     max_workers=runner.DEFAULT_WORKERS):
+    data, options = runner.replay_options(capture_dir, latency=latency,
+                                          max_workers=max_workers)
+    return map_context(VlanMapContext.from_json(data), **options)

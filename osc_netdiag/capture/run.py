@@ -16,6 +16,7 @@ import time
 from osc_netdiag import exitcodes
 from osc_netdiag import models
 from osc_netdiag import resolve
+from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.capture import channel
 from osc_netdiag.capture import mirror as mirror_mod
@@ -166,7 +167,6 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                     snaplen=256, yes=False, inventory=None, transport=None,
                     user=None, stop=None, max_workers=pool.DEFAULT_WORKERS,
                     write_dir=None):
-    from osc_netdiag import api
     try:
         expression = checked_filter(bpf)
         bounds = checked_bounds(count, duration, snaplen)
@@ -194,9 +194,9 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
         except ValueError as exc:
             raise NetdiagError(str(exc)) from exc
     if inventory is None:
-        inventory = api.load_inventory()
+        inventory = runner.load_inventory()
     if transport is None:
-        transport = api.ssh_transport(inventory)
+        transport = runner.ssh_transport(inventory)
     stop = stop or threading.Event()
     runs = {}
 

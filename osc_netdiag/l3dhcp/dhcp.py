@@ -21,6 +21,7 @@ import ipaddress
 
 from osc_netdiag import names
 from osc_netdiag import probes
+from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
@@ -321,7 +322,7 @@ def evaluate_host(report, view, context, log_probes=(), log_dir=None,
 def check_context(context, *, log_dir=None, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         hosts = context.hosts
         layouts = {h: neutron_layout(run.inventory, h) for h in hosts}
         views = run.run({h: first_probes(context) for h in hosts})
@@ -342,9 +343,10 @@ def check_context(context, *, log_dir=None, **options):
     return common.result(subject, report, run, notes)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a dhcp check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(DhcpContext.from_json(data), **options)
 
 

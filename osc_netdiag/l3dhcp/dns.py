@@ -19,6 +19,7 @@ import re
 from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
+from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
@@ -212,7 +213,7 @@ def evaluate_host(report, view, context):
 def check_context(context, **options):
     report = Report()
     dhcp.check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         views = run.run(plan(context))
         for host in context.hosts:
             evaluate_host(report, views[host], context)
@@ -221,9 +222,10 @@ def check_context(context, **options):
     return common.result(subject, report, run)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a dns check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(dhcp.DhcpContext.from_json(data), **options)
 
 

@@ -15,6 +15,7 @@ import dataclasses
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
+from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
@@ -41,9 +42,10 @@ def states_from_json(data):
                  for s in data)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a floatingip check offline from a ``--save-capture`` dir."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_states(states_from_json(data), **options)
 
 
@@ -148,7 +150,7 @@ def check_states(states, **options):
     hosts = sorted({s.port.binding_host for s in states
                     if s.port is not None and s.port.binding_host
                     and s.port.device_owner.startswith("compute:")})
-    with common.PhasedRun(context_json=states_to_json(states),
+    with runner.Run(context_json=states_to_json(states),
                           **options) as run:
         views = run.run({h: [probes.ip_addr()] for h in hosts})
         check(report, states, views)

@@ -17,6 +17,7 @@ import operator
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
+from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ResolveError
@@ -238,7 +239,7 @@ def evaluate_host(report, view, context):
 def check_context(context, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         views = run.run({h: host_probes(context, h)
                          for h in context.hosts})
         for host in context.hosts:
@@ -247,9 +248,10 @@ def check_context(context, **options):
     return common.result(f"router {context.id}", report, run, notes)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a router check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(RouterContext.from_json(data), **options)
 
 

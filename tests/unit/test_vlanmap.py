@@ -10,6 +10,7 @@ import types
 import pytest
 
 from osc_netdiag import exitcodes
+from osc_netdiag import runner
 from osc_netdiag import vlanmap
 from osc_netdiag.backends.ml2_ovs import map_flows
 from osc_netdiag.errors import ResolveError
@@ -32,7 +33,7 @@ def load(scenario):
 def context_of(scenario):
     return helpers.recorded_context(FIXTURES / scenario,
                                     vlanmap.VlanMapContext,
-                                    vlanmap.CONTEXT_FILE)
+                                    runner.CONTEXT_FILE)
 
 
 def with_context(scenario, **changes):
