@@ -151,7 +151,7 @@ def check_states(states, **options):
                     if s.port is not None and s.port.binding_host
                     and s.port.device_owner.startswith("compute:")})
     with runner.Run(context_json=states_to_json(states),
-                          **options) as run:
+                    **options) as run:
         views = run.run({h: [probes.ip_addr()] for h in hosts})
         check(report, states, views)
     if not states:
