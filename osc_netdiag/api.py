@@ -1,4 +1,4 @@
-"""The Python API: what the commands call, and what admin scripts can call.
+"""The Python API: the one façade the commands call, and admin scripts can.
 
     import openstack
     from osc_netdiag import api
@@ -6,6 +6,16 @@
     trace = api.trace_port(conn, "web-1-port", inventory=api.load_inventory(
         "inventory.yaml"))
     print(trace.exit_code, [h.to_dict() for h in trace.hops])
+
+One entry point per command, each taking an openstack Connection (or a
+capture folder) and the host options of ``runner.Run`` (``inventory``,
+``transport``, ``save_capture``, ``max_workers``), and returning a result
+with ``exit_code`` and ``to_dict()``: ``trace_port``, ``trace_server``,
+``check_hosts``, ``vlan_map``, ``check_dhcp``, ``check_dns``,
+``check_router``, ``check_floating_ips``, ``capture_port``, ``cleanup``,
+``reclaim_ip``, and ``replay(capture_dir, command)`` for any of the
+diagnoses saved with ``save_capture``. Nothing below this module imports
+it.
 """
 
 import dataclasses
@@ -100,3 +110,112 @@ def trace_context(context, *, inventory=None, transport=None,
         round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),
     )
+
+
+def check_hosts(connection, hosts=(), *, all_hosts=False, **options):
+    """``host check``: is each host wired as its agents and the API say?"""
+    from osc_netdiag import hostcheck
+    return hostcheck.check_hosts(connection, hosts, all_hosts=all_hosts,
+                                 **options)
+
+
+def vlan_map(connection, network, *, all_hosts=False, **options):
+    """``network vlan-map``: a network's segments <-> local VLANs."""
+    from osc_netdiag import vlanmap
+    return vlanmap.vlan_map(connection, network, all_hosts=all_hosts,
+                            **options)
+
+
+def check_dhcp(connection, target, *, log_dir=None, **options):
+    """``dhcp check`` of a port or a network."""
+    from osc_netdiag.l3dhcp import dhcp
+    return dhcp.dhcp_check(connection, target, log_dir=log_dir, **options)
+
+
+def check_dns(connection, target, **options):
+    """``dns check`` of a port or a network."""
+    from osc_netdiag.l3dhcp import dns
+    return dns.dns_check(connection, target, **options)
+
+
+def check_router(connection, router, **options):
+    """``router check``."""
+    from osc_netdiag.l3dhcp import router as router_mod
+    return router_mod.router_check(connection, router, **options)
+
+
+def check_floating_ips(connection, *, project=None, floating_ip=None,
+                       **options):
+    """``floatingip check``: every associated floating IP's device."""
+    from osc_netdiag.l3dhcp import floatingip
+    return floatingip.floatingip_check(connection, project=project,
+                                       floating_ip=floating_ip, **options)
+
+
+def capture_port(connection, port, **options):
+    """``port capture``; see osc_netdiag.capture.run.capture_port."""
+    from osc_netdiag.capture import run as capture_run
+    return capture_run.capture_port(connection, port, **options)
+
+
+def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
+    """``cleanup``: remove expired capture leftovers on ``hosts`` (or on
+    every host with an Open vSwitch agent: ``all_hosts`` and a
+    ``connection``); ``options``: inventory, transport, force, yes,
+    max_workers."""
+    from osc_netdiag.capture import cleanup as cleanup_mod
+    if all_hosts:
+        hosts = resolve.ovs_agent_hosts(connection)
+    return cleanup_mod.cleanup(list(dict.fromkeys(hosts)), **options)
+
+
+def reclaim_ip(connection, ip, network, *, project=None, yes=False):
+    """``ip reclaim``: the plan to hold ``ip`` with a port, carried out
+    (the port created) when it is possible and ``yes``."""
+    from osc_netdiag.l3dhcp import reclaim
+    plan = reclaim.plan(connection, ip, network, project)
+    if plan.possible and yes:
+        plan = reclaim.execute(connection, plan)
+    return plan
+
+
+def _replays():
+    from osc_netdiag import hostcheck
+    from osc_netdiag import vlanmap
+    from osc_netdiag.l3dhcp import dhcp
+    from osc_netdiag.l3dhcp import dns
+    from osc_netdiag.l3dhcp import floatingip
+    from osc_netdiag.l3dhcp import router as router_mod
+    return {"port trace": trace_from_capture,
+            "host check": hostcheck.check_from_capture,
+            "network vlan-map": vlanmap.map_from_capture,
+            "dhcp check": dhcp.check_from_capture,
+            "dns check": dns.check_from_capture,
+            "router check": router_mod.check_from_capture,
+            "floatingip check": floatingip.check_from_capture}
+
+
+REPLAYABLE = ("port trace", "host check", "network vlan-map", "dhcp check",
+              "dns check", "router check", "floatingip check")
+
+
+def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
+    """Run ``command`` (one of REPLAYABLE) again offline from a folder
+    saved with ``save_capture``: no API, no host."""
+    if command not in REPLAYABLE:
+        raise ValueError(f"cannot replay {command!r}: one of "
+                         f"{', '.join(REPLAYABLE)}")
+    return _replays()[command](capture_dir, max_workers=max_workers)
+
+
+def host_transport(inventory, *, local=None, **ssh_options):
+    """SSH to the hosts; with ``local`` (a host name, or "" for every
+    host) that host's commands run on this machine instead."""
+    from osc_netdiag.transport.local import LocalTransport
+    from osc_netdiag.transport.routing import RoutingTransport
+    ssh = ssh_transport(inventory, **ssh_options)
+    if local is None:
+        return ssh
+    return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
+                            ssh, local_names=[local] if local else None)
+

@@ -166,6 +166,11 @@ def host_agent_types(conn, host):
         host=host)}))
 
 
+def ovs_agent_hosts(conn):
+    """Every host with an Open vSwitch agent, sorted."""
+    return sorted({a.host for a in conn.network.agents(agent_type=OVS_AGENT)})
+
+
 def _router_for_subnets(net_api, network_id, subnet_ids):
     for owner in ROUTER_INTERFACE_OWNERS:
         for rport in net_api.ports(network_id=network_id, device_owner=owner):

@@ -21,10 +21,6 @@ from osc_netdiag.checks.engine import Report
 from osc_netdiag.context import Agent
 from osc_netdiag.errors import ResolveError
 
-ROW_COLUMNS = ("Host", "Bridge", "Type", "Segmentation ID", "Local VLAN",
-               "Ingress", "Ingress packets", "Egress", "Egress packets",
-               "Status", "Detail")
-
 
 # -- what the API says --------------------------------------------------------
 

@@ -7,7 +7,6 @@ import re
 from osc_netdiag import exitcodes
 from osc_netdiag.errors import UnsafeNameError
 
-ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
 # Absolute paths made of the characters Neutron's state and log paths use;
 # no "..", no leading "-" possible (they start with "/").
 _PATH_RE = re.compile(r"^/[A-Za-z0-9_.@+=:/-]{0,4095}\Z")

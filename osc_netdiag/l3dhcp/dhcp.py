@@ -28,10 +28,10 @@ from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import common
-from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.l3dhcp.dhcp_context import DhcpContext
 from osc_netdiag.linux import devices
+from osc_netdiag.linux import host_files
 from osc_netdiag.l3dhcp.dhcp_context import SubnetInfo  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_context import resolve_context
 from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)

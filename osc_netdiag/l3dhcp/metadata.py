@@ -27,7 +27,7 @@ from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
-from osc_netdiag.l3dhcp import host_files
+from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps

@@ -10,8 +10,8 @@ from osc_netdiag import models
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import ParseError
-from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
+from osc_netdiag.linux import host_files
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps
 from osc_netdiag.transport.base import CommandResult
