@@ -16,7 +16,6 @@ import time
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
-from osc_netdiag.capture import channel
 from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.capture import nic as nic_mod
 from osc_netdiag.capture import pcapfile
@@ -26,6 +25,7 @@ from osc_netdiag.capture.evaluate import CaptureResult
 from osc_netdiag.capture.evaluate import Change
 from osc_netdiag.capture.evaluate import evaluate_capture
 from osc_netdiag.errors import NetdiagError
+from osc_netdiag.transport import stream
 
 
 PRESETS = {"icmp": "icmp or icmp6", "dhcp": "udp port 67 or udp port 68",
@@ -174,16 +174,12 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             script = remote.build_script(items, bounds, expression, marker,
                                          target.exec_prefix,
                                          write_pcap=write_dir is not None)
-            cap = channel.byte_cap(bounds, len(items), write_dir is not None)
-            if channel.is_local(session):
-                argv = remote.remote_argv(script, deadline=bounds.deadline,
-                                          sudo=target.sudo)
-                channel.run_local(argv, bounds.deadline, feed, stop, cap)
-            else:
-                command = remote.remote_command(
-                    script, deadline=bounds.deadline, sudo=target.sudo)
-                channel.run_ssh(session, command, bounds.deadline, feed,
-                                stop, cap)
+            session.stream(
+                remote.remote_argv(script, deadline=bounds.deadline,
+                                   sudo=target.sudo),
+                deadline=bounds.deadline, on_line=feed, stop=stop,
+                max_bytes=remote.byte_cap(bounds, len(items),
+                                          write_dir is not None))
         except Exception as exc:  # noqa: BLE001 - one host never stops others
             host_run.error = exc
         finally:
@@ -198,7 +194,7 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                     concurrent.futures.wait([future], timeout=0.2)
         except BaseException:
             stop.set()          # Ctrl-C / SIGTERM: ask every host to clean up
-            concurrent.futures.wait(futures, timeout=channel.STOP_GRACE + 2)
+            concurrent.futures.wait(futures, timeout=stream.STOP_GRACE + 2)
             raise
     return evaluate_capture(context, points, plans, runs, bounds, run_id,
                             changes, marker, write_dir)

@@ -1,9 +1,13 @@
-"""Run one host's capture script and read its tagged lines as they come.
+"""A long command's output read line by line as it comes: what
+``HostSession.stream`` does on SSH (a channel of the host's connection)
+and on this machine (a process).
 
 Not the batch transport (short read-only commands, one framed script on
-stdin): a capture runs for its whole duration and needs its stdin kept open,
-because closing it is how the remote script learns that the client stopped
-or died (see ``remote``).
+stdin): a stream (a port capture) runs for its whole duration and needs
+its stdin kept open, because closing it is how the remote script learns
+that the client stopped or died (see ``capture.remote``). Bounded: lines
+(MAX_LINE), bytes (``max_bytes``, else MAX_BYTES) and time (the deadline
+is checked in the read loop, after every chunk).
 """
 
 import logging
@@ -15,7 +19,6 @@ import time
 
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.transport import sshio
-from osc_netdiag.transport.local import LocalSession
 
 LOG = logging.getLogger(__name__)
 
@@ -26,20 +29,9 @@ CHUNK = 65536
 # "line" is not ours: it is dropped whole, never held in full.
 MAX_LINE = 64 * 1024
 # All a host may send on a capture channel when the caller gives no cap
-# (``port capture`` gives :func:`byte_cap`): above the base64 of the
+# (``port capture`` gives ``capture.remote.byte_cap``): above the base64 of the
 # largest capture allowed, 10,000 packets of 65,535 bytes at four points.
 MAX_BYTES = 4 * 1024 ** 3
-
-
-def byte_cap(bounds, points: int, write_pcap: bool) -> int:
-    """What one host's capture can send for ``points`` points: each
-    packet a text line (and with ``write_pcap`` its base64), the status
-    lines, and slack."""
-    from osc_netdiag.capture import pcapfile
-    per_point = (bounds.count + 20) * MAX_LINE
-    if write_pcap:
-        per_point += pcapfile.max_lines(bounds) * (pcapfile.LINE_WIDTH + 64)
-    return max(1, points) * per_point + 1024 * 1024
 
 
 class Lines:
@@ -110,7 +102,8 @@ def _report_dropped(lines, host):
 
 def run_ssh(session, command, deadline, on_line, stop: threading.Event,
             max_bytes=None):
-    """Run ``command`` on an SSHSession's connection; return the exit status.
+    """Run ``command`` (a shell string) on a new channel of an SSHSession's
+    connection; return the exit status.
 
     On ``stop`` the channel's stdin is closed (the remote script cleans up
     and says so); the lines keep being read for up to STOP_GRACE seconds.
@@ -170,7 +163,8 @@ def _read_ssh(channel, command, deadline, on_line, stop, lines, budget):
 
 def run_local(command_argv, deadline, on_line, stop: threading.Event,
               max_bytes=None):
-    """The same on this machine (``--local``)."""
+    """The same on this machine (``--local``): ``command_argv`` run as a
+    process of its own session."""
     lines, budget = Lines(), _Budget(max_bytes, "local")
     proc = subprocess.Popen(list(command_argv), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE,
@@ -202,7 +196,3 @@ def run_local(command_argv, deadline, on_line, stop: threading.Event,
         for stream in (proc.stdin, proc.stdout):
             if stream and not stream.closed:
                 stream.close()
-
-
-def is_local(session):
-    return isinstance(session, LocalSession)
