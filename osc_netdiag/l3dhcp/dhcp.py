@@ -353,7 +353,7 @@ def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
 def dhcp_check(connection, ref, *, log_dir=None, **options):
     """``dhcp check <port | network>``: resolve, then read the DHCP hosts."""
     if log_dir:
-        common.checked_path(log_dir.rstrip("/") or "/")
+        names.checked_path(log_dir.rstrip("/") or "/")
     context = resolve_context(connection, ref)
     return check_context(context, log_dir=log_dir, **options)
 

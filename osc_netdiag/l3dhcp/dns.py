@@ -28,17 +28,13 @@ from osc_netdiag.l3dhcp import dnsquery
 from osc_netdiag.linux import devices
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
-from osc_netdiag.parsers import ss
 
 QUERY_TIMEOUT = 3.0              # seconds the script waits for an answer
 _EXEC_FAILED = re.compile(r'exec of "([^"]+)" failed: No such file')
 
 
-def listeners_probe(ns):
-    return probes.Probe(f"ns-ss-dns:{ns}",
-                        probes.in_netns(ns, ("ss", "-H", "-l", "-n", "-u",
-                                             "-p", "sport", "=", ":53")),
-                        ss.parse_ss)
+# built in probes.py, like every probe
+listeners_probe = probes.netns_dns_listeners
 
 
 def query_probe(ns, server, name, qtype):

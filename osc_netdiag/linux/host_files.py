@@ -36,7 +36,6 @@ import re
 
 from osc_netdiag import errors
 from osc_netdiag import probes
-from osc_netdiag.parsers import ps
 
 DEFAULT_ROOTS = {"state": ("/var/lib/neutron",),
                  "log": ("/var/log/neutron",),
@@ -119,14 +118,8 @@ def make_layout(roots=None, users=None):
 
 # -- processes ----------------------------------------------------------------
 
-def owners_probe():
-    # Every process's owners, not only dnsmasq's: the agent runs under
-    # several names (neutron-dhcp-agent, python3, a retitled master), and
-    # "ps -C" matches a 15-character name. Widths of 32 keep user names
-    # whole (ps shortens longer ones with "+", which then matches nothing).
-    return probes.Probe("process-owners",
-                        ("ps", "-e", "-o", "ruser:32=,user:32=,pid="),
-                        ps.parse_owners)
+# built in probes.py, like every probe
+owners_probe = probes.process_owners
 
 
 def untrusted_reason(process, owners, layout=DEFAULT_LAYOUT):

@@ -6,13 +6,10 @@ import shlex
 from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import iptables
 
 
-def iptables_save(ns):
-    return probes.Probe(f"ns-iptables:{ns}",
-                        probes.in_netns(ns, ("iptables-save", "-t", "nat")),
-                        iptables.parse_iptables_save)
+# every probe is built in probes.py; the name the router checks use
+iptables_save = probes.netns_iptables_nat
 
 
 def check_routes(report, view, ns, active, device=None, gateways=()):

@@ -14,7 +14,6 @@ from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import ovs_vsctl
 
 OVS_AGENT = "Open vSwitch agent"
 TUNNEL_BRIDGE = topology.TUNNEL_BRIDGE
@@ -23,18 +22,13 @@ IGNORED_INTERFACES = ("virbr0", "virbr0-nic")     # libvirt's NAT bridge
 # Devices that are DOWN by design: OVS bridge-internal ports and the
 # datapath device (kernel datapath: ovs-system; userspace: ovs-netdev).
 OVS_DATAPATH_DEVICES = ("ovs-system", "ovs-netdev")
-CONTROLLER_COLUMNS = "_uuid,target,is_connected"
 
 
 
 # -- probes and checks --------------------------------------------------------
 
-def ovs_controllers():
-    return probes.Probe(
-        "ovs-controllers",
-        ("ovs-vsctl", probes.OVSDB_TIMEOUT, "--format=json",
-         f"--columns={CONTROLLER_COLUMNS}", "list", "Controller"),
-        ovs_vsctl.parse_controllers, ovs=True)
+# built in probes.py, like every probe
+ovs_controllers = probes.ovs_controllers
 
 
 def host_probes():

@@ -5,7 +5,6 @@ back, and how to print it.
 
 import dataclasses
 
-from osc_netdiag import names
 from osc_netdiag.backends.ml2_ovs import topology
 
 

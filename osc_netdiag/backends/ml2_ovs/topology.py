@@ -3,7 +3,6 @@ the agent's flow-table layout, and the helpers every ML2/OVS check shares
 to read them. Reads through a HostView; never talks to a host itself.
 """
 
-from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl

@@ -3,7 +3,6 @@ tunnel-ID to local-VLAN flow, the flood flow and the tunnel ports to
 the peers the API expects.
 """
 
-from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs.topology import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.topology import check_patch_pair
