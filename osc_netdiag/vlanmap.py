@@ -13,79 +13,13 @@ their packet counters and a status. The per-host reading is in
 
 import dataclasses
 
-from osc_netdiag import context as ctx
 from osc_netdiag import exitcodes
 from osc_netdiag import runner
 from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.checks.engine import Report
-from osc_netdiag.context import Agent
-from osc_netdiag.errors import ResolveError
-
-
-# -- what the API says --------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class VlanMapContext:
-    network: ctx.Network
-    hosts: tuple                      # hosts to read
-    port_hosts: dict                  # host -> number of the network's ports
-    dhcp_hosts: tuple                 # DHCP agents hosting the network
-    ovs_agents: dict                  # host -> Agent
-    known_segments: tuple             # (network_type, physnet, seg, net_id)
-
-    def carriers(self):
-        """Hosts that carry the network: ports bound there, DHCP agents."""
-        return sorted(set(self.port_hosts) | set(self.dhcp_hosts))
-
-    def to_json(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        net = dict(data["network"])
-        net["segments"] = tuple(ctx.Segment(**s) for s in net["segments"])
-        return cls(
-            network=ctx.Network(**net), hosts=tuple(data["hosts"]),
-            port_hosts=dict(data["port_hosts"]),
-            dhcp_hosts=tuple(data["dhcp_hosts"]),
-            ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
-            known_segments=tuple(tuple(s) for s in data["known_segments"]))
-
-
-def resolve_context(conn, network_ref, all_hosts=False):
-    from osc_netdiag import resolve
-    net_api = conn.network
-    sdk_net = net_api.find_network(network_ref, ignore_missing=True)
-    if sdk_net is None:
-        raise ResolveError("not-found", f"No network found for "
-                           f"'{network_ref}'")
-    network = resolve.network_info(sdk_net)
-    if not network.segments:
-        raise ResolveError(
-            "not-admin",
-            f"Network {network.id} shows no provider:* fields: these are "
-            "admin-only in Neutron's default policy. Use admin credentials.")
-    port_hosts = {}
-    for port in net_api.ports(network_id=network.id):
-        if port.binding_host_id:
-            port_hosts[port.binding_host_id] = \
-                port_hosts.get(port.binding_host_id, 0) + 1
-    dhcp_hosts = tuple(sorted(a.host for a in
-                              net_api.network_hosting_dhcp_agents(network.id)))
-    ovs_agents = {a.host: resolve.agent_info(a)
-                  for a in net_api.agents(agent_type=resolve.OVS_AGENT)}
-    known = []
-    for other in net_api.networks():
-        for seg in resolve.network_info(other).segments:
-            known.append((seg.network_type, seg.physical_network,
-                          seg.segmentation_id, other.id))
-    carriers = set(port_hosts) | set(dhcp_hosts)
-    hosts = sorted(set(ovs_agents) | carriers) if all_hosts \
-        else sorted(carriers)
-    return VlanMapContext(network=network, hosts=tuple(hosts),
-                          port_hosts=port_hosts, dhcp_hosts=dhcp_hosts,
-                          ovs_agents=ovs_agents,
-                          known_segments=tuple(sorted(known, key=str)))
+# the API side, and reading it (the names scripts and tests know)
+from osc_netdiag.context import VlanMapContext
+from osc_netdiag.resolve.segments import resolve_context
 
 
 # -- the result ---------------------------------------------------------------

@@ -1,8 +1,10 @@
 """openstacksdk -> PortContext: find the port and everything its path needs.
 
-Only this module talks to the API. Resolution fails before any SSH with a
-ResolveError (exit code 3): not found, ambiguous (candidates listed),
-unbound, or credentials that cannot see the admin-only binding fields.
+Only this package talks to the API (the port here; a host check's agents
+in hosts.py, a network's segments in segments.py). Resolution fails before
+any SSH with a ResolveError (exit code 3): not found, ambiguous
+(candidates listed), unbound, or credentials that cannot see the
+admin-only binding fields.
 """
 
 import ipaddress
