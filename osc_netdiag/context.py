@@ -169,6 +169,19 @@ class PortContext:
         )
 
 
+# the l3dhcp checks' contexts store their ports and agents with these
+def port_from_json(data):
+    if data is None:
+        return None
+    data = dict(data)
+    data["fixed_ips"] = tuple(tuple(i) for i in data["fixed_ips"])
+    return PortInfo(**data)
+
+
+def agent_from_json(data):
+    return Agent(**data)
+
+
 @dataclasses.dataclass(frozen=True)
 class HostCheckContext:
     """The API's side of a host check, storable as JSON for --from-capture."""

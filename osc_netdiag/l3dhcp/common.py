@@ -1,22 +1,9 @@
-"""What the l3dhcp checks share: safe file paths for argv, the recorded
-API objects, and the result type (they run through ``runner.Run``)."""
+"""What the l3dhcp checks share: their result type (they run through
+``runner.Run``)."""
 
 import dataclasses
 
 from osc_netdiag import exitcodes
-
-def port_from_json(data):
-    from osc_netdiag import context as ctx
-    if data is None:
-        return None
-    data = dict(data)
-    data["fixed_ips"] = tuple(tuple(i) for i in data["fixed_ips"])
-    return ctx.PortInfo(**data)
-
-
-def agent_from_json(data):
-    from osc_netdiag import context as ctx
-    return ctx.Agent(**data)
 
 
 @dataclasses.dataclass(frozen=True)

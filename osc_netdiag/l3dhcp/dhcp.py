@@ -29,11 +29,6 @@ from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import metadata
-from osc_netdiag.l3dhcp.dhcp_context import DhcpContext
-from osc_netdiag.linux import devices
-from osc_netdiag.linux import host_files
-from osc_netdiag.l3dhcp.dhcp_context import SubnetInfo  # noqa: F401 (API)
-from osc_netdiag.l3dhcp.dhcp_context import resolve_context
 from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_hosts import check_hosts_file
 from osc_netdiag.l3dhcp.dhcp_hosts import hosts_file_probe
@@ -49,8 +44,13 @@ from osc_netdiag.l3dhcp.dhcp_log import log_probes
 from osc_netdiag.l3dhcp.dhcp_log import log_source  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import log_sources
 from osc_netdiag.l3dhcp.dhcp_log import summarise_exchange  # noqa: F401
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
+from osc_netdiag.resolve.dhcp import DhcpContext
+from osc_netdiag.resolve.dhcp import SubnetInfo  # noqa: F401 (API)
+from osc_netdiag.resolve.dhcp import resolve_context
 
 DHCP_AGENT = "DHCP agent"
 CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --at tap "

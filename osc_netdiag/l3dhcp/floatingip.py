@@ -12,6 +12,7 @@ once per binding host, hosts in parallel.
 
 import dataclasses
 
+from osc_netdiag import context as ctx_mod
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
@@ -38,7 +39,7 @@ def states_to_json(states):
 def states_from_json(data):
     return tuple(FipState(id=s["id"], address=s["address"],
                           port_id=s["port_id"],
-                          port=common.port_from_json(s["port"]))
+                          port=ctx_mod.port_from_json(s["port"]))
                  for s in data)
 
 

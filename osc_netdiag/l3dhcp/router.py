@@ -14,6 +14,7 @@ per host, hosts in parallel.
 import dataclasses
 import operator
 
+from osc_netdiag import context as ctx_mod
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import resolve
@@ -67,13 +68,13 @@ class RouterContext:
 
     @classmethod
     def from_json(cls, data):
-        port = common.port_from_json
+        port = ctx_mod.port_from_json
         return cls(
             id=data["id"], name=data["name"], ha=data["ha"],
             distributed=data["distributed"],
             interfaces=tuple(port(p) for p in data["interfaces"]),
             gateway=port(data["gateway"]),
-            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
+            agents=tuple(ctx_mod.agent_from_json(a) for a in data["agents"]),
             floating_ips=tuple(FloatingIp(**f)
                                for f in data["floating_ips"]),
             snat_ports=tuple(port(p) for p in data.get("snat_ports", ())),

@@ -1,12 +1,13 @@
 """What ``dhcp check`` (and ``dns check``) learn from the API: the
 network, its subnets, DHCP agents and ports, and the instance's console
-log when a port is checked."""
+log when a port is checked (Nova: the resolve layer's one other
+service)."""
 
 import dataclasses
 
+from osc_netdiag import context as ctx_mod
 from osc_netdiag import resolve
 from osc_netdiag.errors import ResolveError
-from osc_netdiag.l3dhcp import common
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,11 +35,11 @@ class DhcpContext:
 
     @classmethod
     def from_json(cls, data):
-        port = common.port_from_json
+        port = ctx_mod.port_from_json
         return cls(
             network_id=data["network_id"], network_name=data["network_name"],
             subnets=tuple(SubnetInfo(**s) for s in data["subnets"]),
-            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
+            agents=tuple(ctx_mod.agent_from_json(a) for a in data["agents"]),
             dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
             ports=tuple(port(p) for p in data["ports"]),
             port=port(data["port"]), console=data["console"],
