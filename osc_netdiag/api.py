@@ -172,7 +172,7 @@ def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
 def reclaim_ip(connection, ip, network, *, project=None, yes=False):
     """``ip reclaim``: the plan to hold ``ip`` with a port, carried out
     (the port created) when it is possible and ``yes``."""
-    from osc_netdiag.l3dhcp import reclaim
+    from osc_netdiag.resolve import reclaim
     plan = reclaim.plan(connection, ip, network, project)
     if plan.possible and yes:
         plan = reclaim.execute(connection, plan)

@@ -4,7 +4,8 @@ An address nobody holds any more (its port was deleted while something
 outside Neutron still uses it, or it must be kept for a re-created
 instance) is reserved again by creating a port with that fixed IP. The
 plan is computed first and shown; the port is created only when asked
-(``--yes``), and the created port is shown back.
+(``--yes``), and the created port is shown back. All of it is the API's
+(no host is read), so it lives with the code that talks to the API.
 """
 
 import dataclasses
