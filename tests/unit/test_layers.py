@@ -116,3 +116,37 @@ def test_the_check_sees_an_import_back_up(tmp_path, monkeypatch, source,
                         else pathlib.PurePath.relative_to(self, other))
     assert fake.exists()
     assert upward_imports([copy]) == expected
+
+
+def sdk_calls(path):
+    """Calls of an SDK proxy's methods (``<x>.network.<m>(...)``, or
+    through a name bound to ``<x>.network``/``<x>.compute``, or a
+    ``net_api`` parameter) and ``has_service``: talking to the API."""
+    tree = ast.parse(path.read_text())
+    proxies = {"net_api"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and \
+                isinstance(node.value, ast.Attribute) and \
+                node.value.attr in ("network", "compute"):
+            proxies.update(t.id for t in node.targets
+                           if isinstance(t, ast.Name))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or \
+                not isinstance(node.func, ast.Attribute):
+            continue
+        owner = node.func.value
+        if node.func.attr == "has_service" or (
+                isinstance(owner, ast.Attribute)
+                and owner.attr in ("network", "compute")) or (
+                isinstance(owner, ast.Name) and owner.id in proxies):
+            found.append(f"{module_name(path)}:{node.lineno}")
+    return found
+
+
+def test_only_the_resolve_package_talks_to_the_api():
+    outside = [p for p in MODULES
+               if not module_name(p).startswith("osc_netdiag.resolve")]
+    assert [c for p in outside for c in sdk_calls(p)] == []
+    # and the check sees them where they are
+    assert sdk_calls(ROOT / "resolve" / "hosts.py")
