@@ -6,7 +6,6 @@
     print(result.exit_code, [v.text for v in result.verdicts])
 """
 
-import concurrent.futures
 import dataclasses
 import getpass
 import re
@@ -25,6 +24,7 @@ from osc_netdiag.capture.evaluate import CaptureResult
 from osc_netdiag.capture.evaluate import Change
 from osc_netdiag.capture.evaluate import evaluate_capture
 from osc_netdiag.errors import NetdiagError
+from osc_netdiag.transport import pool
 from osc_netdiag.transport import stream
 
 
@@ -185,17 +185,9 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
         finally:
             session.close()
 
-    with concurrent.futures.ThreadPoolExecutor(
-            max_workers=max(1, min(max_workers, len(plans)))) as pool:
-        futures = [pool.submit(one_host, host) for host in plans]
-        try:
-            for future in futures:
-                while not future.done():
-                    concurrent.futures.wait([future], timeout=0.2)
-        except BaseException:
-            stop.set()          # Ctrl-C / SIGTERM: ask every host to clean up
-            concurrent.futures.wait(futures, timeout=stream.STOP_GRACE + 2)
-            raise
+    # Ctrl-C / SIGTERM: ``stop`` asks every host to clean up
+    pool.each_host(list(plans), one_host, max_workers=max_workers,
+                   stop=stop, grace=stream.STOP_GRACE + 2)
     return evaluate_capture(context, points, plans, runs, bounds, run_id,
                             changes, marker, write_dir)
 
