@@ -36,7 +36,7 @@ from osc_netdiag.transport.base import HostTarget
 _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
            "exec_prefix", "connect_timeout"}
 # Where Neutron keeps its files on a host and whom it runs as: what dhcp
-# check may read there (osc_netdiag/l3dhcp/host_files.py).
+# check may read there (osc_netdiag/linux/host_files.py).
 _NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
 _HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
@@ -251,7 +251,7 @@ class Inventory:
 
 
 def _check_neutron_fields(entry, name):
-    from osc_netdiag.l3dhcp import host_files
+    from osc_netdiag.linux import host_files
     where = f"inventory entry {name!r}"
     if "neutron_paths" in entry:
         entry["neutron_paths"] = host_files.check_roots(entry["neutron_paths"],
@@ -265,7 +265,7 @@ def neutron_layout(inventory, name):
     """The host's NeutronLayout: each of neutron_paths' kinds and
     neutron_users from the host's entry, else the first matching pattern,
     else ``defaults``, else Neutron's defaults."""
-    from osc_netdiag.l3dhcp import host_files
+    from osc_netdiag.linux import host_files
     layers = [inventory.hosts.get(name) or {},
               inventory._matching_pattern(name) or {}, inventory.defaults]
     roots = {}

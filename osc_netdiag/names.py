@@ -148,3 +148,16 @@ def patch_names(bridge):
     """
     bridge = checked_device(bridge)
     return "int-" + bridge, "phy-" + bridge
+
+
+# Absolute paths made of the characters Neutron's state and log paths use;
+# no "..", no leading "-" possible (they start with "/").
+_PATH_RE = re.compile(r"^/[A-Za-z0-9_.@+=:/-]{0,4095}\Z")
+
+
+def checked_path(path):
+    """Allow-list check for a file path read from a host (dnsmasq options)."""
+    if not isinstance(path, str) or not _PATH_RE.match(path) or \
+            "/../" in path + "/" or "//" in path:
+        raise UnsafeNameError(f"unsafe path: {path!r}")
+    return path
