@@ -30,6 +30,7 @@ from typing import Optional
 import yaml
 
 from osc_netdiag import errors
+from osc_netdiag import names
 from osc_netdiag import ssh_config
 from osc_netdiag.transport.base import HostTarget
 
@@ -39,19 +40,8 @@ _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
 # check may read there (osc_netdiag/linux/host_files.py).
 _NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
-_HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
-
-
-def check_host_name(value) -> str:
-    """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
-    letter or digit): such a name must not reach an inventory pattern, a
-    ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
-    name. Neutron accepts any string as a host name; this does not."""
-    if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
-        raise errors.UnsafeNameError(
-            f"unsafe host name {value!r}: only letters, digits and . _ : - "
-            f"are accepted, starting with a letter or digit")
-    return value
+# One rule for Neutron host names, kept with the other name allow-lists.
+check_host_name = names.check_host_name
 
 
 def check_name(value: str, what: str) -> str:

@@ -161,3 +161,18 @@ def checked_path(path):
             "/../" in path + "/" or "//" in path:
         raise UnsafeNameError(f"unsafe path: {path!r}")
     return path
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
+
+
+def check_host_name(value) -> str:
+    """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
+    letter or digit): such a name must not reach an inventory pattern, a
+    ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
+    name. Neutron accepts any string as a host name; this does not."""
+    if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
+        raise UnsafeNameError(
+            f"unsafe host name {value!r}: only letters, digits and . _ : - "
+            f"are accepted, starting with a letter or digit")
+    return value

@@ -38,7 +38,7 @@ def _file_stem(name: str) -> str:
 
 
 def host_path(capture_dir, host: str) -> str:
-    from osc_netdiag.inventory import check_host_name
+    from osc_netdiag.names import check_host_name
     return os.path.join(capture_dir, HOSTS_DIR,
                         _file_stem(check_host_name(host)) + ".json")
 

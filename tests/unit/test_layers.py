@@ -1,7 +1,8 @@
 """The package's shape, enforced: imports go one way, top to bottom
 
     v1 (and plugin) -> api -> features -> runner, resolve -> backends
-        -> linux, probes, parsers, transport, checks and the shared data
+        -> inventory -> linux -> probes -> transport, checks -> parsers,
+        names and the shared data
 
 and no module is over 400 lines. A module may import its own layer or
 any layer below; never one above (so nothing below the façade imports
@@ -23,6 +24,11 @@ LAYERS = (
                   "osc_netdiag.l3dhcp", "osc_netdiag.capture")),
     ("pipeline", ("osc_netdiag.runner", "osc_netdiag.resolve")),
     ("backends", ("osc_netdiag.backends",)),
+    ("reach", ("osc_netdiag.inventory",)),
+    ("linux", ("osc_netdiag.linux",)),
+    ("probes", ("osc_netdiag.probes",)),
+    ("io", ("osc_netdiag.transport", "osc_netdiag.checks",
+            "osc_netdiag.ssh_config")),
     ("base", ("osc_netdiag",)),
 )
 # what the commands may use besides the façade: exit codes and errors
