@@ -1,4 +1,4 @@
-"""The Python API: what the commands call, and what admin scripts can call.
+"""The Python API: the one façade the commands call, and admin scripts can.
 
     import openstack
     from osc_netdiag import api
@@ -6,24 +6,26 @@
     trace = api.trace_port(conn, "web-1-port", inventory=api.load_inventory(
         "inventory.yaml"))
     print(trace.exit_code, [h.to_dict() for h in trace.hops])
+
+One entry point per command, each taking an openstack Connection (or a
+capture folder) and the host options of ``runner.Run`` (``inventory``,
+``transport``, ``save_capture``, ``max_workers``), and returning a result
+with ``exit_code`` and ``to_dict()``: ``trace_port``, ``trace_server``,
+``check_hosts``, ``vlan_map``, ``check_dhcp``, ``check_dns``,
+``check_router``, ``check_floating_ips``, ``capture_port``, ``cleanup``,
+``reclaim_ip``, and ``replay(capture_dir, command)`` for any of the
+diagnoses saved with ``save_capture``. Nothing below this module imports
+it.
 """
 
 import dataclasses
 import os
 
+from osc_netdiag import backends
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
-from osc_netdiag import models
 from osc_netdiag import resolve
-from osc_netdiag.backends import ovs
-from osc_netdiag.backends.report import HostView
-from osc_netdiag.errors import ResolveError
-from osc_netdiag.transport import pool
-
-CONTEXT_FILE = "context"
-DEFAULT_WORKERS = pool.DEFAULT_WORKERS
-SUPPORTED_VIF_TYPES = ("ovs",)
-
+from osc_netdiag import runner
 
 @dataclasses.dataclass(frozen=True)
 class Trace:
@@ -44,29 +46,16 @@ class Trace:
         }
 
 
-def load_inventory(path=None, cloud_config=None):
-    """Inventory from a YAML file, or from a clouds.yaml ``netdiag:`` section."""
-    from osc_netdiag.inventory import Inventory
-    if path:
-        return Inventory.load(path)
-    if cloud_config:
-        return Inventory.from_clouds_yaml(cloud_config)
-    return Inventory()
-
-
-def ssh_transport(inventory=None, known_hosts=(), **options):
-    from osc_netdiag.transport.ssh import SSHTransport
-    files = tuple(known_hosts)
-    if inventory is not None:
-        files += tuple(inventory.known_hosts_files)
-    return SSHTransport(known_hosts_files=files, **options)
+# how a script reaches the hosts (the commands build theirs the same way)
+load_inventory = runner.load_inventory
+ssh_transport = runner.ssh_transport
 
 
 def trace_port(connection, port, *, inventory=None, transport=None,
-               save_capture=None, max_workers=DEFAULT_WORKERS):
+               save_capture=None, max_workers=runner.DEFAULT_WORKERS):
     """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
     sdk_port = resolve.find_port(connection, port)
-    context = resolve.port_context(connection, sdk_port)
+    context = _port_context(connection, sdk_port)
     return trace_context(context, inventory=inventory, transport=transport,
                          save_capture=save_capture, max_workers=max_workers)
 
@@ -75,7 +64,7 @@ def trace_server(connection, server, **kwargs):
     """Trace every port of a server; returns a list of Trace."""
     traces = []
     for sdk_port in resolve.find_server_ports(connection, server):
-        context = resolve.port_context(connection, sdk_port)
+        context = _port_context(connection, sdk_port)
         save = kwargs.get("save_capture")
         options = dict(kwargs)
         if save:
@@ -84,70 +73,149 @@ def trace_server(connection, server, **kwargs):
     return traces
 
 
+def _port_context(connection, sdk_port):
+    """The PortContext of a bound port of a supported backend; refused
+    (exit 3, the backend named) before anything else is read otherwise."""
+    resolve.check_bound(sdk_port)
+    backends.for_port(backends.binding_of(
+        resolve.port_info(sdk_port),
+        resolve.host_agent_types(connection, sdk_port.binding_host_id)))
+    return resolve.port_context(connection, sdk_port)
+
+
 def trace_from_capture(capture_dir, *, latency=0.0,
-                       max_workers=DEFAULT_WORKERS):
+                       max_workers=runner.DEFAULT_WORKERS):
     """Re-run the diagnosis offline from a ``--save-capture`` directory."""
-    from osc_netdiag.transport import replay
-    context = ctx_mod.PortContext.from_json(
-        replay.load_json(capture_dir, CONTEXT_FILE))
-    transport = replay.ReplayTransport(capture_dir, latency=latency)
-    return trace_context(context, transport=transport,
-                         max_workers=max_workers)
+    data, options = runner.replay_options(capture_dir, latency=latency,
+                                          max_workers=max_workers)
+    return trace_context(ctx_mod.PortContext.from_json(data), **options)
 
 
 def trace_context(context, *, inventory=None, transport=None,
-                  save_capture=None, max_workers=DEFAULT_WORKERS):
+                  save_capture=None, max_workers=runner.DEFAULT_WORKERS):
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
-    from osc_netdiag.transport import replay
-
-    if context.port.vif_type not in SUPPORTED_VIF_TYPES:
-        raise ResolveError(
-            "unsupported",
-            f"Port {context.port.id} has vif_type {context.port.vif_type}; "
-            "this release traces ML2/OVS ports (vif_type ovs) only")
-    if inventory is None:
-        inventory = load_inventory()
-    if transport is None:
-        transport = ssh_transport(inventory)
-    if save_capture:
-        replay.prepare(save_capture)
-        replay.save_json(save_capture, CONTEXT_FILE, context.to_json())
-        transport = replay.RecordingTransport(transport, save_capture)
-
-    host_probes = ovs.plan(context)
-    targets = {host: inventory.target(host) for host in host_probes}
-    host_pool = pool.HostPool(transport, max_workers=max_workers)
-    try:
-        outcomes = host_pool.run({targets[host]: [p.command for p in items]
-                                  for host, items in host_probes.items()})
-    finally:
-        host_pool.close()
-    views = {host: HostView(host, outcomes.get(host), host_probes[host])
-             for host in host_probes}
-    report = ovs.evaluate(context, views)
-    hosts = tuple(_host_report(host, targets[host], outcomes.get(host),
-                               report) for host in host_probes)
+    # a capture keeps no agent types: its bound drivers decide
+    backend = backends.for_port(backends.binding_of(context.port))
+    report, hosts, round_trips = runner.run_plan(
+        backend.TRACE.plan(context),
+        lambda views: backend.TRACE.evaluate(context, views),
+        context_json=context.to_json(), inventory=inventory,
+        transport=transport, save_capture=save_capture,
+        max_workers=max_workers)
     return Trace(
         port_id=context.port.id,
         hops=tuple(report.hops),
         findings=tuple(report.findings),
         hosts=hosts,
-        round_trips=sum(o.round_trips for o in outcomes.values()),
+        round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),
     )
 
 
-def _host_report(host, target, outcome, report):
-    if outcome is None:
-        return models.HostReport(host, target.address, models.HOST_NOT_RUN)
-    if outcome.error is not None:
-        return models.HostReport(host, target.address, outcome.error.status,
-                                 outcome.error.message)
-    unreadable = [(name, status) for h, name, status in report.unreadable
-                  if h == host]
-    if unreadable:
-        status = unreadable[0][1]
-        return models.HostReport(
-            host, target.address, status,
-            "; ".join(f"{name}: {st}" for name, st in unreadable))
-    return models.HostReport(host, target.address, models.HOST_OK)
+def check_hosts(connection, hosts=(), *, all_hosts=False, **options):
+    """``host check``: is each host wired as its agents and the API say?"""
+    from osc_netdiag import hostcheck
+    return hostcheck.check_hosts(connection, hosts, all_hosts=all_hosts,
+                                 **options)
+
+
+def vlan_map(connection, network, *, all_hosts=False, **options):
+    """``network vlan-map``: a network's segments <-> local VLANs."""
+    from osc_netdiag import vlanmap
+    return vlanmap.vlan_map(connection, network, all_hosts=all_hosts,
+                            **options)
+
+
+def check_dhcp(connection, target, *, log_dir=None, **options):
+    """``dhcp check`` of a port or a network."""
+    from osc_netdiag.l3dhcp import dhcp
+    return dhcp.dhcp_check(connection, target, log_dir=log_dir, **options)
+
+
+def check_dns(connection, target, **options):
+    """``dns check`` of a port or a network."""
+    from osc_netdiag.l3dhcp import dns
+    return dns.dns_check(connection, target, **options)
+
+
+def check_router(connection, router, **options):
+    """``router check``."""
+    from osc_netdiag.l3dhcp import router as router_mod
+    return router_mod.router_check(connection, router, **options)
+
+
+def check_floating_ips(connection, *, project=None, floating_ip=None,
+                       **options):
+    """``floatingip check``: every associated floating IP's device."""
+    from osc_netdiag.l3dhcp import floatingip
+    return floatingip.floatingip_check(connection, project=project,
+                                       floating_ip=floating_ip, **options)
+
+
+def capture_port(connection, port, **options):
+    """``port capture``; see osc_netdiag.capture.run.capture_port."""
+    from osc_netdiag.capture import run as capture_run
+    return capture_run.capture_port(connection, port, **options)
+
+
+def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
+    """``cleanup``: remove expired capture leftovers on ``hosts`` (or on
+    every host with an Open vSwitch agent: ``all_hosts`` and a
+    ``connection``); ``options``: inventory, transport, force, yes,
+    max_workers."""
+    from osc_netdiag.capture import cleanup as cleanup_mod
+    if all_hosts:
+        hosts = resolve.ovs_agent_hosts(connection)
+    return cleanup_mod.cleanup(list(dict.fromkeys(hosts)), **options)
+
+
+def reclaim_ip(connection, ip, network, *, project=None, yes=False):
+    """``ip reclaim``: the plan to hold ``ip`` with a port, carried out
+    (the port created) when it is possible and ``yes``."""
+    from osc_netdiag.resolve import reclaim
+    plan = reclaim.plan(connection, ip, network, project)
+    if plan.possible and yes:
+        plan = reclaim.execute(connection, plan)
+    return plan
+
+
+def _replays():
+    from osc_netdiag import hostcheck
+    from osc_netdiag import vlanmap
+    from osc_netdiag.l3dhcp import dhcp
+    from osc_netdiag.l3dhcp import dns
+    from osc_netdiag.l3dhcp import floatingip
+    from osc_netdiag.l3dhcp import router as router_mod
+    return {"port trace": trace_from_capture,
+            "host check": hostcheck.check_from_capture,
+            "network vlan-map": vlanmap.map_from_capture,
+            "dhcp check": dhcp.check_from_capture,
+            "dns check": dns.check_from_capture,
+            "router check": router_mod.check_from_capture,
+            "floatingip check": floatingip.check_from_capture}
+
+
+REPLAYABLE = ("port trace", "host check", "network vlan-map", "dhcp check",
+              "dns check", "router check", "floatingip check")
+
+
+def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
+    """Run ``command`` (one of REPLAYABLE) again offline from a folder
+    saved with ``save_capture``: no API, no host."""
+    if command not in REPLAYABLE:
+        raise ValueError(f"cannot replay {command!r}: one of "
+                         f"{', '.join(REPLAYABLE)}")
+    return _replays()[command](capture_dir, max_workers=max_workers)
+
+
+def host_transport(inventory, *, local=None, **ssh_options):
+    """SSH to the hosts; with ``local`` (a host name, or "" for every
+    host) that host's commands run on this machine instead."""
+    from osc_netdiag.transport.local import LocalTransport
+    from osc_netdiag.transport.routing import RoutingTransport
+    ssh = ssh_transport(inventory, **ssh_options)
+    if local is None:
+        return ssh
+    return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
+                            ssh, local_names=[local] if local else None)
+

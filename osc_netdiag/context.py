@@ -1,6 +1,7 @@
-"""What the Neutron API says about a port: the expected state of its path.
+"""What the Neutron API says: a port's path (PortContext), a host check's
+agents (HostCheckContext), a network's segments (VlanMapContext).
 
-Resolution (``resolve.py``) fills these from openstacksdk; the backends read
+Resolution (``resolve``) fills these from openstacksdk; the backends read
 only these, never the SDK, so a trace can be replayed offline from a capture
 (``--from-capture``) with the context stored as JSON next to the host
 outputs.
@@ -166,3 +167,88 @@ class PortContext:
             ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
             network_hosts=tuple(data["network_hosts"]),
         )
+
+
+# the l3dhcp checks' contexts store their ports and agents with these
+def port_from_json(data):
+    if data is None:
+        return None
+    data = dict(data)
+    data["fixed_ips"] = tuple(tuple(i) for i in data["fixed_ips"])
+    return PortInfo(**data)
+
+
+def agent_from_json(data):
+    return Agent(**data)
+
+
+@dataclasses.dataclass(frozen=True)
+class HostCheckContext:
+    """The API's side of a host check, storable as JSON for --from-capture."""
+    hosts: tuple                      # host names to check
+    ovs_agents: dict                  # host -> Agent (every OVS agent)
+    l3_agents: dict                   # host -> Agent
+    dhcp_agents: dict                 # host -> Agent
+    hosted_routers: dict              # host -> router IDs its L3 agent hosts
+    hosted_networks: dict             # host -> network IDs its DHCP agent
+                                      #   hosts that have a DHCP subnet
+    router_ids: tuple                 # every router in the API
+    network_ids: tuple                # every network in the API
+    # distributed routers: their qrouter- is on every dvr/dvr_snat host
+    # that serves one of their ports, beyond the API's agent bindings
+    distributed_router_ids: tuple = ()
+    # host -> {tunnel type: peer hosts}: the tunnels l2population makes,
+    # one per peer sharing a network of that type (bound ports on both)
+    tunnel_needs: dict = dataclasses.field(default_factory=dict)
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        def agents(items):
+            return {h: Agent(**a) for h, a in items.items()}
+        return cls(
+            hosts=tuple(data["hosts"]),
+            ovs_agents=agents(data["ovs_agents"]),
+            l3_agents=agents(data["l3_agents"]),
+            dhcp_agents=agents(data["dhcp_agents"]),
+            hosted_routers={h: tuple(v)
+                            for h, v in data["hosted_routers"].items()},
+            hosted_networks={h: tuple(v)
+                             for h, v in data["hosted_networks"].items()},
+            router_ids=tuple(data["router_ids"]),
+            network_ids=tuple(data["network_ids"]),
+            distributed_router_ids=tuple(
+                data.get("distributed_router_ids", ())),
+            tunnel_needs={h: {t: tuple(p) for t, p in v.items()}
+                          for h, v in data.get("tunnel_needs", {}).items()},
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class VlanMapContext:
+    network: Network
+    hosts: tuple                      # hosts to read
+    port_hosts: dict                  # host -> number of the network's ports
+    dhcp_hosts: tuple                 # DHCP agents hosting the network
+    ovs_agents: dict                  # host -> Agent
+    known_segments: tuple             # (network_type, physnet, seg, net_id)
+
+    def carriers(self):
+        """Hosts that carry the network: ports bound there, DHCP agents."""
+        return sorted(set(self.port_hosts) | set(self.dhcp_hosts))
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        net = dict(data["network"])
+        net["segments"] = tuple(Segment(**s) for s in net["segments"])
+        return cls(
+            network=Network(**net), hosts=tuple(data["hosts"]),
+            port_hosts=dict(data["port_hosts"]),
+            dhcp_hosts=tuple(data["dhcp_hosts"]),
+            ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
+            known_segments=tuple(tuple(s) for s in data["known_segments"]))

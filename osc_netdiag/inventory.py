@@ -30,28 +30,18 @@ from typing import Optional
 import yaml
 
 from osc_netdiag import errors
+from osc_netdiag import names
 from osc_netdiag import ssh_config
 from osc_netdiag.transport.base import HostTarget
 
 _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
            "exec_prefix", "connect_timeout"}
 # Where Neutron keeps its files on a host and whom it runs as: what dhcp
-# check may read there (osc_netdiag/l3dhcp/host_files.py).
+# check may read there (osc_netdiag/linux/host_files.py).
 _NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
-_HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
-
-
-def check_host_name(value) -> str:
-    """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
-    letter or digit): such a name must not reach an inventory pattern, a
-    ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
-    name. Neutron accepts any string as a host name; this does not."""
-    if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
-        raise errors.UnsafeNameError(
-            f"unsafe host name {value!r}: only letters, digits and . _ : - "
-            f"are accepted, starting with a letter or digit")
-    return value
+# One rule for Neutron host names, kept with the other name allow-lists.
+check_host_name = names.check_host_name
 
 
 def check_name(value: str, what: str) -> str:
@@ -251,7 +241,7 @@ class Inventory:
 
 
 def _check_neutron_fields(entry, name):
-    from osc_netdiag.l3dhcp import host_files
+    from osc_netdiag.linux import host_files
     where = f"inventory entry {name!r}"
     if "neutron_paths" in entry:
         entry["neutron_paths"] = host_files.check_roots(entry["neutron_paths"],
@@ -265,7 +255,7 @@ def neutron_layout(inventory, name):
     """The host's NeutronLayout: each of neutron_paths' kinds and
     neutron_users from the host's entry, else the first matching pattern,
     else ``defaults``, else Neutron's defaults."""
-    from osc_netdiag.l3dhcp import host_files
+    from osc_netdiag.linux import host_files
     layers = [inventory.hosts.get(name) or {},
               inventory._matching_pattern(name) or {}, inventory.defaults]
     roots = {}

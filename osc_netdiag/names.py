@@ -148,3 +148,31 @@ def patch_names(bridge):
     """
     bridge = checked_device(bridge)
     return "int-" + bridge, "phy-" + bridge
+
+
+# Absolute paths made of the characters Neutron's state and log paths use;
+# no "..", no leading "-" possible (they start with "/").
+_PATH_RE = re.compile(r"^/[A-Za-z0-9_.@+=:/-]{0,4095}\Z")
+
+
+def checked_path(path):
+    """Allow-list check for a file path read from a host (dnsmasq options)."""
+    if not isinstance(path, str) or not _PATH_RE.match(path) or \
+            "/../" in path + "/" or "//" in path:
+        raise UnsafeNameError(f"unsafe path: {path!r}")
+    return path
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
+
+
+def check_host_name(value) -> str:
+    """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
+    letter or digit): such a name must not reach an inventory pattern, a
+    ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
+    name. Neutron accepts any string as a host name; this does not."""
+    if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
+        raise UnsafeNameError(
+            f"unsafe host name {value!r}: only letters, digits and . _ : - "
+            f"are accepted, starting with a letter or digit")
+    return value

@@ -9,11 +9,14 @@ import dataclasses
 from typing import Callable
 
 from osc_netdiag import names
+from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import ip as ip_parser
 from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.parsers import ps
+from osc_netdiag.parsers import ss
 from osc_netdiag.transport.base import Command
 
 OVSDB_TIMEOUT = "--timeout=5"     # ovs-vsctl gives up instead of hanging
@@ -120,3 +123,54 @@ def dnsmasq_processes():
     return Probe("dnsmasq", ("pgrep", "-a", "-x", "dnsmasq"), ps.parse_ps,
                  ok_exit_codes=(0, 1))
 
+
+# -- probes of the Linux, dnsmasq and Open vSwitch pieces the checks read --
+
+# the DHCP agent's program name (pgrep's pattern; a plain word, so the
+# sudoers file can grant exactly this command)
+DHCP_AGENT_PROGRAM = "neutron-dhcp-agent"
+CONTROLLER_COLUMNS = "_uuid,target,is_connected"
+
+
+def netns_iptables_nat(ns):
+    return Probe(f"ns-iptables:{ns}",
+                 in_netns(ns, ("iptables-save", "-t", "nat")),
+                 iptables.parse_iptables_save)
+
+
+def netns_dns_listeners(ns):
+    return Probe(f"ns-ss-dns:{ns}",
+                 in_netns(ns, ("ss", "-H", "-l", "-n", "-u", "-p", "sport",
+                               "=", ":53")),
+                 ss.parse_ss)
+
+
+def dnsmasq_hosts_file(path):
+    path = names.checked_path(path)
+    return Probe(f"dnsmasq-hosts:{path}", ("cat", "--", path),
+                 dnsmasq.parse_hosts_file)
+
+
+def dhcp_agent_process():
+    # the wrappers whose command lines contain the program name too
+    # (timeout, sudo, pgrep's own parent) are dropped by the check
+    return Probe("dhcp-agent-process",
+                 ("pgrep", "-a", "-f", DHCP_AGENT_PROGRAM), ps.parse_ps,
+                 ok_exit_codes=(0, 1))
+
+
+def process_owners():
+    # Every process's owners, not only dnsmasq's: the agent runs under
+    # several names (neutron-dhcp-agent, python3, a retitled master), and
+    # "ps -C" matches a 15-character name. Widths of 32 keep user names
+    # whole (ps shortens longer ones with "+", which then matches nothing).
+    return Probe("process-owners",
+                 ("ps", "-e", "-o", "ruser:32=,user:32=,pid="),
+                 ps.parse_owners)
+
+
+def ovs_controllers():
+    return Probe("ovs-controllers",
+                 ("ovs-vsctl", OVSDB_TIMEOUT, "--format=json",
+                  f"--columns={CONTROLLER_COLUMNS}", "list", "Controller"),
+                 ovs_vsctl.parse_controllers, ovs=True)

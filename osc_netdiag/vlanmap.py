@@ -8,90 +8,18 @@ local VLAN, the ingress flow (segment -> local VLAN: br-int table 0, or
 br-tun's tunnel table) and the egress flow (local VLAN -> segment: the
 physical bridge's table 0, or br-tun's flood table with its tunnel outputs),
 their packet counters and a status. The per-host reading is in
-:mod:`osc_netdiag.backends.vlanmap`.
+:mod:`osc_netdiag.backends.ml2_ovs.segment_map`.
 """
 
 import dataclasses
 
-from osc_netdiag import context as ctx
 from osc_netdiag import exitcodes
-from osc_netdiag import hostcheck
-from osc_netdiag.backends import vlanmap as backend
-from osc_netdiag.backends.report import Report
-from osc_netdiag.context import Agent
-from osc_netdiag.errors import ResolveError
-
-CONTEXT_FILE = hostcheck.CONTEXT_FILE
-DEFAULT_WORKERS = hostcheck.DEFAULT_WORKERS
-ROW_COLUMNS = ("Host", "Bridge", "Type", "Segmentation ID", "Local VLAN",
-               "Ingress", "Ingress packets", "Egress", "Egress packets",
-               "Status", "Detail")
-
-
-# -- what the API says --------------------------------------------------------
-
-@dataclasses.dataclass(frozen=True)
-class VlanMapContext:
-    network: ctx.Network
-    hosts: tuple                      # hosts to read
-    port_hosts: dict                  # host -> number of the network's ports
-    dhcp_hosts: tuple                 # DHCP agents hosting the network
-    ovs_agents: dict                  # host -> Agent
-    known_segments: tuple             # (network_type, physnet, seg, net_id)
-
-    def carriers(self):
-        """Hosts that carry the network: ports bound there, DHCP agents."""
-        return sorted(set(self.port_hosts) | set(self.dhcp_hosts))
-
-    def to_json(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        net = dict(data["network"])
-        net["segments"] = tuple(ctx.Segment(**s) for s in net["segments"])
-        return cls(
-            network=ctx.Network(**net), hosts=tuple(data["hosts"]),
-            port_hosts=dict(data["port_hosts"]),
-            dhcp_hosts=tuple(data["dhcp_hosts"]),
-            ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
-            known_segments=tuple(tuple(s) for s in data["known_segments"]))
-
-
-def resolve_context(conn, network_ref, all_hosts=False):
-    from osc_netdiag import resolve
-    net_api = conn.network
-    sdk_net = net_api.find_network(network_ref, ignore_missing=True)
-    if sdk_net is None:
-        raise ResolveError("not-found", f"No network found for "
-                           f"'{network_ref}'")
-    network = resolve.network_info(sdk_net)
-    if not network.segments:
-        raise ResolveError(
-            "not-admin",
-            f"Network {network.id} shows no provider:* fields: these are "
-            "admin-only in Neutron's default policy. Use admin credentials.")
-    port_hosts = {}
-    for port in net_api.ports(network_id=network.id):
-        if port.binding_host_id:
-            port_hosts[port.binding_host_id] = \
-                port_hosts.get(port.binding_host_id, 0) + 1
-    dhcp_hosts = tuple(sorted(a.host for a in
-                              net_api.network_hosting_dhcp_agents(network.id)))
-    ovs_agents = {a.host: resolve.agent_info(a)
-                  for a in net_api.agents(agent_type=resolve.OVS_AGENT)}
-    known = []
-    for other in net_api.networks():
-        for seg in resolve.network_info(other).segments:
-            known.append((seg.network_type, seg.physical_network,
-                          seg.segmentation_id, other.id))
-    carriers = set(port_hosts) | set(dhcp_hosts)
-    hosts = sorted(set(ovs_agents) | carriers) if all_hosts \
-        else sorted(carriers)
-    return VlanMapContext(network=network, hosts=tuple(hosts),
-                          port_hosts=port_hosts, dhcp_hosts=dhcp_hosts,
-                          ovs_agents=ovs_agents,
-                          known_segments=tuple(sorted(known, key=str)))
+from osc_netdiag import runner
+from osc_netdiag.backends.ml2_ovs import segment_map
+from osc_netdiag.checks.engine import Report
+# the API side, and reading it (the names scripts and tests know)
+from osc_netdiag.context import VlanMapContext
+from osc_netdiag.resolve.segments import resolve_context
 
 
 # -- the result ---------------------------------------------------------------
@@ -112,21 +40,20 @@ class VlanMap:
                 "hosts": [dataclasses.asdict(h) for h in self.hosts]}
 
 
-def map_context(context, *, inventory=None, transport=None,
-                save_capture=None, max_workers=DEFAULT_WORKERS):
-    from osc_netdiag import api
-    if inventory is None:
-        inventory = api.load_inventory()
-    if transport is None:
-        transport = api.ssh_transport(inventory)
-    views, host_reports, round_trips = hostcheck.probe_hosts(
-        backend.plan(context), inventory=inventory, transport=transport,
-        save_capture=save_capture, context_json=context.to_json(),
-        max_workers=max_workers)
-    report, rows = Report(), []
-    for host in context.hosts:
-        backend.evaluate_host(report, views[host], context, rows)
-    hosts = host_reports(report)
+def map_context(context, **options):
+    """Read the hosts of a resolved VlanMapContext and map them;
+    ``options``: those of ``runner.Run``."""
+    rows = []
+
+    def evaluate(views):
+        report = Report()
+        for host in context.hosts:
+            segment_map.evaluate_host(report, views[host], context, rows)
+        return report
+
+    report, hosts, round_trips = runner.run_plan(
+        segment_map.plan(context), evaluate,
+        context_json=context.to_json(), **options)
     return VlanMap(network_id=context.network.id, rows=tuple(rows),
                    findings=tuple(report.findings), hosts=hosts,
                    round_trips=round_trips,
@@ -140,12 +67,7 @@ def vlan_map(connection, network, *, all_hosts=False, **options):
 
 
 def map_from_capture(capture_dir, *, latency=0.0,
-                     max_workers=DEFAULT_WORKERS):
-    from osc_netdiag.inventory import Inventory
-    from osc_netdiag.transport import replay
-    context = VlanMapContext.from_json(
-        replay.load_json(capture_dir, CONTEXT_FILE))
-    return map_context(context, inventory=Inventory(),
-                       transport=replay.ReplayTransport(capture_dir,
-                                                        latency=latency),
-                       max_workers=max_workers)
+                     max_workers=runner.DEFAULT_WORKERS):
+    data, options = runner.replay_options(capture_dir, latency=latency,
+                                          max_workers=max_workers)
+    return map_context(VlanMapContext.from_json(data), **options)

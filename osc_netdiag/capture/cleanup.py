@@ -14,9 +14,9 @@ import time
 
 from osc_netdiag import exitcodes
 from osc_netdiag import models
+from osc_netdiag import runner
 from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.parsers.ovs_vsctl import parse_ovs_list
-from osc_netdiag.transport import pool
 from osc_netdiag.transport.base import Command
 
 LIST_TIMEOUT = 10.0
@@ -116,14 +116,14 @@ class CleanupResult:
 
 
 def cleanup(hosts, *, inventory, transport, force=False, yes=True,
-            now=None, max_workers=pool.DEFAULT_WORKERS):
+            now=None, max_workers=runner.DEFAULT_WORKERS):
     """Remove marked, expired capture rows on ``hosts``; see module doc."""
     now = time.time() if now is None else now
-    targets = {inventory.target(h): list_commands() for h in hosts}
-    host_pool = pool.HostPool(transport, max_workers=max_workers)
+    run = runner.Run(inventory=inventory, transport=transport,
+                     max_workers=max_workers)
     reports, leftovers, code = [], [], exitcodes.OK
     try:
-        outcomes = host_pool.run(targets)
+        outcomes = run.commands({h: list_commands() for h in hosts})
         due = {}
         for host in hosts:
             outcome = outcomes[host]
@@ -149,11 +149,11 @@ def cleanup(hosts, *, inventory, transport, force=False, yes=True,
             found = [x for items in due.values() for x in items]
             return CleanupResult(tuple(found), tuple(reports),
                                  exitcodes.USAGE if found else code, False)
-        work = {inventory.target(h): removal_commands(items) + list_commands()
+        work = {h: removal_commands(items) + list_commands()
                 for h, items in due.items() if items}
-        after = host_pool.run(work) if work else {}
+        after = run.commands(work) if work else {}
     finally:
-        host_pool.close()
+        run.close()
     for host, items in due.items():
         if not items:
             continue

@@ -9,8 +9,8 @@ capture's own connection, before the capture starts.
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import ovs_l2
-from osc_netdiag.backends.report import HostView
+from osc_netdiag.backends.ml2_ovs import topology
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag.transport.pool import HostOutcome
 
 PROBES = (probes.ip_addr, probes.ovs_bridges, probes.ovs_ports,
@@ -32,7 +32,7 @@ def find(context, host, target, results):
     """The NIC device name on ``host``, or None; raises Unreadable."""
     view = HostView(host, HostOutcome(target, list(results)),
                     [make() for make in PROBES])
-    topo = ovs_l2.topology(view)
+    topo = topology.topology(view)
     agent = context.ovs_agents.get(host)
     segment = context.network.segments[0] if context.network.segments \
         else None
@@ -42,7 +42,7 @@ def find(context, host, target, results):
         local_ip = agent.tunneling_ip
         for link in view.read(probes.ip_addr()):
             if any(a.local == local_ip for a in link.addresses):
-                bridge = ovs_l2.bridge_name_of(topo, link.ifname)
+                bridge = topology.bridge_name_of(topo, link.ifname)
                 if bridge is None:
                     return names.checked_device(link.ifname)
                 nics = _system_ports(topo, bridge)

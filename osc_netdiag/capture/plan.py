@@ -20,7 +20,7 @@ import re
 import dataclasses
 
 from osc_netdiag import names
-from osc_netdiag.backends import ovs_l2
+from osc_netdiag.backends.ml2_ovs import topology
 
 # Path order, instance outwards.
 POINTS = ("tap", "qvb", "qvo", "patch", "nic", "qr", "qg", "dhcp")
@@ -89,7 +89,7 @@ def _patch_taps(context, agent):
     sender = checked_mac(context.port.mac)
     if segment.is_tunnel:
         return (Tap(bridge=int_br, port="patch-tun"),
-                Tap(bridge=ovs_l2.TUNNEL_BRIDGE, all_ports=True,
+                Tap(bridge=topology.TUNNEL_BRIDGE, all_ports=True,
                     sender=sender))
     phys_br = (agent.bridge_mappings if agent else {}).get(
         segment.physical_network)

@@ -25,6 +25,7 @@ import shlex
 import time
 
 from osc_netdiag.capture import mirror as mirror_mod
+from osc_netdiag.transport import stream
 
 SETUP_MARGIN = 15          # seconds for mirror setup and removal
 WATCHDOG_GRACE = 5
@@ -241,6 +242,17 @@ def build_script(points, bounds, bpf, marker, exec_prefix=(),
     # the watchdog.
     lines += ['wait $caps', "finish", "exit 0"]
     return "\n".join(lines) + "\n"
+
+
+def byte_cap(bounds, points: int, write_pcap: bool) -> int:
+    """What one host's capture can send for ``points`` points: each
+    packet a text line (and with ``write_pcap`` its base64), the status
+    lines, and slack."""
+    from osc_netdiag.capture import pcapfile
+    per_point = (bounds.count + 20) * stream.MAX_LINE
+    if write_pcap:
+        per_point += pcapfile.max_lines(bounds) * (pcapfile.LINE_WIDTH + 64)
+    return max(1, points) * per_point + 1024 * 1024
 
 
 def remote_argv(script, *, deadline, sudo=False):

@@ -1,5 +1,5 @@
 """Finding codes of what netdiag refused to believe or read on a host
-(osc_netdiag/l3dhcp/host_files.py; merged into the catalogue)."""
+(osc_netdiag/linux/host_files.py; merged into the catalogue)."""
 
 from osc_netdiag.models import Severity
 

@@ -1,2 +1,3 @@
 """DHCP, DNS, router and floating-IP diagnosis (``dhcp check``, ``dns
-check``, ``router check``, ``floatingip check``, ``ip reclaim``)."""
+check``, ``router check``, ``floatingip check``); ``ip reclaim`` is all API:
+resolve/reclaim.py."""

@@ -21,18 +21,14 @@ import ipaddress
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag import runner
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import common
-from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
-from osc_netdiag.l3dhcp.dhcp_context import DhcpContext
-from osc_netdiag.l3dhcp.dhcp_context import SubnetInfo  # noqa: F401 (API)
-from osc_netdiag.l3dhcp.dhcp_context import resolve_context
 from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_hosts import check_hosts_file
 from osc_netdiag.l3dhcp.dhcp_hosts import hosts_file_probe
@@ -48,8 +44,13 @@ from osc_netdiag.l3dhcp.dhcp_log import log_probes
 from osc_netdiag.l3dhcp.dhcp_log import log_source  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import log_sources
 from osc_netdiag.l3dhcp.dhcp_log import summarise_exchange  # noqa: F401
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
+from osc_netdiag.resolve.dhcp import DhcpContext
+from osc_netdiag.resolve.dhcp import SubnetInfo  # noqa: F401 (API)
+from osc_netdiag.resolve.dhcp import resolve_context
 
 DHCP_AGENT = "DHCP agent"
 CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --at tap "
@@ -321,7 +322,7 @@ def evaluate_host(report, view, context, log_probes=(), log_dir=None,
 def check_context(context, *, log_dir=None, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         hosts = context.hosts
         layouts = {h: neutron_layout(run.inventory, h) for h in hosts}
         views = run.run({h: first_probes(context) for h in hosts})
@@ -342,16 +343,17 @@ def check_context(context, *, log_dir=None, **options):
     return common.result(subject, report, run, notes)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a dhcp check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(DhcpContext.from_json(data), **options)
 
 
 def dhcp_check(connection, ref, *, log_dir=None, **options):
     """``dhcp check <port | network>``: resolve, then read the DHCP hosts."""
     if log_dir:
-        common.checked_path(log_dir.rstrip("/") or "/")
+        names.checked_path(log_dir.rstrip("/") or "/")
     context = resolve_context(connection, ref)
     return check_context(context, log_dir=log_dir, **options)
 

@@ -3,17 +3,13 @@ dnsmasq names, under Neutron's state directory: :mod:`.host_files`) and
 check the network's ports against it (MAC and IP)."""
 
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
-from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
 
 
-def hosts_file_probe(path):
-    path = common.checked_path(path)
-    return probes.Probe(f"dnsmasq-hosts:{path}", ("cat", "--", path),
-                        dnsmasq_parser.parse_hosts_file)
+# built in probes.py, like every probe
+hosts_file_probe = probes.dnsmasq_hosts_file
 
 
 def _dhcp_ips(port, context):

@@ -7,10 +7,10 @@ import dataclasses
 import re
 
 from osc_netdiag import models
+from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
-from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
 from osc_netdiag.parsers._text import complete_lines
@@ -61,7 +61,7 @@ def log_probe(mac, source, lines=LOG_LINES):
         # says "binary file matches" and prints nothing). Exit 1: read,
         # nothing matched; 2: missing or unreadable.
         argv = ("grep", "-F", "-i", "-h", "-a", "-m", str(lines), "--", mac,
-                common.checked_path(source))
+                names.checked_path(source))
         ok = (0, 1)
     return probes.Probe(f"dnsmasq-log:{mac}:{source}", argv,
                         _MacLines(mac, lines), timeout=20.0,

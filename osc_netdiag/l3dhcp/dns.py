@@ -19,25 +19,22 @@ import re
 from osc_netdiag import models
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag import runner
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dnsquery
+from osc_netdiag.linux import devices
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
-from osc_netdiag.parsers import ss
 
 QUERY_TIMEOUT = 3.0              # seconds the script waits for an answer
 _EXEC_FAILED = re.compile(r'exec of "([^"]+)" failed: No such file')
 
 
-def listeners_probe(ns):
-    return probes.Probe(f"ns-ss-dns:{ns}",
-                        probes.in_netns(ns, ("ss", "-H", "-l", "-n", "-u",
-                                             "-p", "sport", "=", ":53")),
-                        ss.parse_ss)
+# built in probes.py, like every probe
+listeners_probe = probes.netns_dns_listeners
 
 
 def query_probe(ns, server, name, qtype):
@@ -212,7 +209,7 @@ def evaluate_host(report, view, context):
 def check_context(context, **options):
     report = Report()
     dhcp.check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         views = run.run(plan(context))
         for host in context.hosts:
             evaluate_host(report, views[host], context)
@@ -221,9 +218,10 @@ def check_context(context, **options):
     return common.result(subject, report, run)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a dns check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(dhcp.DhcpContext.from_json(data), **options)
 
 

@@ -10,64 +10,26 @@ part needs no host access; the device part reads ``ip -d -j addr show``
 once per binding host, hosts in parallel.
 """
 
-import dataclasses
-
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag import resolve
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag import runner
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status
+# the API side, and reading it (the names scripts and tests know)
+from osc_netdiag.resolve.floatingip import FipState  # noqa: F401
+from osc_netdiag.resolve.floatingip import resolve_context
+from osc_netdiag.resolve.floatingip import states_from_json
+from osc_netdiag.resolve.floatingip import states_to_json
 
 
-@dataclasses.dataclass(frozen=True)
-class FipState:
-    id: str
-    address: str
-    port_id: str
-    port: object                  # PortInfo, or None when the port is gone
-
-
-def states_to_json(states):
-    return [dataclasses.asdict(s) for s in states]
-
-
-def states_from_json(data):
-    return tuple(FipState(id=s["id"], address=s["address"],
-                          port_id=s["port_id"],
-                          port=common.port_from_json(s["port"]))
-                 for s in data)
-
-
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a floatingip check offline from a ``--save-capture`` dir."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_states(states_from_json(data), **options)
-
-
-def resolve_context(conn, project=None, floating_ip=None):
-    """Associated floating IPs (of a project, or one) with their ports."""
-    net_api = conn.network
-    query = {"project_id": project} if project else {}
-    if floating_ip:
-        fip = net_api.find_ip(floating_ip, ignore_missing=True)
-        if fip is None:
-            from osc_netdiag.errors import ResolveError
-            raise ResolveError("not-found",
-                               f"No floating IP found for '{floating_ip}'")
-        fips = [fip]
-    else:
-        fips = list(net_api.ips(**query))
-    states = []
-    for fip in fips:
-        if not fip.port_id:
-            continue
-        port = net_api.find_port(fip.port_id, ignore_missing=True)
-        states.append(FipState(fip.id, fip.floating_ip_address, fip.port_id,
-                               resolve.port_info(port) if port else None))
-    return tuple(sorted(states, key=lambda s: s.address))
 
 
 def expected_device(port):
@@ -148,8 +110,8 @@ def check_states(states, **options):
     hosts = sorted({s.port.binding_host for s in states
                     if s.port is not None and s.port.binding_host
                     and s.port.device_owner.startswith("compute:")})
-    with common.PhasedRun(context_json=states_to_json(states),
-                          **options) as run:
+    with runner.Run(context_json=states_to_json(states),
+                    **options) as run:
         views = run.run({h: [probes.ip_addr()] for h in hosts})
         check(report, states, views)
     if not states:

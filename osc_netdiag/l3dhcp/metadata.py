@@ -23,27 +23,21 @@ process named like the agent must not make root read other files.
 
 import dataclasses
 
+from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
-from osc_netdiag.l3dhcp import common
-from osc_netdiag.l3dhcp import host_files
+from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import oslo_ini
-from osc_netdiag.parsers import ps
 
 METADATA_IP = "169.254.169.254"
 FLAGS = ("force_metadata", "enable_isolated_metadata")
-AGENT_PROGRAM = "neutron-dhcp-agent"
+AGENT_PROGRAM = probes.DHCP_AGENT_PROGRAM
 
 
-def agent_process_probe():
-    # A plain word, so the sudoers file can grant exactly this command; the
-    # wrappers whose command lines contain it too (timeout, sudo, pgrep's
-    # own parent) are dropped by agent_processes().
-    return probes.Probe("dhcp-agent-process",
-                        ("pgrep", "-a", "-f", AGENT_PROGRAM), ps.parse_ps,
-                        ok_exit_codes=(0, 1))
+# built in probes.py, like every probe
+agent_process_probe = probes.dhcp_agent_process
 
 
 def _is_agent(process):
@@ -73,7 +67,7 @@ def config_probe(path):
     """The lines of one config file that name the two options, and nothing
     else: the file also holds passwords (transport_url, [database]), which
     must not leave the host or land in a --save-capture."""
-    path = common.checked_path(path)
+    path = names.checked_path(path)
     return probes.Probe(f"agent-config:{path}",
                         ("grep", "-h", "-w", "-F", "-e", FLAGS[0], "-e",
                          FLAGS[1], "--", path),

@@ -11,119 +11,21 @@ serves, fip- where its floating IPs are, snat- on its SNAT host). One batch
 per host, hosts in parallel.
 """
 
-import dataclasses
-import operator
-
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag import resolve
-from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
-from osc_netdiag.errors import ResolveError
+from osc_netdiag import runner
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import router_dvr
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
-
-L3_AGENT = "L3 agent"
-
-
-@dataclasses.dataclass(frozen=True)
-class FloatingIp:
-    id: str
-    address: str
-    fixed_ip: str
-    port_id: str
-    host: str = ""               # binding host of the port (distributed)
-
-
-@dataclasses.dataclass(frozen=True)
-class RouterContext:
-    id: str
-    name: str
-    ha: bool
-    distributed: bool
-    interfaces: tuple            # of PortInfo (qr-)
-    gateway: object              # PortInfo (qg-) or None
-    agents: tuple                # of context.Agent (L3 agents)
-    floating_ips: tuple          # of FloatingIp with a fixed IP
-    # distributed routers only: router_centralized_snat ports (sg-) and
-    # the external network's floatingip_agent_gateway ports (fg-, one per
-    # host)
-    snat_ports: tuple = ()
-    agent_gateways: tuple = ()
-    # gateway_ip of the external subnets the gateway port is on: the next
-    # hop the default route must use (empty in older recordings)
-    gateway_ips: tuple = ()
-
-    @property
-    def hosts(self):
-        return sorted({a.host for a in self.agents})
-
-    def to_json(self):
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data):
-        port = common.port_from_json
-        return cls(
-            id=data["id"], name=data["name"], ha=data["ha"],
-            distributed=data["distributed"],
-            interfaces=tuple(port(p) for p in data["interfaces"]),
-            gateway=port(data["gateway"]),
-            agents=tuple(common.agent_from_json(a) for a in data["agents"]),
-            floating_ips=tuple(FloatingIp(**f)
-                               for f in data["floating_ips"]),
-            snat_ports=tuple(port(p) for p in data.get("snat_ports", ())),
-            agent_gateways=tuple(port(p)
-                                 for p in data.get("agent_gateways", ())),
-            gateway_ips=tuple(data.get("gateway_ips", ())))
-
-
-def resolve_context(conn, ref):
-    net_api = conn.network
-    router = net_api.find_router(ref, ignore_missing=True)
-    if router is None:
-        raise ResolveError("not-found", f"No router found for '{ref}'")
-    distributed = bool(getattr(router, "is_distributed", False))
-    interfaces, gateway, snat_ports = [], None, []
-    for port in net_api.ports(device_id=router.id):
-        if port.device_owner in resolve.ROUTER_INTERFACE_OWNERS:
-            interfaces.append(resolve.port_info(port))
-        elif port.device_owner == "network:router_gateway":
-            gateway = resolve.port_info(port)
-        elif port.device_owner == router_dvr.SNAT_PORT_OWNER:
-            snat_ports.append(resolve.port_info(port))
-    fips = tuple(FloatingIp(f.id, f.floating_ip_address,
-                            f.fixed_ip_address, f.port_id,
-                            router_dvr.port_host(net_api, f.port_id)
-                            if distributed else "")
-                 for f in net_api.ips(router_id=router.id)
-                 if f.fixed_ip_address)
-    agents = [resolve.agent_info(a) for a in
-              net_api.routers_hosting_l3_agents(router.id)]
-    agent_gateways = ()
-    if distributed:
-        agents += router_dvr.serving_agents(
-            net_api, interfaces, {a.host for a in agents})
-        if gateway is not None:
-            agent_gateways = router_dvr.agent_gateway_ports(
-                net_api, gateway.network_id)
-    gateway_ips = (resolve.external_gateway_ips(net_api, gateway)
-                   if gateway else ())
-    by_id = operator.attrgetter("id")
-    return RouterContext(
-        id=router.id, name=router.name or "",
-        ha=bool(getattr(router, "is_ha", False)),
-        distributed=distributed,
-        interfaces=tuple(sorted(interfaces, key=by_id)),
-        gateway=gateway,
-        agents=tuple(agents),
-        floating_ips=tuple(sorted(fips, key=lambda f: f.address)),
-        snat_ports=tuple(sorted(snat_ports, key=by_id)),
-        agent_gateways=tuple(sorted(agent_gateways, key=by_id)),
-        gateway_ips=gateway_ips)
+# the API side, and reading it (the names scripts and tests know)
+from osc_netdiag.resolve.router import FloatingIp  # noqa: F401
+from osc_netdiag.resolve.router import L3_AGENT
+from osc_netdiag.resolve.router import RouterContext
+from osc_netdiag.resolve.router import resolve_context
 
 
 # -- probes -------------------------------------------------------------------
@@ -134,7 +36,7 @@ def host_probes(context, host):
         return [probes.netns_list(), probes.netns_addr(ns)] + \
             router_dvr.host_probes(context, host)
     return [probes.netns_list(), probes.netns_addr(ns),
-            probes.netns_routes(ns), router_nat.iptables_save(ns)]
+            probes.netns_routes(ns), nat.iptables_save(ns)]
 
 
 # -- checks -------------------------------------------------------------------
@@ -229,16 +131,16 @@ def evaluate_host(report, view, context):
         devices.check_ns_device(report, view, ns, qg, context.gateway.ips(),
                                 "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "gateway-port", require_ips=active)
-        router_nat.check_routes(report, view, ns, active, qg,
-                                context.gateway_ips)
+        nat.check_routes(report, view, ns, active, qg,
+                         context.gateway_ips)
     check_fip_addresses(report, view, context, ns, qg, active)
-    router_nat.check_nat(report, view, context, ns, qg, active)
+    nat.check_nat(report, view, context, ns, qg, active)
 
 
 def check_context(context, **options):
     report = Report()
     check_agents(report, context)
-    with common.PhasedRun(context_json=context.to_json(), **options) as run:
+    with runner.Run(context_json=context.to_json(), **options) as run:
         views = run.run({h: host_probes(context, h)
                          for h in context.hosts})
         for host in context.hosts:
@@ -247,9 +149,10 @@ def check_context(context, **options):
     return common.result(f"router {context.id}", report, run, notes)
 
 
-def check_from_capture(capture_dir, *, max_workers=common.DEFAULT_WORKERS):
+def check_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     """Re-run a router check offline from a ``--save-capture`` directory."""
-    data, options = common.replay_options(capture_dir, max_workers)
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
     return check_context(RouterContext.from_json(data), **options)
 
 

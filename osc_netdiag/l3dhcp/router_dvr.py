@@ -23,61 +23,14 @@ absence is shown, not reported.
 
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag import resolve
-from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import Unreadable
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag.linux import devices
+from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
-
-SNAT_PORT_OWNER = "network:router_centralized_snat"
-AGENT_GATEWAY_OWNER = "network:floatingip_agent_gateway"
-DVR_MODES = ("dvr", "dvr_snat")
-# neutron.common.utils.is_dvr_serviced: the ports a DVR router is
-# instantiated for on their host: instances, trunk subports and DHCP ports
-# (host_dvr_for_dhcp, the default)
-_DVR_SERVICED_OWNERS = ("trunk:subport", "network:dhcp")
-L3_AGENT = "L3 agent"
-
-
-def agent_mode(agent):
-    return agent.configurations.get("agent_mode", "legacy")
-
-
-def is_dvr_serviced(device_owner):
-    return (device_owner or "").startswith("compute:") or \
-        device_owner in _DVR_SERVICED_OWNERS
-
-
-# -- resolving (API) ----------------------------------------------------------
-
-def port_host(net_api, port_id):
-    port = net_api.find_port(port_id, ignore_missing=True)
-    return (port.binding_host_id or "") if port is not None else ""
-
-
-def serving_agents(net_api, interfaces, known_hosts):
-    """dvr/dvr_snat L3 agents on the hosts of the ports the router serves,
-    other than ``known_hosts`` (those the API binds the router to)."""
-    subnets = {subnet for port in interfaces for subnet, _ip in port.fixed_ips}
-    hosts = set()
-    for network_id in sorted({p.network_id for p in interfaces}):
-        for port in net_api.ports(network_id=network_id):
-            if (is_dvr_serviced(port.device_owner) and port.binding_host_id
-                    and any(ip.get("subnet_id") in subnets
-                            for ip in port.fixed_ips or ())):
-                hosts.add(port.binding_host_id)
-    agents = []
-    for host in sorted(hosts - set(known_hosts)):
-        for agent in net_api.agents(agent_type=L3_AGENT, host=host):
-            info = resolve.agent_info(agent)
-            if info.host == host and agent_mode(info) in DVR_MODES:
-                agents.append(info)
-    return agents
-
-
-def agent_gateway_ports(net_api, external_network_id):
-    return [resolve.port_info(p) for p in net_api.ports(
-        network_id=external_network_id, device_owner=AGENT_GATEWAY_OWNER)]
+# where Neutron puts a distributed router's parts, as the API says
+from osc_netdiag.resolve.router import SNAT_PORT_OWNER  # noqa: F401
+from osc_netdiag.resolve.router import agent_mode
+from osc_netdiag.resolve.router import is_dvr_serviced  # noqa: F401
 
 
 # -- where things should be ---------------------------------------------------
@@ -107,7 +60,7 @@ def host_probes(context, host):
     namespace list and qrouter-'s devices."""
     found = []
     if floating_ips_on(context, host):
-        found.append(router_nat.iptables_save(
+        found.append(nat.iptables_save(
             names.qrouter_namespace(context.id)))
     if context.gateway is not None:
         fip_ns = names.fip_namespace(context.gateway.network_id)
@@ -115,7 +68,7 @@ def host_probes(context, host):
     if host in snat_hosts(context):
         snat_ns = names.snat_namespace(context.id)
         found += [probes.netns_addr(snat_ns), probes.netns_routes(snat_ns),
-                  router_nat.iptables_save(snat_ns)]
+                  nat.iptables_save(snat_ns)]
     return found
 
 
@@ -169,8 +122,8 @@ def check_floating_side(report, view, context):
     rfp_link = devices.check_ns_device(report, view, qrouter, rfp, [],
                                        "NETDIAG_ROUTER_DEVICE_BROKEN",
                                        "fip-link")
-    router_nat.check_nat(report, view, context, qrouter, None, True,
-                         floating_ips=fips, in_device=rfp)
+    nat.check_nat(report, view, context, qrouter, None, True,
+                  floating_ips=fips, in_device=rfp)
     if not devices.check_namespace(report, view, fip_ns,
                                    "NETDIAG_ROUTER_NAMESPACE_MISSING",
                                    "namespace"):
@@ -258,10 +211,10 @@ def check_snat(report, view, context, active):
         devices.check_ns_device(report, view, ns, names.sg_device(port.id),
                                 port.ips(), "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "snat-port", require_ips=active)
-    router_nat.check_routes(report, view, ns, active, qg,
-                            context.gateway_ips)
-    router_nat.check_nat(report, view, context, ns, qg, active,
-                         floating_ips=())
+    nat.check_routes(report, view, ns, active, qg,
+                     context.gateway_ips)
+    nat.check_nat(report, view, context, ns, qg, active,
+                  floating_ips=())
 
 
 def notes(context):

@@ -73,6 +73,18 @@ class HostSession(abc.ABC):
         Raises HostError only when the host as a whole cannot be read.
         """
 
+    def stream(self, argv: Sequence[str], *, deadline: float, on_line,
+               stop, max_bytes: Optional[int] = None):
+        """Run ``argv`` (quoted, never joined raw) for up to ``deadline``
+        seconds with its stdin kept open, calling ``on_line`` with each
+        output line as it comes; ``stop`` (a threading.Event) closes its
+        stdin and waits a grace period for its last lines. Returns the exit
+        status, or None when it had to be cut. Bounded as
+        ``transport.stream`` says. A transport that cannot (a replay)
+        raises NetdiagError."""
+        from osc_netdiag.errors import NetdiagError
+        raise NetdiagError(f"{type(self).__name__} cannot stream")
+
     def close(self):
         pass
 

@@ -143,6 +143,12 @@ class LocalSession(HostSession):
         return results
 
 
+    def stream(self, argv, *, deadline, on_line, stop, max_bytes=None):
+        """See HostSession.stream: ``argv`` as a process of its own."""
+        from osc_netdiag.transport import stream
+        return stream.run_local(argv, deadline, on_line, stop, max_bytes)
+
+
 class LocalTransport(Transport):
     """Run on this machine; ``target.sudo`` and ``exec_prefix`` still apply.
     ``output_limits`` as for SSHTransport."""

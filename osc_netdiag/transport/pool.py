@@ -70,6 +70,30 @@ def run_on_hosts(transport: Transport, plan: Dict[HostTarget, List[Command]],
         return {target.name: future.result() for target, future in futures.items()}
 
 
+def each_host(hosts, work, *, max_workers=DEFAULT_WORKERS, stop=None,
+              grace=10.0):
+    """``work(host)`` for every host, in parallel: for what is not a batch
+    of probes (a capture's stream). Interrupted (Ctrl-C, a signal turned
+    into an exception), it sets ``stop`` and gives the hosts ``grace``
+    seconds to finish before raising on."""
+    if not hosts:
+        return
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=max(1, min(max_workers, len(hosts))),
+            thread_name_prefix="netdiag-host") as executor:
+        futures = [executor.submit(work, host) for host in hosts]
+        try:
+            for future in futures:
+                while not future.done():
+                    # short waits: the main thread stays interruptible
+                    concurrent.futures.wait([future], timeout=0.2)
+        except BaseException:
+            if stop is not None:
+                stop.set()
+            concurrent.futures.wait(futures, timeout=grace)
+            raise
+
+
 def _close_quietly(session):
     try:
         session.close()

@@ -38,7 +38,7 @@ def _file_stem(name: str) -> str:
 
 
 def host_path(capture_dir, host: str) -> str:
-    from osc_netdiag.inventory import check_host_name
+    from osc_netdiag.names import check_host_name
     return os.path.join(capture_dir, HOSTS_DIR,
                         _file_stem(check_host_name(host)) + ".json")
 
@@ -133,6 +133,10 @@ class RecordingSession(HostSession):
         self._owner._write(self._record)
         return results
 
+    def stream(self, argv, **options):
+        # a stream (a capture) is live by nature: passed through, not kept
+        return self._inner.stream(argv, **options)
+
     def close(self):
         self._inner.close()
 
@@ -205,6 +209,11 @@ class ReplaySession(HostSession):
                 results.append(found if found.name == command.name else
                                _renamed(found, command.name))
         return results
+
+    def stream(self, argv, **options):
+        raise errors.NetdiagError(
+            f"{self.target.name}: a capture saves no stream to replay; "
+            "a stream runs live only")
 
 
 def _renamed(result: CommandResult, name: str) -> CommandResult:

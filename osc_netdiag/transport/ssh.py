@@ -15,6 +15,7 @@ complete in time, ``hostkey`` and ``auth`` for refused credentials.
 
 import logging
 import os
+import shlex
 import socket
 import threading
 from typing import Sequence
@@ -127,6 +128,12 @@ class SSHSession(HostSession):
             commands, nonce, sudo=self.target.sudo,
             cut_status=models.HOST_TIMEOUT if ending == sshio.DEADLINE
             else models.HOST_ERROR))
+
+    def stream(self, argv, *, deadline, on_line, stop, max_bytes=None):
+        """See HostSession.stream: on a new channel of this connection."""
+        from osc_netdiag.transport import stream
+        return stream.run_ssh(self, shlex.join(argv), deadline, on_line,
+                              stop, max_bytes)
 
     def open_channel(self):
         """A new session channel on this host's connection, for callers

@@ -74,7 +74,7 @@ class CapturePort(output.DiagnosisLister):
         return parser
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.capture import run
+        from osc_netdiag import api
 
         args = parsed_args
         inventory = self.inventory(args)
@@ -87,7 +87,7 @@ class CapturePort(output.DiagnosisLister):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             previous[signum] = signal.signal(signum, interrupted)
         try:
-            result = run.capture_port(
+            result = api.capture_port(
                 self.sdk_connection(), args.port, at=args.at,
                 bpf=args.filter, count=args.count, duration=args.duration,
                 snaplen=args.snaplen, yes=args.yes, inventory=inventory,

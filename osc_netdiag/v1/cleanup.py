@@ -39,16 +39,14 @@ class Cleanup(output.DiagnosisLister):
         return parser
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.capture import cleanup
+        from osc_netdiag import api
 
         args = parsed_args
-        hosts = args.host
-        if args.all:
-            hosts = sorted({a.host for a in self.sdk_connection().network
-                            .agents(agent_type="Open vSwitch agent")})
         inventory = self.inventory(args)
-        return cleanup.cleanup(
-            list(dict.fromkeys(hosts)), inventory=inventory,
+        return api.cleanup(
+            args.host or (), all_hosts=args.all,
+            connection=self.sdk_connection() if args.all else None,
+            inventory=inventory,
             transport=self.transport(args, inventory), force=args.force,
             yes=args.yes, max_workers=args.parallel)
 

@@ -89,19 +89,11 @@ class HostAccessMixin:
 
     def transport(self, args, inventory):
         from osc_netdiag import api
-        ssh = api.ssh_transport(
-            inventory, known_hosts=args.known_hosts,
+        return api.host_transport(
+            inventory, local=args.local, known_hosts=args.known_hosts,
             connect_timeout=args.connect_timeout,
             accept_new_host_keys=getattr(args, "accept_new_host_key", ()),
             output_limits=getattr(args, "max_output", None))
-        if args.local is None:
-            return ssh
-        from osc_netdiag.transport.local import LocalTransport
-        from osc_netdiag.transport.routing import RoutingTransport
-        return RoutingTransport(LocalTransport(
-            output_limits=ssh.output_limits), ssh,
-                                local_names=[args.local] if args.local
-                                else None)
 
     def sdk_connection(self):
         return self.app.client_manager.sdk_connection

@@ -2,6 +2,8 @@
 
 from osc_netdiag.v1 import output
 
+ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
+
 
 class CheckResultLister(output.DiagnosisLister):
     """What the l3dhcp checks share: running a check or replaying it, and
@@ -11,13 +13,15 @@ class CheckResultLister(output.DiagnosisLister):
         self.add_host_access_arguments(parser)
         return parser
 
-    def check(self, args, module, call, required=None):
-        """Run ``call(connection, **host options)``, or replay
-        ``module.check_from_capture`` with --from-capture. ``required``:
-        the positional argument needed without --from-capture."""
+    def check(self, args, command, call, required=None):
+        """Run ``call(connection, **host options)``, or replay ``command``
+        (its name, as ``api.replay`` knows it) with --from-capture.
+        ``required``: the positional argument needed without
+        --from-capture."""
+        from osc_netdiag import api
         if args.from_capture:
-            return module.check_from_capture(args.from_capture,
-                                             max_workers=args.parallel)
+            return api.replay(args.from_capture, command,
+                              max_workers=args.parallel)
         if required and getattr(args, required) is None:
             from osc_netdiag import exitcodes
             self.app.stderr.write(f"give a <{required}> (or --from-capture)"
@@ -30,8 +34,7 @@ class CheckResultLister(output.DiagnosisLister):
             save_capture=args.save_capture, max_workers=args.parallel)
 
     def row_columns(self, parsed_args):
-        from osc_netdiag.l3dhcp import common as l3common
-        return l3common.ROW_COLUMNS
+        return ROW_COLUMNS
 
     def emit_after_rows(self, parsed_args):
         super().emit_after_rows(parsed_args)
@@ -73,9 +76,11 @@ class CheckDhcp(CheckResultLister):
         return self.add_target_arguments(parser)
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.l3dhcp import dhcp
+        from osc_netdiag import api
 
         args = parsed_args
-        return self.check(args, dhcp, lambda conn, **options: dhcp.dhcp_check(
-            conn, args.target, log_dir=args.log_dir, **options),
-            required="target")
+        return self.check(args, "dhcp check",
+                          lambda conn, **options: api.check_dhcp(
+                              conn, args.target, log_dir=args.log_dir,
+                              **options),
+                          required="target")

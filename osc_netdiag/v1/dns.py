@@ -27,8 +27,10 @@ class CheckDns(dhcp_cmd.CheckResultLister):
         return self.add_target_arguments(parser)
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.l3dhcp import dns
+        from osc_netdiag import api
 
         args = parsed_args
-        return self.check(args, dns, lambda conn, **options: dns.dns_check(
-            conn, args.target, **options), required="target")
+        return self.check(args, "dns check",
+                          lambda conn, **options: api.check_dns(
+                              conn, args.target, **options),
+                          required="target")

@@ -28,10 +28,10 @@ class CheckFloatingIp(dhcp_cmd.CheckResultLister):
         return self.add_target_arguments(parser)
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.l3dhcp import floatingip
+        from osc_netdiag import api
 
         args = parsed_args
-        return self.check(args, floatingip,
-                          lambda conn, **options: floatingip.floatingip_check(
+        return self.check(args, "floatingip check",
+                          lambda conn, **options: api.check_floating_ips(
                               conn, project=args.project,
                               floating_ip=args.floating_ip, **options))

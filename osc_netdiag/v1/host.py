@@ -34,19 +34,19 @@ class CheckHost(output.DiagnosisLister):
         return parser
 
     def diagnose(self, parsed_args):
+        from osc_netdiag import api
         from osc_netdiag import exitcodes
-        from osc_netdiag import hostcheck
 
         args = parsed_args
         if args.from_capture:
-            return hostcheck.check_from_capture(args.from_capture,
-                                                max_workers=args.parallel)
+            return api.replay(args.from_capture, "host check",
+                              max_workers=args.parallel)
         if bool(args.hosts) == bool(args.all_hosts):
             self.app.stderr.write("netdiag host check: give <host> "
                                   "names or --all\n")
             raise SystemExit(exitcodes.USAGE)
         inventory = self.inventory(args)
-        return hostcheck.check_hosts(
+        return api.check_hosts(
             self.sdk_connection(), args.hosts, all_hosts=args.all_hosts,
             inventory=inventory, transport=self.transport(args, inventory),
             save_capture=args.save_capture, max_workers=args.parallel)

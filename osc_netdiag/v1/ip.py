@@ -32,14 +32,14 @@ class ReclaimIp(output.DocumentOutput, show.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
+        from osc_netdiag import api
         from osc_netdiag import exitcodes
-        from osc_netdiag.l3dhcp import reclaim
 
         args = parsed_args
         conn = self.app.client_manager.sdk_connection
-        plan = reclaim.plan(conn, args.ip, args.network, args.project)
+        plan = api.reclaim_ip(conn, args.ip, args.network,
+                              project=args.project, yes=args.yes)
         if plan.possible and args.yes:
-            plan = reclaim.execute(conn, plan)
             action, self.exit_code = "created", exitcodes.OK
         elif plan.possible:
             action, self.exit_code = ("not created: add --yes to create it",

@@ -2,6 +2,10 @@
 
 from osc_netdiag.v1 import output
 
+ROW_COLUMNS = ("Host", "Bridge", "Type", "Segmentation ID", "Local VLAN",
+               "Ingress", "Ingress packets", "Egress", "Egress packets",
+               "Status", "Detail")
+
 
 class ShowVlanMap(output.DiagnosisLister):
     """Show a network's segment <-> local VLAN translation on every host.
@@ -32,24 +36,23 @@ class ShowVlanMap(output.DiagnosisLister):
         return parser
 
     def diagnose(self, parsed_args):
+        from osc_netdiag import api
         from osc_netdiag import exitcodes
-        from osc_netdiag import vlanmap
 
         args = parsed_args
         if args.from_capture:
-            return vlanmap.map_from_capture(args.from_capture,
-                                            max_workers=args.parallel)
+            return api.replay(args.from_capture, "network vlan-map",
+                              max_workers=args.parallel)
         if not args.network:
             self.app.stderr.write("netdiag network vlan-map: give a "
                                   "<network>\n")
             raise SystemExit(exitcodes.USAGE)
         inventory = self.inventory(args)
-        return vlanmap.vlan_map(
+        return api.vlan_map(
             self.sdk_connection(), args.network,
             all_hosts=args.all_hosts, inventory=inventory,
             transport=self.transport(args, inventory),
             save_capture=args.save_capture, max_workers=args.parallel)
 
     def row_columns(self, parsed_args):
-        from osc_netdiag import vlanmap
-        return vlanmap.ROW_COLUMNS
+        return ROW_COLUMNS

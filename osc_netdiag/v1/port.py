@@ -42,8 +42,8 @@ class TracePort(output.DiagnosisLister):
 
         args = parsed_args
         if args.from_capture:
-            return [api.trace_from_capture(args.from_capture,
-                                           max_workers=args.parallel)]
+            return [api.replay(args.from_capture, "port trace",
+                               max_workers=args.parallel)]
         if not args.port and not args.server:
             self.app.stderr.write("netdiag port trace: give a <port> or "
                                   "--server\n")

@@ -27,10 +27,10 @@ class CheckRouter(dhcp_cmd.CheckResultLister):
         return self.add_target_arguments(parser)
 
     def diagnose(self, parsed_args):
-        from osc_netdiag.l3dhcp import router
+        from osc_netdiag import api
 
         args = parsed_args
-        return self.check(args, router,
-                          lambda conn, **options: router.router_check(
+        return self.check(args, "router check",
+                          lambda conn, **options: api.check_router(
                               conn, args.router, **options),
                           required="router")

@@ -61,6 +61,7 @@ def mixed_trace(nshost, tmp_path):
 
     from osc_netdiag import api
     from osc_netdiag import context as ctx_mod
+    from osc_netdiag import runner
     from osc_netdiag.inventory import Inventory
     from osc_netdiag.transport import replay
     from osc_netdiag.transport.routing import RoutingTransport
@@ -85,7 +86,7 @@ def mixed_trace(nshost, tmp_path):
                                      local_names=["compute1"])
         if context is None:
             context = ctx_mod.PortContext.from_json(
-                replay.load_json(str(scenario), api.CONTEXT_FILE))
+                replay.load_json(str(scenario), runner.CONTEXT_FILE))
         return api.trace_context(context, inventory=inventory,
                                  transport=transport)
 

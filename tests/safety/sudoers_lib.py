@@ -11,15 +11,14 @@ import re
 import shutil
 import subprocess
 
-from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import hostcheck
 from osc_netdiag import probes
+from osc_netdiag import runner
 from osc_netdiag import vlanmap
-from osc_netdiag.backends import hostcheck as hostcheck_backend
-from osc_netdiag.backends import ovs
-from osc_netdiag.backends import vlanmap as vlanmap_backend
-from osc_netdiag.l3dhcp import common
+from osc_netdiag.backends.ml2_ovs import hostcheck as hostcheck_backend
+from osc_netdiag.backends.ml2_ovs import segment_map
+from osc_netdiag.backends.ml2_ovs import trace as ovs
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.l3dhcp import metadata
@@ -120,33 +119,33 @@ def planned_commands():
     the recorded contexts in tests/fixtures (port trace, network vlan-map,
     host check, router/dhcp/dns check) and dhcp check's second round."""
     for name, context in _contexts("scenarios", ctx_mod.PortContext,
-                                   api.CONTEXT_FILE):
+                                   runner.CONTEXT_FILE):
         yield from _by_host(f"trace:{name}", ovs.plan(context))
     for name, context in _contexts("vlanmap", vlanmap.VlanMapContext,
-                                   vlanmap.CONTEXT_FILE):
-        yield from _by_host(f"vlanmap:{name}", vlanmap_backend.plan(context))
+                                   runner.CONTEXT_FILE):
+        yield from _by_host(f"vlanmap:{name}", segment_map.plan(context))
     for name, context in _contexts("hostcheck", hostcheck.HostCheckContext,
-                                   hostcheck.CONTEXT_FILE):
+                                   runner.CONTEXT_FILE):
         yield from _by_host(f"hostcheck:{name}",
                             hostcheck_backend.plan(context))
     scenarios = "l3dhcp/scenarios"
     for name, context in _contexts(scenarios, router.RouterContext,
-                                   common.CONTEXT_FILE, "router"):
+                                   runner.CONTEXT_FILE, "router"):
         yield from _by_host(f"router:{name}", {
             host: router.host_probes(context, host)
             for host in context.hosts})
     for name, context in _contexts(scenarios, dhcp.DhcpContext,
-                                   common.CONTEXT_FILE, "dhcp"):
+                                   runner.CONTEXT_FILE, "dhcp"):
         yield from _by_host(f"dhcp:{name}", {
             host: dhcp.first_probes(context) for host in context.hosts})
     for name, context in _contexts(scenarios, dhcp.DhcpContext,
-                                   common.CONTEXT_FILE, "dns"):
+                                   runner.CONTEXT_FILE, "dns"):
         yield from _by_host(f"dns:{name}", dns.plan(context))
     # dhcp check's second round, for the recorded dhcp-port: the hosts file
     # and every log source (the recording read only one of them).
     port = "l3dhcp/scenarios/dhcp-port"
     for name, context in _contexts(port.rsplit("/", 1)[0], dhcp.DhcpContext,
-                                   common.CONTEXT_FILE, "dhcp-port"):
+                                   runner.CONTEXT_FILE, "dhcp-port"):
         net = context.network_id
         second = [dhcp.hosts_file_probe(
             f"/var/lib/neutron/dhcp/{net}/host")]

@@ -18,6 +18,7 @@ import pytest
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
 from osc_netdiag import models
+from osc_netdiag import runner
 from osc_netdiag.transport.base import Command
 from osc_netdiag.transport.ssh import SSHTransport
 
@@ -114,7 +115,7 @@ def trace_exit_code(nshost, tmp_path, path, *accept, key=None):
                        connect_timeout=2, banner_timeout=2, auth_timeout=2,
                        allow_agent=False, accept_new_host_keys=accept)
     context = ctx_mod.PortContext.from_json(
-        replay.load_json(str(scenario), api.CONTEXT_FILE))
+        replay.load_json(str(scenario), runner.CONTEXT_FILE))
     trace = api.trace_context(
         context, inventory=inventory,
         transport=RoutingTransport(ssh, replay.ReplayTransport(str(scenario)),

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import names
-from osc_netdiag.backends import ovs
+from osc_netdiag import runner
+from osc_netdiag.backends.ml2_ovs import trace as ovs
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
@@ -167,7 +168,7 @@ def test_hostile_interface_names_read_from_a_host(tmp_path):
     path.write_text(json.dumps(data))
     transport = Recording(str(capture))
     context = ctx_mod.PortContext.from_json(
-        replay.load_json(str(capture), api.CONTEXT_FILE))
+        replay.load_json(str(capture), runner.CONTEXT_FILE))
     trace = api.trace_context(context, transport=transport)
     assert trace.exit_code == 0
     assert _hop_rows(trace) == _hop_rows(api.trace_from_capture(str(SCENARIO)))

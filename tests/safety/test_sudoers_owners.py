@@ -5,7 +5,7 @@ test_sudoers and with the real sudo."""
 
 import pytest
 
-from osc_netdiag.l3dhcp import host_files
+from osc_netdiag.linux import host_files
 from tests.safety import sudoers_lib as lib
 from tests.safety.test_sudoers import sudo_ns  # noqa: F401 (fixture)
 

@@ -18,6 +18,7 @@ from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
+from osc_netdiag import runner
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command, HostSession, Transport
@@ -117,7 +118,7 @@ def test_batch_stream_cut_anywhere_is_never_ok(scenario, fraction,
                                                tmp_path_factory):
     capture = SCENARIOS / scenario
     context = ctx_mod.PortContext.from_json(
-        replay.load_json(str(capture), api.CONTEXT_FILE))
+        replay.load_json(str(capture), runner.CONTEXT_FILE))
     transport = FramedReplay(str(capture), tmp_path_factory.mktemp("out"),
                              fraction)
     trace = api.trace_context(context, transport=transport)

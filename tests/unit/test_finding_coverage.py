@@ -40,8 +40,10 @@ def test_every_code_is_asserted_by_a_test():
 def test_every_code_is_raised_by_the_package():
     package = ROOT / "osc_netdiag"
     checks = package / "checks"
+    # the code tables name every code; the check engine beside them
+    # raises some (a host unreadable, a command failed) like any module
     sources = [p for p in sorted(package.rglob("*.py"))
-               if checks not in p.parents]
+               if checks not in p.parents or p.name == "engine.py"]
     unraised = sorted(set(CATALOGUE) - _names_in(sources))
     assert unraised == [], (
         "finding code(s) in the catalogue that no module raises: "

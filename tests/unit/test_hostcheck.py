@@ -11,6 +11,7 @@ import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
+from osc_netdiag import runner
 from osc_netdiag.v1 import host as host_cmd
 from tests.unit import helpers
 from tests.unit.helpers import codes
@@ -25,7 +26,7 @@ def load(scenario):
 def context_of(scenario):
     return helpers.recorded_context(FIXTURES / scenario,
                                     hostcheck.HostCheckContext,
-                                    hostcheck.CONTEXT_FILE)
+                                    runner.CONTEXT_FILE)
 
 
 def rows(result, kind=None, status=None):

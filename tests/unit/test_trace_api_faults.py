@@ -119,8 +119,8 @@ def test_half_built_hybrid_plug_on_a_real_host_listing():
 
     from osc_netdiag import context as ctx_mod
     from osc_netdiag import probes
-    from osc_netdiag.backends import devices
-    from osc_netdiag.backends.report import HostView, Report
+    from osc_netdiag.linux import devices
+    from osc_netdiag.checks.engine import HostView, Report
     from osc_netdiag.transport.base import CommandResult
 
     text = (SCENARIOS.parent / "captures" / "ip-d-j-addr--host.out"

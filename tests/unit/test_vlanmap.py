@@ -10,8 +10,9 @@ import types
 import pytest
 
 from osc_netdiag import exitcodes
+from osc_netdiag import runner
 from osc_netdiag import vlanmap
-from osc_netdiag.backends import vlanmap as vlanmap_backend
+from osc_netdiag.backends.ml2_ovs import map_flows
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ofctl
@@ -32,7 +33,7 @@ def load(scenario):
 def context_of(scenario):
     return helpers.recorded_context(FIXTURES / scenario,
                                     vlanmap.VlanMapContext,
-                                    vlanmap.CONTEXT_FILE)
+                                    runner.CONTEXT_FILE)
 
 
 def with_context(scenario, **changes):
@@ -197,15 +198,15 @@ def test_flow_extractors_on_real_flows():
         ovs_vsctl.parse_ports(outputs["ovs-ports"]),
         ovs_vsctl.parse_interfaces(outputs["ovs-interfaces"]))
     flows = ofctl.parse_dump_flows(outputs["flows:br-int:table=0"])
-    [(physnet, ingress)] = vlanmap_backend.ingress_vlan_flows(
+    [(physnet, ingress)] = map_flows.ingress_vlan_flows(
         topo, "br-int", flows, {"int-br-eth1": "physnet1"})
     assert (physnet, ingress.segmentation_id) == ("physnet1", 2113)
-    egress = vlanmap_backend.egress_vlan_flows(
+    egress = map_flows.egress_vlan_flows(
         topo, "br-eth1", ofctl.parse_dump_flows(
             outputs["flows:br-eth1:table=0"]), "phy-br-eth1")
     assert [(t.lvid, t.segmentation_id) for t in egress] == [
         (ingress.lvid, 2113)]
-    tun = vlanmap_backend.tunnel_egress_flows(topo, ofctl.parse_dump_flows(
+    tun = map_flows.tunnel_egress_flows(topo, ofctl.parse_dump_flows(
         outputs["flows:br-tun:table=22"]))
     assert [t.segmentation_id for t in tun] == [1295]
     assert all(o.startswith("vxlan-") for o in tun[0].outputs)
@@ -292,9 +293,9 @@ def test_command_needs_a_network():
 def test_dvr_lab_egress_translation_is_read_from_table_2():
     """Recorded on the DVR lab: with enable_distributed_routing the OVS
     agent puts local VLAN -> segment in the physical bridge's table 2."""
-    from osc_netdiag.backends import ovs_l2
+    from osc_netdiag.backends.ml2_ovs import topology
     agents = context_of("dvr-lab-vlan-healthy").ovs_agents
-    assert {ovs_l2.phys_translation_table(a) for a in agents.values()} == {2}
+    assert {topology.phys_translation_table(a) for a in agents.values()} == {2}
     for scenario, bridge, action in (
             ("dvr-lab-vlan-healthy", "br-eth1", "mod_vlan_vid:2113"),
             ("dvr-lab-flat-all-hosts", "br-ex", "strip_vlan")):
@@ -310,8 +311,8 @@ def test_dvr_lab_egress_translation_is_read_from_table_2():
 
 
 def test_agent_without_dvr_keeps_table_0():
-    from osc_netdiag.backends import ovs_l2
+    from osc_netdiag.backends.ml2_ovs import topology
     agent = context_of("vlan-healthy").ovs_agents["compute1"]
     assert not agent.configurations.get("enable_distributed_routing")
-    assert ovs_l2.phys_translation_table(agent) == 0
-    assert ovs_l2.phys_translation_table(None) == 0
+    assert topology.phys_translation_table(agent) == 0
+    assert topology.phys_translation_table(None) == 0

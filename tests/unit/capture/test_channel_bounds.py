@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from osc_netdiag.capture import channel as channel_mod
+from osc_netdiag.capture import remote
+from osc_netdiag.transport import stream as channel_mod
 from osc_netdiag.errors import NetdiagError
 
 STREAM = (pathlib.Path(__file__).parents[2] / "fixtures" / "capture"
@@ -142,9 +143,9 @@ def test_bytes_past_the_cap_end_the_read(short_grace):
 
 
 def test_the_cap_a_capture_gets():
-    from osc_netdiag.capture import pcapfile, remote
+    from osc_netdiag.capture import pcapfile
     bounds = remote.Bounds(count=100, duration=10, snaplen=512)
     text = 120 * channel_mod.MAX_LINE
-    assert channel_mod.byte_cap(bounds, 2, False) == 2 * text + 1024 ** 2
-    assert channel_mod.byte_cap(bounds, 2, True) == 2 * (
+    assert remote.byte_cap(bounds, 2, False) == 2 * text + 1024 ** 2
+    assert remote.byte_cap(bounds, 2, True) == 2 * (
         text + pcapfile.max_lines(bounds) * 140) + 1024 ** 2

@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from osc_netdiag import models
-from osc_netdiag.backends.report import HostView
-from osc_netdiag.backends.report import Report
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import HostView
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import dhcp

@@ -19,8 +19,8 @@ from osc_netdiag.errors import ParseError
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import dhcp
-from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
+from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ps
 from osc_netdiag.transport import replay

@@ -7,11 +7,11 @@ import pathlib
 import pytest
 
 from osc_netdiag import models
-from osc_netdiag.backends.report import HostView
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import HostView
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import ParseError
-from osc_netdiag.l3dhcp import host_files
 from osc_netdiag.l3dhcp import metadata
+from osc_netdiag.linux import host_files
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps
 from osc_netdiag.transport.base import CommandResult

@@ -3,7 +3,7 @@ output, never a different value: ``enable_isolated_metadata = tr`` is not
 "false"."""
 
 from osc_netdiag import models
-from osc_netdiag.backends.report import Report
+from osc_netdiag.checks.engine import Report
 from osc_netdiag.l3dhcp import metadata
 
 from tests.unit.l3dhcp.test_metadata import ISOLATED_FLAGS, real_answers, view

@@ -8,7 +8,7 @@ from openstack.test import fakes
 
 from osc_netdiag import exitcodes
 from osc_netdiag.errors import ResolveError
-from osc_netdiag.l3dhcp import reclaim
+from osc_netdiag.resolve import reclaim
 from tests.unit.api import sdk_fakes
 
 

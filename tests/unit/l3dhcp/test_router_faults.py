@@ -8,6 +8,7 @@ import json
 
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
+from osc_netdiag import runner
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import floatingip
 from osc_netdiag.l3dhcp import router
@@ -310,7 +311,7 @@ def test_trace_reports_a_default_route_via_the_wrong_gateway(tmp_path):
     assert edited == 1
     path.write_text(json.dumps(data))
     context = ctx.PortContext.from_json(
-        replay.load_json(str(capture), api.CONTEXT_FILE))
+        replay.load_json(str(capture), runner.CONTEXT_FILE))
     assert context.router.gateway_ips == ()
     # without the gateway's address: only the device is compared
     trace = api.trace_context(context, inventory=Inventory(),

@@ -1,12 +1,13 @@
-"""The capture channel against a real sshd: a host that never stops
-sending (``yes``) is read up to the deadline or the byte cap, no longer."""
+"""An SSH session's stream (the capture channel) against a real sshd: a
+host that never stops sending (``yes``) is read up to the deadline or the
+byte cap, no longer."""
 
 import threading
 import time
 
 import pytest
 
-from osc_netdiag.capture import channel as channel_mod
+from osc_netdiag.transport import stream as channel_mod
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.transport.ssh import SSHTransport
 
@@ -16,8 +17,9 @@ def _run(session, command, deadline, max_bytes):
 
     def body():
         try:
-            box["value"] = channel_mod.run_ssh(
-                session, command, deadline, lines.append, threading.Event(),
+            box["value"] = session.stream(
+                ("sh", "-c", command), deadline=deadline,
+                on_line=lines.append, stop=threading.Event(),
                 max_bytes=max_bytes)
         except NetdiagError as exc:
             box["error"] = exc

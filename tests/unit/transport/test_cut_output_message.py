@@ -6,8 +6,8 @@ import pytest
 
 from osc_netdiag import models
 from osc_netdiag import probes
-from osc_netdiag.backends.report import HostView
-from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.checks.engine import HostView
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.transport.base import CommandResult
 from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport.pool import HostOutcome

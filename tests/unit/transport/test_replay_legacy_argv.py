@@ -8,7 +8,7 @@ import shutil
 
 from osc_netdiag import models
 from osc_netdiag import probes
-from osc_netdiag.l3dhcp import router_nat
+from osc_netdiag.linux import nat
 from osc_netdiag.transport import replay
 from osc_netdiag.transport.base import HostTarget
 
@@ -46,7 +46,7 @@ def test_a_recording_of_the_bare_names_replays_for_todays_probes():
     # The recording (tests/fixtures, not rewritten) has the bare names.
     recorded = _recorded(ROUTER, f"ns-iptables:{NS}")
     assert recorded["argv"][4] == "iptables-save"
-    probe = router_nat.iptables_save(NS)
+    probe = nat.iptables_save(NS)
     assert probe.argv[4] == "/usr/sbin/iptables-save"
     result = _replay(ROUTER, probe)
     assert result.status == models.HOST_OK
@@ -62,7 +62,7 @@ def test_an_exact_argv_wins_over_the_legacy_one(tmp_path):
     shutil.copytree(ROUTER, capture)
     path = capture / "hosts" / "network1.json"
     data = json.loads(path.read_text())
-    probe = router_nat.iptables_save(NS)
+    probe = nat.iptables_save(NS)
     # The same command recorded again by today's release, after the old
     # entry, with other output (so the test tells them apart).
     data["commands"].append(dict(_recorded(ROUTER, probe.name),

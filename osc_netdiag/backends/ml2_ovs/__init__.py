@@ -1,0 +1,22 @@
+"""ML2/OVS: Neutron's Open vSwitch mechanism driver and its agent.
+
+The backend interface (see ``osc_netdiag.backends``): what the API says a
+port of this backend looks like, and the modules that plan and evaluate
+each diagnosis on its hosts.
+"""
+
+from osc_netdiag.backends.ml2_ovs import hostcheck
+from osc_netdiag.backends.ml2_ovs import segment_map
+from osc_netdiag.backends.ml2_ovs import trace
+
+NAME = "ML2/OVS"
+# binding:vif_details bound_drivers names the mechanism driver that bound
+# the port at each level; the bottom one is ours
+MECHANISM_DRIVERS = ("openvswitch",)
+AGENT_TYPES = ("Open vSwitch agent",)
+VIF_TYPES = ("ovs",)
+
+# the diagnoses: each a module with plan(context) and an evaluate
+TRACE = trace                   # plan(context), evaluate(context, views)
+HOST_CHECK = hostcheck          # plan(context), evaluate(context, views)
+SEGMENT_MAP = segment_map       # plan(context), evaluate_host(...)

@@ -1,0 +1,120 @@
+"""The check engine: collects hops, findings and unreadable spots while
+a backend or a feature evaluates its hosts."""
+
+import shlex
+
+from osc_netdiag import models
+from osc_netdiag.checks.catalogue import finding
+from osc_netdiag.errors import ParseError
+
+
+class Unreadable(Exception):
+    """A probe's output could not be read; the hop that needed it is SKIP."""
+
+    def __init__(self, host, probe, status, message):
+        super().__init__(message)
+        self.host = host
+        self.probe = probe
+        self.status = status
+        self.message = message
+
+
+class HostView:
+    """One host's probe results, parsed on demand."""
+
+    def __init__(self, host, outcome, probes):
+        self.host = host
+        self.error = outcome.error if outcome is not None else None
+        self._results = {r.name: r for r in (outcome.results
+                                               if outcome else ())}
+        self._probes = {p.name: p for p in probes}
+        self._parsed = {}
+
+    @property
+    def readable(self):
+        return self.error is None
+
+    def result(self, probe):
+        return self._results.get(probe.name)
+
+    def read(self, probe):
+        """Parsed output of ``probe``; raises Unreadable if there is none."""
+        if probe.name in self._parsed:
+            return self._parsed[probe.name]
+        if self.error is not None:
+            raise Unreadable(self.host, probe, self.error.status,
+                             self.error.message)
+        result = self._results.get(probe.name)
+        if result is None:
+            raise Unreadable(self.host, probe, models.HOST_ERROR,
+                             "command was not run")
+        if result.status != models.HOST_OK:
+            # What the command said, else the transport's own word (a
+            # deadline, output cut at the byte cap), else the bare status.
+            raise Unreadable(self.host, probe, result.status,
+                             (result.stderr or result.message
+                              or result.status).strip()[:300])
+        if result.exit_status not in probe.ok_exit_codes:
+            raise Unreadable(self.host, probe, models.HOST_ERROR,
+                             f"exit {result.exit_status}: "
+                             f"{result.stderr.strip()[:300]}")
+        try:
+            parsed = probe.parse(result.stdout)
+        except ParseError as exc:
+            raise Unreadable(self.host, probe, models.HOST_ERROR,
+                             f"unreadable output: {exc}") from None
+        self._parsed[probe.name] = parsed
+        return parsed
+
+    def evidence(self, probe, lines=()):
+        return models.Evidence(host=self.host,
+                               command=shlex.join(probe.argv),
+                               lines=tuple(lines))
+
+
+class Report:
+    def __init__(self):
+        self.hops = []
+        self.findings = []
+        self._seen_findings = set()   # findings are frozen: dedupe in O(1)
+        self.unreadable = []          # (host, what, status)
+
+    def hop(self, host, device, kind, state, detail, status, evidence=()):
+        hop = models.Hop(host=host, device=device, kind=kind, state=state,
+                         detail=detail, status=status,
+                         evidence=tuple(e for e in evidence if e))
+        self.hops.append(hop)
+        return hop
+
+    def find(self, code, subject, summary, **values):
+        item = finding(code, subject, summary, **values)
+        if item not in self._seen_findings:
+            self._seen_findings.add(item)
+            self.findings.append(item)
+        return item
+
+    def host_unreadable(self, view):
+        """Record a host that could not be read at all: one finding (host
+        key, authentication, or unreadable) and one SKIP row. Returns True
+        if so, so callers can skip that host's hops."""
+        if view.readable:
+            return False
+        err = view.error
+        code = {models.HOST_HOSTKEY: "NETDIAG_HOST_KEY_REFUSED",
+                models.HOST_AUTH: "NETDIAG_HOST_AUTH_REFUSED"}.get(
+                    err.status, "NETDIAG_HOST_UNREADABLE")
+        self.find(code, view.host, f"{view.host}: {err.status}: "
+                  f"{err.message}", host=view.host, status=err.status)
+        self.hop(view.host, view.host, "host", err.status,
+                 f"not checked: {err.message}", models.Status.SKIP)
+        return True
+
+    def skipped(self, host, device, kind, exc):
+        """Record a hop that could not be checked because a probe failed."""
+        self.unreadable.append((host, exc.probe.name, exc.status))
+        self.find("NETDIAG_COMMAND_FAILED", f"{host}:{device}",
+                  f"could not read '{shlex.join(exc.probe.argv)}' on {host}: "
+                  f"{exc.status}: {exc.message}",
+                  host=host, command=shlex.join(exc.probe.argv))
+        return self.hop(host, device, kind, exc.status,
+                        f"not checked: {exc.message}", models.Status.SKIP)

@@ -1,0 +1,81 @@
+"""The API's side of ``host check``: the agents on each host, what they
+host, and the tunnels l2population makes (only the resolve layer talks to
+the API)."""
+
+from osc_netdiag import resolve
+from osc_netdiag.backends.ml2_ovs import hostcheck as backend
+from osc_netdiag.context import HostCheckContext
+from osc_netdiag.errors import ResolveError
+
+OVS_AGENT = backend.OVS_AGENT
+L3_AGENT = "L3 agent"
+DHCP_AGENT = "DHCP agent"
+
+
+def resolve_context(conn, hosts=(), all_hosts=False):
+    """Build a HostCheckContext from the API (the only SDK use here)."""
+    net = conn.network
+    by_type = {OVS_AGENT: {}, L3_AGENT: {}, DHCP_AGENT: {}}
+    sdk_agents = {}
+    for agent in net.agents():
+        if agent.agent_type in by_type:
+            by_type[agent.agent_type][agent.host] = resolve.agent_info(agent)
+            sdk_agents[(agent.agent_type, agent.host)] = agent
+    known = sorted(set().union(*(set(v) for v in by_type.values())))
+    if all_hosts:
+        hosts = known
+    else:
+        unknown = [h for h in hosts if h not in known]
+        if unknown:
+            raise ResolveError(
+                "not-found",
+                f"No Open vSwitch, L3 or DHCP agent is registered for "
+                f"{', '.join(unknown)}; known hosts: {', '.join(known) or '-'}")
+    dhcp_networks = {s.network_id for s in net.subnets()
+                     if s.is_dhcp_enabled}
+    hosted_routers, hosted_networks = {}, {}
+    for host in hosts:
+        l3 = sdk_agents.get((L3_AGENT, host))
+        if l3 is not None:
+            hosted_routers[host] = tuple(sorted(
+                r.id for r in net.agent_hosted_routers(l3)))
+        dhcp = sdk_agents.get((DHCP_AGENT, host))
+        if dhcp is not None:
+            hosted_networks[host] = tuple(sorted(
+                n.id for n in net.dhcp_agent_hosting_networks(dhcp)
+                if n.id in dhcp_networks))
+    routers = list(net.routers())
+    networks = list(net.networks())
+    tunnel_needs = {}
+    if any(a.configurations.get("l2_population")
+           for a in by_type[OVS_AGENT].values()):
+        tunnel_needs = _tunnel_needs(net, networks, hosts)
+    return HostCheckContext(
+        hosts=tuple(hosts), ovs_agents=by_type[OVS_AGENT],
+        l3_agents=by_type[L3_AGENT], dhcp_agents=by_type[DHCP_AGENT],
+        hosted_routers=hosted_routers, hosted_networks=hosted_networks,
+        router_ids=tuple(sorted(r.id for r in routers)),
+        network_ids=tuple(sorted(n.id for n in networks)),
+        distributed_router_ids=tuple(sorted(
+            r.id for r in routers if getattr(r, "is_distributed", False))),
+        tunnel_needs=tunnel_needs)
+
+
+def _tunnel_needs(net, networks, hosts):
+    """With l2population an agent opens a tunnel to a peer only when a
+    network of that tunnel type has bound ports on both hosts."""
+    tunnel_types = {n.id: n.provider_network_type for n in networks
+                    if n.provider_network_type in backend.TUNNEL_TYPES}
+    hosts_of = {}
+    for port in net.ports():
+        if port.network_id in tunnel_types and port.binding_host_id:
+            hosts_of.setdefault(port.network_id, set()).add(
+                port.binding_host_id)
+    needs = {}
+    for network_id, on in hosts_of.items():
+        ttype = tunnel_types[network_id]
+        for host in on & set(hosts):
+            needs.setdefault(host, {}).setdefault(ttype, set()).update(
+                on - {host})
+    return {h: {t: tuple(sorted(p)) for t, p in v.items()}
+            for h, v in needs.items()}

@@ -1,0 +1,42 @@
+"""The API's side of ``network vlan-map``: the network's segments, the
+hosts that carry it, every agent's bridges and every known segment (only
+the resolve layer talks to the API)."""
+
+from osc_netdiag import resolve
+from osc_netdiag.context import VlanMapContext
+from osc_netdiag.errors import ResolveError
+
+
+def resolve_context(conn, network_ref, all_hosts=False):
+    net_api = conn.network
+    sdk_net = net_api.find_network(network_ref, ignore_missing=True)
+    if sdk_net is None:
+        raise ResolveError("not-found", f"No network found for "
+                           f"'{network_ref}'")
+    network = resolve.network_info(sdk_net)
+    if not network.segments:
+        raise ResolveError(
+            "not-admin",
+            f"Network {network.id} shows no provider:* fields: these are "
+            "admin-only in Neutron's default policy. Use admin credentials.")
+    port_hosts = {}
+    for port in net_api.ports(network_id=network.id):
+        if port.binding_host_id:
+            port_hosts[port.binding_host_id] = \
+                port_hosts.get(port.binding_host_id, 0) + 1
+    dhcp_hosts = tuple(sorted(a.host for a in
+                              net_api.network_hosting_dhcp_agents(network.id)))
+    ovs_agents = {a.host: resolve.agent_info(a)
+                  for a in net_api.agents(agent_type=resolve.OVS_AGENT)}
+    known = []
+    for other in net_api.networks():
+        for seg in resolve.network_info(other).segments:
+            known.append((seg.network_type, seg.physical_network,
+                          seg.segmentation_id, other.id))
+    carriers = set(port_hosts) | set(dhcp_hosts)
+    hosts = sorted(set(ovs_agents) | carriers) if all_hosts \
+        else sorted(carriers)
+    return VlanMapContext(network=network, hosts=tuple(hosts),
+                          port_hosts=port_hosts, dhcp_hosts=dhcp_hosts,
+                          ovs_agents=ovs_agents,
+                          known_segments=tuple(sorted(known, key=str)))
