@@ -137,11 +137,35 @@ def parse_actions(text: str, line: str) -> tuple:
 
 
 # --- Pre-validated ---------------------------------------------------------
-# What _FAST guarantees here: items are non-empty; no comma inside a match
-# value; a value or action argument is either unquoted (no quote, no
+# The regular expressions ofctl._FAST checks the match and actions text
+# with, before anything below reads it. They accept only text that the
+# strict parsers above accept: items are non-empty; no comma inside a
+# match value; a value or action argument is either unquoted (no quote, no
 # backslash) or one whole quoted string without escapes; a priority value
-# is ASCII digits; parentheses are balanced and hold no quote. The shared
-# caches hold the same values whichever parser filled them.
+# is ASCII digits; parentheses are balanced (4 levels at most) and hold no
+# quote; no spaces. The shared caches hold the same values whichever parser
+# filled them.
+
+_VALUE = r'(?:"[^"\\,() ]*"|[^"\\,() ]+)'
+_MATCH_ITEM = r"(?:priority=[0-9]+|(?!priority=)[A-Za-z_][A-Za-z0-9_.]*(?:=" + _VALUE + r")?)"
+
+
+def _nested(depth: int) -> str:
+    # Parenthesised text without quotes or backslashes, commas allowed,
+    # nested up to ``depth`` levels; unrolled ("a*(?:\(...\)a*)*") so that a
+    # line that does not match fails in linear time.
+    plain = r'[^"\\() ]*'
+    body = plain
+    for _ in range(depth - 1):
+        body = plain + r"(?:\(" + body + r"\)" + plain + r")*"
+    return r"\(" + body + r"\)"
+
+
+_ACTION_ITEM = (r"[A-Za-z_][A-Za-z0-9_]*(?::" + _VALUE + "|" + _nested(4)
+                + r'[^"\\,() ]*)?')
+VALIDATED_MATCH = _MATCH_ITEM + r"(?:," + _MATCH_ITEM + r")*"
+VALIDATED_ACTIONS = _ACTION_ITEM + r"(?:," + _ACTION_ITEM + r")*"
+
 
 def validated_match(text: str) -> tuple:
     """parse_match for text that _FAST accepted."""

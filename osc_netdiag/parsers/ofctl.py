@@ -210,32 +210,13 @@ def _stats_fields(line: str, m) -> dict:
 # full up front by one regular expression (_FAST), and its priority, match
 # and actions are parsed on first access (_Lazy). Strictness is kept by
 # construction: _FAST accepts only a subset of what _parse_flow_eager
-# accepts (simple unquoted or fully quoted values without backslashes,
-# parentheses balanced to depth 4, no spaces), so a line it accepts cannot
+# accepts (see _ofctl_fields.VALIDATED_MATCH and VALIDATED_ACTIONS: simple
+# values, parentheses balanced to depth 4, no spaces), so a line it accepts cannot
 # raise later; any other line, odd but valid or malformed, takes the eager
 # parser, which parses everything now or raises ParseError now.
 
-_VALUE = r'(?:"[^"\\,() ]*"|[^"\\,() ]+)'
-_MATCH_ITEM = r"(?:priority=[0-9]+|(?!priority=)[A-Za-z_][A-Za-z0-9_.]*(?:=" + _VALUE + r")?)"
-
-
-def _nested(depth: int) -> str:
-    # Parenthesised text without quotes or backslashes, commas allowed,
-    # nested up to ``depth`` levels; unrolled ("a*(?:\(...\)a*)*") so that a
-    # line that does not match fails in linear time.
-    plain = r'[^"\\() ]*'
-    body = plain
-    for _ in range(depth - 1):
-        body = plain + r"(?:\(" + body + r"\)" + plain + r")*"
-    return r"\(" + body + r"\)"
-
-
-_ACTION_ITEM = (r"[A-Za-z_][A-Za-z0-9_]*(?::" + _VALUE + "|" + _nested(4)
-                + r'[^"\\,() ]*)?')
-_FAST = re.compile(
-    _STATS.pattern
-    + r"(?:(" + _MATCH_ITEM + r"(?:," + _MATCH_ITEM + r")*) )?"
-    + r"actions=(" + _ACTION_ITEM + r"(?:," + _ACTION_ITEM + r")*)\Z")
+_FAST = re.compile(_STATS.pattern + r"(?:(" + _fields.VALIDATED_MATCH + r") )?"
+                   r"actions=(" + _fields.VALIDATED_ACTIONS + r")\Z")
 
 
 class _Lazy:
