@@ -47,19 +47,31 @@ name='int-br-eth1', mac='66:49:a0:fb:20:f4', config=(), state=('LINK_DOWN',)),
 ..., OfPort(number='LOCAL', ...)))``; ``config``/``state`` of ``0`` is ().
 
 Output cut in the middle of a line (no final newline), unknown lines and
-malformed flows raise ParseError.
+malformed flows raise ParseError, from ``parse_dump_flows`` itself: a
+flow's ``priority``, ``match`` and ``actions`` may be parsed on first
+access, but only after the whole line was validated (see the fast path).
 """
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers._text import complete_lines, split_top, unquote
+from osc_netdiag.parsers import _ofctl_fields as _fields
+from osc_netdiag.parsers._ofctl_fields import DEFAULT_PRIORITY, Action
+from osc_netdiag.parsers._text import complete_lines
 
-DEFAULT_PRIORITY = 32768
+__all__ = ["Action", "DEFAULT_PRIORITY", "Flow", "OfPort", "OfctlShow",
+           "parse_dump_flows", "parse_flow", "parse_ofctl_show"]
+
+# The parsed-text caches (tests clear them to compare with a cold parse).
+_ACTION_CACHE = _fields.ACTION_CACHE
+_ACTIONS_CACHE = _fields.ACTIONS_CACHE
+_MATCH_CACHE = _fields.MATCH_CACHE
+_MATCH_ITEM_CACHE = _fields.MATCH_ITEM_CACHE
 
 _HEADER = re.compile(r"(?:NXST|OFPST)_FLOW reply(?: \(OF\d\.\d\))? \(xid=0x[0-9a-f]+\):\Z")
 _STATS = re.compile(
@@ -72,17 +84,6 @@ _OPTION = re.compile(
     r"(idle_timeout|hard_timeout|importance|idle_age|hard_age)=(\d+), "
     r"|(send_flow_rem|check_overlap|reset_counts|no_packet_counts|no_byte_counts) "
 )
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
-_ACTION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    arg: Optional[str] = None
-
-    def __str__(self) -> str:
-        return self.name if self.arg is None else f"{self.name}:{self.arg}"
 
 
 @dataclass(frozen=True)
@@ -144,97 +145,6 @@ class OfctlShow:
         return None
 
 
-def _match_item(item: str, line: str):
-    """One match item -> (name, value), or an int for ``priority=N``."""
-    name, eq, value = item.partition("=")
-    if not _FIELD_NAME.match(name):
-        raise ParseError(f"bad match field {item!r} in flow: {line!r}")
-    if not eq:
-        return (name, None)
-    if not value:
-        raise ParseError(f"empty value for {name!r} in flow: {line!r}")
-    if name == "priority":
-        if not value.isdigit():
-            raise ParseError(f"bad priority {value!r} in flow: {line!r}")
-        return int(value)
-    if value[0] == '"':
-        value = unquote(value)
-    return (name, value)
-
-
-def _parse_match(text: str, line: str) -> tuple:
-    priority = DEFAULT_PRIORITY
-    match = []
-    cache = _MATCH_ITEM_CACHE
-    for item in split_top(text):
-        parsed = cache.get(item)
-        if parsed is None:
-            parsed = _match_item(item, line)
-            if len(cache) >= _CACHE_MAX:
-                cache.clear()
-            cache[item] = parsed
-        if parsed.__class__ is int:
-            priority = parsed
-        else:
-            match.append(parsed)
-    return priority, tuple(match)
-
-
-# Parsed actions and match items are immutable and repeat a lot between
-# flows (the flood flows of br-tun): parse each distinct text once.
-_ACTION_CACHE: dict = {}
-_ACTIONS_CACHE: dict = {}
-_MATCH_CACHE: dict = {}
-_MATCH_ITEM_CACHE: dict = {}
-_CACHE_MAX = 50000
-
-
-def _action(item: str, line: str) -> Action:
-    action = _ACTION_CACHE.get(item)
-    if action is None:
-        action = _parse_action(item, line)
-        if len(_ACTION_CACHE) >= _CACHE_MAX:
-            _ACTION_CACHE.clear()
-        _ACTION_CACHE[item] = action
-    return action
-
-
-def _parse_action(item: str, line: str) -> Action:
-    m = _ACTION_NAME.match(item)
-    if m is None:
-        raise ParseError(f"bad action {item!r} in flow: {line!r}")
-    end = m.end()
-    if end == len(item):
-        return Action(item)
-    name = item[:end]
-    sep = item[end]
-    if sep == ":":
-        arg = item[end + 1:]
-        if not arg:
-            raise ParseError(f"action {name!r} without argument in flow: {line!r}")
-        if arg[0] == '"':
-            arg = unquote(arg)
-        return Action(name, arg)
-    if sep == "(":
-        if not item.endswith(")"):
-            # e.g. check_pkt_larger(1500)->NXM_NX_REG0[0]: keep the rest as is.
-            return Action(name, item[end:])
-        return Action(name, item[end + 1:-1])
-    raise ParseError(f"bad action {item!r} in flow: {line!r}")
-
-
-def _parse_actions(text: str, line: str) -> tuple:
-    actions = _ACTIONS_CACHE.get(text)
-    if actions is None:
-        if not text:
-            raise ParseError(f"flow with empty actions: {line!r}")
-        actions = tuple([_action(a, line) for a in split_top(text)])
-        if len(_ACTIONS_CACHE) >= _CACHE_MAX:
-            _ACTIONS_CACHE.clear()
-        _ACTIONS_CACHE[text] = actions
-    return actions
-
-
 def _new_flow(fields: dict) -> Flow:
     # Same result as Flow(**fields) (frozen), without 15 guarded setattr
     # calls: dump-flows of a busy br-int has 100k lines.
@@ -248,15 +158,37 @@ _object_new = object.__new__
 
 def parse_flow(line: str) -> Flow:
     """Parse one flow line of ``ovs-ofctl dump-flows`` (see module doc)."""
+    flow = _fast_flow(line)
+    if flow is None:
+        flow = _parse_flow_eager(line)
+    return flow
+
+
+def _parse_flow_eager(line: str) -> Flow:
+    """Parse every field of ``line`` now; raise ParseError on any fault."""
     m = _STATS.match(line)
     if m is None:
         raise ParseError(f"not a flow line: {line!r}")
-    cookie, duration, table, n_packets, n_bytes, options = m.groups()
+    fields = _stats_fields(line, m)
+    rest = line[m.end():]
+    if rest.startswith("actions="):
+        match_text, actions_text = "", rest[8:]
+    else:
+        match_text, sep, actions_text = rest.partition(" actions=")
+        if not sep:
+            raise ParseError(f"flow without actions (truncated?): {line!r}")
+    fields["priority"], fields["match"] = _fields.parse_match(match_text, line)
+    fields["actions"] = _fields.parse_actions(actions_text, line)
+    return _new_flow(fields)
+
+
+def _stats_fields(line: str, m) -> dict:
+    """The fields before the match of a line matched by _STATS or _FAST."""
+    cookie, duration, table, n_packets, n_bytes, options = m.group(1, 2, 3, 4, 5, 6)
     fields = {
         "text": line, "cookie": int(cookie, 16),
         "duration": float(duration) if duration is not None else None,
         "table": int(table), "n_packets": int(n_packets), "n_bytes": int(n_bytes),
-        "priority": DEFAULT_PRIORITY, "match": (), "actions": (),
         "idle_timeout": None, "hard_timeout": None, "idle_age": None,
         "hard_age": None, "importance": None, "flags": (),
     }
@@ -268,31 +200,132 @@ def parse_flow(line: str) -> Flow:
             else:
                 flags.append(flag)
         fields["flags"] = tuple(flags)
-    rest = line[m.end():]
-    if rest.startswith("actions="):
-        match_text, actions_text = "", rest[8:]
-    else:
-        match_text, sep, actions_text = rest.partition(" actions=")
-        if not sep:
-            raise ParseError(f"flow without actions (truncated?): {line!r}")
-    if match_text:
-        parsed = _MATCH_CACHE.get(match_text)
-        if parsed is None:
-            parsed = _parse_match(match_text, line)
-            if len(_MATCH_CACHE) >= _CACHE_MAX:
-                _MATCH_CACHE.clear()
-            _MATCH_CACHE[match_text] = parsed
-        fields["priority"], fields["match"] = parsed
-    fields["actions"] = _parse_actions(actions_text, line)
-    return _new_flow(fields)
+    return fields
+
+
+# --- The fast path ---------------------------------------------------------
+#
+# A busy br-int (the openvswitch firewall) dumps 100k+ flows, and a check
+# reads the match and actions of a few of them. So a line is validated in
+# full up front by one regular expression (_FAST), and its priority, match
+# and actions are parsed on first access (_Lazy). Strictness is kept by
+# construction: _FAST accepts only a subset of what _parse_flow_eager
+# accepts (see _ofctl_fields.VALIDATED_MATCH and VALIDATED_ACTIONS: simple
+# values, parentheses balanced to depth 4, no spaces), so a line it accepts cannot
+# raise later; any other line, odd but valid or malformed, takes the eager
+# parser, which parses everything now or raises ParseError now.
+
+_FAST = re.compile(_STATS.pattern + r"(?:(" + _fields.VALIDATED_MATCH + r") )?"
+                   r"actions=(" + _fields.VALIDATED_ACTIONS + r")\Z")
+
+
+class _Lazy:
+    """Computes a field of a fast-path Flow from its line on first access.
+
+    A non-data descriptor: the value is then stored in the instance's
+    __dict__, which takes precedence, so later reads cost nothing. Flows
+    built by the eager parser or by Flow(...) hold every field already.
+    """
+
+    def __init__(self, fill):
+        self.fill = fill
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, flow, owner=None):
+        if flow is None:
+            return self
+        self.fill(flow)
+        return flow.__dict__[self.name]
+
+
+def _fill_match(flow: Flow) -> None:
+    flow.__dict__["priority"], flow.__dict__["match"] = _fields.validated_match(
+        _fast_texts(flow.text)[0])
+
+
+def _fill_actions(flow: Flow) -> None:
+    flow.__dict__["actions"] = _fields.validated_actions(_fast_texts(flow.text)[1])
+
+
+_FLAGS = frozenset(("send_flow_rem", "check_overlap", "reset_counts",
+                    "no_packet_counts", "no_byte_counts"))
+
+
+def _fast_texts(line: str) -> tuple:
+    """(match text, actions text) of a line that _FAST accepted.
+
+    Same as its groups 7 and 8 ("" for no match), found without running it
+    again: neither text holds a space, so the actions follow the last
+    " actions=" and the match is the word before it, unless that word is
+    the end of the counters (", ") or an option flag (_FAST reads those
+    before any match).
+    """
+    end = line.rindex(" actions=")
+    match_text = line[line.rindex(" ", 0, end) + 1:end]
+    if match_text[-1:] == "," or match_text in _FLAGS:
+        match_text = ""
+    return match_text, line[end + 9:]
+
+
+def _install_lazy_fields() -> None:
+    # Set after @dataclass has read the class, so these are not defaults.
+    for name, fill in (("priority", _fill_match), ("match", _fill_match),
+                       ("actions", _fill_actions)):
+        lazy = _Lazy(fill)
+        lazy.__set_name__(Flow, name)
+        setattr(Flow, name, lazy)
+
+
+_install_lazy_fields()
+
+
+def _fast_flow(line: str) -> Optional[Flow]:
+    """A Flow with lazy match and actions, or None if _FAST refuses ``line``."""
+    m = _FAST.match(line)
+    if m is None:
+        return None
+    return _new_flow(_stats_fields(line, m))
 
 
 def parse_dump_flows(text: str) -> tuple:
     """Parse ``ovs-ofctl dump-flows BR [FILTER]`` into a tuple of Flow."""
+    lines = complete_lines(text, "ovs-ofctl dump-flows")
+    if len(lines) < 1000 or not gc.isenabled():
+        return _parse_lines(lines)
+    # 100k new Flow objects would trigger the cycle collector again and
+    # again over a heap that only grows (they hold no cycles): about a third
+    # of the time of a whole br-int. Collect once after.
+    gc.disable()
+    try:
+        return _parse_lines(lines)
+    finally:
+        gc.enable()
+
+
+def _parse_lines(lines: list) -> tuple:
     flows = []
-    for line in complete_lines(text, "ovs-ofctl dump-flows"):
-        if line.startswith(" cookie=") or line.startswith("cookie="):
-            flows.append(parse_flow(line))
+    append = flows.append
+    fast = _FAST.match
+    new = _object_new
+    for line in lines:
+        m = fast(line)
+        if m is not None:
+            cookie, duration, table, n_packets, n_bytes, options, _, _ = m.groups()
+            if options:
+                append(_new_flow(_stats_fields(line, m)))
+                continue
+            # _stats_fields inlined (this runs once per flow), without the
+            # options: their dataclass defaults (None, ()) stay on the class.
+            flow = new(Flow)
+            flow.__dict__.update(
+                text=line, cookie=int(cookie, 16),
+                duration=None if duration is None else float(duration),
+                table=int(table), n_packets=int(n_packets), n_bytes=int(n_bytes))
+            append(flow)
+        elif line.startswith(" cookie=") or line.startswith("cookie="):
+            append(_parse_flow_eager(line))
         elif _HEADER.match(line):
             continue
         else:
