@@ -15,6 +15,7 @@ NAME = "ML2/OVS"
 MECHANISM_DRIVERS = ("openvswitch",)
 AGENT_TYPES = ("Open vSwitch agent",)
 VIF_TYPES = ("ovs",)
+TUNNEL_TYPES = hostcheck.TUNNEL_TYPES
 
 # the diagnoses: each a module with plan(context) and an evaluate
 TRACE = trace                   # plan(context), evaluate(context, views)
