@@ -5,6 +5,7 @@ port of this backend looks like, and the modules that plan and evaluate
 each diagnosis on its hosts.
 """
 
+from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag.backends.ml2_ovs import hostcheck
 from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.backends.ml2_ovs import trace
@@ -21,3 +22,6 @@ TUNNEL_TYPES = hostcheck.TUNNEL_TYPES
 TRACE = trace                   # plan(context), evaluate(context, views)
 HOST_CHECK = hostcheck          # plan(context), evaluate(context, views)
 SEGMENT_MAP = segment_map       # plan(context), evaluate_host(...)
+# port capture: POINTS, DEFAULT_POINTS, all_points(context),
+# nic_commands(), find_nic(context, host, target, results)
+CAPTURE_POINTS = capture_points
