@@ -201,6 +201,15 @@ class HostCheckContext:
     # one per peer sharing a network of that type (bound ports on both)
     tunnel_needs: dict = dataclasses.field(default_factory=dict)
 
+    def agent_types(self):
+        """host -> the types of its recorded agents (what chose the
+        backend when the API was read; a capture replays with them)."""
+        types = {}
+        for agents in (self.ovs_agents, self.l3_agents, self.dhcp_agents):
+            for host, agent in agents.items():
+                types.setdefault(host, set()).add(agent.agent_type)
+        return {h: tuple(sorted(t)) for h, t in types.items()}
+
     def to_json(self):
         return dataclasses.asdict(self)
 
@@ -238,6 +247,11 @@ class VlanMapContext:
     def carriers(self):
         """Hosts that carry the network: ports bound there, DHCP agents."""
         return sorted(set(self.port_hosts) | set(self.dhcp_hosts))
+
+    def agent_types(self):
+        """host -> the types of its recorded L2 agents (see
+        HostCheckContext.agent_types)."""
+        return {h: (a.agent_type,) for h, a in self.ovs_agents.items()}
 
     def to_json(self):
         return dataclasses.asdict(self)

@@ -6,16 +6,18 @@ Guide says), the bridges the Open vSwitch agent's configuration expects
 between them, the tunnel ports against the other agents' ``tunneling_ip``,
 interfaces OVS could not open, the agent's liveness against its bridges'
 OpenFlow controller connection, and the ``qrouter-``/``qdhcp-`` namespaces
-against the routers and networks Neutron hosts there. The checks are in
-:mod:`osc_netdiag.backends.ml2_ovs.hostcheck`.
+against the routers and networks Neutron hosts there. The checks are the
+hosts' backend's ``HOST_CHECK`` (ML2/OVS:
+:mod:`osc_netdiag.backends.ml2_ovs.hostcheck`), the backend chosen from
+the agents Neutron lists on the hosts.
 
 """
 
 import dataclasses
 
+from osc_netdiag import backends
 from osc_netdiag import exitcodes
 from osc_netdiag import runner
-from osc_netdiag.backends.ml2_ovs import hostcheck as backend
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.context import HostCheckContext  # noqa: F401
 from osc_netdiag.resolve.hosts import resolve_context
@@ -40,8 +42,10 @@ class HostCheck:
 def check_context(context, **options):
     """Read the hosts of a resolved HostCheckContext and check them;
     ``options``: those of ``runner.Run``."""
+    # a capture keeps the hosts' agents: they choose the backend again
+    check = backends.for_hosts(context.agent_types()).HOST_CHECK
     report, hosts, round_trips = runner.run_plan(
-        backend.plan(context), lambda views: backend.evaluate(context, views),
+        check.plan(context), lambda views: check.evaluate(context, views),
         context_json=context.to_json(), **options)
     return HostCheck(rows=tuple(report.hops), findings=tuple(report.findings),
                      hosts=hosts, round_trips=round_trips,

@@ -6,14 +6,20 @@ its output. Every name that goes into an argv has been through
 """
 
 import dataclasses
+import ipaddress
+import re
 from typing import Callable
 
+from osc_netdiag import dnsquery
 from osc_netdiag import names
+from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
 from osc_netdiag.parsers import ip_route
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.parsers import ps
 from osc_netdiag.parsers import ss
@@ -174,3 +180,77 @@ def ovs_controllers():
                  ("ovs-vsctl", OVSDB_TIMEOUT, "--format=json",
                   f"--columns={CONTROLLER_COLUMNS}", "list", "Controller"),
                  ovs_vsctl.parse_controllers, ovs=True)
+
+
+# -- probes whose parser or argv carries the request: a port's dnsmasq log
+# lines, a config file's option lines, a DNS query from a namespace --
+
+DNSMASQ_JOURNAL = "journal"
+# Lines mentioning the MAC read from a log file at most (grep -m: the oldest
+# ones win, so reaching it is said), and lines the journal gives at most.
+DNSMASQ_LOG_LINES = 20000
+MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
+
+
+def dnsmasq_log(mac, source, lines=DNSMASQ_LOG_LINES):
+    """One log source of a port's DHCP exchange, as a command sudo can pin
+    (doc/source/netdiag.sudoers): the journal's dnsmasq lines, or the lines
+    of a file that mention the MAC."""
+    if not MAC_RE.match(mac or ""):
+        raise UnsafeNameError(f"not a MAC address: {mac!r}")
+    if source == DNSMASQ_JOURNAL:
+        # No --grep: with --lines it prints newest first since systemd 253
+        # (and in some backports), in time order before, and it needs
+        # journalctl built with pcre2. The MAC is matched on the client.
+        argv = ("journalctl", "-q", "--no-pager", "-o", "short", "-n",
+                str(lines), "-t", "dnsmasq-dhcp", "-t", "dnsmasq")
+        ok = (0,)
+    else:
+        # -a: a log with a NUL byte in it is still read as text (else grep
+        # says "binary file matches" and prints nothing). Exit 1: read,
+        # nothing matched; 2: missing or unreadable.
+        argv = ("grep", "-F", "-i", "-h", "-a", "-m", str(lines), "--", mac,
+                names.checked_path(source))
+        ok = (0, 1)
+    return Probe(f"dnsmasq-log:{mac}:{source}", argv,
+                 dnsmasq.MacLines(mac, lines), timeout=20.0,
+                 ok_exit_codes=ok)
+
+
+_OPTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
+
+
+def config_option_lines(path, options):
+    """The lines of one config file that name ``options``, and nothing
+    else: a config file also holds passwords (transport_url, [database]),
+    which must not leave the host or land in a --save-capture."""
+    path = names.checked_path(path)
+    words = []
+    for option in options:
+        if not _OPTION_RE.match(option):
+            raise UnsafeNameError(f"not an option name: {option!r}")
+        words += ["-e", option]
+    return Probe(f"agent-config:{path}",
+                 ("grep", "-h", "-w", "-F", *words, "--", path),
+                 oslo_ini.parse_option_lines, ok_exit_codes=(0, 1))
+
+
+DNS_QUERY_TIMEOUT = 3.0          # seconds the script waits for an answer
+
+
+def dns_query(ns, server, name, qtype, timeout=DNS_QUERY_TIMEOUT):
+    """One DNS question to ``server`` from namespace ``ns``, by the fixed
+    python3 script of :mod:`osc_netdiag.dnsquery` (the values travel as
+    its arguments, never inside the code)."""
+    server = str(ipaddress.ip_address(server))
+    if qtype == "PTR":
+        name = str(ipaddress.ip_address(name))
+    elif qtype != "A":
+        raise ValueError(f"not a query type: {qtype!r}")
+    elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", name):
+        raise ValueError(f"not a host name: {name!r}")
+    return Probe(
+        f"dns-query:{ns}:{server}:{qtype}:{name}",
+        in_netns(ns, ("python3", "-c", dnsquery.SCRIPT, server, name,
+                      qtype, f"{timeout:g}")),
+        dnsquery_parser.parse_dns_query, timeout=timeout + 7)

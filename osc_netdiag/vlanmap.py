@@ -7,15 +7,17 @@ carries the network at once. One row per host and segment: the bridge, the
 local VLAN, the ingress flow (segment -> local VLAN: br-int table 0, or
 br-tun's tunnel table) and the egress flow (local VLAN -> segment: the
 physical bridge's table 0, or br-tun's flood table with its tunnel outputs),
-their packet counters and a status. The per-host reading is in
-:mod:`osc_netdiag.backends.ml2_ovs.segment_map`.
+their packet counters and a status. The per-host reading is the
+network's backend's ``SEGMENT_MAP`` (ML2/OVS:
+:mod:`osc_netdiag.backends.ml2_ovs.segment_map`), the backend chosen from
+the network's bound ports.
 """
 
 import dataclasses
 
+from osc_netdiag import backends
 from osc_netdiag import exitcodes
 from osc_netdiag import runner
-from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.checks.engine import Report
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.context import VlanMapContext
@@ -44,6 +46,8 @@ def map_context(context, **options):
     """Read the hosts of a resolved VlanMapContext and map them;
     ``options``: those of ``runner.Run``."""
     rows = []
+    # a capture keeps the agents that were read: they choose it again
+    segment_map = backends.for_hosts(context.agent_types()).SEGMENT_MAP
 
     def evaluate(views):
         report = Report()

@@ -7,11 +7,14 @@ A backend is a package here (``ml2_ovs``; next ``ovn``) exposing:
 ``MECHANISM_DRIVERS``  the ML2 mechanism driver names in bound_drivers
 ``AGENT_TYPES``        the Neutron agent types on its hosts
 ``VIF_TYPES``          the binding:vif_type values it binds with
+``TUNNEL_TYPES``       the overlay network types its agents tunnel
 ``TRACE``, ``HOST_CHECK``, ``SEGMENT_MAP``: modules with plan/evaluate
+``CAPTURE_POINTS``     module: a port's capture points and its NIC
 
 The backend of a port is read from what the API says (binding:vif_type,
-binding:vif_details bound_drivers, the agents on the port's host), never
-guessed from the host: ML2/OVN binds with vif_type ``ovs`` too, and
+binding:vif_details bound_drivers, the agents on the port's host); of a
+host, from the types of the agents Neutron lists there; of a network,
+from its bound ports. Never guessed from the host: ML2/OVN binds with vif_type ``ovs`` too, and
 tracing its ports as ML2/OVS finds a missing agent that is not missing.
 
 Adding a backend: its package, and one line in SUPPORTED.
@@ -120,3 +123,66 @@ def for_port(binding):
         "unsupported",
         f"Port {binding.port_id} has vif_type {binding.vif_type}; "
         "this release traces ML2/OVS ports (vif_type ovs) only")
+
+
+def _supported_names():
+    return ", ".join(b.NAME for b in SUPPORTED)
+
+
+def _one_of(found, what):
+    """The one supported backend among ``found`` (backend -> names of
+    what it runs), refusing an unsupported one by name; None if empty."""
+    for backend, where in found.items():
+        if backend not in SUPPORTED:
+            raise ResolveError(
+                "unsupported",
+                f"{what} {', '.join(where)} are run by {backend.NAME}; this "
+                f"release diagnoses {_supported_names()} only")
+    if len(found) > 1:
+        raise ResolveError(
+            "unsupported",
+            f"{what} are run by more than one backend ("
+            + "; ".join(f"{b.NAME}: {', '.join(w)}" for b, w in found.items())
+            + "): name the hosts of one backend at a time")
+    return next(iter(found), None)
+
+
+def _by_agents(agent_types):
+    found = {}
+    for host in sorted(agent_types):
+        backend = detect(Binding("", "", (), tuple(agent_types[host])))
+        if backend is not None:
+            found.setdefault(backend, []).append(host)
+    return found
+
+
+def for_hosts(agent_types):
+    """The supported backend that runs these hosts (``agent_types``: host
+    -> the types of the agents Neutron lists there); ResolveError (exit
+    3) naming the backend of a host this release cannot diagnose.
+
+    A host with no backend's agent (only an L3 or DHCP agent, or a dead
+    one deleted) takes the others' backend; with none among them, the
+    first supported one, whose checks then report its agent missing."""
+    return _one_of(_by_agents(agent_types), "Host(s)") or SUPPORTED[0]
+
+
+def for_network(network_id, bindings, agent_types=None):
+    """The supported backend of a network, from its bound ports'
+    Bindings; with no bound port, from ``agent_types`` (host -> types,
+    the cloud's agents) as for_hosts. ResolveError (exit 3) naming the
+    backend, or the mechanism driver, this release cannot diagnose."""
+    found = {}
+    for binding in bindings:
+        backend = detect(binding)
+        if backend is None and binding.bound_drivers:
+            raise ResolveError(
+                "unsupported",
+                f"Network {network_id} has port {binding.port_id} bound by "
+                f"the mechanism driver {binding.bound_drivers[-1]}; this "
+                f"release diagnoses {_supported_names()} only")
+        if backend is not None:
+            found.setdefault(backend, []).append(binding.port_id)
+    if found:
+        return _one_of(found, f"Network {network_id}: port(s)")
+    return for_hosts(agent_types or {})

@@ -42,7 +42,7 @@ class Change:
 class CaptureResult:
     port_id: str
     run_id: str
-    points: tuple                  # of plan.Point
+    points: tuple                  # of taps.Point
     changes: tuple                 # of Change
     applied: bool                  # False: preview only (no --yes)
     timeline: tuple = ()

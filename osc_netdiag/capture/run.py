@@ -12,11 +12,11 @@ import re
 import threading
 import time
 
+from osc_netdiag import backends
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
 from osc_netdiag.capture import mirror as mirror_mod
-from osc_netdiag.capture import nic as nic_mod
 from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import plan as plan_mod
 from osc_netdiag.capture import remote
@@ -109,6 +109,11 @@ def capture_port(connection, port, *, at=None, bpf=None, count=100,
     missing; see ``pcapfile`` for the names; never overwrites).
     """
     sdk_port = resolve.find_port(connection, port)
+    # the port's backend, from the API as for a trace (the agents on its
+    # host when bound_drivers is missing): refused before anything else
+    backends.for_port(backends.binding_of(
+        resolve.port_info(sdk_port),
+        resolve.host_agent_types(connection, sdk_port.binding_host_id)))
     context = resolve.port_context(connection, sdk_port)
     return capture_context(context, at=at, bpf=bpf, count=count,
                            duration=duration, snaplen=snaplen, yes=yes,
@@ -124,6 +129,7 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
     try:
         expression = checked_filter(bpf)
         bounds = checked_bounds(count, duration, snaplen)
+        offered = plan_mod.capture_points(context)
         points = plan_mod.select(context, at)
         if write_dir is not None:
             pcapfile.check_dir(write_dir)
@@ -166,7 +172,7 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             host_run.error = exc
             return
         try:
-            items = _resolve_nics(context, host, target, session,
+            items = _resolve_nics(offered, context, host, target, session,
                                   [rp for _, rp in plans[host]], host_run)
             plans[host] = [(label, item) for (label, _), item
                            in zip(plans[host], items)]
@@ -192,13 +198,15 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                             changes, marker, write_dir)
 
 
-def _resolve_nics(context, host, target, session, items, host_run):
-    """Fill in the NIC point's device with one read-only batch."""
+def _resolve_nics(offered, context, host, target, session, items,
+                  host_run):
+    """Fill in the NIC point's device with one read-only batch (what the
+    backend's capture points read to find it)."""
     if all(rp.device is not None or rp.mirror is not None for rp in items):
         return items
     try:
-        device = nic_mod.find(context, host, target,
-                              session.run(nic_mod.read_commands()))
+        device = offered.find_nic(context, host, target,
+                                  session.run(offered.nic_commands()))
     except Exception as exc:  # noqa: BLE001 - the other points still run
         device, host_run.nic_error = None, str(exc)
     return [dataclasses.replace(rp, device=device)

@@ -3,69 +3,20 @@ dnsmasq logs (its ``--log-facility`` file, the agent's
 ``dnsmasq_base_log_dir``, else syslog), the probes that read the lines
 mentioning the port's MAC, and the Operations Guide's reading of them."""
 
-import dataclasses
-import re
-
 from osc_netdiag import models
-from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
-from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
-from osc_netdiag.parsers._text import complete_lines
 
-# Lines mentioning the MAC read from a log file at most (grep -m: the oldest
-# ones win, so reaching it is said), and lines the journal gives at most.
-LOG_LINES = 20000
+# built in probes.py, like every probe (the names the checks know)
+LOG_LINES = probes.DNSMASQ_LOG_LINES
 NEUTRON_LOG_FILE = "dhcp_dns_log"   # <dnsmasq_base_log_dir>/<network>/...
-_MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
-JOURNAL = "journal"
+JOURNAL = probes.DNSMASQ_JOURNAL
 SYSLOG_SOURCES = (JOURNAL, "/var/log/syslog", "/var/log/messages")
-
-
-@dataclasses.dataclass(frozen=True)
-class _MacLines:
-    """Parser of a log source's output: the lines that mention ``mac``
-    (case-insensitive fixed string, as ``grep -F -i``; a journal's other
-    lines are dropped here), the newest ``lines`` of them, as dnsmasq log
-    lines. Output without its final newline is refused."""
-
-    mac: str
-    lines: int
-
-    def __call__(self, text):
-        wanted = self.mac.casefold()
-        mine = [line for line in complete_lines(text, "dnsmasq log")
-                if wanted in line.casefold()][-self.lines:]
-        return dnsmasq_parser.parse_log("".join(f"{line}\n"
-                                                for line in mine))
-
-
-def log_probe(mac, source, lines=LOG_LINES):
-    """One log source of a port's DHCP exchange, as a command sudo can pin
-    (doc/source/netdiag.sudoers): the journal's dnsmasq lines, or the lines
-    of a file that mention the MAC. Which source is used is decided here,
-    on the client, from the results (:func:`choose_log`)."""
-    if not _MAC_RE.match(mac or ""):
-        raise UnsafeNameError(f"not a MAC address: {mac!r}")
-    if source == JOURNAL:
-        # No --grep: with --lines it prints newest first since systemd 253
-        # (and in some backports), in time order before, and it needs
-        # journalctl built with pcre2. The MAC is matched on the client.
-        argv = ("journalctl", "-q", "--no-pager", "-o", "short", "-n",
-                str(lines), "-t", "dnsmasq-dhcp", "-t", "dnsmasq")
-        ok = (0,)
-    else:
-        # -a: a log with a NUL byte in it is still read as text (else grep
-        # says "binary file matches" and prints nothing). Exit 1: read,
-        # nothing matched; 2: missing or unreadable.
-        argv = ("grep", "-F", "-i", "-h", "-a", "-m", str(lines), "--", mac,
-                names.checked_path(source))
-        ok = (0, 1)
-    return probes.Probe(f"dnsmasq-log:{mac}:{source}", argv,
-                        _MacLines(mac, lines), timeout=20.0,
-                        ok_exit_codes=ok)
+# one log source of a port's DHCP exchange; which source is used is
+# decided here, on the client, from the results (choose_log)
+log_probe = probes.dnsmasq_log
+_MAC_RE = probes.MAC_RE         # the MACs it accepts
 
 
 def log_probes(mac, sources, lines=LOG_LINES):

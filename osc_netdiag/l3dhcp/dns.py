@@ -8,7 +8,8 @@ reverse lookup is the Guide's "SSH login takes a minute" symptom: sshd
 (``UseDNS``) looks the client up, and an unanswered PTR query holds the
 login until the resolver gives up.
 
-The queries are sent by a fixed python3 script (:mod:`.dnsquery`), since
+The queries are sent by a fixed python3 script
+(:mod:`osc_netdiag.dnsquery`, run by ``probes.dns_query``), since
 ``dig`` is rarely installed on network nodes; a host without python3 is
 reported as missing-command.
 """
@@ -24,12 +25,10 @@ from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
-from osc_netdiag.l3dhcp import dnsquery
 from osc_netdiag.linux import devices
 from osc_netdiag.models import Status
-from osc_netdiag.parsers import dnsquery as dnsquery_parser
 
-QUERY_TIMEOUT = 3.0              # seconds the script waits for an answer
+QUERY_TIMEOUT = probes.DNS_QUERY_TIMEOUT
 _EXEC_FAILED = re.compile(r'exec of "([^"]+)" failed: No such file')
 
 
@@ -38,16 +37,7 @@ listeners_probe = probes.netns_dns_listeners
 
 
 def query_probe(ns, server, name, qtype):
-    server = str(ipaddress.ip_address(server))
-    if qtype == "PTR":
-        name = str(ipaddress.ip_address(name))
-    elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", name):
-        raise ValueError(f"not a host name: {name!r}")
-    return probes.Probe(
-        f"dns-query:{ns}:{server}:{qtype}:{name}",
-        probes.in_netns(ns, ("python3", "-c", dnsquery.SCRIPT, server, name,
-                             qtype, f"{QUERY_TIMEOUT:g}")),
-        dnsquery_parser.parse_dns_query, timeout=QUERY_TIMEOUT + 7)
+    return probes.dns_query(ns, server, name, qtype, QUERY_TIMEOUT)
 
 
 def target_port(context):

@@ -23,7 +23,6 @@ process named like the agent must not make root read other files.
 
 import dataclasses
 
-from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
@@ -57,21 +56,11 @@ def agent_processes(processes):
     return tuple(p for p in processes if _is_agent(p))
 
 
-def _parse_flag_lines(text):
-    # Both options exist only in [DEFAULT] (neutron/conf/agent/dhcp.py).
-    return oslo_ini.parse_oslo_ini(text, section="DEFAULT",
-                                   what="option lines read,")
-
-
 def config_probe(path):
     """The lines of one config file that name the two options, and nothing
-    else: the file also holds passwords (transport_url, [database]), which
-    must not leave the host or land in a --save-capture."""
-    path = names.checked_path(path)
-    return probes.Probe(f"agent-config:{path}",
-                        ("grep", "-h", "-w", "-F", "-e", FLAGS[0], "-e",
-                         FLAGS[1], "--", path),
-                        _parse_flag_lines, ok_exit_codes=(0, 1))
+    else (built in probes.py; both options exist only in [DEFAULT],
+    neutron/conf/agent/dhcp.py)."""
+    return probes.config_option_lines(path, FLAGS)
 
 
 @dataclasses.dataclass(frozen=True)

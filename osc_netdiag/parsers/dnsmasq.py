@@ -191,3 +191,21 @@ def dhcp_ranges(process) -> tuple:
                       if re.fullmatch(r"\d+[smhdw]|infinite", f)), None)
         ranges.append(DhcpRange(tag, start, mode, netmask, lease))
     return tuple(ranges)
+
+
+@dataclass(frozen=True)
+class MacLines:
+    """Parser of a dnsmasq log source's output: the lines that mention
+    ``mac`` (case-insensitive fixed string, as ``grep -F -i``; a journal's
+    other lines are dropped here), the newest ``lines`` of them, as dnsmasq
+    log lines. Output without its final newline is refused. A dataclass,
+    so two probes of the same source are equal."""
+
+    mac: str
+    lines: int
+
+    def __call__(self, text):
+        wanted = self.mac.casefold()
+        mine = [line for line in complete_lines(text, "dnsmasq log")
+                if wanted in line.casefold()][-self.lines:]
+        return parse_log("".join(f"{line}\n" for line in mine))

@@ -1,4 +1,4 @@
-"""Parse the JSON line of :data:`osc_netdiag.l3dhcp.dnsquery.SCRIPT`.
+"""Parse the JSON line of :data:`osc_netdiag.dnsquery.SCRIPT`.
 
 Sample::
 

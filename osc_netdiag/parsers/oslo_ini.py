@@ -74,3 +74,9 @@ def as_bool(value):
     if text in _FALSE:
         return False
     return None
+
+
+def parse_option_lines(text):
+    """Option lines grepped out of a config file (no section header: the
+    options read this way live in [DEFAULT])."""
+    return parse_oslo_ini(text, section="DEFAULT", what="option lines read,")

@@ -2,22 +2,34 @@
 host, and the tunnels l2population makes (only the resolve layer talks to
 the API)."""
 
+from osc_netdiag import backends
 from osc_netdiag import resolve
-from osc_netdiag.backends.ml2_ovs import hostcheck as backend
 from osc_netdiag.context import HostCheckContext
 from osc_netdiag.errors import ResolveError
 
-OVS_AGENT = backend.OVS_AGENT
+OVS_AGENT = resolve.OVS_AGENT
 L3_AGENT = "L3 agent"
 DHCP_AGENT = "DHCP agent"
 
 
 def resolve_context(conn, hosts=(), all_hosts=False):
-    """Build a HostCheckContext from the API (the only SDK use here)."""
+    """Build a HostCheckContext from the API (the only SDK use here).
+
+    The hosts' backend comes from the types of their agents, before
+    anything else is read: a host of a backend this release does not
+    check is refused (exit 3) naming it."""
     net = conn.network
-    by_type = {OVS_AGENT: {}, L3_AGENT: {}, DHCP_AGENT: {}}
+    listed = list(net.agents())
+    types_on = {}
+    for agent in listed:
+        types_on.setdefault(agent.host, set()).add(agent.agent_type)
+    backend = backends.for_hosts({
+        h: tuple(t) for h, t in types_on.items()
+        if all_hosts or h in hosts})
+    l2_agent = backend.AGENT_TYPES[0]
+    by_type = {l2_agent: {}, L3_AGENT: {}, DHCP_AGENT: {}}
     sdk_agents = {}
-    for agent in net.agents():
+    for agent in listed:
         if agent.agent_type in by_type:
             by_type[agent.agent_type][agent.host] = resolve.agent_info(agent)
             sdk_agents[(agent.agent_type, agent.host)] = agent
@@ -48,10 +60,12 @@ def resolve_context(conn, hosts=(), all_hosts=False):
     networks = list(net.networks())
     tunnel_needs = {}
     if any(a.configurations.get("l2_population")
-           for a in by_type[OVS_AGENT].values()):
-        tunnel_needs = _tunnel_needs(net, networks, hosts)
+           for a in by_type[l2_agent].values()):
+        tunnel_needs = _tunnel_needs(net, networks, hosts,
+                                     backend.TUNNEL_TYPES)
     return HostCheckContext(
-        hosts=tuple(hosts), ovs_agents=by_type[OVS_AGENT],
+        # the field keeps its name: it is the capture format
+        hosts=tuple(hosts), ovs_agents=by_type[l2_agent],
         l3_agents=by_type[L3_AGENT], dhcp_agents=by_type[DHCP_AGENT],
         hosted_routers=hosted_routers, hosted_networks=hosted_networks,
         router_ids=tuple(sorted(r.id for r in routers)),
@@ -61,11 +75,11 @@ def resolve_context(conn, hosts=(), all_hosts=False):
         tunnel_needs=tunnel_needs)
 
 
-def _tunnel_needs(net, networks, hosts):
+def _tunnel_needs(net, networks, hosts, tunnel_kinds):
     """With l2population an agent opens a tunnel to a peer only when a
     network of that tunnel type has bound ports on both hosts."""
     tunnel_types = {n.id: n.provider_network_type for n in networks
-                    if n.provider_network_type in backend.TUNNEL_TYPES}
+                    if n.provider_network_type in tunnel_kinds}
     hosts_of = {}
     for port in net.ports():
         if port.network_id in tunnel_types and port.binding_host_id:

@@ -2,6 +2,7 @@
 hosts that carry it, every agent's bridges and every known segment (only
 the resolve layer talks to the API)."""
 
+from osc_netdiag import backends
 from osc_netdiag import resolve
 from osc_netdiag.context import VlanMapContext
 from osc_netdiag.errors import ResolveError
@@ -20,14 +21,27 @@ def resolve_context(conn, network_ref, all_hosts=False):
             f"Network {network.id} shows no provider:* fields: these are "
             "admin-only in Neutron's default policy. Use admin credentials.")
     port_hosts = {}
-    for port in net_api.ports(network_id=network.id):
+    bound = [p for p in net_api.ports(network_id=network.id)
+             if p.binding_host_id]
+    for port in bound:
         if port.binding_host_id:
             port_hosts[port.binding_host_id] = \
                 port_hosts.get(port.binding_host_id, 0) + 1
     dhcp_hosts = tuple(sorted(a.host for a in
                               net_api.network_hosting_dhcp_agents(network.id)))
-    ovs_agents = {a.host: resolve.agent_info(a)
-                  for a in net_api.agents(agent_type=resolve.OVS_AGENT)}
+    # the network's backend, from its bound ports (their bound drivers,
+    # or the agents on their hosts), before its hosts are read
+    listed = list(net_api.agents())
+    types_on = {}
+    for agent in listed:
+        types_on.setdefault(agent.host, set()).add(agent.agent_type)
+    types_on = {h: tuple(sorted(t)) for h, t in types_on.items()}
+    backend = backends.for_network(
+        network.id, [backends.binding_of(resolve.port_info(p),
+                                         types_on.get(p.binding_host_id, ()))
+                     for p in bound], types_on)
+    ovs_agents = {a.host: resolve.agent_info(a) for a in listed
+                  if a.agent_type == backend.AGENT_TYPES[0]}
     known = []
     for other in net_api.networks():
         for seg in resolve.network_info(other).segments:

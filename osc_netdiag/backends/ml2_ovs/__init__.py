@@ -5,6 +5,7 @@ port of this backend looks like, and the modules that plan and evaluate
 each diagnosis on its hosts.
 """
 
+from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag.backends.ml2_ovs import hostcheck
 from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.backends.ml2_ovs import trace
@@ -15,8 +16,12 @@ NAME = "ML2/OVS"
 MECHANISM_DRIVERS = ("openvswitch",)
 AGENT_TYPES = ("Open vSwitch agent",)
 VIF_TYPES = ("ovs",)
+TUNNEL_TYPES = hostcheck.TUNNEL_TYPES
 
 # the diagnoses: each a module with plan(context) and an evaluate
 TRACE = trace                   # plan(context), evaluate(context, views)
 HOST_CHECK = hostcheck          # plan(context), evaluate(context, views)
 SEGMENT_MAP = segment_map       # plan(context), evaluate_host(...)
+# port capture: POINTS, DEFAULT_POINTS, all_points(context),
+# nic_commands(), find_nic(context, host, target, results)
+CAPTURE_POINTS = capture_points

@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 from osc_netdiag import context as ctx_mod
-from osc_netdiag.capture import nic
+from osc_netdiag.backends.ml2_ovs import capture_points as nic
 from osc_netdiag.transport import replay
 from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport.replay import ReplayTransport
@@ -26,5 +26,5 @@ def test_nic_of_the_compute_host(scenario, expected):
     host = context.port.binding_host
     target = HostTarget(host, host)
     session = ReplayTransport(str(directory)).open(target)
-    results = session.run(nic.read_commands())
-    assert nic.find(context, host, target, results) == expected
+    results = session.run(nic.nic_commands())
+    assert nic.find_nic(context, host, target, results) == expected

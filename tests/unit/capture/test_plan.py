@@ -4,6 +4,8 @@ import pathlib
 import pytest
 
 from osc_netdiag import context as ctx_mod
+from osc_netdiag import taps
+from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag.capture import plan
 
 SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
@@ -49,8 +51,8 @@ def test_vxlan_port_patch_point_is_patch_tun_and_br_tun():
 
 def test_bad_port_mac_refused():
     with pytest.raises(ValueError, match="not a MAC address"):
-        plan.checked_mac("fa:16:3e:00:00:01 or ip")
-    assert plan.checked_mac("FA:16:3E:00:00:0A") == "fa:16:3e:00:00:0a"
+        taps.checked_mac("fa:16:3e:00:00:01 or ip")
+    assert taps.checked_mac("FA:16:3E:00:00:0A") == "fa:16:3e:00:00:0a"
 
 
 def test_dhcp_point_is_in_qdhcp():
@@ -84,7 +86,7 @@ def test_distributed_router_points_are_on_the_compute_and_the_snat_host():
     ctx = context("dvr-lab-distributed-router-healthy")
     router = ctx.router
     assert router.distributed
-    points = {p.label: p for p in plan.all_points(ctx)}
+    points = {p.label: p for p in capture_points.all_points(ctx)}
     qr, qg = points["qr"], points["qg"]
     assert qr.host == ctx.port.binding_host == "compute1"
     assert qr.taps[0].netns == f"qrouter-{router.id}"

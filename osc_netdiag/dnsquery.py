@@ -1,4 +1,5 @@
-"""A one-question DNS query that needs nothing but python3 on the host.
+"""A one-question DNS query that needs nothing but python3 on the host
+(the script a ``dns check`` probe runs; built in :mod:`osc_netdiag.probes`).
 
 Debian network nodes rarely have ``dig`` (bind9-dnsutils), but every node
 running a Neutron agent has python3. :data:`SCRIPT` is fixed text run as
