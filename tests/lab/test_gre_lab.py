@@ -68,7 +68,8 @@ def test_port_trace_gre_is_healthy(lab):
     assert_all_ok(doc)
     assert doc["findings"] == []
     flows = [h["detail"] for h in hops_of(doc, "compute1", "flow")]
-    assert any(d.startswith(f"tun_id={hex(seg)} -> mod_vlan_vid:")
+    # br-tun's table 3 (GRE_TUN_TO_LV): VXLAN's would be table 4
+    assert any(d.startswith(f"table=3 tun_id={hex(seg)} -> mod_vlan_vid:")
                for d in flows), flows
     assert any(f"-> tun_id {hex(seg)}" in d for d in flows), flows
     tunnels = hops_of(doc, "compute1", "tunnel")
