@@ -10,7 +10,6 @@ reads GRE in br-tun's table 3 (VXLAN's is 4) and names its ports
 ``gre-<tunnel IP in hex>``.
 """
 
-import dataclasses
 import pathlib
 
 from osc_netdiag import api
@@ -18,8 +17,10 @@ from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
 from osc_netdiag import vlanmap
 from osc_netdiag.models import Status
-from tests.unit import helpers
 from tests.unit.helpers import codes
+# the recorded API context and its replay, as host check's own tests read them
+from tests.unit.test_hostcheck import context_of
+from tests.unit.test_hostcheck import with_context
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 SEG = 84
@@ -150,14 +151,10 @@ def test_host_check_gre_port_not_needed_without_a_shared_gre_network():
     """l2population opens a GRE tunnel only to a host sharing a GRE
     network: the same removed port is no finding when the API says
     compute2 has no port of one (the recording, its context changed)."""
-    folder = FIXTURES / "hostcheck" / "gre-tunnel-removed"
-    context = helpers.recorded_context(folder, hostcheck.HostCheckContext,
-                                       hostcheck.CONTEXT_FILE)
+    context = context_of("gre-tunnel-removed")
     needs = {h: dict(v) for h, v in context.tunnel_needs.items()}
     assert needs["compute1"]["gre"] == ("compute2", "network1")
     needs["compute1"]["gre"] = ("network1",)
-    result = helpers.replay_context(
-        hostcheck.check_context,
-        dataclasses.replace(context, tunnel_needs=needs), folder)
+    result = with_context("gre-tunnel-removed", tunnel_needs=needs)
     assert result.exit_code == exitcodes.OK
     assert codes(result) == ["NETDIAG_HOST_EXTRA_BRIDGE"]
