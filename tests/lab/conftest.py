@@ -474,14 +474,16 @@ def fault_tap_down(lab, instance):
     return _restorer(restore)
 
 
-def fault_delete_tunnel(lab, host, peer):
-    """Remove ``host``'s VXLAN port towards ``peer`` from br-tun."""
+def fault_delete_tunnel(lab, host, peer, tunnel_type='vxlan'):
+    """Remove ``host``'s tunnel port of ``tunnel_type`` (vxlan, gre) towards
+    ``peer`` from br-tun."""
     remote = lab['hosts'][peer]['tunnel_ip']
     rows = json.loads(lab_exec(
         host, 'ovs-vsctl', '--timeout=10', '--format=json',
-        '--columns=name,ofport,options', 'find', 'Interface', 'type=vxlan',
+        '--columns=name,ofport,options', 'find', 'Interface', 'type=%s' % tunnel_type,
         'options:remote_ip=%s' % remote).stdout)['data']
-    assert rows, 'no vxlan port from %s to %s' % (host, peer)
+    assert len(rows) == 1, 'no single %s port from %s to %s: %s' % (
+        tunnel_type, host, peer, rows)
     name, ofport, options = rows[0]
     opts = dict(options[1])
     lab_exec(host, 'ovs-vsctl', '--timeout=10', 'del-port', 'br-tun', name)
@@ -489,7 +491,8 @@ def fault_delete_tunnel(lab, host, peer):
     def restore():
         # Same name and ofport, so the agent's flows that output to it match again.
         lab_exec(host, 'ovs-vsctl', '--timeout=10', 'add-port', 'br-tun', name, '--',
-                 'set', 'Interface', name, 'type=vxlan', 'ofport_request=%s' % ofport,
+                 'set', 'Interface', name, 'type=%s' % tunnel_type,
+                 'ofport_request=%s' % ofport,
                  *('options:%s=%s' % kv for kv in sorted(opts.items())))
         wait_until(lambda: lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Interface',
                                     name, 'ofport').stdout.strip() == str(ofport),

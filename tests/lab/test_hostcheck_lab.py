@@ -53,10 +53,11 @@ def test_all_hosts_healthy(lab):
     assert codes(doc) == {"NETDIAG_HOST_EXTRA_BRIDGE"}
     assert sorted({r["host"] for r in doc["rows"]}) == sorted(lab["hosts"])
     tunnels = [r for r in doc["rows"] if r["kind"] == "tunnel"]
-    # l2population opens tunnels on demand: vxlan only (every host has
-    # ports on a VXLAN network), no gre (no GRE network)
-    assert len(tunnels) == 3 * 2              # 3 hosts, 2 peers, vxlan
-    assert all(r["device"].startswith("vxlan-") for r in tunnels)
+    # l2population opens tunnels on demand: every host has ports on a
+    # VXLAN network and on the GRE network, so both kinds to both peers
+    assert len(tunnels) == 3 * 2 * 2          # 3 hosts, 2 peers, vxlan+gre
+    assert sorted(r["device"].split("-")[0] for r in tunnels) == \
+        ["gre"] * 6 + ["vxlan"] * 6
     spaces = {r["device"] for r in doc["rows"] if r["kind"] == "namespace"}
     assert "qrouter-" + lab["dvr_router"]["id"] in spaces
     spaces = {r["device"] for r in doc["rows"] if r["kind"] == "namespace"}

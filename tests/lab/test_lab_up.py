@@ -34,7 +34,8 @@ def test_status_shape(lab):
     assert lab['up'] is True
     assert lab['api'] == 'http://198.18.0.1:9696/'
     assert set(lab['hosts']) == {'compute1', 'compute2', 'network1'}
-    assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2', 'dvr1', 'dvr2'}
+    assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2', 'dvr1', 'dvr2',
+                                     'gre1', 'gre2'}
     vlan = lab['networks']['vlan']
     assert vlan['segmentation_id'] == 2113 and vlan['network_type'] == 'vlan'
     assert lab['networks']['vxlan']['network_type'] == 'vxlan'
@@ -43,6 +44,7 @@ def test_status_shape(lab):
     assert lab['dvr_router']['name'] == 'lab-dvr-router'
     assert lab['networks']['dvr']['network_type'] == 'vxlan'
     assert lab['dvr_floating_ip']['port_id'] == lab['instances']['dvr1']['port_id']
+    assert lab['networks']['gre']['network_type'] == 'gre'
 
 
 def test_routers_legacy_and_distributed(conn, lab):
@@ -52,7 +54,7 @@ def test_routers_legacy_and_distributed(conn, lab):
 
 def test_api_reachable_with_openstacksdk(conn, lab):
     names = {n.name for n in conn.network.networks()}
-    assert {'vlan-net', 'vxlan-net', 'public'} <= names
+    assert {'vlan-net', 'vxlan-net', 'gre-net', 'public'} <= names
     agents = list(conn.network.agents())
     assert all(a.is_alive for a in agents)
     assert {(a.host, a.agent_type) for a in agents} >= {
@@ -120,7 +122,9 @@ def test_vlan2_pings_vlan1(lab):
 def test_connectivity_recorded(lab):
     conn = lab.get('connectivity', {})
     for key in ('vlan1-dhcp', 'vlan1-gateway', 'vlan2-vlan1', 'dvr1-dhcp', 'dvr1-gateway',
-                'dvr2-dvr1', 'dvr1-upstream', 'dvr2-upstream', 'upstream-dvr-floating-ip'):
+                'dvr2-dvr1', 'dvr1-upstream', 'dvr2-upstream', 'upstream-dvr-floating-ip',
+                'gre1-dhcp', 'gre2-dhcp', 'gre1-gateway', 'gre2-gateway', 'gre2-gre1',
+                'gre1-vxlan1'):
         assert conn.get(key) is True, (key, conn)
 
 

@@ -34,17 +34,20 @@ TRACE = {
     "vlan-tap-down": ERROR, "vxlan-tunnel-to-network-node-missing": ERROR,
     "vlan-qrouter-missing": ERROR, "vlan-dnsmasq-killed": ERROR,
     "dvr-lab-vlan-egress-flow-missing": ERROR,
+    "gre-healthy": OK, "gre-tunnel-to-network-node-missing": ERROR,
 }
 HOST_CHECK = {
     "healthy": OK, "dvr-lab-healthy": OK, "stale-namespace": OK,
     "tunnel-removed": ERROR, "dvr-lab-tunnel-removed": ERROR,
     "patch-peer": ERROR,
+    "gre-healthy": OK, "gre-tunnel-removed": ERROR,
 }
 VLAN_MAP = {
     "vlan-healthy": OK, "vxlan-healthy": OK, "flat-all-hosts": OK,
     "dvr-lab-vlan-healthy": OK, "dvr-lab-flat-all-hosts": OK,
     "ingress-deleted": ERROR, "tunnel-removed": ERROR,
     "shared-local-vlan": ERROR,
+    "gre-healthy": OK, "gre-tunnel-removed": ERROR,
 }
 COMMANDS = {"scenarios": (port_cmd.TracePort, TRACE),
             "hostcheck": (host_cmd.CheckHost, HOST_CHECK),

@@ -46,7 +46,7 @@ def expected_namespaces(status):
     ext = status['networks']['external']['id']
     dvr = status['dvr_router']['id']
     want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +
-            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr')]}
+            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr', 'gre')]}
     for inst in status['instances'].values():
         if inst['network'] == 'dvr':
             want.setdefault(inst['host'], []).append('qrouter-%s' % dvr)

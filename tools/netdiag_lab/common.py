@@ -61,6 +61,10 @@ NETWORKS = {
               'gateway_ip': '198.18.17.1', 'network_type': 'vxlan'},
     'dvr': {'name': 'dvr-net', 'subnet': 'dvr-subnet', 'cidr': '198.18.18.0/24',
             'gateway_ip': '198.18.18.1', 'network_type': 'vxlan'},
+    # the Networking Guide's own tunnel example: gre-<n> ports on br-tun,
+    # carried by the userspace datapath like VXLAN
+    'gre': {'name': 'gre-net', 'subnet': 'gre-subnet', 'cidr': '198.18.19.0/24',
+            'gateway_ip': '198.18.19.1', 'network_type': 'gre'},
     'external': {'name': 'public', 'subnet': 'public-subnet', 'cidr': '198.19.0.0/24',
                  'gateway_ip': UPSTREAM_IP, 'network_type': 'flat',
                  'physical_network': 'public'},
@@ -75,6 +79,8 @@ INSTANCES = {
     # network1.
     'dvr1': {'host': 'compute1', 'network': 'dvr'},
     'dvr2': {'host': 'compute2', 'network': 'dvr'},
+    'gre1': {'host': 'compute1', 'network': 'gre'},
+    'gre2': {'host': 'compute2', 'network': 'gre'},
 }
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'

@@ -58,7 +58,7 @@ def ensure_router(nets):
         r = api.post('routers', {'router': {
             'name': ROUTER_NAME, 'project_id': PROJECT_ID, 'distributed': False,
             'external_gateway_info': {'network_id': nets['external']['id']}}})['router']
-    for key in ('vlan', 'vxlan'):
+    for key in ('vlan', 'vxlan', 'gre'):
         ports = api.find('ports', device_id=r['id'], network_id=nets[key]['id'])
         if not ports:
             api.put('routers/%s/add_router_interface' % r['id'],
@@ -91,7 +91,7 @@ def ensure_dvr_router(nets):
 def ensure_dhcp_scheduled(nets):
     aid = agent_id('network1', 'DHCP agent')
     hosted = {n['id'] for n in api.get('agents/%s/dhcp-networks' % aid)['networks']}
-    for key in ('vlan', 'vxlan', 'dvr'):
+    for key in ('vlan', 'vxlan', 'dvr', 'gre'):
         if nets[key]['id'] not in hosted:
             try:
                 api.post('agents/%s/dhcp-networks' % aid, {'network_id': nets[key]['id']})
@@ -283,6 +283,8 @@ def prove_traffic(status):
     res['vxlan2-vxlan1'] = ping(vm_ns('vxlan2'), inst['vxlan1']['ip'])
     res['vxlan1-vlan1'] = ping(vm_ns('vxlan1'), inst['vlan1']['ip'])
     res['vxlan2-upstream'] = ping(vm_ns('vxlan2'), nets['external']['gateway_ip'])
+    res['gre2-gre1'] = ping(vm_ns('gre2'), inst['gre1']['ip'])
+    res['gre1-vxlan1'] = ping(vm_ns('gre1'), inst['vxlan1']['ip'])
     if status.get('floating_ip'):
         res['upstream-floating-ip'] = ping(UPSTREAM_NS, status['floating_ip']['address'])
     # the distributed router: dvr1 leaves through its floating IP in
@@ -295,6 +297,7 @@ def prove_traffic(status):
         res['upstream-dvr-floating-ip'] = ping(UPSTREAM_NS,
                                                status['dvr_floating_ip']['address'])
     for k in ('vlan2-vlan1', 'vxlan2-vxlan1', 'vxlan1-vlan1', 'vxlan2-upstream',
+              'gre2-gre1', 'gre1-vxlan1',
               'upstream-floating-ip', 'dvr2-dvr1', 'dvr1-upstream', 'dvr2-upstream',
               'upstream-dvr-floating-ip'):
         if k in res:
@@ -303,7 +306,7 @@ def prove_traffic(status):
 
 
 def build_scenario():
-    nets = {k: ensure_network(k) for k in ('external', 'vlan', 'vxlan', 'dvr')}
+    nets = {k: ensure_network(k) for k in ('external', 'vlan', 'vxlan', 'dvr', 'gre')}
     say('networks: %s' % ', '.join('%s=%s' % (k, v['id']) for k, v in nets.items()))
     router = ensure_router(nets)
     dvr_router = ensure_dvr_router(nets)
