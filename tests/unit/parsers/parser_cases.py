@@ -41,6 +41,7 @@ AGENT_PARSERS = {
     # (osc_netdiag.l3dhcp.metadata): parse them the same way.
     "grep-metadata": lambda text: oslo_ini.parse_oslo_ini("[DEFAULT]\n" + text),
     "pgrep-a-f": ps.parse_ps,
+    "ps-owners": ps.parse_owners,      # ps -e -o ruser:32=,user:32=,pid=
 }
 CAPTURE_PARSERS = {
     "tcpdump": tcpdump.parse_tcpdump,

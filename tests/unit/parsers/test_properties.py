@@ -221,6 +221,11 @@ def check_ps(processes, text):
         line.strip() for line in lines_of(text)]
 
 
+def check_owners(owners, text):
+    assert [(o.real_user, o.user, str(o.pid)) for o in owners] == [
+        tuple(line.split()) for line in lines_of(text)]
+
+
 def check_ss(listeners, text):
     assert len(listeners) == len(lines_of(text))
     for listener, line in zip(listeners, lines_of(text)):
@@ -300,6 +305,7 @@ ROUND_TRIP = {
     ip_route.parse_ip_route: check_routes,
     iptables.parse_iptables_save: check_iptables,
     ps.parse_ps: check_ps,
+    ps.parse_owners: check_owners,
     ss.parse_ss: check_ss,
     dnsmasq.parse_hosts_file: check_hosts_file,
     dnsmasq.parse_log: check_dnsmasq_log,
