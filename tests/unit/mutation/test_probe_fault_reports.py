@@ -1,13 +1,15 @@
-"""Every probe failing in turn: the whole report of each case.
+"""Every probe failing, then cut short, in turn: the whole report of each.
 
 Each case replays a healthy lab recording in which exactly one command on
-one host failed (its recorded exit status set to 1 and its stderr to a
-message naming the injected fault; the rest of the recording untouched).
-The check must still run to the end: the hop that needed that output is
-SKIP with the command's error, NETDIAG_COMMAND_FAILED names the host and
-the command, and every other hop is evaluated as before. The whole
+one host went wrong, the rest of the recording untouched: "failed" sets
+its recorded exit status to 1 and its stderr to a message naming the
+injected fault; "cut" keeps the first half of its real stdout, cut inside
+a line (what a lost connection leaves). The check must still run to the
+end: the hop that needed that output is SKIP with the command's error or
+the parser's refusal, NETDIAG_COMMAND_FAILED names the host and the
+command, and every other hop is evaluated as before. The whole
 ``-f json`` document of each case (with ``--long`` evidence for port trace)
-is compared with the one stored in tests/fixtures/reports/failed-probe/
+is compared with the one stored in tests/fixtures/reports/probe-faults/
 (stored as a delta: an item of a list that equals the item at the same
 place in the healthy recording's report is stored as "="),
 written from the command's output when this test was added and read
@@ -28,7 +30,7 @@ from tests.unit import helpers
 from tests.unit.edited import EditedCapture
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
-STORED = FIXTURES / "reports" / "failed-probe"
+STORED = FIXTURES / "reports" / "probe-faults"
 COMMANDS = {"scenarios": port_cmd.TracePort, "hostcheck": host_cmd.CheckHost,
             "vlanmap": network_cmd.ShowVlanMap}
 RECORDINGS = [("scenarios", "vlan-healthy"), ("scenarios", "vxlan-healthy"),
@@ -43,7 +45,8 @@ def _commands(folder, name):
             yield path.stem, command["name"]
 
 
-CASES = [(folder, name, host, command) for folder, name in RECORDINGS
+CASES = [(kind, folder, name, host, command) for kind in ("failed", "cut")
+         for folder, name in RECORDINGS
          for host, command in _commands(folder, name)]
 
 
@@ -69,20 +72,29 @@ def _delta(doc, healthy):
     return out
 
 
-def _fail(capture, host, command):
+def _break(kind, capture, host, command):
     path = capture.path / "hosts" / f"{host}.json"
     data = json.loads(path.read_text())
     [record] = [c for c in data["commands"] if c["name"] == command]
-    record["exit_status"] = "1"
-    record["stderr"] = STDERR
+    if kind == "failed":
+        record["exit_status"] = "1"
+        record["stderr"] = STDERR
+    else:
+        half = len(record["stdout"]) // 2
+        while record["stdout"][half - 1] == "\n":
+            half += 1           # never cut right after a newline
+        record["stdout"] = record["stdout"][:half]
     path.write_text(json.dumps(data))
 
 
-@pytest.mark.parametrize("folder,name,host,command", CASES,
-                         ids=[f"{f}/{n}/{h}/{c}" for f, n, h, c in CASES])
-def test_report_with_one_failed_probe(folder, name, host, command, tmp_path):
+@pytest.mark.parametrize("kind,folder,name,host,command", CASES,
+                         ids=[f"{k}/{f}/{n}/{h}/{c}" for k, f, n, h, c in CASES])
+def test_report_with_one_broken_probe(kind, folder, name, host, command,
+                                      tmp_path):
     capture = EditedCapture(FIXTURES / folder / name, tmp_path)
-    _fail(capture, host, command)
+    _break(kind, capture, host, command)
+    error = (f"exit 1: {STDERR.strip()}" if kind == "failed"
+             else "unreadable output: ")
     full = _run(folder, capture)
     # Hand-written: unreadable (8); the warnings name the host and the
     # command's error; a port trace shows a SKIP hop on that host with it.
@@ -93,14 +105,14 @@ def test_report_with_one_failed_probe(folder, name, host, command, tmp_path):
     for finding in failed:
         assert finding["severity"] == "WARNING"
         assert finding["subject"].startswith(f"{host}:")
-        assert finding["summary"].endswith(
-            f" on {host}: error: exit 1: {STDERR.strip()}")
+        assert f" on {host}: error: {error}" in finding["summary"]
     if folder == "scenarios":
         assert any(h["host"] == host and h["status"] == "SKIP" and
-                   h["detail"] == f"not checked: exit 1: {STDERR.strip()}"
+                   h["detail"].startswith(f"not checked: {error}")
                    for h in full["hops"])
     doc = _delta(full, _run(folder, FIXTURES / folder / name))
-    stored = STORED / folder / name / host / f"{command.replace(':', '_')}.json"
+    stored = (STORED / kind / folder / name / host /
+              f"{command.replace(':', '_')}.json")
     if os.environ.get("NETDIAG_WRITE_REPORTS"):
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
