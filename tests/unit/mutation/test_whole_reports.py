@@ -5,8 +5,8 @@ keeps the code but gets a hop's host, device, state, detail or evidence
 wrong, or a finding's subject or summary (a wrong VLAN in the text, the
 wrong host named in the remedy), passed them. Here each recording's full
 ``--long -f json`` document (hops with their evidence, findings with
-subject, summary and remedy, host states, exit code) must equal the one
-stored under tests/fixtures/reports/.
+subject, summary and remedy, host states, exit code) and its ``-f csv``
+table must equal the ones stored under tests/fixtures/reports/.
 
 The stored documents are regression guards written from the command's own
 output when this test was added, and read through by hand then (the hand-
@@ -56,6 +56,22 @@ def test_whole_report_is_unchanged(folder, name):
     assert doc == json.loads(expected_path.read_text())
 
 
+@pytest.mark.parametrize("folder,name", CASES,
+                         ids=[f"{f}/{n}" for f, n in CASES])
+def test_whole_table_is_unchanged(folder, name):
+    # The rows as a table shows them ("-" for an absent value, the status
+    # word), in csv so that no column width wraps a cell.
+    code, app = helpers.run_command(COMMANDS[folder], "--from-capture",
+                                    str(FIXTURES / folder / name), "-f", "csv")
+    text = f"exit {code}\n" + app.stdout.getvalue()
+    expected_path = REPORTS / folder / f"{name}.csv"
+    if os.environ.get("NETDIAG_WRITE_REPORTS"):
+        expected_path.write_text(text)
+    assert text == expected_path.read_text()
+
+
 def test_every_stored_report_has_its_recording():
-    stored = {(p.parent.name, p.stem) for p in REPORTS.glob("*/*.json")}
-    assert stored == set(CASES)
+    for suffix in ("json", "csv"):
+        stored = {(p.parent.name, p.stem) for p in REPORTS.glob(f"*/*.{suffix}")
+                  if p.parent.parent == REPORTS}
+        assert stored == set(CASES)
