@@ -121,3 +121,34 @@ def test_topology_lookups_of_absent_names_are_none():
     assert topo.interface_by_iface_id(
         "00000000-0000-4000-8000-000000000000") is None
     assert topo.port_of_interface("br-int").name == "br-int"
+
+
+# -- dnsmasq --dhcp-hostsfile (Neutron's host file of a network) -----------
+
+HOSTS = (FIXTURES / "l3dhcp" / "dnsmasq-hostsfile--vxlan.out").read_text()
+FIRST_IP = "host-198-18-17-43.openstacklocal,198.18.17.43\n"
+
+
+@pytest.mark.parametrize("address,ip", [
+    # edit: the first entry's address in the IPv6 form Neutron writes
+    ("[fd00::f816:3eff:fe49:9745]", "fd00::f816:3eff:fe49:9745"),
+    ("[FD00::F816:3EFF:FE49:9745]", "FD00::F816:3EFF:FE49:9745"),
+    ("[fd00::5]", "fd00::5"),
+])
+def test_hosts_file_ipv6_address(address, ip):
+    text = edited(HOSTS, FIRST_IP, FIRST_IP.replace("198.18.17.43\n",
+                                                   address + "\n"))
+    first = dnsmasq.parse_hosts_file(text)[0]
+    assert (first.mac, first.name, first.ip) == (
+        "fa:16:3e:49:97:45", "host-198-18-17-43.openstacklocal", ip)
+
+
+def test_hosts_file_line_without_mac_is_refused_by_number():
+    # edit: the second line's MAC removed
+    text = edited(HOSTS, "fa:16:3e:13:d4:50,", "")
+    refused(dnsmasq.parse_hosts_file, text,
+            "dnsmasq hosts file line 2: expected 'MAC,NAME,IP' (optionally "
+            "after id:/set:/tag: fields), found no MAC address")
+    refused(dnsmasq.parse_hosts_file, HOSTS[:-1],
+            "dnsmasq hosts file: output does not end with a newline "
+            "(truncated?)")
