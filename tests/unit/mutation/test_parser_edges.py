@@ -152,3 +152,15 @@ def test_hosts_file_line_without_mac_is_refused_by_number():
     refused(dnsmasq.parse_hosts_file, HOSTS[:-1],
             "dnsmasq hosts file: output does not end with a newline "
             "(truncated?)")
+
+
+# -- ovs-ofctl dump-flows: Flow.has_match ------------------------------------
+
+def test_flow_has_match_names_the_match_fields_only():
+    from osc_netdiag.parsers import ofctl
+    text = (FIXTURES / "captures" /
+            "ovs-ofctl-dump-flows--br-int-table0-vlan2113-names.out").read_text()
+    [flow] = ofctl.parse_dump_flows(text)
+    assert flow.has_match("dl_vlan") and flow.has_match("in_port")
+    assert not flow.has_match("mod_vlan_vid")      # an action, not a match
+    assert not flow.has_match("priority")
