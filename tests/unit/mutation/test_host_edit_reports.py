@@ -62,6 +62,12 @@ EDITS = {
     "controller-disconnected": (
         "ovs-controllers", '6633",true],[["uuid","4a67',
         '6633",false],[["uuid","4a67'),
+    # two edits: every controller of compute1's bridges disconnected
+    "all-controllers-disconnected": (
+        "ovs-controllers", '6633",true],[["uuid","4a67',
+        '6633",false],[["uuid","4a67', '6633",true],[["uuid","14b1',
+        '6633",false],[["uuid","14b1', '6633",true]],"headings"',
+        '6633",false]],"headings"'),
     "eth1-down": ("ip-addr", ETH1, ETH1.replace('"operstate":"UP"',
                                                  '"operstate":"DOWN"')),
 }
@@ -92,9 +98,10 @@ def _delta(doc, healthy):
 @pytest.mark.parametrize("folder,name,edit", CASES,
                          ids=[f"{f}/{n}/{e}" for f, n, e in CASES])
 def test_report_with_one_edited_output(folder, name, edit, tmp_path):
-    command, old, new = EDITS[edit]
+    command, *pairs = EDITS[edit]
     capture = EditedCapture(FIXTURES / folder / name, tmp_path)
-    capture.replace("compute1", command, old, new)
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        capture.replace("compute1", command, old, new)
     doc = _delta(_run(folder, capture), _run(folder, FIXTURES / folder / name))
     stored = STORED / folder / name / f"{edit}.json"
     if os.environ.get("NETDIAG_WRITE_REPORTS"):
