@@ -42,3 +42,28 @@ def test_scan_refuses_unbalanced_text(text, message):
     with pytest.raises(ParseError) as exc:
         split_top(text)
     assert str(exc.value) == message
+
+
+# -- unquote: port names as ovs-ofctl prints them --------------------------
+
+@pytest.mark.parametrize("text,name", [
+    ('"tap-1"', "tap-1"),
+    ('""', ""),
+    ('"a"', "a"),
+    ('"a\\"b"', 'a"b'),               # an escaped quote inside
+    ('"a\\\\b"', "a\\b"),             # an escaped backslash inside
+    ('"a\\\\\\"b"', 'a\\"b'),
+    ("tap-1", "tap-1"),               # unquoted names stay as they are
+    ("a", "a"),
+])
+def test_unquote(text, name):
+    from osc_netdiag.parsers._text import unquote
+    assert unquote(text) == name
+
+
+@pytest.mark.parametrize("text", ['"', 'a"', '"a', 'a"b'])
+def test_unquote_refuses_a_stray_quote(text):
+    from osc_netdiag.parsers._text import unquote
+    with pytest.raises(ParseError) as exc:
+        unquote(text)
+    assert str(exc.value) == f"stray quote in {text!r}"
