@@ -117,3 +117,35 @@ def test_report_with_one_broken_probe(kind, folder, name, host, command,
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     assert doc == json.loads(stored.read_text())
+
+
+# -- a whole host that could not be read -----------------------------------
+
+HOST_STATES = {"unreachable": (8, "cannot connect (fault injected by the test)"),
+               "hostkey": (16, "host key refused (fault injected by the test)"),
+               "auth": (16, "authentication refused (fault injected by the test)")}
+HOST_CASES = [(state, folder, name, path.stem) for state in sorted(HOST_STATES)
+              for folder, name in RECORDINGS
+              for path in sorted((FIXTURES / folder / name / "hosts").glob("*.json"))]
+
+
+@pytest.mark.parametrize("state,folder,name,host", HOST_CASES,
+                         ids=[f"{s}/{f}/{n}/{h}" for s, f, n, h in HOST_CASES])
+def test_report_with_one_host_unread(state, folder, name, host, tmp_path):
+    capture = EditedCapture(FIXTURES / folder / name, tmp_path)
+    path = capture.path / "hosts" / f"{host}.json"
+    data = json.loads(path.read_text())
+    data.update(status=state, message=HOST_STATES[state][1], commands=[])
+    path.write_text(json.dumps(data))
+    full = _run(folder, capture)
+    # Hand-written: the exact code (8 unreadable, 16 credentials refused;
+    # the hosts left are healthy, so no ERROR finding adds 4) and the
+    # host's own state.
+    assert full["exit_code"] == HOST_STATES[state][0]
+    assert {h["host"]: h["status"] for h in full["hosts"]}[host] == state
+    doc = _delta(full, _run(folder, FIXTURES / folder / name))
+    stored = STORED / f"host-{state}" / folder / name / f"{host}.json"
+    if os.environ.get("NETDIAG_WRITE_REPORTS"):
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    assert doc == json.loads(stored.read_text())
