@@ -107,6 +107,9 @@ class Router:
     gateway_port: Optional[PortInfo]        # qg-
     gateway_network: Optional[Network]
     l3_agents: tuple = ()                    # of Agent (ha_state filled for HA)
+    # gateway_ip of the external subnets (the default route's next hop);
+    # empty when not readable, and in recordings made before it was kept
+    gateway_ips: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +154,8 @@ class PortContext:
                 interface_port=port(router["interface_port"]),
                 gateway_port=port(router["gateway_port"]),
                 gateway_network=network(router["gateway_network"]),
-                l3_agents=agents(router["l3_agents"]))
+                l3_agents=agents(router["l3_agents"]),
+                gateway_ips=tuple(router.get("gateway_ips", ())))
         return cls(
             port=port(data["port"]),
             network=network(data["network"]),

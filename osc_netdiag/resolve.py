@@ -168,6 +168,22 @@ def _router_for_subnets(net_api, network_id, subnet_ids):
     return None
 
 
+def external_gateway_ips(net_api, gateway_port):
+    """gateway_ip of the subnets ``gateway_port`` (a router's qg-) is on.
+    A subnet the caller may not read (another project's external network)
+    is left out: the default route is then checked by its device only."""
+    from openstack import exceptions
+    found = set()
+    for subnet_id, _ip in gateway_port.fixed_ips:
+        try:
+            subnet = net_api.find_subnet(subnet_id, ignore_missing=True)
+        except exceptions.SDKException:
+            continue
+        if subnet is not None and subnet.gateway_ip:
+            found.add(subnet.gateway_ip)
+    return tuple(sorted(found))
+
+
 def _router_context(net_api, interface_port):
     router = net_api.get_router(interface_port.device_id)
     gateway_port = None
@@ -187,7 +203,9 @@ def _router_context(net_api, interface_port):
         distributed=bool(getattr(router, "is_distributed", False)),
         interface_port=port_info(interface_port),
         gateway_port=gateway_port, gateway_network=gateway_network,
-        l3_agents=l3_agents)
+        l3_agents=l3_agents,
+        gateway_ips=(external_gateway_ips(net_api, gateway_port)
+                     if gateway_port is not None else ()))
 
 
 def port_context(conn, port):

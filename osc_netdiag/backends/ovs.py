@@ -12,6 +12,7 @@ from osc_netdiag import probes
 from osc_netdiag.backends import devices
 from osc_netdiag.backends import ovs_l2
 from osc_netdiag.backends.report import Report
+from osc_netdiag.l3dhcp import router_nat
 from osc_netdiag.models import Status
 
 HOST_PROBES = (probes.ip_addr, probes.ovs_bridges, probes.ovs_ports,
@@ -257,7 +258,6 @@ def _gateway_namespace(router):
 
 
 def _router_hops(report, context, view, agent):
-    from osc_netdiag.backends.report import Unreadable
     host, router = view.host, context.router
     ns = names.qrouter_namespace(router.id)
     l3_agent = next(a for a in router.l3_agents if a.host == host)
@@ -292,25 +292,9 @@ def _router_hops(report, context, view, agent):
     devices.check_ns_device(report, view, ns, qg, gw.ips(),
                             "NETDIAG_ROUTER_DEVICE_BROKEN", "gateway-port",
                             require_ips=not standby)
-    probe = probes.netns_routes(ns)
-    try:
-        routes = view.read(probe)
-    except Unreadable as exc:
-        report.skipped(host, f"{ns} routes", "route", exc)
-    else:
-        default = [r for r in routes if r.is_default]
-        evidence = [view.evidence(probe, [f"{r.dst} via {r.gateway} dev "
-                                          f"{r.dev}" for r in default])]
-        if default:
-            report.hop(host, "default route", "route", "present",
-                       f"via {default[0].gateway} dev {default[0].dev}",
-                       Status.OK, evidence)
-        elif not standby:
-            report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
-                        f"{ns} on {host} has no default route",
-                        namespace=ns)
-            report.hop(host, "default route", "route", "absent", "",
-                       Status.WARN, evidence)
+    # the same route check as router check's (device and next hop)
+    router_nat.check_routes(report, view, ns, not standby, qg,
+                            router.gateway_ips)
     _external_hops(report, context, view, agent, qg, gw)
 
 

@@ -48,8 +48,11 @@ class HostView:
             raise Unreadable(self.host, probe, models.HOST_ERROR,
                              "command was not run")
         if result.status != models.HOST_OK:
+            # What the command said, else the transport's own word (a
+            # deadline, output cut at the byte cap), else the bare status.
             raise Unreadable(self.host, probe, result.status,
-                             (result.stderr or result.status).strip()[:300])
+                             (result.stderr or result.message
+                              or result.status).strip()[:300])
         if result.exit_status not in probe.ok_exit_codes:
             raise Unreadable(self.host, probe, models.HOST_ERROR,
                              f"exit {result.exit_status}: "

@@ -220,15 +220,16 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
             script = remote.build_script(items, bounds, expression, marker,
                                          target.exec_prefix,
                                          write_pcap=write_dir is not None)
+            cap = channel.byte_cap(bounds, len(items), write_dir is not None)
             if channel.is_local(session):
                 argv = remote.remote_argv(script, deadline=bounds.deadline,
                                           sudo=target.sudo)
-                channel.run_local(argv, bounds.deadline, feed, stop)
+                channel.run_local(argv, bounds.deadline, feed, stop, cap)
             else:
                 command = remote.remote_command(
                     script, deadline=bounds.deadline, sudo=target.sudo)
                 channel.run_ssh(session, command, bounds.deadline, feed,
-                                stop)
+                                stop, cap)
         except Exception as exc:  # noqa: BLE001 - one host never stops others
             host_run.error = exc
         finally:

@@ -1,5 +1,8 @@
-"""Finding codes of ``port capture`` and ``cleanup`` (merged into the
-catalogue)."""
+"""Finding codes of ``port capture`` (merged into the catalogue).
+
+``cleanup`` reports no findings: a row it could not remove is a row with
+State ``left`` and exit bit 32.
+"""
 
 from osc_netdiag.models import Severity
 
@@ -31,7 +34,4 @@ CODES = {
                                     "the text timeline is still valid. "
                                     "Check free space in --write's "
                                     "directory and retry."),
-    "NETDIAG_CLEANUP_LEFTOVER": (E, "Marked rows remain on {host} after "
-                                 "cleanup ({rows}): check ovs-vswitchd's "
-                                 "log and retry."),
 }

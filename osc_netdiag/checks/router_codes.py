@@ -18,6 +18,15 @@ CODES = {
                                            "router will not answer ARP for "
                                            "it. Restart neutron-l3-agent on "
                                            "{host}."),
+    "NETDIAG_ROUTER_DEFAULT_ROUTE_WRONG": (E, "The default route of "
+                                           "{namespace} on {host} goes via "
+                                           "{found}, not the external "
+                                           "subnet's gateway {expected}: "
+                                           "restart neutron-l3-agent on "
+                                           "{host} (it re-applies the "
+                                           "gateway); if it comes back "
+                                           "wrong, check the subnet's "
+                                           "gateway_ip."),
     "NETDIAG_ROUTER_NO_AGENT_GATEWAY": (E, "Neutron has no "
                                         "floatingip_agent_gateway port on "
                                         "{network} for {host}, so the fip- "

@@ -124,7 +124,12 @@ def summarise_exchange(lines):
     for event in events:
         kinds[event.kind] = kinds.get(event.kind, 0) + 1
     counts = ", ".join(f"{k} x{n}" for k, n in kinds.items())
-    no_address = [e for e in events if "no address available" in e.note]
+    # Only what came after the newest ACK counts: a "no address available"
+    # that a later ACK answered was fixed (the hosts file got the port).
+    acked = max((i for i, e in enumerate(events) if e.kind == "DHCPACK"),
+                default=-1)
+    no_address = [e for e in events[acked + 1:]
+                  if "no address available" in e.note]
     last_xid = events[-1].xid
     last = [e.kind for e in events if e.xid == last_xid] if last_xid \
         else [events[-1].kind]
@@ -168,8 +173,10 @@ def check_log(report, view, context, log_probes, running=True):
         detail += " (dnsmasq is not running here now)"
     evidence = [view.evidence(probe, [line.text for line in lines
                                       if line.event is not None][-8:])]
+    # the row says what the finding's severity says (NO_OFFER is an ERROR)
     status = {"NETDIAG_DHCP_EXCHANGE_COMPLETE": Status.OK,
-              "NETDIAG_DHCP_NO_ADDRESS": Status.ERROR}.get(code, Status.WARN)
+              "NETDIAG_DHCP_NO_ADDRESS": Status.ERROR,
+              "NETDIAG_DHCP_NO_OFFER": Status.ERROR}.get(code, Status.WARN)
     if capped and status == Status.OK:
         status = Status.WARN
     report.find(code, f"{host}:{port.mac}",

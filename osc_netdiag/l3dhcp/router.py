@@ -53,6 +53,9 @@ class RouterContext:
     # host)
     snat_ports: tuple = ()
     agent_gateways: tuple = ()
+    # gateway_ip of the external subnets the gateway port is on: the next
+    # hop the default route must use (empty in older recordings)
+    gateway_ips: tuple = ()
 
     @property
     def hosts(self):
@@ -74,7 +77,8 @@ class RouterContext:
                                for f in data["floating_ips"]),
             snat_ports=tuple(port(p) for p in data.get("snat_ports", ())),
             agent_gateways=tuple(port(p)
-                                 for p in data.get("agent_gateways", ())))
+                                 for p in data.get("agent_gateways", ())),
+            gateway_ips=tuple(data.get("gateway_ips", ())))
 
 
 def resolve_context(conn, ref):
@@ -106,6 +110,8 @@ def resolve_context(conn, ref):
         if gateway is not None:
             agent_gateways = router_dvr.agent_gateway_ports(
                 net_api, gateway.network_id)
+    gateway_ips = (resolve.external_gateway_ips(net_api, gateway)
+                   if gateway else ())
     by_id = operator.attrgetter("id")
     return RouterContext(
         id=router.id, name=router.name or "",
@@ -116,7 +122,8 @@ def resolve_context(conn, ref):
         agents=tuple(agents),
         floating_ips=tuple(sorted(fips, key=lambda f: f.address)),
         snat_ports=tuple(sorted(snat_ports, key=by_id)),
-        agent_gateways=tuple(sorted(agent_gateways, key=by_id)))
+        agent_gateways=tuple(sorted(agent_gateways, key=by_id)),
+        gateway_ips=gateway_ips)
 
 
 # -- probes -------------------------------------------------------------------
@@ -222,7 +229,8 @@ def evaluate_host(report, view, context):
         devices.check_ns_device(report, view, ns, qg, context.gateway.ips(),
                                 "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "gateway-port", require_ips=active)
-        router_nat.check_routes(report, view, ns, active)
+        router_nat.check_routes(report, view, ns, active, qg,
+                                context.gateway_ips)
     check_fip_addresses(report, view, context, ns, qg, active)
     router_nat.check_nat(report, view, context, ns, qg, active)
 

@@ -258,7 +258,8 @@ def check_snat(report, view, context, active):
         devices.check_ns_device(report, view, ns, names.sg_device(port.id),
                                 port.ips(), "NETDIAG_ROUTER_DEVICE_BROKEN",
                                 "snat-port", require_ips=active)
-    router_nat.check_routes(report, view, ns, active)
+    router_nat.check_routes(report, view, ns, active, qg,
+                            context.gateway_ips)
     router_nat.check_nat(report, view, context, ns, qg, active,
                          floating_ips=())
 

@@ -15,7 +15,11 @@ def iptables_save(ns):
                         iptables.parse_iptables_save)
 
 
-def check_routes(report, view, ns, active):
+def check_routes(report, view, ns, active, device=None, gateways=()):
+    """The default route exists and, when known, leaves through ``device``
+    (the qg-) via one of ``gateways`` (the external subnets' gateway_ip):
+    a route via another address sends every packet leaving the cloud to
+    the wrong next hop, which "present" alone would hide."""
     host = view.host
     probe = probes.netns_routes(ns)
     try:
@@ -26,15 +30,48 @@ def check_routes(report, view, ns, active):
     default = [r for r in routes if r.is_default]
     evidence = [view.evidence(probe, [f"{r.dst} via {r.gateway} dev {r.dev}"
                                       for r in default])]
-    if default:
+    if not default:
+        if active:
+            report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
+                        f"{ns} on {host} has no default route", namespace=ns)
+            report.hop(host, "default route", "route", "absent", "",
+                       Status.WARN, evidence)
+        return
+    route = default[0]
+    problems = _route_problems(default, device, gateways)
+    if not problems:
         report.hop(host, "default route", "route", "present",
-                   f"via {default[0].gateway} dev {default[0].dev}",
-                   Status.OK, evidence)
-    elif active:
-        report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
-                    f"{ns} on {host} has no default route", namespace=ns)
-        report.hop(host, "default route", "route", "absent", "",
-                   Status.WARN, evidence)
+                   f"via {route.gateway} dev {route.dev}", Status.OK,
+                   evidence)
+        return
+    if not active:
+        report.hop(host, "default route", "route", "wrong",
+                   f"standby: {'; '.join(problems)}", Status.SKIP, evidence)
+        return
+    expected = " or ".join(gateways) or "-"
+    report.find("NETDIAG_ROUTER_DEFAULT_ROUTE_WRONG", f"{host}:{ns}",
+                f"the default route of {ns} on {host} is wrong: "
+                + "; ".join(problems), namespace=ns, host=host,
+                found=f"{route.gateway} dev {route.dev}", expected=expected)
+    report.hop(host, "default route", "route", "wrong",
+               f"via {route.gateway} dev {route.dev}; "
+               + "; ".join(problems), Status.ERROR, evidence)
+
+
+def _route_problems(default, device, gateways):
+    problems = []
+    for route in default:
+        if device and route.dev != device:
+            problems.append(f"leaves through {route.dev or '-'}, expected "
+                            f"{device}")
+        # IPv6 defaults go via the upstream's link-local address, which
+        # the API does not know: only IPv4 next hops are compared.
+        v4 = [g for g in gateways if ":" not in g]
+        if v4 and route.gateway and ":" not in route.gateway and \
+                route.gateway not in v4:
+            problems.append(f"via {route.gateway}, the external subnet's "
+                            f"gateway is {' or '.join(v4)}")
+    return problems
 
 
 def _nat_rules(view, ns):

@@ -48,7 +48,10 @@ _PREFIX = re.compile(
     r"(?P<program>[^\s\[\]:]+)(?:\[(?P<pid>\d+)\])?: (?P<message>.*)\Z")
 _EVENT = re.compile(
     r"(?:(?P<xid>\d+) )?(?P<kind>DHCP[A-Z]+)\((?P<iface>[^)\s]+)\)"
-    r"(?: (?P<ip>[0-9A-Fa-f.:]+(?=\s)))?"
+    # No address: dnsmasq prints the MAC right after the interface
+    # ("DHCPDISCOVER(tap..) fa:16:3e:.. no address available"), which the
+    # address pattern would otherwise take for an IPv6 address.
+    r"(?: (?!" + _MAC + r"(?:\s|\Z))(?P<ip>[0-9A-Fa-f.:]+(?=\s)))?"
     r"(?: (?P<mac>" + _MAC + r"))?(?: ?(?P<note>.*))?\Z")
 DNSMASQ_PROGRAMS = ("dnsmasq", "dnsmasq-dhcp", "dnsmasq-script",
                     "dnsmasq-tftp")

@@ -56,6 +56,12 @@ def _marker(nonce: str) -> str:
     return f"__netdiag_{nonce}"
 
 
+def marker(nonce: str) -> str:
+    """The framing marker of a batch (for readers that split it live)."""
+    _check_nonce(nonce)
+    return _marker(nonce)
+
+
 def _check_nonce(nonce: str):
     if not re.fullmatch(r"[0-9A-Za-z_]{8,64}", nonce):
         raise ValueError("nonce must be 8-64 alphanumeric characters")

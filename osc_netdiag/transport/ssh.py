@@ -15,10 +15,8 @@ complete in time, ``hostkey`` and ``auth`` for refused credentials.
 
 import logging
 import os
-import select
 import socket
 import threading
-import time
 from typing import Sequence
 
 import paramiko
@@ -28,7 +26,9 @@ from osc_netdiag import models
 from osc_netdiag import ssh_config
 from osc_netdiag.transport import hostkeys
 from osc_netdiag.transport import known_hosts
+from osc_netdiag.transport import limits
 from osc_netdiag.transport import script
+from osc_netdiag.transport import sshio
 from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
 from osc_netdiag.transport.connect_errors import host_error as _host_error
 # Kept importable from here: the CLI and callers use them.
@@ -49,16 +49,27 @@ def parse_jump(spec: str, default_user=None):
 
 class SSHSession(HostSession):
     def __init__(self, target: HostTarget, client, jump_client=None,
-                 margin: float = script.BATCH_MARGIN):
+                 margin: float = script.BATCH_MARGIN, output_limits=None):
         self.target = target
         self._client = client
         self._jump_client = jump_client
         self._margin = margin
+        self._limits = limits.limits_of(output_limits)
+        self.received = 0        # bytes read from this host, all batches
+        self._gone = None        # HostError once the watchdog dropped us
         self.round_trips = 0
 
     def run(self, commands: Sequence[Command]) -> list:
         if not commands:
             return []
+        if self._gone is not None:
+            raise self._gone
+        budget = self._limits.per_host - self.received
+        if budget <= 0:
+            raise errors.HostError(
+                self.target.name, models.HOST_ERROR,
+                f"output cut at {self._limits.per_host} bytes (all this "
+                f"host may send; raise the limit with --max-output)")
         self.round_trips += 1
         nonce = script.new_nonce()
         text = script.build_script(commands, sudo=self.target.sudo,
@@ -75,23 +86,47 @@ class SSHSession(HostSession):
         except (paramiko.SSHException, OSError, EOFError) as exc:
             raise errors.HostError(self.target.name, models.HOST_ERROR,
                                    f"cannot open a channel: {exc}") from exc
+        batch = limits.BoundedBatch(script.marker(nonce), len(commands),
+                                    self._limits, budget)
+        # The deadline covers the exec request and the sends too, which
+        # paramiko would wait on for ever (see sshio).
+        watchdog = sshio.Watchdog(channel, transport, deadline)
         try:
-            out, err, finished = _exchange(channel, REMOTE_SHELL,
-                                           text.encode(), deadline)
+            with watchdog:
+                try:
+                    ending = sshio.exchange(channel, REMOTE_SHELL,
+                                            text.encode(), deadline, batch)
+                finally:
+                    # On deadline this drops the channel; the remote
+                    # ``timeout`` wrappers make sure no command of ours
+                    # keeps running.
+                    channel.close()
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise errors.HostError(self.target.name, models.HOST_ERROR,
-                                   f"channel failed: {exc}") from exc
+            if not watchdog.fired:
+                raise errors.HostError(self.target.name, models.HOST_ERROR,
+                                       f"channel failed: {exc}") from exc
+            error = errors.HostError(
+                self.target.name, models.HOST_TIMEOUT,
+                f"no answer within the batch deadline of {deadline:.0f}s "
+                f"(the channel was open; the host stopped answering)")
+            if watchdog.closed_connection:
+                self._gone = error
+            raise error from exc
         finally:
-            # On deadline this drops the channel; the remote ``timeout``
-            # wrappers make sure no command of ours keeps running.
-            channel.close()
-        if not finished:
+            self.received += batch.received
+        if watchdog.fired and ending == sshio.DONE:
+            # Its close made the channel look finished (paramiko says an
+            # exit status is ready once a channel is closed).
+            ending = sshio.DEADLINE
+        if ending == sshio.DEADLINE:
             LOG.warning("%s: batch of %d commands passed its %.0fs deadline",
                         self.target.name, len(commands), deadline)
-        return script.parse_framed(
+        out, err = batch.streams()
+        return batch.mark_cuts(script.parse_framed(
             out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
             commands, nonce, sudo=self.target.sudo,
-            cut_status=models.HOST_ERROR if finished else models.HOST_TIMEOUT)
+            cut_status=models.HOST_TIMEOUT if ending == sshio.DEADLINE
+            else models.HOST_ERROR))
 
     def open_channel(self):
         """A new session channel on this host's connection, for callers
@@ -115,38 +150,6 @@ def _close_client(client):
     if (transport is not None and transport.ident is not None
             and transport is not threading.current_thread()):
         transport.join(2.0)
-
-
-def _exchange(channel, remote_command: str, stdin: bytes, deadline: float):
-    """Run one exec request; return (stdout, stderr, finished_in_time)."""
-    end = time.monotonic() + deadline
-    channel.settimeout(max(1.0, deadline))
-    channel.exec_command(remote_command)
-    channel.sendall(stdin)
-    channel.shutdown_write()
-    out, err = [], []
-    fd = channel.fileno()
-    while True:
-        _drain(channel, out, err)
-        if channel.eof_received or channel.closed:
-            # paramiko's reader thread may have buffered the last data, the
-            # EOF and the close between our drain and this check; the
-            # buffers keep what came before them, so one more drain takes
-            # everything (returning here without it cut busy hosts' output).
-            _drain(channel, out, err)
-            return (b"".join(out), b"".join(err),
-                    channel.eof_received or channel.exit_status_ready())
-        left = end - time.monotonic()
-        if left <= 0:
-            return b"".join(out), b"".join(err), False
-        select.select([fd], [], [], min(left, 1.0))
-
-
-def _drain(channel, out, err):
-    while channel.recv_ready():
-        out.append(channel.recv(65536))
-    while channel.recv_stderr_ready():
-        err.append(channel.recv_stderr(65536))
 
 
 # OpenSSH's sshd starts dropping unauthenticated connections at its
@@ -179,11 +182,15 @@ class SSHTransport(Transport):
 
     ``ssh_config_path`` is kept for callers; ``~/.ssh/config`` is applied by
     the inventory when it builds each HostTarget, not here.
+    ``output_limits``: an OutputLimits, or a per-command cap in MiB
+    (``--max-output``); None for the defaults (see ``limits``).
     """
 
     def __init__(self, known_hosts_files=(), ssh_config_path=None,
                  connect_timeout=5, banner_timeout=5, auth_timeout=5,
-                 allow_agent=True, accept_new_host_keys=()):
+                 allow_agent=True, accept_new_host_keys=(),
+                 output_limits=None):
+        self.output_limits = limits.limits_of(output_limits)
         self.known_hosts_files = tuple(known_hosts_files)
         # HOST=SHA256:... each; a key is accepted for the host named only.
         self._accepted = tuple(hostkeys.check_accept(a)
@@ -269,13 +276,15 @@ class SSHTransport(Transport):
                 # share one gate.
                 with self._gateway_gate(("proxy",)):
                     client = self._connect(target, sock)
-                return SSHSession(target, client, None)
+                return SSHSession(target, client, None,
+                                  output_limits=self.output_limits)
             client = self._connect(target, sock)
         except BaseException:
             if jump_client is not None:
                 _close_client(jump_client)
             raise
-        return SSHSession(target, client, jump_client)
+        return SSHSession(target, client, jump_client,
+                          output_limits=self.output_limits)
 
     def _timeout(self, target):
         return min(self.connect_timeout, target.connect_timeout or

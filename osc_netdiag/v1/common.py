@@ -7,6 +7,7 @@ from osc_netdiag.transport import pool
 from osc_netdiag.v1 import argtypes
 
 MAX_CONNECT_TIMEOUT = 600
+MAX_OUTPUT_MIB = 4096
 
 
 def _host_fingerprint(text):
@@ -52,6 +53,12 @@ class HostAccessMixin:
             "--connect-timeout", metavar="<seconds>",
             type=argtypes.seconds(MAX_CONNECT_TIMEOUT), default=5.0,
             help="TCP connect, banner and authentication timeout (default: 5)")
+        group.add_argument(
+            "--max-output", metavar="<MiB>", default=None,
+            type=argtypes.whole_number(1, MAX_OUTPUT_MIB),
+            help="Most output kept of one command, in MiB (default: 16); a "
+                 "host may send 4 times that (default: 64). Output past it "
+                 "is dropped and the command is an error (\"output cut\")")
         where = group.add_mutually_exclusive_group()
         where.add_argument(
             "--local", metavar="<host>", nargs="?", const="", default=None,
@@ -85,12 +92,14 @@ class HostAccessMixin:
         ssh = api.ssh_transport(
             inventory, known_hosts=args.known_hosts,
             connect_timeout=args.connect_timeout,
-            accept_new_host_keys=getattr(args, "accept_new_host_key", ()))
+            accept_new_host_keys=getattr(args, "accept_new_host_key", ()),
+            output_limits=getattr(args, "max_output", None))
         if args.local is None:
             return ssh
         from osc_netdiag.transport.local import LocalTransport
         from osc_netdiag.transport.routing import RoutingTransport
-        return RoutingTransport(LocalTransport(), ssh,
+        return RoutingTransport(LocalTransport(
+            output_limits=ssh.output_limits), ssh,
                                 local_names=[args.local] if args.local
                                 else None)
 

@@ -49,6 +49,9 @@ TOOL_OPTIONS = {
                    "--flush", "--file=/etc/shadow", "--directory=/",
                    "--root=/", "--sync", "--relinquish-var", "--setup-keys"],
     "pgrep": ["--signal=KILL", "-u0", "--ns=1", "--inverse"],
+    # ps writes nothing, but 'e' and args show other programs' environments
+    # and command lines (secrets)
+    "ps": ["e", "-ww", "-oargs=", "--format=args", "-f", "--forest"],
 }
 
 

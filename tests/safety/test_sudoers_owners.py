@@ -6,12 +6,8 @@ test_sudoers and with the real sudo."""
 import pytest
 
 from osc_netdiag.l3dhcp import host_files
-from tests.safety.test_sudoers import _installed
-from tests.safety.test_sudoers import _sudo_list
-from tests.safety.test_sudoers import allowed
-from tests.safety.test_sudoers import sudo_argvs
+from tests.safety import sudoers_lib as lib
 from tests.safety.test_sudoers import sudo_ns  # noqa: F401 (fixture)
-from tests.safety.test_sudoers import sudoers_commands
 
 OWNERS = ["ps", "-e", "-o", "ruser:32=,user:32=,pid="]
 REFUSED = [
@@ -25,25 +21,28 @@ REFUSED = [
 
 
 def test_the_probe_is_what_the_file_grants():
-    [argv] = sudo_argvs([host_files.owners_probe().command])
+    argv = lib.sudo_argv(host_files.owners_probe().command)
     assert argv == OWNERS
-    assert allowed(argv, sudoers_commands())
+    assert lib.allowed(argv, lib.sudoers_commands())
 
 
 @pytest.mark.parametrize("argv", REFUSED, ids=[" ".join(a) for a in REFUSED])
 def test_other_ps_are_not_granted(argv):
-    assert not allowed(argv, sudoers_commands())
+    assert not lib.allowed(argv, lib.sudoers_commands())
 
 
-def test_real_sudo_grants_the_probe(sudo_ns):  # noqa: F811
-    _installed(OWNERS)
-    done = _sudo_list(sudo_ns, OWNERS)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip("\n").split(" ", 1)[1] == " ".join(OWNERS[1:])
+@pytest.fixture(scope="module")
+def answers(sudo_ns):  # noqa: F811
+    return lib.sudo_list_many(sudo_ns, [OWNERS] + REFUSED)
+
+
+def test_real_sudo_grants_the_probe(answers):
+    status, stdout, stderr = answers[tuple(OWNERS)]
+    assert status == 0, stderr
+    assert stdout.rstrip("\n").split(" ", 1)[1] == " ".join(OWNERS[1:])
 
 
 @pytest.mark.parametrize("argv", REFUSED, ids=[" ".join(a) for a in REFUSED])
-def test_real_sudo_refuses_other_ps(sudo_ns, argv):  # noqa: F811
-    _installed(argv)
-    done = _sudo_list(sudo_ns, argv)
-    assert done.returncode == 1 and done.stdout == "", (argv, done.stdout)
+def test_real_sudo_refuses_other_ps(answers, argv):
+    status, stdout, _ = answers[tuple(argv)]
+    assert (status, stdout) == (1, ""), argv

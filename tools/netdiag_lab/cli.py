@@ -135,6 +135,9 @@ def cmd_up(args):
     st = current_status()
     if st['up'] and not args.force:
         say('lab already up (%s)' % API)
+        # The client files follow the checkout: a newer osc-netdiag may
+        # read inventory keys an older one did not write.
+        build.write_client_files()
     else:
         try:
             st = build_all()

@@ -99,6 +99,9 @@ class FakeNeutron:
     def get_subnet(self, subnet_id):
         return self._subnets[subnet_id]
 
+    def find_subnet(self, ref, ignore_missing=True):
+        return self._subnets.get(ref)
+
     def get_router(self, router_id):
         return self._routers[router_id]
 

@@ -84,7 +84,7 @@ def test_fip_namespace_deleted_on_compute1(tmp_path):
     name = "router-dvr-fip-namespace-deleted"
     context = scenario.load_context(name)
     result = check(name, tmp_path)
-    assert result.exit_code & exitcodes.ERROR_FINDING
+    assert result.exit_code == exitcodes.ERROR_FINDING
     fip_ns = names.fip_namespace(context.gateway.network_id)
     # deleting the namespace destroyed the veth pair too: rfp- is gone
     assert sorted(bad_rows(result)) == [
@@ -98,7 +98,7 @@ def test_fip_dnat_rule_deleted_on_compute1(tmp_path):
     name = "router-dvr-fip-dnat-deleted"
     fip, = scenario.load_context(name).floating_ips
     result = check(name, tmp_path)
-    assert result.exit_code & exitcodes.ERROR_FINDING
+    assert result.exit_code == exitcodes.ERROR_FINDING
     assert bad_rows(result) == [("compute1", f"DNAT {fip.address}",
                                  "nat-rule")]
     finding, = result.findings
@@ -110,7 +110,7 @@ def test_snat_rule_deleted_on_network1(tmp_path):
     name = "router-dvr-snat-rule-deleted"
     context = scenario.load_context(name)
     result = check(name, tmp_path)
-    assert result.exit_code & exitcodes.ERROR_FINDING
+    assert result.exit_code == exitcodes.ERROR_FINDING
     gw_ip = context.gateway.ips()[0]
     assert bad_rows(result) == [("network1", f"SNAT {gw_ip}", "nat-rule")]
     assert codes(result) == {"NETDIAG_ROUTER_NAT_RULE_MISSING"}

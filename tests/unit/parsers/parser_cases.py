@@ -41,7 +41,7 @@ AGENT_PARSERS = {
     # (osc_netdiag.l3dhcp.metadata): parse them the same way.
     "grep-metadata": lambda text: oslo_ini.parse_oslo_ini("[DEFAULT]\n" + text),
     "pgrep-a-f": ps.parse_ps,
-    "ps-owners": ps.parse_owners,      # ps -e -o ruser:32=,user:32=,pid=
+    "ps-owners": ps.parse_owners,
 }
 CAPTURE_PARSERS = {
     "tcpdump": tcpdump.parse_tcpdump,
@@ -65,6 +65,15 @@ NOT_PARSER_INPUT = {
     "ovs-vsctl--port-marked.out": "to be re-recorded",
     # The framed base64 stream of `port capture -w` (tests/unit/capture).
     "ndcap-stream--dhcp-write.out": "capture stream",
+    # An empty capture (one blank line; its stats are in the .err): read by
+    # tests/unit/capture (test_tcpdump_parser, test_capture_codes).
+    "tcpdump--nothing-lo.out": "empty capture",
+    # ovs-vsctl's stderr without a database (tests/unit/capture).
+    "ovs-vsctl--add-port-no-db.err": "ovs-vsctl stderr",
+    # cleanup's listings from tools/capture_cleanup_fixtures, read through
+    # cleanup.find_leftovers (tests/unit/capture/test_cleanup_codes.py).
+    **{p.name: "cleanup listing"
+       for p in CAPTURE.glob("ovs-vsctl-list--*.out")},
 }
 
 

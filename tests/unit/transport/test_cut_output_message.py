@@ -1,0 +1,39 @@
+"""A command whose output the byte cap cut is a skipped hop that says so:
+the transport's message reaches the operator when the command itself
+printed nothing on stderr (and the command's own stderr still wins)."""
+
+import pytest
+
+from osc_netdiag import models
+from osc_netdiag import probes
+from osc_netdiag.backends.report import HostView
+from osc_netdiag.backends.report import Unreadable
+from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.pool import HostOutcome
+
+CUT = "output cut at 16777216 bytes (the command sent at least 16777217)"
+
+
+def _read(stderr):
+    probe = probes.ovs_bridges()
+    result = CommandResult(name=probe.name, argv=probe.command.argv,
+                           stdout="{", stderr=stderr, exit_status=None,
+                           status=models.HOST_ERROR, message=CUT)
+    outcome = HostOutcome(HostTarget(name="compute1", address="198.18.0.11"),
+                          results=[result])
+    view = HostView("compute1", outcome, [probe])
+    with pytest.raises(Unreadable) as caught:
+        view.read(probe)
+    return caught.value
+
+
+def test_cut_output_names_the_cut():
+    exc = _read(stderr="")
+    assert exc.status == models.HOST_ERROR
+    assert exc.message == CUT
+
+
+def test_the_commands_own_stderr_comes_first():
+    assert _read(stderr="ovs-vsctl: unix:/x: database connection failed\n"
+                 ).message == "ovs-vsctl: unix:/x: database connection failed"
