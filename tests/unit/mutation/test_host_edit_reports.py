@@ -19,6 +19,7 @@ import pytest
 
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
+from osc_netdiag import hostcheck
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
 
@@ -71,6 +72,37 @@ EDITS = {
     "eth1-down": ("ip-addr", ETH1, ETH1.replace('"operstate":"UP"',
                                                  '"operstate":"DOWN"')),
 }
+# name: (host, command, old text, new text) on another host
+OTHER_HOST_EDITS = {
+    "qrouter-namespace-missing": (
+        "network1", "netns",
+        '{"name":"qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d","id":2},', ""),
+    "qdhcp-namespace-missing": (
+        "network1", "netns",
+        '{"name":"qdhcp-71ad6b9d-4f87-4d0a-b1aa-7f00ba686a0b","id":4},', ""),
+}
+
+
+def _ovs_agent(host, **changes):
+    return lambda d: d["ovs_agents"][host].update(changes)
+
+
+def _ovs_config(host, **changes):
+    return lambda d: d["ovs_agents"][host]["configurations"].update(changes)
+
+
+# name: edit of the recorded API context
+CONTEXT_EDITS = {
+    "compute1-agent-dead": _ovs_agent("compute1", alive=False),
+    "compute1-l2-population": _ovs_config("compute1", l2_population=True),
+    "compute1-without-tunnel-types": _ovs_config("compute1", tunnel_types=[]),
+    "compute1-other-tunneling-ip": _ovs_config("compute1",
+                                               tunneling_ip="198.18.1.77"),
+    "network1-hosts-no-router": lambda d: d["hosted_routers"].update(
+        network1=[]),
+    "network1-l3-agent-dvr-snat": lambda d: d["l3_agents"]["network1"][
+        "configurations"].update(agent_mode="dvr_snat"),
+}
 RECORDINGS = (("hostcheck", "healthy"),)
 CASES = [(folder, name, edit) for folder, name in RECORDINGS
          for edit in sorted(EDITS)]
@@ -81,6 +113,11 @@ def _run(folder, capture):
                                     str(capture), "-f", "json")
     doc = json.loads(app.stdout.getvalue())
     assert doc["exit_code"] == code
+    # The rows' evidence, which only the API result carries (host check
+    # has no --long).
+    doc["rows_long"] = json.loads(json.dumps(
+        [r.to_dict(long=True) for r in
+         hostcheck.check_from_capture(str(capture)).rows]))
     return doc
 
 
@@ -102,6 +139,24 @@ def test_report_with_one_edited_output(folder, name, edit, tmp_path):
     capture = EditedCapture(FIXTURES / folder / name, tmp_path)
     for old, new in zip(pairs[::2], pairs[1::2]):
         capture.replace("compute1", command, old, new)
+    _compare(folder, name, edit, capture)
+
+
+@pytest.mark.parametrize("edit", sorted(OTHER_HOST_EDITS))
+def test_report_with_an_edited_output_on_network1(edit, tmp_path):
+    capture = EditedCapture(FIXTURES / "hostcheck" / "healthy", tmp_path)
+    capture.replace(*OTHER_HOST_EDITS[edit])
+    _compare("hostcheck", "healthy", edit, capture)
+
+
+@pytest.mark.parametrize("edit", sorted(CONTEXT_EDITS))
+def test_report_with_an_edited_context(edit, tmp_path):
+    capture = EditedCapture(FIXTURES / "hostcheck" / "healthy", tmp_path)
+    capture.edit_context(CONTEXT_EDITS[edit])
+    _compare("hostcheck", "healthy", f"context-{edit}", capture)
+
+
+def _compare(folder, name, edit, capture):
     doc = _delta(_run(folder, capture), _run(folder, FIXTURES / folder / name))
     stored = STORED / folder / name / f"{edit}.json"
     if os.environ.get("NETDIAG_WRITE_REPORTS"):
