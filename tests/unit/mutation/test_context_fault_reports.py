@@ -11,7 +11,6 @@ rewrite with ``NETDIAG_WRITE_REPORTS=1`` after a deliberate change.
 """
 
 import json
-import os
 import pathlib
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from osc_netdiag.v1 import port as port_cmd
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 STORED = FIXTURES / "reports" / "context-faults"
@@ -90,15 +90,6 @@ def _run(capture):
     return doc
 
 
-def _delta(doc, healthy):
-    out = {}
-    for key, value in doc.items():
-        base = healthy.get(key)
-        if isinstance(value, list) and isinstance(base, list):
-            value = ["=" if i < len(base) and item == base[i] else item
-                     for i, item in enumerate(value)]
-        out[key] = value
-    return out
 
 
 @pytest.mark.parametrize("name,edit", CASES,
@@ -106,17 +97,14 @@ def _delta(doc, healthy):
 def test_report_with_an_edited_context(name, edit, tmp_path):
     capture = EditedCapture(FIXTURES / "scenarios" / name, tmp_path)
     capture.edit_context(EDITS[edit])
-    doc = _delta(_run(capture), _run(FIXTURES / "scenarios" / name))
+    doc = reports.delta(_run(capture), _run(FIXTURES / "scenarios" / name))
     # every edit changes something in the report, but an HA router active
     # on its one agent, which is what a healthy HA router looks like
     changed = any(item != "=" for value in doc.values()
                   if isinstance(value, list) for item in value)
     assert changed != (edit == "router-ha-active")
     stored = STORED / name / f"{edit}.json"
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)
 
 
 def test_dead_agent_hop_spells_out_its_configuration(tmp_path):

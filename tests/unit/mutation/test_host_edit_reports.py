@@ -12,7 +12,6 @@ deliberate change and review the diff.
 """
 
 import json
-import os
 import pathlib
 
 import pytest
@@ -22,6 +21,7 @@ from osc_netdiag.v1 import network as network_cmd
 from osc_netdiag import hostcheck
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 STORED = FIXTURES / "reports" / "host-edits"
@@ -121,15 +121,6 @@ def _run(folder, capture):
     return doc
 
 
-def _delta(doc, healthy):
-    out = {}
-    for key, value in doc.items():
-        base = healthy.get(key)
-        if isinstance(value, list) and isinstance(base, list):
-            value = ["=" if i < len(base) and item == base[i] else item
-                     for i, item in enumerate(value)]
-        out[key] = value
-    return out
 
 
 @pytest.mark.parametrize("folder,name,edit", CASES,
@@ -157,9 +148,7 @@ def test_report_with_an_edited_context(edit, tmp_path):
 
 
 def _compare(folder, name, edit, capture):
-    doc = _delta(_run(folder, capture), _run(folder, FIXTURES / folder / name))
+    doc = reports.delta(_run(folder, capture),
+                        _run(folder, FIXTURES / folder / name))
     stored = STORED / folder / name / f"{edit}.json"
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)

@@ -18,7 +18,6 @@ change and review the diff.
 """
 
 import json
-import os
 import pathlib
 
 import pytest
@@ -28,6 +27,7 @@ from osc_netdiag.v1 import network as network_cmd
 from osc_netdiag.v1 import port as port_cmd
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 STORED = FIXTURES / "reports" / "probe-faults"
@@ -60,16 +60,6 @@ def _run(folder, capture):
     return doc
 
 
-def _delta(doc, healthy):
-    """``doc`` with each list item equal to the healthy one's as "="."""
-    out = {}
-    for key, value in doc.items():
-        base = healthy.get(key)
-        if isinstance(value, list) and isinstance(base, list):
-            value = ["=" if i < len(base) and item == base[i] else item
-                     for i, item in enumerate(value)]
-        out[key] = value
-    return out
 
 
 def _break(kind, capture, host, command):
@@ -110,13 +100,10 @@ def test_report_with_one_broken_probe(kind, folder, name, host, command,
         assert any(h["host"] == host and h["status"] == "SKIP" and
                    h["detail"].startswith(f"not checked: {error}")
                    for h in full["hops"])
-    doc = _delta(full, _run(folder, FIXTURES / folder / name))
+    doc = reports.delta(full, _run(folder, FIXTURES / folder / name))
     stored = (STORED / kind / folder / name / host /
               f"{command.replace(':', '_')}.json")
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)
 
 
 # -- a whole host that could not be read -----------------------------------
@@ -143,9 +130,6 @@ def test_report_with_one_host_unread(state, folder, name, host, tmp_path):
     # host's own state.
     assert full["exit_code"] == HOST_STATES[state][0]
     assert {h["host"]: h["status"] for h in full["hosts"]}[host] == state
-    doc = _delta(full, _run(folder, FIXTURES / folder / name))
+    doc = reports.delta(full, _run(folder, FIXTURES / folder / name))
     stored = STORED / f"host-{state}" / folder / name / f"{host}.json"
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)

@@ -12,7 +12,6 @@ rewrite with ``NETDIAG_WRITE_REPORTS=1`` after a deliberate change.
 """
 
 import json
-import os
 import pathlib
 
 import pytest
@@ -20,6 +19,7 @@ import pytest
 from osc_netdiag.v1 import port as port_cmd
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
 STORED = FIXTURES.parent / "reports" / "trace-edits"
@@ -87,15 +87,6 @@ def _run(capture):
     return doc
 
 
-def _delta(doc, healthy):
-    out = {}
-    for key, value in doc.items():
-        base = healthy.get(key)
-        if isinstance(value, list) and isinstance(base, list):
-            value = ["=" if i < len(base) and item == base[i] else item
-                     for i, item in enumerate(value)]
-        out[key] = value
-    return out
 
 
 @pytest.mark.parametrize("name,edit", CASES, ids=[f"{n}/{e}" for n, e in CASES])
@@ -103,11 +94,8 @@ def test_trace_with_one_edited_output(name, edit, tmp_path):
     host, command, old, new = EDITS[name][edit]
     capture = EditedCapture(FIXTURES / name, tmp_path)
     capture.replace(host, command, old, new)
-    doc = _delta(_run(capture), _run(FIXTURES / name))
+    doc = reports.delta(_run(capture), _run(FIXTURES / name))
     assert any(item != "=" for value in doc.values() if isinstance(value, list)
                for item in value)
     stored = STORED / name / f"{edit}.json"
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)

@@ -11,7 +11,6 @@ rewrite with ``NETDIAG_WRITE_REPORTS=1`` after a deliberate change.
 """
 
 import json
-import os
 import pathlib
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from osc_netdiag.v1 import network as network_cmd
 from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "vlanmap"
 STORED = FIXTURES.parent / "reports" / "vlanmap-edits"
@@ -114,15 +114,6 @@ def _run(capture):
     return doc
 
 
-def _delta(doc, healthy):
-    out = {}
-    for key, value in doc.items():
-        base = healthy.get(key)
-        if isinstance(value, list) and isinstance(base, list):
-            value = ["=" if i < len(base) and item == base[i] else item
-                     for i, item in enumerate(value)]
-        out[key] = value
-    return out
 
 
 @pytest.mark.parametrize("name,edit", CASES, ids=[f"{n}/{e}" for n, e in CASES])
@@ -152,12 +143,9 @@ UNCHANGED = {"port-other-config-without-segment",
 
 
 def _compare(capture, name, edit):
-    doc = _delta(_run(capture), _run(FIXTURES / name))
+    doc = reports.delta(_run(capture), _run(FIXTURES / name))
     changed = any(item != "=" for value in doc.values()
                   if isinstance(value, list) for item in value)
     assert changed != (edit in UNCHANGED)
     stored = STORED / name / f"{edit}.json"
-    if os.environ.get("NETDIAG_WRITE_REPORTS"):
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    assert doc == json.loads(stored.read_text())
+    reports.check(doc, stored)
