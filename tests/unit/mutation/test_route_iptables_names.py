@@ -54,7 +54,7 @@ def test_route_refusals():
     refused(ip_route.parse_ip_route,
             edited(ROUTES, '"dst":"default"', '"dst":1'),
             "ip route: unexpected entry {'dst': 1, 'gateway': '198.19.0.1', "
-            "'dev': 'qg-4ed7e451-34', 'pr")
+            "'dev': 'qg-4ed7e451-34', 'protocol': 'static")
 
 
 def test_iptables_targets_and_comments():
