@@ -14,8 +14,8 @@ import types
 
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import probes
-from osc_netdiag.backends import devices
-from osc_netdiag.backends.report import HostView, Report
+from osc_netdiag.linux import devices
+from osc_netdiag.checks.engine import HostView, Report
 from osc_netdiag.transport.base import CommandResult
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
