@@ -81,13 +81,21 @@ def parse_match(text: str, line: str) -> tuple:
     parsed = MATCH_CACHE.get(text)
     if parsed is not None:
         return parsed
+    return _match_of(text, split_top(text),
+                     lambda item: _match_item(item, line))
+
+
+def _match_of(text, items, parse_item):
+    """(priority, match) from a match text's items, each item parsed once
+    (MATCH_ITEM_CACHE) and the whole text remembered (MATCH_CACHE); the
+    strict and the fast path differ only in how they split and parse."""
     priority = DEFAULT_PRIORITY
     match = []
     cache = MATCH_ITEM_CACHE
-    for item in split_top(text):
+    for item in items:
         parsed = cache.get(item)
         if parsed is None:
-            parsed = _remember(cache, item, _match_item(item, line))
+            parsed = _remember(cache, item, parse_item(item))
         if parsed.__class__ is int:
             priority = parsed
         else:
@@ -174,27 +182,19 @@ def validated_match(text: str) -> tuple:
     parsed = MATCH_CACHE.get(text)
     if parsed is not None:
         return parsed
-    priority = DEFAULT_PRIORITY
-    match = []
-    cache = MATCH_ITEM_CACHE
-    for item in text.split(","):
-        parsed = cache.get(item)
-        if parsed is None:
-            name, eq, value = item.partition("=")
-            if not eq:
-                parsed = (name, None)
-            elif name == "priority":
-                parsed = int(value)
-            elif value[0] == '"':
-                parsed = (name, value[1:-1])
-            else:
-                parsed = (name, value)
-            _remember(cache, item, parsed)
-        if parsed.__class__ is int:
-            priority = parsed
-        else:
-            match.append(parsed)
-    return _remember(MATCH_CACHE, text, (priority, tuple(match)))
+    return _match_of(text, text.split(","), _validated_match_item)
+
+
+def _validated_match_item(item: str):
+    """One item of a match text _FAST accepted: no nesting, no escapes."""
+    name, eq, value = item.partition("=")
+    if not eq:
+        return (name, None)
+    if name == "priority":
+        return int(value)
+    if value[0] == '"':
+        return (name, value[1:-1])
+    return (name, value)
 
 
 def validated_actions(text: str) -> tuple:

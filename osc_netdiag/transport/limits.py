@@ -46,6 +46,17 @@ class OutputLimits:
                     f"output limit {name} must be a positive number of "
                     f"bytes: {value!r}")
 
+    def host_budget(self, host: str, received: int) -> int:
+        """Bytes ``host`` may still send after ``received``; a host that
+        has sent all it may is an error before its next batch runs."""
+        budget = self.per_host - received
+        if budget <= 0:
+            raise errors.HostError(
+                host, models.HOST_ERROR,
+                f"output cut at {self.per_host} bytes (all this host may "
+                f"send; raise the limit with --max-output)")
+        return budget
+
     @classmethod
     def from_mib(cls, mib) -> "OutputLimits":
         """``--max-output <MiB>``: per command, and HOST_FACTOR times that

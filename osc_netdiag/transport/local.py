@@ -14,7 +14,6 @@ import subprocess
 import time
 from typing import Sequence
 
-from osc_netdiag import errors
 from osc_netdiag import models
 from osc_netdiag.transport import limits
 from osc_netdiag.transport import script
@@ -128,12 +127,7 @@ class LocalSession(HostSession):
     def run(self, commands: Sequence[Command]) -> list:
         if not commands:
             return []
-        budget = self._limits.per_host - self.received
-        if budget <= 0:
-            raise errors.HostError(
-                self.target.name, models.HOST_ERROR,
-                f"output cut at {self._limits.per_host} bytes (all this "
-                f"host may send; raise the limit with --max-output)")
+        budget = self._limits.host_budget(self.target.name, self.received)
         self.round_trips += 1
         results, received = run_counted(
             self.shell_argv, commands, sudo=self.target.sudo,

@@ -65,12 +65,7 @@ class SSHSession(HostSession):
             return []
         if self._gone is not None:
             raise self._gone
-        budget = self._limits.per_host - self.received
-        if budget <= 0:
-            raise errors.HostError(
-                self.target.name, models.HOST_ERROR,
-                f"output cut at {self._limits.per_host} bytes (all this "
-                f"host may send; raise the limit with --max-output)")
+        budget = self._limits.host_budget(self.target.name, self.received)
         self.round_trips += 1
         nonce = script.new_nonce()
         text = script.build_script(commands, sudo=self.target.sudo,

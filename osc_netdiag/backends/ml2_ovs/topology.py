@@ -4,6 +4,7 @@ to read them. Reads through a HostView; never talks to a host itself.
 """
 
 from osc_netdiag import probes
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl
 
@@ -40,6 +41,25 @@ def topology(view):
             view.read(probes.ovs_bridges()), view.read(probes.ovs_ports()),
             view.read(probes.ovs_interfaces()))
     return view._parsed[key]
+
+
+def topology_with_bridge(report, view, bridge, summary, detail):
+    """The host's OVS topology when ``bridge`` exists on it; else None,
+    with the bridge reported missing (ERROR) or the topology unreadable
+    (SKIP): a path that needs the bridge stops there."""
+    host = view.host
+    try:
+        topo = topology(view)
+    except Unreadable as exc:
+        report.skipped(host, bridge, "bridge", exc)
+        return None
+    if topo.bridge(bridge) is None:
+        report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{bridge}", summary,
+                    host=host, bridge=bridge)
+        report.hop(host, bridge, "bridge", "absent", detail, Status.ERROR,
+                   [ovs_evidence(view)])
+        return None
+    return topo
 
 
 def ovs_evidence(view, *lines):

@@ -11,7 +11,7 @@ from osc_netdiag.backends.ml2_ovs.topology import int_value
 from osc_netdiag.backends.ml2_ovs.topology import interfaces_of_bridge
 from osc_netdiag.backends.ml2_ovs.topology import loaded_tun_id
 from osc_netdiag.backends.ml2_ovs.topology import ovs_evidence
-from osc_netdiag.backends.ml2_ovs.topology import topology
+from osc_netdiag.backends.ml2_ovs.topology import topology_with_bridge
 from osc_netdiag.backends.ml2_ovs.vlan import judge_to_local_vlan
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
@@ -36,17 +36,10 @@ def tunnel_hops(report, view, agent, network, segment, lvid, context,
                 inbound):
     host = view.host
     int_br = agent.integration_bridge if agent else "br-int"
-    try:
-        topo = topology(view)
-    except Unreadable as exc:
-        report.skipped(host, TUNNEL_BRIDGE, "bridge", exc)
-        return
-    if topo.bridge(TUNNEL_BRIDGE) is None:
-        report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{TUNNEL_BRIDGE}",
-                    f"{TUNNEL_BRIDGE} does not exist on {host}",
-                    host=host, bridge=TUNNEL_BRIDGE)
-        report.hop(host, TUNNEL_BRIDGE, "bridge", "absent", "",
-                   Status.ERROR, [ovs_evidence(view)])
+    topo = topology_with_bridge(report, view, TUNNEL_BRIDGE,
+                                f"{TUNNEL_BRIDGE} does not exist on {host}",
+                                "")
+    if topo is None:
         return
     flood_ports = set()
     steps = [

@@ -12,7 +12,7 @@ from osc_netdiag.backends.ml2_ovs.topology import interfaces_of_bridge
 from osc_netdiag.backends.ml2_ovs.topology import ovs_evidence
 from osc_netdiag.backends.ml2_ovs.topology import patch_pair
 from osc_netdiag.backends.ml2_ovs.topology import phys_translation_table
-from osc_netdiag.backends.ml2_ovs.topology import topology
+from osc_netdiag.backends.ml2_ovs.topology import topology_with_bridge
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 
@@ -30,18 +30,11 @@ def vlan_hops(report, view, agent, segment, lvid, inbound):
                    "the agent reports no bridge for this physical network",
                    Status.ERROR)
         return
-    try:
-        topo = topology(view)
-    except Unreadable as exc:
-        report.skipped(host, phys_br, "bridge", exc)
-        return
-    if topo.bridge(phys_br) is None:
-        report.find("NETDIAG_OVS_BRIDGE_MISSING", f"{host}:{phys_br}",
-                    f"bridge {phys_br} ({physnet}) does not exist on {host}",
-                    host=host, bridge=phys_br)
-        report.hop(host, phys_br, "bridge", "absent",
-                   f"bridge_mappings {physnet}:{phys_br}", Status.ERROR,
-                   [ovs_evidence(view)])
+    topo = topology_with_bridge(
+        report, view, phys_br,
+        f"bridge {phys_br} ({physnet}) does not exist on {host}",
+        f"bridge_mappings {physnet}:{phys_br}")
+    if topo is None:
         return
     steps = [
         lambda: _ingress_flow(report, view, topo, int_br, phys_br, segment,
