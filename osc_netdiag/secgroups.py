@@ -50,8 +50,10 @@ class SecurityGroup:
 
 @dataclasses.dataclass(frozen=True)
 class AddressPair:
-    """An allowed address pair: an address or CIDR, with its MAC (the
-    port's own MAC when the API gives none)."""
+    """An allowed address pair: an address or CIDR, with its MAC.
+
+    The MAC is the port's own when the API gives none.
+    """
     ip_address: str
     mac_address: str
 
@@ -95,8 +97,11 @@ class Packet:
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
-    """allow or deny, and what decided it: an API rule ID, or the host's
-    rule or flow as it reads there."""
+    """allow or deny, and what decided it.
+
+    ``decided_by`` is an API rule ID, or the host's rule or flow as it
+    reads there.
+    """
     decision: str
     decided_by: str
     source: str
