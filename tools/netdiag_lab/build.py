@@ -10,7 +10,7 @@ import sys
 import time
 
 from . import api
-from .flavour import PREFIX, PREFIXES
+from .flavour import NAME as FLAVOUR, PREFIX, PREFIXES
 from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, ETC,
                      HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX,
                      MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
@@ -198,10 +198,13 @@ def ensure_host_namespaces(h):
         mkdirs(d)
     if not os.path.exists(f):
         open(f, 'w').close()
-    inner = ('mount -t tmpfs -o mode=0755 %(p)s-%(h)s-ovs /run/openvswitch && '
-             'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-netns /run/netns && '
-             'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-state %(state)s && '
-             'umount -l /sys && mount -t sysfs %(p)s-%(h)s-sys /sys'
+    # ovn-controller keeps its pid file and control socket in /run/ovn
+    own_ovn = ('mkdir -p /run/ovn && mount -t tmpfs -o mode=0755 %(p)s-%(h)s-ovn /run/ovn && '
+               if FLAVOUR == 'ovn' else '')
+    inner = ((own_ovn + 'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-ovs /run/openvswitch && '
+              'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-netns /run/netns && '
+              'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-state %(state)s && '
+              'umount -l /sys && mount -t sysfs %(p)s-%(h)s-sys /sys')
              % {'p': PREFIX, 'h': h, 'state': host_state_dir(h)})
     run(['nsenter', '--net=/run/netns/%s' % netns(h), '--',
          'unshare', '--mount=%s' % f, '--propagation', 'private', 'sh', '-c', inner])

@@ -6,12 +6,14 @@ import os
 import sys
 import time
 
-from . import api, build, flavour, scenario, teardown
+from . import api, build, flavour, ovn_lab, ovn_scenario, scenario, teardown
 from .common import (API, CLIENT_KEY, HOSTS, KNOWN_HOSTS, LAB, STATUS_FILE, hx, load_json,
                      read_pid, save_json, say, stop, wait_for)
 
 
 def daemon_names():
+    if flavour.NAME == 'ovn':
+        return ovn_lab.daemon_names()
     names = ['mysqld_safe', 'rabbitmq', 'neutron-api', 'neutron-rpc-server']
     for h in HOSTS:
         names += ['%s-ovsdb-server' % h, '%s-ovs-vswitchd' % h, '%s-sshd' % h]
@@ -78,6 +80,8 @@ def wait_network_node(status, timeout=120):
 
 
 def build_all():
+    if flavour.NAME == 'ovn':
+        return ovn_scenario.build_all()
     build.ensure_dirs()
     build.check_address_space()
     build.ensure_packages()
@@ -219,6 +223,12 @@ def cmd_restart(args):
     if h not in HOSTS:
         print('unknown host %s' % h, file=sys.stderr)
         return 2
+    if svc in ovn_lab.HOST_DAEMONS and flavour.NAME == 'ovn':
+        ovn_lab.restart(h, svc)
+        if not args.no_wait:
+            ovn_lab.wait_agents(timeout=args.timeout)
+        say('%s on %s restarted' % (svc, h))
+        return 0
     if svc in ('ovs-agent', 'l3-agent', 'dhcp-agent'):
         if svc not in build.host_agents(h):
             print('%s does not run on %s' % (svc, h), file=sys.stderr)
@@ -242,12 +252,19 @@ def cmd_stop(args):
     if h not in HOSTS:
         print('unknown host %s' % h, file=sys.stderr)
         return 2
-    if svc != 'sshd' and svc not in build.host_agents(h):
+    host_services = (ovn_lab.HOST_DAEMONS if flavour.NAME == 'ovn'
+                     else tuple(build.host_agents(h)))
+    if svc != 'sshd' and svc not in host_services:
         print('%s does not run on %s' % (svc, h), file=sys.stderr)
         return 2
     stop('%s-%s' % (h, svc), grace=3)
     say('%s on %s stopped' % (svc, h))
     return 0
+
+
+# ovn-controller and ovn-metadata-agent exist in the ovn flavour only
+SERVICES = ['ovs-agent', 'l3-agent', 'dhcp-agent', 'sshd', 'ovn-controller',
+            'ovn-metadata-agent']
 
 
 def main(argv):
@@ -284,13 +301,13 @@ def main(argv):
     ss.set_defaults(func=cmd_ssh)
     r = sub.add_parser('restart', help='restart one lab daemon on a host')
     r.add_argument('host')
-    r.add_argument('service', choices=['ovs-agent', 'l3-agent', 'dhcp-agent', 'sshd'])
+    r.add_argument('service', choices=SERVICES)
     r.add_argument('--no-wait', action='store_true')
     r.add_argument('--timeout', type=float, default=120)
     r.set_defaults(func=cmd_restart)
     k = sub.add_parser('stop', help='stop one lab daemon on a host (for fault tests)')
     k.add_argument('host')
-    k.add_argument('service', choices=['ovs-agent', 'l3-agent', 'dhcp-agent', 'sshd'])
+    k.add_argument('service', choices=SERVICES)
     k.set_defaults(func=cmd_stop)
     args = p.parse_args(argv)
     return args.func(args) or 0

@@ -30,7 +30,7 @@ INVENTORY_FILE = os.path.join(LAB, 'inventory.yaml')
 KNOWN_HOSTS = os.path.join(SSHDIR, 'known_hosts')
 CLIENT_KEY = os.path.join(SSHDIR, 'id_ed25519')
 
-NEUTRON_REQ = ['neutron==29.0.0', 'PyMySQL', 'uwsgi']
+NEUTRON_REQ = SETTINGS.get('neutron_req', ['neutron==29.0.0', 'PyMySQL', 'uwsgi'])
 
 MGMT_NET = SETTINGS['mgmt_net']
 API_IP = MGMT_NET + '.1'
@@ -94,6 +94,12 @@ DVR_ROUTER_NAME = 'lab-dvr-router'
 PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-server',
             'openssh-client', 'dnsmasq-base', 'iptables', 'sudo', 'iputils-ping',
             'isc-dhcp-client', 'nftables', 'tcpdump', 'iproute2', 'util-linux', 'gcc']
+
+if FLAVOUR == 'ovn':
+    # ML2/OVN: geneve instead of VXLAN/GRE, one router, OVN's own DHCP
+    from .ovn_settings import HOSTS, INSTANCES, NETWORKS  # noqa: F811
+    from .ovn_settings import PACKAGES as _OVN_PACKAGES
+    PACKAGES = PACKAGES + _OVN_PACKAGES
 
 SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 

@@ -19,8 +19,10 @@ FLAVOURS = {
             'epmd_port': '4391', 'rabbit_dist_port': '25691'},
     'single': {'prefix': 'nds', 'dir': '.lab-single', 'mgmt_net': '198.18.32',
                'epmd_port': '4392', 'rabbit_dist_port': '25692'},
+    # its own Neutron virtualenv: the release that runs with this OVN
+    # (doc/source/lab.rst says which and why)
     'ovn': {'prefix': 'ndo', 'dir': '.lab-ovn', 'mgmt_net': '198.18.64',
-            'epmd_port': '4393', 'rabbit_dist_port': '25693'},
+            'epmd_port': '4393', 'rabbit_dist_port': '25693', 'venv': '.lab-ovn/venv'},
 }
 DEFAULT = 'ovs'
 ENV = 'NETDIAG_LAB_FLAVOUR'

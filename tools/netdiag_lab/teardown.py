@@ -12,7 +12,9 @@ from .common import (ROOT, CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB
                      is_mountpoint, kill_pids, load_json, netns, ns_file, ns_inode, out,
                      pids_in_namespaces, run, say, stop, stop_many, _cmdline)
 
-AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent')
+AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent', 'ovn-controller', 'ovn-metadata-agent')
+# the ovn flavour's control plane (recorded PIDs; absent in the other flavours)
+OVN_CENTRAL = ('neutron-ovn-maintenance', 'ovn-northd', 'ovn-nb', 'ovn-sb')
 
 
 def lab_netns_names():
@@ -59,6 +61,7 @@ def stop_daemons():
     kill_namespace_processes()
     stop_many(['%s-%s' % (h, d) for h in HOSTS for d in ('sshd', 'ovs-vswitchd',
                                                            'ovsdb-server')], grace=3)
+    stop_many(list(OVN_CENTRAL), grace=3)
     stop('rabbitmq', grace=10)
     # epmd was started for the lab's rabbit on the lab's own port
     from .build import rabbit_env
@@ -118,7 +121,8 @@ def teardown(purge=False, keep_caches=True):
     say('removing namespaces, bridges and veths')
     remove_namespaces_and_links()
     say('removing lab state (database, OVS databases, configs)')
-    for p in (MYSQLDIR, RABBITDIR, RUN, ETC, VMDIR, os.path.join(LAB, 'server-state')):
+    for p in (MYSQLDIR, RABBITDIR, RUN, ETC, VMDIR, os.path.join(LAB, 'server-state'),
+              os.path.join(LAB, 'ovn')):
         shutil.rmtree(p, ignore_errors=True)
     for h in HOSTS:
         for sub in ('ovs', 'state'):
