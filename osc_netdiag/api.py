@@ -95,10 +95,17 @@ def trace_context(context, *, inventory=None, transport=None,
                   save_capture=None, max_workers=runner.DEFAULT_WORKERS):
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
     # a capture keeps no agent types: its bound drivers decide
-    backend = backends.for_port(backends.binding_of(context.port))
+    trace = backends.diagnosis(
+        backends.for_port(backends.binding_of(context.port)), "TRACE",
+        "port trace")
+    if context.ovn_db_host is None and inventory is not None and \
+            getattr(inventory, "ovn_db_host", None):
+        # kept in the context, so --save-capture replays the same plan
+        context = dataclasses.replace(context,
+                                      ovn_db_host=inventory.ovn_db_host)
     report, hosts, round_trips = runner.run_plan(
-        backend.TRACE.plan(context),
-        lambda views: backend.TRACE.evaluate(context, views),
+        trace.plan(context),
+        lambda views: trace.evaluate(context, views),
         context_json=context.to_json(), inventory=inventory,
         transport=transport, save_capture=save_capture,
         max_workers=max_workers)

@@ -124,6 +124,9 @@ class PortContext:
     dhcp_ports: tuple                        # of PortInfo (network:dhcp)
     ovs_agents: dict                         # host -> Agent (Open vSwitch)
     network_hosts: tuple                     # hosts with ports on the network
+    # ML2/OVN: where the Northbound/Southbound clients run (the
+    # inventory's ovn_db_host; None: the port's host)
+    ovn_db_host: Optional[str] = None
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -166,6 +169,7 @@ class PortContext:
             dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
             ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
             network_hosts=tuple(data["network_hosts"]),
+            ovn_db_host=data.get("ovn_db_host"),
         )
 
 

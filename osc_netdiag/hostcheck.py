@@ -43,7 +43,8 @@ def check_context(context, **options):
     """Read the hosts of a resolved HostCheckContext and check them;
     ``options``: those of ``runner.Run``."""
     # a capture keeps the hosts' agents: they choose the backend again
-    check = backends.for_hosts(context.agent_types()).HOST_CHECK
+    check = backends.diagnosis(backends.for_hosts(context.agent_types()),
+                               "HOST_CHECK", "host check")
     report, hosts, round_trips = runner.run_plan(
         check.plan(context), lambda views: check.evaluate(context, views),
         context_json=context.to_json(), **options)

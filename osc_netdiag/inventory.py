@@ -39,6 +39,9 @@ _FIELDS = {"address", "port", "user", "key", "sudo", "jump", "proxy_command",
 # Where Neutron keeps its files on a host and whom it runs as: what dhcp
 # check may read there (osc_netdiag/linux/host_files.py).
 _NEUTRON_FIELDS = {"neutron_paths", "neutron_users"}
+# ML2/OVN: the host whose ovn-nbctl/ovn-sbctl reach the databases with
+# their defaults (a controller running ovn-central); in ``defaults``
+_OVN_FIELDS = {"ovn_db_host"}
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
 # One rule for Neutron host names, kept with the other name allow-lists.
 check_host_name = names.check_host_name
@@ -143,7 +146,7 @@ class Inventory:
     def _check_entry(self, name, entry) -> dict:
         if not isinstance(entry, dict):
             raise errors.NetdiagError(f"inventory entry {name!r} must be a mapping")
-        unknown = set(entry) - _FIELDS - _NEUTRON_FIELDS
+        unknown = set(entry) - _FIELDS - _NEUTRON_FIELDS - _OVN_FIELDS
         if unknown:
             raise errors.NetdiagError(
                 f"inventory entry {name!r}: unknown keys {sorted(unknown)}")
@@ -155,7 +158,14 @@ class Inventory:
         if "port" in entry:
             entry["port"] = _port(entry["port"], name)
         _check_neutron_fields(entry, name)
+        if "ovn_db_host" in entry:
+            entry["ovn_db_host"] = check_host_name(entry["ovn_db_host"])
         return entry
+
+    @property
+    def ovn_db_host(self):
+        """The defaults' ovn_db_host, or None."""
+        return self.defaults.get("ovn_db_host")
 
     def _path(self, path: str) -> str:
         path = os.path.expanduser(str(path))

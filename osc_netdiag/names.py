@@ -112,6 +112,12 @@ def fip_namespace(external_network_id):
     return "fip-" + checked_uuid(external_network_id)
 
 
+def ovnmeta_namespace(network_id):
+    """ML2/OVN's metadata namespace on each chassis with a port of the
+    network."""
+    return "ovnmeta-" + checked_uuid(network_id)
+
+
 def checked_device(name):
     """Allow-list check for a device or OVS port/bridge name."""
     if not isinstance(name, str) or not _DEVICE_RE.match(name):

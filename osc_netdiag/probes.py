@@ -19,6 +19,7 @@ from osc_netdiag.parsers import ip as ip_parser
 from osc_netdiag.parsers import ip_route
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ovn_db
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.parsers import ps
@@ -254,3 +255,92 @@ def dns_query(ns, server, name, qtype, timeout=DNS_QUERY_TIMEOUT):
         in_netns(ns, ("python3", "-c", dnsquery.SCRIPT, server, name,
                       qtype, f"{timeout:g}")),
         dnsquery_parser.parse_dns_query, timeout=timeout + 7)
+
+
+# -- ML2/OVN: the Northbound and Southbound databases (read where their
+# clients reach them with their defaults), and a chassis's own state --
+
+OVN_TIMEOUT = "--timeout=5"       # the clients give up instead of hanging
+
+
+def _ovn_db(client, name, columns, verb, table, parse, condition=None):
+    argv = (client, OVN_TIMEOUT, "--format=json",
+            f"--columns={','.join(columns)}", verb, table)
+    return Probe(name, argv + ((condition,) if condition else ()), parse)
+
+
+def ovn_switch_port(port_id):
+    """The port's Logical_Switch_Port (its name is the port ID)."""
+    port_id = names.checked_uuid(port_id)
+    return _ovn_db("ovn-nbctl", f"ovn-nb-lsp:{port_id}", ovn_db.LSP_COLUMNS,
+                   "find", "Logical_Switch_Port", ovn_db.parse_switch_ports,
+                   f"name={port_id}")
+
+
+def ovn_localnet_ports():
+    """Every localnet Logical_Switch_Port (one per provider segment)."""
+    return _ovn_db("ovn-nbctl", "ovn-nb-localnet", ovn_db.LSP_COLUMNS,
+                   "find", "Logical_Switch_Port", ovn_db.parse_switch_ports,
+                   "type=localnet")
+
+
+def ovn_switch(network_id):
+    """The network's Logical_Switch, ``neutron-<network ID>``."""
+    network_id = names.checked_uuid(network_id)
+    return _ovn_db("ovn-nbctl", f"ovn-nb-ls:{network_id}",
+                   ovn_db.SWITCH_COLUMNS, "find", "Logical_Switch",
+                   ovn_db.parse_switches, f"name=neutron-{network_id}")
+
+
+def ovn_router_port(port_id):
+    """A router port's Logical_Router_Port, ``lrp-<port ID>``."""
+    port_id = names.checked_uuid(port_id)
+    return _ovn_db("ovn-nbctl", f"ovn-nb-lrp:{port_id}", ovn_db.LRP_COLUMNS,
+                   "find", "Logical_Router_Port", ovn_db.parse_router_ports,
+                   f"name=lrp-{port_id}")
+
+
+def ovn_ha_groups():
+    return _ovn_db("ovn-nbctl", "ovn-nb-ha-groups", ovn_db.HA_GROUP_COLUMNS,
+                   "list", "HA_Chassis_Group", ovn_db.parse_ha_groups)
+
+
+def ovn_ha_chassis():
+    return _ovn_db("ovn-nbctl", "ovn-nb-ha-chassis",
+                   ovn_db.HA_CHASSIS_COLUMNS, "list", "HA_Chassis",
+                   ovn_db.parse_ha_chassis)
+
+
+def ovn_port_binding(port_id, prefix=""):
+    """The Southbound Port_Binding of ``<prefix><port ID>`` (``cr-lrp-``:
+    a gateway port's chassis-resident binding)."""
+    if prefix not in ("", "cr-lrp-"):
+        raise UnsafeNameError(f"not a binding prefix: {prefix!r}")
+    logical = prefix + names.checked_uuid(port_id)
+    return _ovn_db("ovn-sbctl", f"ovn-sb-pb:{logical}", ovn_db.BINDING_COLUMNS,
+                   "find", "Port_Binding", ovn_db.parse_port_bindings,
+                   f"logical_port={logical}")
+
+
+def ovn_chassis():
+    return _ovn_db("ovn-sbctl", "ovn-sb-chassis", ovn_db.CHASSIS_COLUMNS,
+                   "list", "Chassis", ovn_db.parse_chassis)
+
+
+def ovn_encaps():
+    return _ovn_db("ovn-sbctl", "ovn-sb-encaps", ovn_db.ENCAP_COLUMNS,
+                   "list", "Encap", ovn_db.parse_encaps)
+
+
+def ovn_controller_status():
+    """ovn-controller's own word on its Southbound connection."""
+    return Probe("ovn-controller-status",
+                 ("ovn-appctl", OVN_TIMEOUT, "-t", "ovn-controller",
+                  "connection-status"), ovn_db.parse_connection_status)
+
+
+def ovs_system_ids():
+    """The chassis's Open_vSwitch external_ids: system-id, hostname,
+    ovn-remote, ovn-encap-type/-ip, ovn-bridge-mappings, ovn-cms-options."""
+    return _ovs_list("ovs-system-ids", "Open_vSwitch", "external_ids",
+                     ovn_db.parse_open_vswitch_ids)

@@ -47,7 +47,9 @@ def map_context(context, **options):
     ``options``: those of ``runner.Run``."""
     rows = []
     # a capture keeps the agents that were read: they choose it again
-    segment_map = backends.for_hosts(context.agent_types()).SEGMENT_MAP
+    segment_map = backends.diagnosis(
+        backends.for_hosts(context.agent_types()), "SEGMENT_MAP",
+        "network vlan-map")
 
     def evaluate(views):
         report = Report()

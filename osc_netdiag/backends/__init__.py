@@ -1,7 +1,7 @@
 """The backend slot: which Neutron backend bound a port, and the package
 that diagnoses it.
 
-A backend is a package here (``ml2_ovs``; next ``ovn``) exposing:
+A backend is a package here (``ml2_ovs``, ``ml2_ovn``) exposing:
 
 ``NAME``               how the user knows it ("ML2/OVS")
 ``MECHANISM_DRIVERS``  the ML2 mechanism driver names in bound_drivers
@@ -11,22 +11,30 @@ A backend is a package here (``ml2_ovs``; next ``ovn``) exposing:
 ``TRACE``, ``HOST_CHECK``, ``SEGMENT_MAP``: modules with plan/evaluate
 ``CAPTURE_POINTS``     module: a port's capture points and its NIC
 
+A diagnosis a backend does not have yet is None there: asking for it is
+refused by ``diagnosis`` (exit 3, the backend and the command named).
+
 The backend of a port is read from what the API says (binding:vif_type,
 binding:vif_details bound_drivers, the agents on the port's host); of a
 host, from the types of the agents Neutron lists there; of a network,
 from its bound ports. Never guessed from the host: ML2/OVN binds with vif_type ``ovs`` too, and
 tracing its ports as ML2/OVS finds a missing agent that is not missing.
 
-Adding a backend: its package, and one line in SUPPORTED.
+Adding a backend: its package, and one line in SUPPORTED. The order of
+SUPPORTED matters only for a port known by nothing but its vif_type:
+ML2/OVN claims none (it binds with ``ovs`` like ML2/OVS), so such a port
+stays ML2/OVS's.
 """
 
 import dataclasses
 
+from osc_netdiag.backends import ml2_ovn
 from osc_netdiag.backends import ml2_ovs
 from osc_netdiag.errors import ResolveError
 
 SUPPORTED = (
     ml2_ovs,
+    ml2_ovn,
 )
 
 
@@ -41,9 +49,6 @@ class Known:
 
 # named so the refusal says which backend it is, not a guess at a fault
 KNOWN_UNSUPPORTED = (
-    Known("ML2/OVN", ("ovn",),
-          ("OVN Controller agent", "OVN Controller Gateway agent",
-           "OVN Metadata agent", "OVN Neutron agent")),
     Known("ML2/Linux bridge", ("linuxbridge",), ("Linux bridge agent",),
           ("bridge",)),
     Known("ML2/SR-IOV", ("sriovnicswitch",), ("NIC Switch agent",),
@@ -123,6 +128,21 @@ def for_port(binding):
         "unsupported",
         f"Port {binding.port_id} has vif_type {binding.vif_type}; "
         "this release traces ML2/OVS ports (vif_type ovs) only")
+
+
+def diagnosis(backend, attribute, command):
+    """The module of ``backend`` that runs ``command`` (its ``attribute``:
+    TRACE, HOST_CHECK, SEGMENT_MAP, CAPTURE_POINTS); ResolveError (exit 3)
+    naming the backend when it has none in this release."""
+    module = getattr(backend, attribute, None)
+    if module is None:
+        having = ", ".join(b.NAME for b in SUPPORTED
+                           if getattr(b, attribute, None) is not None)
+        raise ResolveError(
+            "unsupported",
+            f"{command} is not available for {backend.NAME} in this "
+            f"release (it is for {having})")
+    return module
 
 
 def _supported_names():

@@ -12,7 +12,9 @@ from osc_netdiag import backends
 def capture_points(context):
     """The port's backend's capture points module; ResolveError (exit 3)
     naming a backend this release does not diagnose."""
-    return backends.for_port(backends.binding_of(context.port)).CAPTURE_POINTS
+    return backends.diagnosis(
+        backends.for_port(backends.binding_of(context.port)),
+        "CAPTURE_POINTS", "port capture")
 
 
 def select(context, labels=None):

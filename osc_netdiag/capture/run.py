@@ -111,9 +111,10 @@ def capture_port(connection, port, *, at=None, bpf=None, count=100,
     sdk_port = resolve.find_port(connection, port)
     # the port's backend, from the API as for a trace (the agents on its
     # host when bound_drivers is missing): refused before anything else
-    backends.for_port(backends.binding_of(
+    backends.diagnosis(backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
-        resolve.host_agent_types(connection, sdk_port.binding_host_id)))
+        resolve.host_agent_types(connection, sdk_port.binding_host_id))),
+        "CAPTURE_POINTS", "port capture")
     context = resolve.port_context(connection, sdk_port)
     return capture_context(context, at=at, bpf=bpf, count=count,
                            duration=duration, snaplen=snaplen, yes=yes,

@@ -26,6 +26,7 @@ def resolve_context(conn, hosts=(), all_hosts=False):
     backend = backends.for_hosts({
         h: tuple(t) for h, t in types_on.items()
         if all_hosts or h in hosts})
+    backends.diagnosis(backend, "HOST_CHECK", "host check")
     l2_agent = backend.AGENT_TYPES[0]
     by_type = {l2_agent: {}, L3_AGENT: {}, DHCP_AGENT: {}}
     sdk_agents = {}

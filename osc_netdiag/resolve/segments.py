@@ -40,6 +40,7 @@ def resolve_context(conn, network_ref, all_hosts=False):
         network.id, [backends.binding_of(resolve.port_info(p),
                                          types_on.get(p.binding_host_id, ()))
                      for p in bound], types_on)
+    backends.diagnosis(backend, "SEGMENT_MAP", "network vlan-map")
     ovs_agents = {a.host: resolve.agent_info(a) for a in listed
                   if a.agent_type == backend.AGENT_TYPES[0]}
     known = []

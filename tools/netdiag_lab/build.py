@@ -661,7 +661,11 @@ def write_client_files():
     lines = ['known_hosts: %s' % KNOWN_HOSTS, 'defaults:', '  user: root',
              '  key: %s' % CLIENT_KEY, '  sudo: false',
              '  neutron_paths: {state: %s, log: %s, config: %s}'
-             % (HOSTDIR, LOG, ETC), 'hosts:']
+             % (HOSTDIR, LOG, ETC)]
+    if FLAVOUR == 'ovn':
+        # network1 reaches the OVN databases at the clients' default sockets
+        lines.append('  ovn_db_host: network1')
+    lines.append('hosts:')
     for h, info in HOSTS.items():
         lines.append('  %s: {address: %s, port: 22}' % (h, info['address']))
     with open(INVENTORY_FILE, 'w') as f:

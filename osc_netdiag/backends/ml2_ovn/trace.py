@@ -1,0 +1,88 @@
+"""ML2/OVN ``port trace``: which probes on which host, and the hops.
+
+Two hosts are read, each in one round trip: the OVN database host (the
+Northbound and Southbound rows of the port, its network, its router and
+the chassis) and the port's chassis (ovn-controller, br-int, the tap, the
+metadata namespace). The hops follow the port from what Neutron asked for
+(Northbound), to what a chassis claimed (Southbound), to the chassis.
+"""
+
+from osc_netdiag import names
+from osc_netdiag import probes
+from osc_netdiag.backends.ml2_ovn import chassis
+from osc_netdiag.backends.ml2_ovn import databases
+from osc_netdiag.checks.engine import Report
+from osc_netdiag.models import Status
+
+
+def db_host(context):
+    """Where the OVN database clients run: the inventory's ovn_db_host
+    (kept in the context, so a capture replays the same plan), else the
+    port's own host."""
+    return context.ovn_db_host or context.port.binding_host
+
+
+def _provider(context):
+    return [s for s in context.network.segments if not s.is_tunnel]
+
+
+def plan(context):
+    """host name -> probes: the database host first, then the chassis."""
+    port, router = context.port, context.router
+    db = [probes.ovn_switch_port(port.id), probes.ovn_switch(port.network_id),
+          probes.ovn_port_binding(port.id), probes.ovn_chassis(),
+          probes.ovn_encaps()]
+    if _provider(context):
+        db.append(probes.ovn_localnet_ports())
+    if router is not None and router.interface_port is not None:
+        db.append(probes.ovn_router_port(router.interface_port.id))
+    if router is not None and router.gateway_port is not None:
+        gateway = router.gateway_port.id
+        db += [probes.ovn_router_port(gateway),
+               probes.ovn_port_binding(gateway, "cr-lrp-"),
+               probes.ovn_ha_groups(), probes.ovn_ha_chassis()]
+    host = [probes.ovn_controller_status(), probes.ovs_system_ids(),
+            probes.ip_addr(), probes.ovs_bridges(), probes.ovs_ports(),
+            probes.ovs_interfaces(), probes.netns_list(),
+            probes.netns_addr(names.ovnmeta_namespace(port.network_id))]
+    hosts = {}
+    for name, items in ((db_host(context), db), (port.binding_host, host)):
+        have = hosts.setdefault(name, {})
+        for probe in items:
+            have.setdefault(probe.name, probe)
+    return {name: list(items.values()) for name, items in hosts.items()}
+
+
+def evaluate(context, views):
+    """views: host name -> HostView. Returns a Report."""
+    report = Report()
+    _api_hop(report, context)
+    db_view = views[db_host(context)]
+    seen = databases.Seen()
+    if not report.host_unreadable(db_view):
+        seen = databases.check(report, context, db_view)
+    compute = views[context.port.binding_host]
+    if compute is db_view or not report.host_unreadable(compute):
+        chassis.check(report, context, compute, seen)
+    return report
+
+
+def _api_hop(report, context):
+    port, network = context.port, context.network
+    segments = ", ".join(s.describe() for s in network.segments)
+    status = Status.OK
+    if not port.admin_state_up:
+        status = Status.ERROR
+        report.find("NETDIAG_PORT_ADMIN_DOWN", port.id,
+                    f"port {port.id} is administratively down", port=port.id)
+    elif port.status != "ACTIVE":
+        status = Status.WARN
+        report.find("NETDIAG_PORT_DOWN", port.id,
+                    f"port {port.id} status is {port.status}",
+                    status=port.status, host=port.binding_host)
+    router = context.router
+    via = f"; router {router.name or router.id}" if router else ""
+    report.hop("api", port.id, "neutron-port", port.status,
+               f"{', '.join(port.ips()) or 'no IP'} {port.mac} on "
+               f"{network.name or network.id} ({segments}); bound to "
+               f"{port.binding_host} by ML2/OVN{via}", status)
