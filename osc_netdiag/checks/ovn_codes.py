@@ -43,7 +43,7 @@ CODES = {
                                     "differs from the Neutron host name. "
                                     "Check 'ovs-vsctl get Open_vSwitch . "
                                     "external_ids' on {host}."),
-    "NETDIAG_OVN_CHASSIS_DUPLICATE": (W, "Several Southbound Chassis claim "
+    "NETDIAG_OVN_CHASSIS_DUPLICATE": (E, "Several Southbound Chassis claim "
                                       "hostname {host} ({chassis}): a stale "
                                       "one is left from a system-id change. "
                                       "Remove it with 'ovn-sbctl "

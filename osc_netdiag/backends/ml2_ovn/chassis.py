@@ -95,7 +95,7 @@ def _registration(report, context, view, seen, ids):
     role = " gateway" if current.is_gateway else ""
     report.hop(host, current.name, "ovn-chassis", "registered",
                f"chassis {current.name}{role}, encap {tunnels or '-'}",
-               Status.WARN if len(mine) > 1 else Status.OK)
+               Status.ERROR if len(mine) > 1 else Status.OK)
 
 
 def _interface(report, context, view):

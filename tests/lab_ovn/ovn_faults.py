@@ -1,0 +1,130 @@
+"""Faults of the ML2/OVN lab (``tools/lab up --backend ovn``).
+
+Each ``fault_*(status, name)`` breaks one thing on the live lab, for the
+instance ``name`` of ``status`` (the parsed ``tools/lab --flavour ovn
+status``), and returns a ``restore`` callable that brings the lab back
+(bounded in time, safe to call twice). Used by tests/lab/test_ovn_lab.py
+and tools/record_ovn_scenarios. Every fault leaves something present but
+wrong where it can: a cleared iface-id on a plugged tap, a bridge mapping
+without the physnet, a second chassis under the same hostname.
+"""
+
+import os
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB_TOOL = os.path.join(REPO, "tools", "lab")
+FLAVOUR = ("--flavour", "ovn")
+DB_HOST = "network1"
+STALE_CHASSIS = "compute1-old-system-id"
+
+
+def tool(*args, timeout=180, check=True):
+    cp = subprocess.run([LAB_TOOL, *FLAVOUR, *args], stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if check and cp.returncode != 0:
+        raise AssertionError("tools/lab %s failed (%d): %s %s" % (
+            " ".join(args), cp.returncode, cp.stdout[-2000:], cp.stderr[-2000:]))
+    return cp
+
+
+def lab_exec(host, *argv, check=True, timeout=60):
+    return tool("exec", host, "--", *[str(a) for a in argv], check=check,
+                timeout=timeout)
+
+
+def wait(pred, timeout=60, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(1)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def _binding_chassis(port_id):
+    out = lab_exec(DB_HOST, "ovn-sbctl", "--bare", "--columns=chassis", "find",
+                   "Port_Binding", "logical_port=%s" % port_id).stdout
+    return out.strip()
+
+
+def fault_stop_ovn_controller(status, name):
+    host = status["instances"][name]["host"]
+    tool("stop", host, "ovn-controller")
+
+    def restore():
+        tool("restart", host, "ovn-controller")
+    return restore
+
+
+def fault_clear_iface_id(status, name):
+    inst = status["instances"][name]
+    lab_exec(inst["host"], "ovs-vsctl", "remove", "Interface", inst["tap"],
+             "external_ids", "iface-id")
+    wait(lambda: not _binding_chassis(inst["port_id"]), 30,
+         "the port released in the Southbound database")
+
+    def restore():
+        lab_exec(inst["host"], "ovs-vsctl", "set", "Interface", inst["tap"],
+                 "external_ids:iface-id=%s" % inst["port_id"])
+        wait(lambda: _binding_chassis(inst["port_id"]), 60,
+             "the port claimed again")
+    return restore
+
+
+def fault_remove_bridge_mapping(status, name):
+    host = status["instances"][name]["host"]
+    # physnet1 gone, the external network's mapping kept
+    lab_exec(host, "ovs-vsctl", "set", "Open_vSwitch", ".",
+             "external_ids:ovn-bridge-mappings=public:br-ex")
+
+    def restore():
+        lab_exec(host, "ovs-vsctl", "set", "Open_vSwitch", ".",
+                 "external_ids:ovn-bridge-mappings=physnet1:br-eth1,public:br-ex")
+    return restore
+
+
+def fault_delete_metadata_namespace(status, name):
+    inst = status["instances"][name]
+    ns = "ovnmeta-%s" % status["networks"][inst["network"]]["id"]
+    lab_exec(inst["host"], "ip", "netns", "delete", ns)
+
+    def restore():
+        # the agent provisions every network of its chassis when it starts
+        tool("restart", inst["host"], "ovn-metadata-agent")
+        wait(lambda: ns in lab_exec(inst["host"], "ip", "netns").stdout, 90,
+             "%s again" % ns)
+    return restore
+
+
+def fault_stale_duplicate_chassis(status, name):
+    host = status["instances"][name]["host"]
+    lab_exec(DB_HOST, "ovn-sbctl", "chassis-add", STALE_CHASSIS, "geneve",
+             "198.18.1.99")
+    lab_exec(DB_HOST, "ovn-sbctl", "set", "Chassis", STALE_CHASSIS,
+             "hostname=%s" % host)
+
+    def restore():
+        lab_exec(DB_HOST, "ovn-sbctl", "--if-exists", "chassis-del",
+                 STALE_CHASSIS)
+    return restore
+
+
+def fault_delete_switch_port(status, name):
+    inst = status["instances"][name]
+    lab_exec(DB_HOST, "ovn-nbctl", "lsp-del", inst["port_id"])
+
+    def restore():
+        # Neutron writes the port again when it is updated
+        repair = os.path.join(REPO, ".lab-ovn", "venv", "bin",
+                              "neutron-ovn-db-sync-util")
+        conf = os.path.join(REPO, ".lab-ovn", "etc", "server")
+        subprocess.run([repair, "--config-file", os.path.join(conf, "neutron.conf"),
+                        "--config-file", os.path.join(conf, "ml2_conf.ini"),
+                        "--ovn-neutron_sync_mode", "repair"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=300, check=False)
+        wait(lambda: _binding_chassis(inst["port_id"]), 90,
+             "the port back in OVN and claimed")
+    return restore
