@@ -13,7 +13,7 @@ import pathlib
 
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
-                                 oslo_ini, ps, ss, tcpdump)
+                                 oslo_ini, ovn_db, ps, ss, tcpdump)
 
 import capture_cases
 
@@ -21,6 +21,9 @@ FIXTURES = capture_cases.ROOT / "tests" / "fixtures"
 L3DHCP = FIXTURES / "l3dhcp"
 AGENT = L3DHCP / "agent"
 CAPTURE = FIXTURES / "capture"
+# the ML2/OVN probes' real outputs, from the OVN lab's recordings
+# (tools/record_ovn_scenarios)
+OVN = FIXTURES / "ovn" / "probes"
 
 # Tool part of a file name (before "--") -> parser, per folder.
 L3DHCP_PARSERS = {
@@ -46,6 +49,19 @@ AGENT_PARSERS = {
 CAPTURE_PARSERS = {
     "tcpdump": tcpdump.parse_tcpdump,
 }
+OVN_PARSERS = {
+    "ovn-nb-lsp": ovn_db.parse_switch_ports,
+    "ovn-nb-localnet": ovn_db.parse_switch_ports,
+    "ovn-nb-ls": ovn_db.parse_switches,
+    "ovn-nb-lrp": ovn_db.parse_router_ports,
+    "ovn-nb-ha-groups": ovn_db.parse_ha_groups,
+    "ovn-nb-ha-chassis": ovn_db.parse_ha_chassis,
+    "ovn-sb-pb": ovn_db.parse_port_bindings,
+    "ovn-sb-chassis": ovn_db.parse_chassis,
+    "ovn-sb-encaps": ovn_db.parse_encaps,
+    "ovn-controller-status": ovn_db.parse_connection_status,
+    "ovs-system-ids": ovn_db.parse_open_vswitch_ids,
+}
 
 # Real captures whose correct parse is empty (nothing to list).
 EMPTY = {
@@ -53,6 +69,9 @@ EMPTY = {
     "ovs-ofctl-dump-flows--br-int-table99-empty",
     "ovs-vsctl-find-interface--none", "ss-lnup--none",
     "grep-metadata--neutron.conf",
+    # the port's rows after its Logical_Switch_Port was deleted
+    "ovn-nb-lsp--switch-port-deleted-network1",
+    "ovn-sb-pb--switch-port-deleted-network1",
 }
 
 # Files in those folders that are not a parser's input, and why.
@@ -93,6 +112,7 @@ def cases() -> list:
     found += [(p, _lookup(p, CAPTURE_PARSERS))
               for p in sorted(CAPTURE.glob("*.out"))
               if p.name not in NOT_PARSER_INPUT]
+    found += [(p, _lookup(p, OVN_PARSERS)) for p in sorted(OVN.glob("*.out"))]
     return found
 
 

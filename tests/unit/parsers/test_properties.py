@@ -16,6 +16,7 @@ points) so a parser that returns () for everything, drops a line or keeps a
 half-read value fails them.
 """
 
+import dataclasses
 import json
 import re
 import shlex
@@ -23,7 +24,7 @@ import shlex
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
+from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables, ovn_db,
                                  ofctl, oslo_ini, ovs_vsctl, ps, ss, tcpdump)
 
 import parser_cases
@@ -293,7 +294,42 @@ def check_tcpdump(packets, text):
         assert first.endswith(packet.summary)
 
 
+def check_ovn_rows(rows, text):
+    # every value the parser kept is in the JSON it read, as JSON
+    doc = json.loads(text)
+    assert len(rows) == len(doc["data"])
+    for row in rows:
+        for value in dataclasses.astuple(row):
+            if isinstance(value, dict):
+                items = [x for pair in value.items() for x in pair]
+            elif isinstance(value, tuple):
+                items = list(value)
+            else:
+                items = [] if value is None else [value]
+            for item in items:
+                assert json.dumps(item) in text, item
+
+
+def check_ovs_ids(result, text):
+    doc = json.loads(text)
+    assert dict(doc["data"][0][0][1]) == result
+
+
+def check_connection_status(result, text):
+    assert text == result + "\n"
+
+
 ROUND_TRIP = {
+    ovn_db.parse_switch_ports: check_ovn_rows,
+    ovn_db.parse_switches: check_ovn_rows,
+    ovn_db.parse_router_ports: check_ovn_rows,
+    ovn_db.parse_ha_groups: check_ovn_rows,
+    ovn_db.parse_ha_chassis: check_ovn_rows,
+    ovn_db.parse_port_bindings: check_ovn_rows,
+    ovn_db.parse_chassis: check_ovn_rows,
+    ovn_db.parse_encaps: check_ovn_rows,
+    ovn_db.parse_open_vswitch_ids: check_ovs_ids,
+    ovn_db.parse_connection_status: check_connection_status,
     ofctl.parse_dump_flows: check_flows,
     ofctl.parse_ofctl_show: check_ofctl_show,
     ovs_vsctl.parse_bridges: check_bridges,
@@ -330,7 +366,7 @@ def test_real_capture_parses_and_round_trips(path, parser):
 def test_every_parser_fixture_is_registered():
     registered = {p for p, _ in CASES}
     for folder in (parser_cases.CAPTURE, parser_cases.L3DHCP, parser_cases.AGENT,
-                   parser_cases.FIXTURES / "captures"):
+                   parser_cases.FIXTURES / "captures", parser_cases.OVN):
         for path in folder.iterdir():
             if path.is_file() and path.suffix in (".out", ".err"):
                 assert path in registered or path.name in parser_cases.NOT_PARSER_INPUT, \

@@ -1,0 +1,241 @@
+"""``port trace`` of ML2/OVN ports, replayed from real recordings of the
+OVN lab (tests/fixtures/ovn/scenarios, made by tools/record_ovn_scenarios:
+each fault injected on the live lab, traced with --save-capture, then
+restored). Codes the lab faults do not produce come from a healthy
+recording edited in one place; each test says where."""
+
+import json
+import pathlib
+import shutil
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag.v1 import port as port_cmd
+from tests.unit import helpers
+
+SCENARIOS = pathlib.Path(__file__).parents[1] / "fixtures" / "ovn" / "scenarios"
+GENEVE1 = "6f5edede-b614-4cf6-8f3f-b88fd24de0d6"
+TAP = "tap6f5edede-b6"
+NETWORK = "020d93e7-c3da-4e43-9adc-979af6ff0866"
+
+
+def replay(directory):
+    code, app = helpers.run_command(port_cmd.TracePort, "--from-capture",
+                                    str(directory), "-f", "json")
+    out = app.stdout.getvalue()
+    return code, (json.loads(out) if out else None), app
+
+
+def codes(doc):
+    return sorted(f["code"] for f in doc["findings"])
+
+
+def rows(doc):
+    return {(h["host"], h["kind"]): h for h in doc["hops"]}
+
+
+def edited(tmp_path, scenario, host, probe, edit):
+    """A copy of ``scenario`` whose ``probe`` output on ``host`` went
+    through ``edit`` (text -> text)."""
+    target = tmp_path / scenario
+    shutil.copytree(SCENARIOS / scenario, target)
+    path = target / "hosts" / f"{host}.json"
+    data = json.loads(path.read_text())
+    hits = [c for c in data["commands"] if c["name"] == probe]
+    assert len(hits) == 1, probe
+    before = hits[0]["stdout"]
+    hits[0]["stdout"] = edit(before)
+    assert hits[0]["stdout"] != before, "the edit changed nothing"
+    path.write_text(json.dumps(data))
+    return target
+
+
+@pytest.mark.parametrize("scenario", ["geneve-healthy", "vlan-healthy"])
+def test_healthy_ports_have_every_hop_ok_and_exit_0(scenario):
+    code, doc, _ = replay(SCENARIOS / scenario)
+    assert code == exitcodes.OK == 0
+    assert doc["findings"] == []
+    assert {h["status"] for h in doc["hops"]} == {"OK"}
+
+
+def test_geneve_port_path_is_named_in_neutron_terms():
+    _, doc, _ = replay(SCENARIOS / "geneve-healthy")
+    hops = rows(doc)
+    assert "on geneve-net (geneve" in hops[("api", "neutron-port")]["detail"]
+    assert "router lab-router" in hops[("api", "neutron-port")]["detail"]
+    assert hops[("network1", "ovn-nb-lsp")]["detail"].startswith(
+        f"neutron-{NETWORK} (geneve-net): addresses fa:16:3e:17:58:69 "
+        "198.18.17.64, up true, requested-chassis compute1")
+    assert hops[("network1", "ovn-sb-binding")]["detail"] == (
+        "chassis compute1 (compute1), tunnel key 3, up true")
+    assert hops[("network1", "ovn-gateway")]["state"] == "network1"
+    assert hops[("compute1", "ovn-iface")]["state"] == "installed"
+    tunnels = sorted(h["device"] for h in doc["hops"]
+                     if h["kind"] == "ovn-tunnel")
+    assert tunnels == ["geneve to compute2", "geneve to network1"]
+    assert "169.254.169.254" in hops[("compute1", "ovn-metadata")]["detail"]
+
+
+def test_vlan_port_has_its_localnet_and_bridge_mapping():
+    _, doc, _ = replay(SCENARIOS / "vlan-healthy")
+    hops = rows(doc)
+    assert hops[("network1", "ovn-localnet")]["detail"] == \
+        "network_name=physnet1, tag=2113"
+    assert hops[("compute1", "ovn-bridge-mapping")]["detail"] == \
+        "physnet1 -> br-eth1"
+    assert not any(h["kind"] == "ovn-tunnel" for h in doc["hops"])
+
+
+# -- the lab's faults, as recorded --
+
+def test_stopped_ovn_controller():
+    code, doc, _ = replay(SCENARIOS / "controller-stopped")
+    assert code == exitcodes.ERROR_FINDING == 4
+    assert codes(doc) == ["NETDIAG_OVN_CONTROLLER_DOWN"]
+    hop = rows(doc)[("compute1", "ovn-controller")]
+    assert (hop["state"], hop["status"]) == ("down", "ERROR")
+
+
+def test_cleared_iface_id_unbinds_the_port():
+    code, doc, _ = replay(SCENARIOS / "iface-id-cleared")
+    assert code == 4
+    # the metadata agent removes the namespace of a network whose last
+    # port left the chassis: that is real, and reported
+    assert codes(doc) == ["NETDIAG_OVN_IFACE_MISSING", "NETDIAG_OVN_LSP_DOWN",
+                          "NETDIAG_OVN_METADATA_MISSING",
+                          "NETDIAG_OVN_PORT_UNBOUND", "NETDIAG_PORT_DOWN"]
+    assert rows(doc)[("compute1", "ovn-iface")]["detail"] == \
+        f"{TAP} is on br-int with iface-id -"
+
+
+def test_removed_bridge_mapping():
+    code, doc, _ = replay(SCENARIOS / "bridge-mapping-removed")
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_BRIDGE_MAPPING_MISSING"]
+    finding = doc["findings"][0]
+    assert finding["subject"] == "compute1:physnet1"
+    assert "ovn-bridge-mappings public:br-ex has no bridge for physnet1" in \
+        finding["summary"]
+
+
+def test_deleted_metadata_namespace():
+    code, doc, _ = replay(SCENARIOS / "metadata-namespace-deleted")
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_METADATA_MISSING"]
+    assert doc["findings"][0]["subject"] == f"compute1:ovnmeta-{NETWORK}"
+
+
+def test_stale_duplicate_chassis_names_the_one_to_delete():
+    code, doc, _ = replay(SCENARIOS / "stale-duplicate-chassis")
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_CHASSIS_DUPLICATE"]
+    remedy = doc["findings"][0]["remedy"]
+    assert "ovn-sbctl chassis-del compute1-old-system-id" in remedy
+
+
+def test_switch_port_deleted_behind_neutrons_back():
+    code, doc, _ = replay(SCENARIOS / "switch-port-deleted")
+    assert code == 4
+    # ovn-northd dropped the binding with it, and the chassis took the
+    # port's flows out: ovn-installed is gone from br-int's interface
+    assert codes(doc) == ["NETDIAG_OVN_BINDING_MISSING",
+                          "NETDIAG_OVN_LSP_MISSING",
+                          "NETDIAG_OVN_METADATA_MISSING",
+                          "NETDIAG_OVN_NOT_INSTALLED"]
+    assert "neutron-ovn-db-sync-util" in next(
+        f["remedy"] for f in doc["findings"]
+        if f["code"] == "NETDIAG_OVN_LSP_MISSING")
+
+
+# -- codes from a healthy recording edited in one place --
+
+def test_port_security_drift(tmp_path):
+    # port_security names another IP than the API gives the port
+    d = edited(tmp_path, "geneve-healthy", "network1", f"ovn-nb-lsp:{GENEVE1}",
+               lambda t: t.replace('"fa:16:3e:17:58:69 198.18.17.64",true',
+                                   '"fa:16:3e:17:58:69 198.18.17.65",true'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_LSP_DRIFT"]
+    assert doc["findings"][0]["subject"] == f"{GENEVE1}:port_security"
+
+
+def test_requested_chassis_drift(tmp_path):
+    d = edited(tmp_path, "geneve-healthy", "network1", f"ovn-nb-lsp:{GENEVE1}",
+               lambda t: t.replace('"requested-chassis","compute1"',
+                                   '"requested-chassis","compute2"'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_LSP_DRIFT"]
+    assert doc["findings"][0]["subject"] == \
+        f"{GENEVE1}:options:requested-chassis"
+
+
+def test_port_claimed_by_another_chassis(tmp_path):
+    # the binding's chassis is compute2's row
+    d = edited(tmp_path, "geneve-healthy", "network1", f"ovn-sb-pb:{GENEVE1}",
+               lambda t: t.replace("37130f89-9acf-4e2e-958e-f6bc1b3fcc6e",
+                                   "3d13dfe7-e432-452e-96dc-fa2446a5d6f6"))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_WRONG_CHASSIS"]
+    assert "Neutron bound it to compute1" in doc["findings"][0]["summary"]
+
+
+def test_chassis_missing_when_its_hostname_differs(tmp_path):
+    d = edited(tmp_path, "geneve-healthy", "network1", "ovn-sb-chassis",
+               lambda t: t.replace('"compute1","compute1"',
+                                   '"compute1","compute1.example"'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert "NETDIAG_OVN_CHASSIS_MISSING" in codes(doc)
+
+
+def test_missing_tunnel_to_a_peer(tmp_path):
+    # compute1's geneve interface to compute2 points elsewhere
+    d = edited(tmp_path, "geneve-healthy", "compute1", "ovs-interfaces",
+               lambda t: t.replace('"remote_ip","198.18.1.12"',
+                                   '"remote_ip","198.18.1.77"'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_TUNNEL_MISSING"]
+    assert doc["findings"][0]["subject"] == "compute1:compute2"
+
+
+def test_not_installed_interface(tmp_path):
+    d = edited(tmp_path, "geneve-healthy", "compute1", "ovs-interfaces",
+               lambda t: t.replace('["ovn-installed","true"],', '', 1))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert "NETDIAG_OVN_NOT_INSTALLED" in codes(doc)
+
+
+def test_localnet_tag_against_the_segment(tmp_path):
+    d = edited(tmp_path, "vlan-healthy", "network1", "ovn-nb-localnet",
+               lambda t: t.replace(",2113]", ",2114]"))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_LOCALNET_MISMATCH"]
+    assert "tag=2114, segment network_name=physnet1, tag=2113" in \
+        doc["findings"][0]["summary"]
+
+
+def test_router_port_missing(tmp_path):
+    lrp = "ovn-nb-lrp:ca5642e7-1def-46b2-856e-a2abe1def606"
+    d = edited(tmp_path, "geneve-healthy", "network1", lrp,
+               lambda t: '{"data":[],"headings":' + t.split('"headings":')[1])
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_ROUTER_PORT_MISSING"]
+
+
+def test_gateway_held_by_no_chassis(tmp_path):
+    probe = "ovn-sb-pb:cr-lrp-e439c3e6-3ec6-4a91-a1cf-9659d3c73ac2"
+    d = edited(tmp_path, "geneve-healthy", "network1", probe,
+               lambda t: t.replace('["uuid","5fff6b60-f030-41b9-89a2-8428a86a81cb"]',
+                                   '["set",[]]'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_GATEWAY_UNBOUND"]
+    assert "candidates: network1 (1)" in doc["findings"][0]["summary"]
