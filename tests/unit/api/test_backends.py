@@ -2,7 +2,7 @@
 release does not diagnose is refused with exit 3 naming it, before any
 host is contacted (an ML2/OVN port, bound with vif_type ovs like an
 ML2/OVS one, was traced as ML2/OVS and got a NETDIAG_AGENT_MISSING that
-was not true)."""
+was not true; it is now traced by the ML2/OVN backend)."""
 
 import json
 import pathlib
@@ -12,6 +12,7 @@ import pytest
 from osc_netdiag import backends
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
+from osc_netdiag.backends import ml2_ovn
 from osc_netdiag.backends import ml2_ovs
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool
@@ -54,22 +55,36 @@ def trace(conn):
 
 
 @pytest.mark.usefixtures("no_hosts")
-def test_ovn_bound_port_exits_3_naming_the_backend():
-    code, app = trace(ovn_cloud(binding_vif_details=OVN_DETAILS))
-    assert code == exitcodes.UNRESOLVED == 3
-    assert app.stderr.getvalue() == (
-        f"Port {sf.PORT_ID} is bound by ML2/OVN (vif_type ovs, bound "
-        "drivers ovn); this release traces ML2/OVS ports only\n")
-    assert app.stdout.getvalue() == ""
+def test_ovn_bound_port_goes_on_to_its_hosts_as_ml2_ovn():
+    with pytest.raises(Contacted):
+        trace(ovn_cloud(binding_vif_details=OVN_DETAILS))
+    binding = backends.Binding(sf.PORT_ID, "ovs", ("ovn",))
+    assert backends.for_port(binding) is ml2_ovn
 
 
 @pytest.mark.usefixtures("no_hosts")
 def test_ovn_agents_name_the_backend_without_bound_drivers():
     # older Neutron keeps no bound_drivers: the host's agents tell
     details = {k: v for k, v in OVN_DETAILS.items() if k != "bound_drivers"}
-    code, app = trace(ovn_cloud(binding_vif_details=details))
-    assert code == 3
-    assert "is bound by ML2/OVN" in app.stderr.getvalue()
+    with pytest.raises(Contacted):
+        trace(ovn_cloud(binding_vif_details=details))
+    binding = backends.Binding(sf.PORT_ID, "ovs", (), OVN_AGENTS)
+    assert backends.for_port(binding) is ml2_ovn
+    # vif_type ovs alone stays ML2/OVS's: ML2/OVN claims no vif_type
+    assert backends.for_port(backends.Binding(sf.PORT_ID, "ovs")) is ml2_ovs
+
+
+@pytest.mark.usefixtures("no_hosts")
+def test_linux_bridge_port_exits_3_naming_the_backend():
+    code, app = trace(sf.vlan_cloud(binding_vif_type="bridge",
+                                    binding_vif_details={
+                                        "bound_drivers": {"0": "linuxbridge"}}))
+    assert code == exitcodes.UNRESOLVED == 3
+    assert app.stderr.getvalue() == (
+        f"Port {sf.PORT_ID} is bound by ML2/Linux bridge (vif_type bridge, "
+        "bound drivers linuxbridge); this release traces ML2/OVS, ML2/OVN "
+        "ports only\n")
+    assert app.stdout.getvalue() == ""
 
 
 @pytest.mark.usefixtures("no_hosts")
@@ -113,22 +128,22 @@ def test_the_bottom_bound_driver_decides():
     assert backends.for_port(binding) is ml2_ovs
 
 
-def test_a_recorded_ovn_capture_replays_to_exit_3(tmp_path):
+def test_a_recorded_linux_bridge_capture_replays_to_exit_3(tmp_path):
     # the vlan-healthy capture, edited in one place: the port's bound
-    # driver is ovn
+    # driver is linuxbridge
     context = json.loads((FIXTURES / "scenarios" / "vlan-healthy" /
                           "context.json").read_text())
-    context["port"]["vif_details"]["bound_drivers"] = {"0": "ovn"}
+    context["port"]["vif_details"]["bound_drivers"] = {"0": "linuxbridge"}
     (tmp_path / "context.json").write_text(json.dumps(context))
     (tmp_path / "hosts").mkdir()
     code, app = helpers.run_command(port_cmd.TracePort, "--from-capture",
                                     str(tmp_path))
     assert code == 3
-    assert "is bound by ML2/OVN" in app.stderr.getvalue()
+    assert "is bound by ML2/Linux bridge" in app.stderr.getvalue()
 
 
 def test_a_resolve_error_names_the_reason():
-    binding = backends.Binding("p", "ovs", ("ovn",))
+    binding = backends.Binding("p", "bridge", ("linuxbridge",))
     with pytest.raises(ResolveError) as exc:
         backends.for_port(binding)
     assert exc.value.reason == "unsupported"

@@ -12,6 +12,7 @@ import pytest
 
 from osc_netdiag import backends
 from osc_netdiag import exitcodes
+from osc_netdiag.backends import ml2_ovn
 from osc_netdiag.backends import ml2_ovs
 from osc_netdiag.transport import pool
 from osc_netdiag.v1 import host as host_cmd
@@ -81,18 +82,19 @@ def test_ovn_host_check_exits_3_naming_the_backend():
     code, app = host_check(cloud(ovn_hosts=("compute1",)), "compute1")
     assert code == exitcodes.UNRESOLVED == 3
     assert app.stderr.getvalue() == (
-        "Host(s) compute1 are run by ML2/OVN; this release diagnoses "
-        "ML2/OVS only\n")
+        "host check is not available for ML2/OVN in this release (it is "
+        "for ML2/OVS)\n")
     assert app.stdout.getvalue() == ""
 
 
-def test_all_hosts_of_a_mixed_cloud_names_the_ovn_ones():
+def test_all_hosts_of_a_mixed_cloud_names_each_backends_hosts():
     code, app = host_check(cloud(ovn_hosts=("compute1", "compute2")),
                            "--all")
     assert code == 3
     assert app.stderr.getvalue() == (
-        "Host(s) compute1, compute2 are run by ML2/OVN; this release "
-        "diagnoses ML2/OVS only\n")
+        "Host(s) are run by more than one backend (ML2/OVN: compute1, "
+        "compute2; ML2/OVS: network1): name the hosts of one backend at a "
+        "time\n")
 
 
 def test_ovs_hosts_go_on_to_be_read():
@@ -101,20 +103,30 @@ def test_ovs_hosts_go_on_to_be_read():
         host_check(cloud(ovn_hosts=("compute1",)), "compute2", "network1")
 
 
-def test_network_with_an_ovn_bound_port_exits_3_naming_the_backend():
+def test_network_with_an_ovn_bound_port_exits_3_naming_the_backends():
+    # its other ports (DHCP, router) are bound by ML2/OVS: a cloud half
+    # migrated is read one backend at a time
     conn = cloud(binding_vif_details=OVN_DETAILS)
     code, app = vlan_map(conn, "vlan-net")
     assert code == 3
+    assert app.stderr.getvalue().startswith(
+        f"Network {sf.NET_ID}: port(s) are run by more than one backend "
+        f"(ML2/OVN: {sf.PORT_ID}; ML2/OVS: ")
+
+
+def test_ovn_network_vlan_map_exits_3_naming_the_backend():
+    conn = cloud(ovn_hosts=("compute1", "compute2", "network1"))
+    code, app = vlan_map(conn, "vlan-net")
+    assert code == 3
     assert app.stderr.getvalue() == (
-        f"Network {sf.NET_ID}: port(s) {sf.PORT_ID} are run by ML2/OVN; "
-        "this release diagnoses ML2/OVS only\n")
+        "network vlan-map is not available for ML2/OVN in this release (it "
+        "is for ML2/OVS)\n")
 
 
 def test_network_ports_without_bound_drivers_use_their_hosts_agents():
     code, app = vlan_map(cloud(ovn_hosts=("compute1",)), "vlan-net")
     assert code == 3
-    assert "port(s) " + sf.PORT_ID + " are run by ML2/OVN" in \
-        app.stderr.getvalue()
+    assert f"(ML2/OVN: {sf.PORT_ID}; ML2/OVS: " in app.stderr.getvalue()
 
 
 def test_network_with_an_unknown_mechanism_driver_names_it():
@@ -123,7 +135,8 @@ def test_network_with_an_unknown_mechanism_driver_names_it():
     assert code == 3
     assert app.stderr.getvalue() == (
         f"Network {sf.NET_ID} has port {sf.PORT_ID} bound by the mechanism "
-        "driver opendaylight_v2; this release diagnoses ML2/OVS only\n")
+        "driver opendaylight_v2; this release diagnoses ML2/OVS, ML2/OVN "
+        "only\n")
 
 
 def test_ovs_network_goes_on_to_its_hosts():
@@ -137,8 +150,9 @@ def test_registry_choices():
     assert backends.for_hosts({"h": ("L3 agent",)}) is ml2_ovs
     assert backends.for_network("n", [], {"h": ("Open vSwitch agent",)}) \
         is ml2_ovs
+    assert backends.for_network("n", [], {"h": OVN_AGENTS}) is ml2_ovn
     with pytest.raises(Exception) as exc:
-        backends.for_network("n", [], {"h": OVN_AGENTS})
+        backends.for_network("n", [], {"h": ("Linux bridge agent",)})
     assert exc.value.reason == "unsupported"
 
 
@@ -157,5 +171,6 @@ def test_a_recorded_host_check_of_ovn_agents_replays_to_exit_3(tmp_path):
     code, app = host_check(None, "--from-capture", str(tmp_path / "c"))
     assert code == 3
     assert app.stderr.getvalue() == (
-        "Host(s) compute1 are run by ML2/OVN; this release diagnoses "
-        "ML2/OVS only\n")
+        "Host(s) are run by more than one backend (ML2/OVN: compute1; "
+        "ML2/OVS: compute2, network1): name the hosts of one backend at a "
+        "time\n")
