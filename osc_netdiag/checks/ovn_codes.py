@@ -2,7 +2,7 @@
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E = Severity.ERROR
 
 _SYNC = ("neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf "
          "--config-file /etc/neutron/plugins/ml2/ml2_conf.ini "

@@ -139,7 +139,8 @@ class Encap:
 
 def mappings(text: str) -> dict:
     """``physnet1:br-eth1,public:br-ex`` -> {'physnet1': 'br-eth1', ...};
-    an entry without a colon is kept with an empty bridge."""
+    an entry without a colon is kept with an empty bridge.
+    """
     result = {}
     for item in (text or "").split(","):
         item = item.strip()
@@ -269,7 +270,8 @@ def parse_encaps(text: str) -> tuple:
 
 def parse_open_vswitch_ids(text: str) -> dict:
     """``ovs-vsctl --columns=external_ids list Open_vSwitch``: the one
-    row's external_ids (system-id, ovn-remote, ovn-encap-*, mappings)."""
+    row's external_ids (system-id, ovn-remote, ovn-encap-*, mappings).
+    """
     w = "ovs-vsctl list Open_vSwitch"
     rows = _rows(text, w, OPEN_VSWITCH_COLUMNS)
     if len(rows) != 1:
@@ -282,7 +284,8 @@ CONNECTION_STATES = ("connected", "not connected")
 
 def parse_connection_status(text: str) -> str:
     """``ovn-appctl -t ovn-controller connection-status``: one line,
-    ``connected`` or ``not connected`` (to the Southbound database)."""
+    ``connected`` or ``not connected`` (to the Southbound database).
+    """
     what = "ovn-appctl connection-status"
     require_final_newline(text, what)
     lines = text.splitlines()

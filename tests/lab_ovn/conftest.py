@@ -1,7 +1,8 @@
 """Fixtures for tests against the ML2/OVN lab (``tools/lab up --backend
 ovn``; doc/source/lab.rst). The session fixture ``ovn_lab`` brings it up
 if ``tools/lab --flavour ovn status`` says it is not, and returns the
-status; one test session at a time holds ``.lab-ovn/tests.lock``."""
+status; one test session at a time holds ``.lab-ovn/tests.lock``.
+"""
 
 import fcntl
 import json
@@ -33,7 +34,8 @@ def ovn_lab():
 
 def trace(status, name, *extra):
     """``openstack netdiag port trace`` of instance ``name``, -f json:
-    (exit code, parsed output)."""
+    (exit code, parsed output).
+    """
     env = dict(os.environ,
                OS_CLIENT_CONFIG_FILE=os.path.join(LAB_DIR, "clouds.yaml"),
                PYTHONPATH=ovn_faults.REPO)
@@ -49,7 +51,8 @@ def trace(status, name, *extra):
 @pytest.fixture
 def fault(ovn_lab):
     """Inject ``fault_fn`` for instance ``name``; restored at the end even
-    when the test fails."""
+    when the test fails.
+    """
     restores = []
 
     def inject(fault_fn, name):

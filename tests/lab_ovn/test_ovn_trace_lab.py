@@ -1,11 +1,12 @@
 """``port trace`` of ML2/OVN ports on the real OVN lab: healthy ports exit
 0; each fault of the issue is caught with its code and exit bit 4; the
-trace changes nothing in the OVN databases."""
+trace changes nothing in the OVN databases.
+"""
 
 import pytest
 
-from tests.lab_ovn import ovn_faults as faults
 from tests.lab_ovn.conftest import trace
+from tests.lab_ovn import ovn_faults as faults
 
 pytestmark = pytest.mark.lab
 

@@ -2,7 +2,8 @@
 OVN lab (tests/fixtures/ovn/scenarios, made by tools/record_ovn_scenarios:
 each fault injected on the live lab, traced with --save-capture, then
 restored). Codes the lab faults do not produce come from a healthy
-recording edited in one place; each test says where."""
+recording edited in one place; each test says where.
+"""
 
 import json
 import pathlib
@@ -37,7 +38,8 @@ def rows(doc):
 
 def edited(tmp_path, scenario, host, probe, edit):
     """A copy of ``scenario`` whose ``probe`` output on ``host`` went
-    through ``edit`` (text -> text)."""
+    through ``edit`` (text -> text).
+    """
     target = tmp_path / scenario
     shutil.copytree(SCENARIOS / scenario, target)
     path = target / "hosts" / f"{host}.json"

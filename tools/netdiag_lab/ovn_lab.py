@@ -8,10 +8,28 @@ differs.
 
 import os
 
-from . import api, build
-from .common import (API_IP, ETC, HOSTS, LAB, LOG, RABBIT_PORT, RUN, VENV, hrun, mkdirs,
-                     read_pid, run, say, spawn, stop, wait_for)
-from .ovn_settings import NB_PORT, NB_REMOTE, SB_PORT, SB_REMOTE
+from . import api
+from . import build
+from .common import API_IP
+from .common import ETC
+from .common import HOSTS
+from .common import hrun
+from .common import LAB
+from .common import LOG
+from .common import mkdirs
+from .common import RABBIT_PORT
+from .common import read_pid
+from .common import RUN
+from .common import run
+from .common import say
+from .common import spawn
+from .common import stop
+from .common import VENV
+from .common import wait_for
+from .ovn_settings import NB_PORT
+from .ovn_settings import NB_REMOTE
+from .ovn_settings import SB_PORT
+from .ovn_settings import SB_REMOTE
 
 OVNDIR = os.path.join(LAB, 'ovn')
 SCHEMAS = {'nb': '/usr/share/ovn/ovn-nb.ovsschema', 'sb': '/usr/share/ovn/ovn-sb.ovsschema'}
@@ -70,7 +88,8 @@ def start_ovn_central():
 
 def write_server_conf():
     """Neutron's server with ML2/OVN: build.py writes the common part, this
-    replaces the ML2 file and names the OVN databases."""
+    replaces the ML2 file and names the OVN databases.
+    """
     build.write_server_conf()
     d = build.server_conf_dir()
     path = os.path.join(d, 'neutron.conf')
@@ -123,7 +142,8 @@ def start_neutron_server():
 
 def configure_chassis(h):
     """The Open_vSwitch record ovn-controller reads: its SB, its encap, its
-    bridge mappings and, on network1, the gateway role."""
+    bridge mappings and, on network1, the gateway role.
+    """
     info = HOSTS[h]
     ids = ['external_ids:ovn-remote=%s' % SB_REMOTE,
            'external_ids:ovn-encap-type=geneve',
@@ -180,8 +200,8 @@ lock_path = %(state)s/lock
 ''' % {'h': h, 'state': state, 'ip': API_IP, 'rport': RABBIT_PORT, 'sb': SB_REMOTE})
         # this lab's Neutron may differ from the one /usr/local/bin's
         # privsep-helper belongs to: every privsep context names its own
-        helper = 'sudo %s --config-file %s' % (os.path.join(VENV, 'bin', 'privsep-helper'),
-                                                path)
+        helper = 'sudo %s --config-file %s' % (
+            os.path.join(VENV, 'bin', 'privsep-helper'), path)
         for section in PRIVSEP_SECTIONS:
             f.write('\n[%s]\nhelper_command = %s\n' % (section, helper))
     return path
@@ -227,7 +247,8 @@ def chassis_connected(h):
 def link_db_sockets(h):
     """network1 plays the OVN database host as well: ovn-nbctl and
     ovn-sbctl there reach the databases at their default sockets, as on a
-    controller that runs ovn-central."""
+    controller that runs ovn-central.
+    """
     for which in ('nb', 'sb'):
         hrun(h, ['ln', '-sfn', db_sock(which), '/run/ovn/ovn%s_db.sock' % which])
 

@@ -1,16 +1,32 @@
 """The ML2/OVN lab's build and scenario: the same story as the ML2/OVS lab
 (a VLAN provider network, a tenant overlay network, a router with a
 gateway, SNAT and a floating IP, instances as namespaces), then DHCP and
-pings to prove it."""
+pings to prove it.
+"""
 
-from . import api, build, flavour, ovn_lab, scenario
-from .common import (API, HOSTS, INSTANCES, LAB, NETWORKS, PROJECT_ID, ROUTER_NAME, STATUS_FILE,
-                     UPSTREAM_NS, save_json, say, stop, wait_for)
+from . import api
+from . import build
+from . import flavour
+from . import ovn_lab
+from . import scenario
+from .common import API
+from .common import HOSTS
+from .common import INSTANCES
+from .common import LAB
+from .common import PROJECT_ID
+from .common import ROUTER_NAME
+from .common import save_json
+from .common import say
+from .common import STATUS_FILE
+from .common import stop
+from .common import UPSTREAM_NS
+from .common import wait_for
 
 
 def ensure_router(nets):
     """One router: gateway on public (SNAT on), interfaces on vlan-net and
-    geneve-net. ML2/OVN pins its gateway port to the gateway chassis."""
+    geneve-net. ML2/OVN pins its gateway port to the gateway chassis.
+    """
     r = scenario._one('routers', name=ROUTER_NAME)
     if r is None:
         r = api.post('routers', {'router': {

@@ -8,13 +8,13 @@ the geneve tunnels to the chassis the traffic needs; the metadata
 namespace ``ovnmeta-<network>`` with 169.254.169.254.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
 from osc_netdiag.models import HOST_OK
 from osc_netdiag.models import Status
+from osc_netdiag import names
 from osc_netdiag.parsers.ovn_db import mappings
+from osc_netdiag import probes
 
 METADATA_IP = "169.254.169.254"
 
@@ -203,10 +203,9 @@ def _metadata(report, context, view):
         addresses = [a.local for link in links or () for a in link.addresses]
     ok = present and METADATA_IP in addresses
     if not ok:
+        what = f"has no {METADATA_IP}" if present else "does not exist"
         report.find("NETDIAG_OVN_METADATA_MISSING", f"{host}:{ns}",
-                    f"{host}: {ns} " + ("has no " + METADATA_IP if present
-                                         else "does not exist"),
-                    host=host, namespace=ns)
+                    f"{host}: {ns} {what}", host=host, namespace=ns)
     report.hop(host, ns, "ovn-metadata", "present" if present else "absent",
                f"addresses {', '.join(addresses) or '-'}",
                Status.OK if ok else Status.ERROR)

@@ -11,9 +11,9 @@ Seen.
 
 import dataclasses
 
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 
 @dataclasses.dataclass

@@ -7,18 +7,19 @@ metadata namespace). The hops follow the port from what Neutron asked for
 (Northbound), to what a chassis claimed (Southbound), to the chassis.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovn import chassis
 from osc_netdiag.backends.ml2_ovn import databases
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 
 def db_host(context):
     """Where the OVN database clients run: the inventory's ovn_db_host
     (kept in the context, so a capture replays the same plan), else the
-    port's own host."""
+    port's own host.
+    """
     return context.ovn_db_host or context.port.binding_host
 
 
