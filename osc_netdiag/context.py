@@ -204,6 +204,10 @@ class HostCheckContext:
     # host -> {tunnel type: peer hosts}: the tunnels l2population makes,
     # one per peer sharing a network of that type (bound ports on both)
     tunnel_needs: dict = dataclasses.field(default_factory=dict)
+    # ML2/OVN: host -> the physnets of the networks with ports bound
+    # there; where the Northbound/Southbound clients run
+    physnets: dict = dataclasses.field(default_factory=dict)
+    ovn_db_host: Optional[str] = None
 
     def agent_types(self):
         """host -> the types of its recorded agents (what chose the
@@ -236,6 +240,8 @@ class HostCheckContext:
                 data.get("distributed_router_ids", ())),
             tunnel_needs={h: {t: tuple(p) for t, p in v.items()}
                           for h, v in data.get("tunnel_needs", {}).items()},
+            physnets={h: tuple(v) for h, v in data.get("physnets", {}).items()},
+            ovn_db_host=data.get("ovn_db_host"),
         )
 
 

@@ -45,6 +45,12 @@ def check_context(context, **options):
     # a capture keeps the hosts' agents: they choose the backend again
     check = backends.diagnosis(backends.for_hosts(context.agent_types()),
                                "HOST_CHECK", "host check")
+    inventory = options.get("inventory")
+    if context.ovn_db_host is None and \
+            getattr(inventory, "ovn_db_host", None):
+        # kept in the context, so --save-capture replays the same plan
+        context = dataclasses.replace(context,
+                                      ovn_db_host=inventory.ovn_db_host)
     report, hosts, round_trips = runner.run_plan(
         check.plan(context), lambda views: check.evaluate(context, views),
         context_json=context.to_json(), **options)

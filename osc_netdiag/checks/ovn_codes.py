@@ -84,6 +84,18 @@ CODES = {
                                      "instances there get no metadata. "
                                      "Restart the OVN metadata agent on "
                                      "{host}."),
+    "NETDIAG_OVN_HOSTNAME_MISMATCH": (E, "ovn-controller on {host} "
+                                      "registers hostname {hostname}, not "
+                                      "the Neutron host name: Neutron "
+                                      "cannot match its chassis to the "
+                                      "ports bound to {host}. Set "
+                                      "'ovs-vsctl set Open_vSwitch . "
+                                      "external_ids:hostname={host}'."),
+    "NETDIAG_OVN_ENCAP_MISMATCH": (E, "The Southbound chassis of {host} "
+                                   "does not carry the encap the host "
+                                   "configures (ovn-encap-type/-ip): "
+                                   "restart ovn-controller on {host} so "
+                                   "it registers it again."),
     "NETDIAG_OVN_ROUTER_PORT_MISSING": (E, "The Northbound database has no "
                                         "Logical_Router_Port lrp-{port} "
                                         "for router {router}: repair it "

@@ -28,12 +28,16 @@ def resolve_context(conn, hosts=(), all_hosts=False):
         if all_hosts or h in hosts})
     backends.diagnosis(backend, "HOST_CHECK", "host check")
     l2_agent = backend.AGENT_TYPES[0]
+    # a backend's L2 agents may have several types (ML2/OVN: a chassis,
+    # a gateway chassis): all are its L2 agents here
+    l2_types = getattr(backend, "L2_AGENT_TYPES", (l2_agent,))
     by_type = {l2_agent: {}, L3_AGENT: {}, DHCP_AGENT: {}}
     sdk_agents = {}
     for agent in listed:
-        if agent.agent_type in by_type:
-            by_type[agent.agent_type][agent.host] = resolve.agent_info(agent)
-            sdk_agents[(agent.agent_type, agent.host)] = agent
+        kind = l2_agent if agent.agent_type in l2_types else agent.agent_type
+        if kind in by_type:
+            by_type[kind][agent.host] = resolve.agent_info(agent)
+            sdk_agents[(kind, agent.host)] = agent
     known = sorted(set().union(*(set(v) for v in by_type.values())))
     if all_hosts:
         hosts = known
@@ -73,7 +77,26 @@ def resolve_context(conn, hosts=(), all_hosts=False):
         network_ids=tuple(sorted(n.id for n in networks)),
         distributed_router_ids=tuple(sorted(
             r.id for r in routers if getattr(r, "is_distributed", False))),
-        tunnel_needs=tunnel_needs)
+        tunnel_needs=tunnel_needs,
+        physnets=(_physnets(net, networks, hosts)
+                  if getattr(backend, "HOST_PHYSNETS", False) else {}))
+
+
+def _physnets(net, networks, hosts):
+    """host -> the physical networks of the networks with a port bound
+    there (what its bridge mappings must carry)."""
+    physnet_of = {}
+    for network in networks:
+        for seg in resolve.network_info(network).segments:
+            if seg.physical_network:
+                physnet_of.setdefault(network.id, set()).add(
+                    seg.physical_network)
+    found = {}
+    for port in net.ports():
+        if port.binding_host_id in hosts:
+            found.setdefault(port.binding_host_id, set()).update(
+                physnet_of.get(port.network_id, ()))
+    return {h: tuple(sorted(p)) for h, p in found.items() if p}
 
 
 def _tunnel_needs(net, networks, hosts, tunnel_kinds):

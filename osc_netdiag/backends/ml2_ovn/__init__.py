@@ -12,17 +12,23 @@ The databases are read where their clients work with their defaults: on
 the host named ``ovn_db_host`` in the inventory's defaults.
 """
 
+from osc_netdiag.backends.ml2_ovn import hostcheck
 from osc_netdiag.backends.ml2_ovn import trace
 
 NAME = "ML2/OVN"
 MECHANISM_DRIVERS = ("ovn",)
 AGENT_TYPES = ("OVN Controller agent", "OVN Controller Gateway agent",
                "OVN Metadata agent", "OVN Neutron agent")
+# its L2 agents (host check): the chassis, gateway chassis or not
+L2_AGENT_TYPES = AGENT_TYPES[:2]
+# host check compares each chassis's bridge mappings with the physnets
+# Neutron uses there
+HOST_PHYSNETS = True
 VIF_TYPES = ()
 TUNNEL_TYPES = ("geneve",)
 
 TRACE = trace                   # plan(context), evaluate(context, views)
+HOST_CHECK = hostcheck           # plan(context), evaluate(context, views)
 # not in this release: refused with exit 3 naming ML2/OVN
-HOST_CHECK = None
 SEGMENT_MAP = None
 CAPTURE_POINTS = None

@@ -20,16 +20,16 @@ METADATA_IP = "169.254.169.254"
 
 
 def check(report, context, view, seen):
-    _controller(report, view)
+    check_controller(report, view)
     ids = _system_ids(report, view)
-    _registration(report, context, view, seen, ids)
+    check_registration(report, context, view, seen, ids)
     devices.check_instance_device(report, view, context.port, context.network)
     _interface(report, context, view)
     _wiring(report, context, view, seen, ids)
     _metadata(report, context, view)
 
 
-def _controller(report, view):
+def check_controller(report, view):
     host = view.host
     probe = probes.ovn_controller_status()
     result = view.result(probe)
@@ -68,7 +68,7 @@ def _system_ids(report, view):
                  "ovn-chassis-config")
 
 
-def _registration(report, context, view, seen, ids):
+def check_registration(report, context, view, seen, ids):
     host = view.host
     if not seen.chassis:
         return

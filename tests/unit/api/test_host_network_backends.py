@@ -78,13 +78,10 @@ def vlan_map(conn, *argv):
     return helpers.run_command(network_cmd.ShowVlanMap, *argv, conn=conn)
 
 
-def test_ovn_host_check_exits_3_naming_the_backend():
-    code, app = host_check(cloud(ovn_hosts=("compute1",)), "compute1")
-    assert code == exitcodes.UNRESOLVED == 3
-    assert app.stderr.getvalue() == (
-        "host check is not available for ML2/OVN in this release (it is "
-        "for ML2/OVS)\n")
-    assert app.stdout.getvalue() == ""
+def test_ovn_host_goes_on_to_be_read_as_ml2_ovn():
+    with pytest.raises(Contacted):
+        host_check(cloud(ovn_hosts=("compute1",)), "compute1")
+    assert backends.for_hosts({"compute1": OVN_AGENTS}) is ml2_ovn
 
 
 def test_all_hosts_of_a_mixed_cloud_names_each_backends_hosts():
