@@ -96,6 +96,12 @@ CODES = {
                                    "configures (ovn-encap-type/-ip): "
                                    "restart ovn-controller on {host} so "
                                    "it registers it again."),
+    "NETDIAG_OVN_MTU_TOO_SMALL": (E, "Packets of the network's full MTU "
+                                  "cannot leave {host} over geneve: "
+                                  "{device} has MTU {mtu}, {need} is needed. "
+                                  "Raise the underlay MTU on {host}, or "
+                                  "lower the network's MTU ('openstack "
+                                  "network set --mtu ...')."),
     "NETDIAG_OVN_ROUTER_PORT_MISSING": (E, "The Northbound database has no "
                                         "Logical_Router_Port lrp-{port} "
                                         "for router {router}: repair it "

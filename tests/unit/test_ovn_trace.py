@@ -241,3 +241,19 @@ def test_gateway_held_by_no_chassis(tmp_path):
     assert code == 4
     assert codes(doc) == ["NETDIAG_OVN_GATEWAY_UNBOUND"]
     assert "candidates: network1 (1)" in doc["findings"][0]["summary"]
+
+
+def test_underlay_mtu_too_small_for_geneve(tmp_path):
+    # br-phy (the encap IP's device) edited from MTU 1500 to 1480: the
+    # network's 1442 + 58 of geneve no longer fits
+    d = edited(tmp_path, "geneve-healthy", "compute1", "ip-addr",
+               lambda t: t.replace('"ifname":"br-phy","flags":["BROADCAST",'
+                                   '"MULTICAST","PROMISC","UP","LOWER_UP"],"mtu":1500',
+                                   '"ifname":"br-phy","flags":["BROADCAST",'
+                                   '"MULTICAST","PROMISC","UP","LOWER_UP"],"mtu":1480'))
+    code, doc, _ = replay(d)
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_MTU_TOO_SMALL"]
+    assert doc["findings"][0]["summary"] == (
+        "compute1: br-phy (198.18.1.11) has MTU 1480; network geneve-net "
+        "(MTU 1442) needs 1500 over geneve")

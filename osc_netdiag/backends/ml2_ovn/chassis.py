@@ -17,6 +17,10 @@ from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
 
 METADATA_IP = "169.254.169.254"
+# What geneve adds to an instance's frame over an IPv4 underlay: Neutron's
+# [ml2_type_geneve] max_header_size (38, its recommended value) and the
+# outer IPv4 header (20); a network's MTU is the underlay's minus this.
+GENEVE_OVERHEAD_V4 = 38 + 20
 
 
 def check(report, context, view, seen):
@@ -135,6 +139,8 @@ def _wiring(report, context, view, seen, ids):
     host = view.host
     if ids is None:
         return
+    if any(s.is_tunnel for s in context.network.segments):
+        _mtu(report, context, view, ids)
     maps = mappings(ids.get("ovn-bridge-mappings", ""))
     bridges = _read(report, view, probes.ovs_bridges(), "bridges",
                     "ovs-bridge")
@@ -159,6 +165,33 @@ def _wiring(report, context, view, seen, ids):
                    "mapped" if ok else "unmapped",
                    f"{physnet} -> {bridge or '-'}",
                    Status.OK if ok else Status.ERROR)
+
+
+def _mtu(report, context, view, ids):
+    """The device holding the chassis's encap IP must carry the network's
+    largest packet plus the geneve overhead."""
+    host, mtu = view.host, context.network.mtu
+    encap_ip = ids.get("ovn-encap-ip")
+    if not mtu or not encap_ip:
+        return
+    links = _read(report, view, probes.ip_addr(), encap_ip, "ovn-mtu")
+    link = next((li for li in links or () for a in li.addresses
+                 if a.local == encap_ip), None)
+    if link is None or link.mtu is None:
+        return
+    need = mtu + GENEVE_OVERHEAD_V4
+    ok = link.mtu >= need
+    if not ok:
+        report.find("NETDIAG_OVN_MTU_TOO_SMALL", f"{host}:{link.ifname}",
+                    f"{host}: {link.ifname} ({encap_ip}) has MTU {link.mtu}; "
+                    f"network {context.network.name or context.network.id} "
+                    f"(MTU {mtu}) needs {need} over geneve",
+                    host=host, device=link.ifname, mtu=link.mtu, need=need,
+                    network=context.network.name or context.network.id)
+    report.hop(host, link.ifname, "ovn-underlay-mtu", str(link.mtu),
+               f"encap {encap_ip}: MTU {link.mtu}, network MTU {mtu} + "
+               f"{GENEVE_OVERHEAD_V4} = {need}",
+               Status.OK if ok else Status.ERROR)
 
 
 def _tunnels(report, context, view, seen):
