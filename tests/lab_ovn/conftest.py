@@ -60,3 +60,18 @@ def fault(ovn_lab):
     yield inject
     for restore in reversed(restores):
         restore()
+
+
+def netdiag(*argv):
+    """``openstack netdiag ARGV -f json`` on the OVN lab: (exit code,
+    parsed output).
+    """
+    env = dict(os.environ,
+               OS_CLIENT_CONFIG_FILE=os.path.join(LAB_DIR, "clouds.yaml"),
+               PYTHONPATH=ovn_faults.REPO)
+    cp = subprocess.run(
+        [os.path.join(ovn_faults.REPO, ".venv", "bin", "openstack"),
+         "--os-cloud", "netdiag-lab", "netdiag", *argv, "-f", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=180,
+        env=env)
+    return cp.returncode, (json.loads(cp.stdout) if cp.stdout.strip() else None)

@@ -169,7 +169,8 @@ def _wiring(report, context, view, seen, ids):
 
 def _mtu(report, context, view, ids):
     """The device holding the chassis's encap IP must carry the network's
-    largest packet plus the geneve overhead."""
+    largest packet plus the geneve overhead.
+    """
     host, mtu = view.host, context.network.mtu
     encap_ip = ids.get("ovn-encap-ip")
     if not mtu or not encap_ip:
