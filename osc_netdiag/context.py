@@ -253,6 +253,8 @@ class VlanMapContext:
     dhcp_hosts: tuple                 # DHCP agents hosting the network
     ovs_agents: dict                  # host -> Agent
     known_segments: tuple             # (network_type, physnet, seg, net_id)
+    # ML2/OVN: where the Northbound/Southbound clients run
+    ovn_db_host: Optional[str] = None
 
     def carriers(self):
         """Hosts that carry the network: ports bound there, DHCP agents."""
@@ -275,4 +277,5 @@ class VlanMapContext:
             port_hosts=dict(data["port_hosts"]),
             dhcp_hosts=tuple(data["dhcp_hosts"]),
             ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
-            known_segments=tuple(tuple(s) for s in data["known_segments"]))
+            known_segments=tuple(tuple(s) for s in data["known_segments"]),
+            ovn_db_host=data.get("ovn_db_host"))

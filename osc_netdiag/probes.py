@@ -332,6 +332,12 @@ def ovn_encaps():
                    "list", "Encap", ovn_db.parse_encaps)
 
 
+def ovn_datapaths():
+    """Every Datapath_Binding: the tunnel key of each logical switch."""
+    return _ovn_db("ovn-sbctl", "ovn-sb-datapaths", ovn_db.DATAPATH_COLUMNS,
+                   "list", "Datapath_Binding", ovn_db.parse_datapaths)
+
+
 def ovn_controller_status():
     """ovn-controller's own word on its Southbound connection."""
     return Probe("ovn-controller-status",

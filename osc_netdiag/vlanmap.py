@@ -50,8 +50,18 @@ def map_context(context, **options):
     segment_map = backends.diagnosis(
         backends.for_hosts(context.agent_types()), "SEGMENT_MAP",
         "network vlan-map")
+    inventory = options.get("inventory")
+    if context.ovn_db_host is None and \
+            getattr(inventory, "ovn_db_host", None):
+        # kept in the context, so --save-capture replays the same plan
+        context = dataclasses.replace(context,
+                                      ovn_db_host=inventory.ovn_db_host)
 
     def evaluate(views):
+        if hasattr(segment_map, "evaluate"):
+            # a backend that reads more than the carrying hosts (ML2/OVN:
+            # its databases) evaluates them all at once
+            return segment_map.evaluate(context, views, rows)
         report = Report()
         for host in context.hosts:
             segment_map.evaluate_host(report, views[host], context, rows)

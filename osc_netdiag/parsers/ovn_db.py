@@ -41,6 +41,7 @@ BINDING_COLUMNS = ("_uuid", "logical_port", "type", "chassis", "up",
 CHASSIS_COLUMNS = ("_uuid", "name", "hostname", "encaps", "other_config")
 ENCAP_COLUMNS = ("_uuid", "type", "ip", "chassis_name")
 OPEN_VSWITCH_COLUMNS = ("external_ids",)
+DATAPATH_COLUMNS = ("_uuid", "tunnel_key", "external_ids")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,18 @@ class Encap:
     type: str
     ip: str
     chassis_name: str
+
+
+@dataclass(frozen=True)
+class Datapath:
+    """A Datapath_Binding (SB): a logical switch's or router's tunnel key."""
+    uuid: str
+    tunnel_key: int
+    external_ids: dict
+
+    @property
+    def switch(self) -> Optional[str]:
+        return self.external_ids.get("logical-switch")
 
 
 def mappings(text: str) -> dict:
@@ -266,6 +279,15 @@ def parse_encaps(text: str) -> tuple:
         uuid=_t(r["_uuid"], str, w), type=_t(r["type"], str, w),
         ip=_t(r["ip"], str, w), chassis_name=_t(r["chassis_name"], str, w))
         for r in _rows(text, w, ENCAP_COLUMNS))
+
+
+def parse_datapaths(text: str) -> tuple:
+    """``ovn-sbctl ... list Datapath_Binding``."""
+    w = "ovn-sbctl Datapath_Binding"
+    return tuple(Datapath(
+        uuid=_t(r["_uuid"], str, w), tunnel_key=_t(r["tunnel_key"], int, w),
+        external_ids=_map(r["external_ids"], w))
+        for r in _rows(text, w, DATAPATH_COLUMNS))
 
 
 def parse_open_vswitch_ids(text: str) -> dict:

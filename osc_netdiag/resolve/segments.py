@@ -41,8 +41,9 @@ def resolve_context(conn, network_ref, all_hosts=False):
                                          types_on.get(p.binding_host_id, ()))
                      for p in bound], types_on)
     backends.diagnosis(backend, "SEGMENT_MAP", "network vlan-map")
+    l2_types = getattr(backend, "L2_AGENT_TYPES", backend.AGENT_TYPES[:1])
     ovs_agents = {a.host: resolve.agent_info(a) for a in listed
-                  if a.agent_type == backend.AGENT_TYPES[0]}
+                  if a.agent_type in l2_types}
     known = []
     for other in net_api.networks():
         for seg in resolve.network_info(other).segments:

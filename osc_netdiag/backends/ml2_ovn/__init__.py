@@ -13,6 +13,7 @@ the host named ``ovn_db_host`` in the inventory's defaults.
 """
 
 from osc_netdiag.backends.ml2_ovn import hostcheck
+from osc_netdiag.backends.ml2_ovn import segment_map
 from osc_netdiag.backends.ml2_ovn import trace
 
 NAME = "ML2/OVN"
@@ -29,6 +30,8 @@ TUNNEL_TYPES = ("geneve",)
 
 TRACE = trace                   # plan(context), evaluate(context, views)
 HOST_CHECK = hostcheck           # plan(context), evaluate(context, views)
+# plan(context), evaluate(context, views, rows): it reads the databases
+# besides the carrying hosts, so it evaluates them all at once
+SEGMENT_MAP = segment_map
 # not in this release: refused with exit 3 naming ML2/OVN
-SEGMENT_MAP = None
 CAPTURE_POINTS = None

@@ -111,13 +111,10 @@ def test_network_with_an_ovn_bound_port_exits_3_naming_the_backends():
         f"(ML2/OVN: {sf.PORT_ID}; ML2/OVS: ")
 
 
-def test_ovn_network_vlan_map_exits_3_naming_the_backend():
+def test_ovn_network_goes_on_to_its_hosts():
     conn = cloud(ovn_hosts=("compute1", "compute2", "network1"))
-    code, app = vlan_map(conn, "vlan-net")
-    assert code == 3
-    assert app.stderr.getvalue() == (
-        "network vlan-map is not available for ML2/OVN in this release (it "
-        "is for ML2/OVS)\n")
+    with pytest.raises(Contacted):
+        vlan_map(conn, "vlan-net")
 
 
 def test_network_ports_without_bound_drivers_use_their_hosts_agents():

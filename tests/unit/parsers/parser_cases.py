@@ -59,6 +59,7 @@ OVN_PARSERS = {
     "ovn-sb-pb": ovn_db.parse_port_bindings,
     "ovn-sb-chassis": ovn_db.parse_chassis,
     "ovn-sb-encaps": ovn_db.parse_encaps,
+    "ovn-sb-datapaths": ovn_db.parse_datapaths,
     "ovn-controller-status": ovn_db.parse_connection_status,
     "ovs-system-ids": ovn_db.parse_open_vswitch_ids,
 }

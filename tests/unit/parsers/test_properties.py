@@ -328,6 +328,7 @@ ROUND_TRIP = {
     ovn_db.parse_port_bindings: check_ovn_rows,
     ovn_db.parse_chassis: check_ovn_rows,
     ovn_db.parse_encaps: check_ovn_rows,
+    ovn_db.parse_datapaths: check_ovn_rows,
     ovn_db.parse_open_vswitch_ids: check_ovs_ids,
     ovn_db.parse_connection_status: check_connection_status,
     ofctl.parse_dump_flows: check_flows,
