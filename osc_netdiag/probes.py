@@ -20,6 +20,7 @@ from osc_netdiag.parsers import ip_route
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import ovn_db
+from osc_netdiag.parsers import ovn_trace
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.parsers import ps
@@ -350,3 +351,25 @@ def ovs_system_ids():
     ovn-remote, ovn-encap-type/-ip, ovn-bridge-mappings, ovn-cms-options."""
     return _ovs_list("ovs-system-ids", "Open_vSwitch", "external_ids",
                      ovn_db.parse_open_vswitch_ids)
+
+
+def ovn_trace_ping(network_id, port_id, mac, ip, dst_mac, dst_ip):
+    """``ovn-trace --summary --minimal`` of an ICMP echo from the port to ``dst_ip``
+    (``dst_mac``: the router's or the peer's MAC), in the port's switch.
+    The microflow is built from checked values only: a UUID, MACs and
+    IPv4 addresses."""
+    network_id = names.checked_uuid(network_id)
+    port_id = names.checked_uuid(port_id)
+    for value in (mac, dst_mac):
+        if not MAC_RE.match(value or ""):
+            raise UnsafeNameError(f"not a MAC address: {value!r}")
+    ip, dst_ip = (str(ipaddress.IPv4Address(a)) for a in (ip, dst_ip))
+    flow = (f'inport == "{port_id}" && eth.src == {mac} && '
+            f'eth.dst == {dst_mac} && ip4.src == {ip} && ip4.dst == {dst_ip} '
+            f'&& ip.ttl == 64 && icmp4.type == 8')
+    # ovn-trace aborts on a port the Southbound does not know: that exit
+    # is an answer (the port is not in OVN), read by the backend
+    return Probe(f"ovn-trace:{port_id}:{dst_ip}",
+                 ("ovn-trace", "--summary", "--minimal",
+                  f"neutron-{network_id}", flow),
+                 ovn_trace.parse_ovn_trace)

@@ -102,6 +102,13 @@ CODES = {
                                   "Raise the underlay MTU on {host}, or "
                                   "lower the network's MTU ('openstack "
                                   "network set --mtu ...')."),
+    "NETDIAG_OVN_TRACE_DROP": (E, "OVN's logical pipeline drops the "
+                               "port's traffic before any chassis sees it: "
+                               "run the command in the evidence with "
+                               "--detailed instead of --minimal on the "
+                               "database host to see the stage (port "
+                               "security, an ACL of the port's security "
+                               "groups, routing) that drops it."),
     "NETDIAG_OVN_ROUTER_PORT_MISSING": (E, "The Northbound database has no "
                                         "Logical_Router_Port lrp-{port} "
                                         "for router {router}: repair it "

@@ -128,3 +128,17 @@ def fault_delete_switch_port(status, name):
         wait(lambda: _binding_chassis(inst["port_id"]), 90,
              "the port back in OVN and claimed")
     return restore
+
+
+def fault_wrong_port_security(status, name):
+    """The Logical_Switch_Port's port_security names another MAC: OVN's
+    pipeline drops everything the instance sends.
+    """
+    inst = status["instances"][name]
+    lab_exec(DB_HOST, "ovn-nbctl", "lsp-set-port-security", inst["port_id"],
+             "fa:16:3e:00:00:01 %s" % inst["ip"])
+
+    def restore():
+        lab_exec(DB_HOST, "ovn-nbctl", "lsp-set-port-security",
+                 inst["port_id"], "%s %s" % (inst["mac"], inst["ip"]))
+    return restore

@@ -1,6 +1,7 @@
 """``host check`` of the OVN lab's chassis: healthy, then a stopped
 ovn-controller, a removed bridge mapping and a stale duplicate chassis,
-each caught with its code and exit bit 4."""
+each caught with its code and exit bit 4.
+"""
 
 import pytest
 

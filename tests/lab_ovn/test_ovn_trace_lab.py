@@ -35,6 +35,7 @@ def test_healthy_ports(ovn_lab, name):
     (faults.fault_stale_duplicate_chassis, "geneve1",
      "NETDIAG_OVN_CHASSIS_DUPLICATE"),
     (faults.fault_delete_switch_port, "geneve2", "NETDIAG_OVN_LSP_MISSING"),
+    (faults.fault_wrong_port_security, "vlan2", "NETDIAG_OVN_TRACE_DROP"),
 ], ids=lambda v: getattr(v, "__name__", str(v)))
 def test_each_fault_is_caught(ovn_lab, fault, fault_fn, name, code):
     fault(fault_fn, name)

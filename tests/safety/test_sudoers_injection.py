@@ -39,6 +39,7 @@ TOOL_OPTIONS = {
     "ovn-nbctl": [f"--db=unix:{OWNED}", "--"],
     "ovn-sbctl": [f"--db=unix:{OWNED}", "--"],
     "ovn-appctl": [f"--target={OWNED}"],
+    "ovn-trace": [f"--db=unix:{OWNED}", "--ovs", "--detailed"],
     "ip": ["-batch", f"-b{OWNED}", "-force", "-netns", "-n", "-all"],
     "iptables-save": [f"-M{OWNED}", f"--modprobe={OWNED}", f"-f{OWNED}",
                       f"--file={OWNED}", "-c", "--counters", "-tfilter",

@@ -2,7 +2,8 @@
 OVN lab (tests/fixtures/ovn/scenarios/hostcheck-*, made by
 tools/record_ovn_scenarios with ``host check --all``); codes the lab
 faults do not produce come from the healthy recording edited in one
-place."""
+place.
+"""
 
 import json
 import pathlib

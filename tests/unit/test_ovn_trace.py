@@ -70,13 +70,18 @@ def test_geneve_port_path_is_named_in_neutron_terms():
         f"neutron-{NETWORK} (geneve-net): addresses fa:16:3e:17:58:69 "
         "198.18.17.64, up true, requested-chassis compute1")
     assert hops[("network1", "ovn-sb-binding")]["detail"] == (
-        "chassis compute1 (compute1), tunnel key 3, up true")
+        "chassis compute1 (compute1), tunnel key 5, up true")
     assert hops[("network1", "ovn-gateway")]["state"] == "network1"
     assert hops[("compute1", "ovn-iface")]["state"] == "installed"
     tunnels = sorted(h["device"] for h in doc["hops"]
                      if h["kind"] == "ovn-tunnel")
     assert tunnels == ["geneve to compute2", "geneve to network1"]
     assert "169.254.169.254" in hops[("compute1", "ovn-metadata")]["detail"]
+    logical = hops[("network1", "ovn-logical")]
+    assert (logical["device"], logical["state"], logical["detail"]) == (
+        "ping 198.18.17.1", "delivered",
+        "through geneve-net -> lab-router -> geneve-net; reply leaves by "
+        "geneve1")
 
 
 def test_vlan_port_has_its_localnet_and_bridge_mapping():
@@ -257,3 +262,23 @@ def test_underlay_mtu_too_small_for_geneve(tmp_path):
     assert doc["findings"][0]["summary"] == (
         "compute1: br-phy (198.18.1.11) has MTU 1480; network geneve-net "
         "(MTU 1442) needs 1500 over geneve")
+
+
+def test_wrong_port_security_is_dropped_by_the_logical_pipeline():
+    # port_security set to another MAC in the Northbound (the lab fault):
+    # ovn-trace of the port's ping to its router dies in port security
+    code, doc, _ = replay(SCENARIOS / "port-security-wrong")
+    assert code == 4
+    assert codes(doc) == ["NETDIAG_OVN_LSP_DRIFT", "NETDIAG_OVN_TRACE_DROP"]
+    logical = rows(doc)[("network1", "ovn-logical")]
+    assert (logical["state"], logical["detail"]) == (
+        "dropped", "through geneve-net; dropped")
+
+
+def test_a_port_ovn_does_not_know_is_not_traced():
+    # ovn-trace aborts on a logical port missing from the Southbound: the
+    # row says so, the findings are the missing rows'
+    _, doc, _ = replay(SCENARIOS / "switch-port-deleted")
+    logical = rows(doc)[("network1", "ovn-logical")]
+    assert (logical["state"], logical["status"]) == ("not traced", "SKIP")
+    assert "NETDIAG_COMMAND_FAILED" not in codes(doc)

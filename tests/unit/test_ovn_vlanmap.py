@@ -1,7 +1,8 @@
 """``network vlan-map`` of ML2/OVN networks, replayed from real
 recordings of the OVN lab (tests/fixtures/ovn/scenarios/vlanmap-*, made
 by tools/record_ovn_scenarios with ``network vlan-map --all``); one code
-from a healthy recording edited in one place."""
+from a healthy recording edited in one place.
+"""
 
 import json
 import pathlib

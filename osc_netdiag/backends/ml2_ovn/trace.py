@@ -23,6 +23,21 @@ def db_host(context):
     return context.ovn_db_host or context.port.binding_host
 
 
+def logical_ping(context):
+    """ovn-trace of a ping from the port to its router's address on the
+    port's subnet, or None (no IPv4 address, no gateway).
+    """
+    port, router = context.port, context.router
+    for subnet_id, ip in port.fixed_ips:
+        subnet = next((s for s in context.subnets if s.id == subnet_id), None)
+        if subnet and subnet.gateway_ip and "." in ip and \
+                "." in subnet.gateway_ip:
+            return probes.ovn_trace_ping(
+                port.network_id, port.id, port.mac, ip,
+                router.interface_port.mac, subnet.gateway_ip)
+    return None
+
+
 def _provider(context):
     return [s for s in context.network.segments if not s.is_tunnel]
 
@@ -37,6 +52,9 @@ def plan(context):
         db.append(probes.ovn_localnet_ports())
     if router is not None and router.interface_port is not None:
         db.append(probes.ovn_router_port(router.interface_port.id))
+        ping = logical_ping(context)
+        if ping is not None:
+            db.append(ping)
     if router is not None and router.gateway_port is not None:
         gateway = router.gateway_port.id
         db += [probes.ovn_router_port(gateway),
@@ -62,6 +80,10 @@ def evaluate(context, views):
     seen = databases.Seen()
     if not report.host_unreadable(db_view):
         seen = databases.check(report, context, db_view)
+        if context.router is not None and \
+                context.router.interface_port is not None:
+            databases.logical_path(report, context, db_view,
+                                   logical_ping(context))
     compute = views[context.port.binding_host]
     if compute is db_view or not report.host_unreadable(compute):
         chassis.check(report, context, compute, seen)

@@ -13,7 +13,7 @@ import pathlib
 
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
-                                 oslo_ini, ovn_db, ps, ss, tcpdump)
+                                 oslo_ini, ovn_db, ovn_trace, ps, ss, tcpdump)
 
 import capture_cases
 
@@ -62,6 +62,7 @@ OVN_PARSERS = {
     "ovn-sb-datapaths": ovn_db.parse_datapaths,
     "ovn-controller-status": ovn_db.parse_connection_status,
     "ovs-system-ids": ovn_db.parse_open_vswitch_ids,
+    "ovn-trace": ovn_trace.parse_ovn_trace,
 }
 
 # Real captures whose correct parse is empty (nothing to list).

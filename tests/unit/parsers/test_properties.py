@@ -24,7 +24,7 @@ import shlex
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables, ovn_db,
+from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables, ovn_db, ovn_trace,
                                  ofctl, oslo_ini, ovs_vsctl, ps, ss, tcpdump)
 
 import parser_cases
@@ -315,6 +315,17 @@ def check_ovs_ids(result, text):
     assert dict(doc["data"][0][0][1]) == result
 
 
+def check_logical_trace(result, text):
+    lines = text.splitlines()
+    assert lines[0] == "# " + result.flow
+    minimal = lines[lines.index("# Minimal trace.") + 1:]
+    assert [f'output("{o}");' for o in result.outputs] == [
+        line.strip() for line in minimal if "output(" in line]
+    assert result.drops == sum(1 for line in lines[:len(lines) - len(minimal)]
+                               if line.strip() == "drop;")
+    assert all(f'dp="{d}"' in text for d in result.datapaths)
+
+
 def check_connection_status(result, text):
     assert text == result + "\n"
 
@@ -331,6 +342,7 @@ ROUND_TRIP = {
     ovn_db.parse_datapaths: check_ovn_rows,
     ovn_db.parse_open_vswitch_ids: check_ovs_ids,
     ovn_db.parse_connection_status: check_connection_status,
+    ovn_trace.parse_ovn_trace: check_logical_trace,
     ofctl.parse_dump_flows: check_flows,
     ofctl.parse_ofctl_show: check_ofctl_show,
     ovs_vsctl.parse_bridges: check_bridges,
