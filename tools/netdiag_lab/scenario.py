@@ -26,6 +26,7 @@ from .common import INSTANCES
 from .common import kill_pids
 from .common import link_exists_ns
 from .common import mkdirs
+from .common import netns
 from .common import NETWORKS
 from .common import PROJECT_ID
 from .common import ROUTER_NAME
@@ -34,6 +35,7 @@ from .common import say
 from .common import UPSTREAM_NS
 from .common import VMDIR
 from .common import wait_for
+from .flavour import PREFIX
 
 
 def _one(collection, **filters):
@@ -156,7 +158,7 @@ def ensure_port(name, nets):
 
 
 def vm_ns(name):
-    return 'ndl-vm-%s' % name
+    return '%s-vm-%s' % (PREFIX, name)
 
 
 def plug(name, port, mtu=None):
@@ -165,7 +167,7 @@ def plug(name, port, mtu=None):
     """
     spec = INSTANCES[name]
     host = spec['host']
-    hostns = 'ndl-%s' % host
+    hostns = netns(host)
     ns = vm_ns(name)
     tap = 'tap' + port['id'][:11]
     if ns not in run(['ip', 'netns', 'list']).stdout.split():
@@ -174,7 +176,7 @@ def plug(name, port, mtu=None):
     if not (link_exists_ns(tap, hostns) and link_exists_ns('eth0', ns)):
         for dev, where in ((tap, hostns), ('eth0', ns)):
             run(['ip', '-n', where, 'link', 'del', dev], check=False)
-        a, b = 'ndlvh-%s' % name, 'ndlvv-%s' % name
+        a, b = '%svh-%s' % (PREFIX, name), '%svv-%s' % (PREFIX, name)
         run(['ip', 'link', 'del', a], check=False)
         run(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b])
         run(['ip', 'link', 'set', a, 'netns', hostns])

@@ -34,6 +34,7 @@ from .common import NSDIR
 from .common import out
 from .common import pids_in_namespaces
 from .common import RABBITDIR
+from .common import ROOT
 from .common import RUN
 from .common import run
 from .common import say
@@ -42,6 +43,8 @@ from .common import stop
 from .common import stop_many
 from .common import SYSTEM_FILE
 from .common import VMDIR
+from .flavour import other_labs_up
+from .flavour import PREFIX
 
 AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent')
 
@@ -51,7 +54,7 @@ def lab_netns_names():
     for line in out(['ip', 'netns', 'list'], check=False).splitlines():
         if line.strip():
             name = line.split()[0]
-            if name.startswith('ndl-'):
+            if name.startswith(PREFIX + '-'):
                 res.append(name)
     return res
 
@@ -88,8 +91,8 @@ def stop_daemons():
     stop_many(['%s-%s' % (h, a) for h in HOSTS for a in AGENTS] +
               ['neutron-api', 'neutron-rpc-server'], grace=3)
     kill_namespace_processes()
-    stop_many(['%s-%s' % (h, d) for h in HOSTS for d in ('sshd', 'ovs-vswitchd',
-                                                         'ovsdb-server')], grace=3)
+    stop_many(['%s-%s' % (h, d) for h in HOSTS
+               for d in ('sshd', 'ovs-vswitchd', 'ovsdb-server')], grace=3)
     stop('rabbitmq', grace=10)
     # epmd was started for the lab's rabbit on the lab's own port
     from .build import rabbit_env
@@ -128,14 +131,17 @@ def remove_namespaces_and_links():
     links = json.loads(out(['ip', '-j', 'link', 'show'], check=False) or '[]')
     for link in links:
         name = link.get('ifname', '')
-        if name.startswith('ndl'):
+        if name.startswith(PREFIX):
             run(['ip', 'link', 'del', name], check=False)
 
 
 def revert_system_changes():
     changes = load_json(SYSTEM_FILE, {})
     link = changes.get('privsep_link')
-    if link and os.path.islink(link['path']) and os.readlink(link['path']) == link['target']:
+    # the link is shared by the flavours that run the same Neutron: the last
+    # lab down removes it
+    if (link and not other_labs_up(ROOT) and os.path.islink(link['path'])
+            and os.readlink(link['path']) == link['target']):
         os.unlink(link['path'])
     if os.path.exists(SYSTEM_FILE):
         os.unlink(SYSTEM_FILE)
