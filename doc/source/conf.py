@@ -17,8 +17,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))
 
 project = "osc-netdiag"
 copyright = "osc-netdiag developers"
-extensions = ["cliff.sphinxext", "reno.sphinxext", "netdiag_findings"]
+extensions = ["openstackdocstheme", "cliff.sphinxext", "reno.sphinxext",
+              "netdiag_findings"]
 master_doc = "index"
 exclude_patterns = []
-html_theme = "alabaster"
+
+# the CLI reference is generated from the commands (cli.rst)
 autoprogram_cliff_application = "openstack"
+
+# -- openstackdocstheme -------------------------------------------------------
+html_theme = "openstackdocs"
+openstackdocs_repo_name = "x/osc-netdiag"
+openstackdocs_bug_project = "osc-netdiag"
+openstackdocs_bug_tag = "doc"
+# the title is "osc-netdiag", not a name derived from the package metadata
+openstackdocs_auto_name = False

@@ -10,6 +10,22 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+# The release notes of osc-netdiag, built by reno from releasenotes/notes
+# and the git history (tox -e releasenotes).
+
 project = "osc-netdiag release notes"
-extensions = ["reno.sphinxext"]
+copyright = "osc-netdiag developers"
+extensions = ["openstackdocstheme", "reno.sphinxext"]
 master_doc = "index"
+exclude_patterns = []
+
+# reno versions the notes from git tags; the theme's own version is unused
+version = ""
+release = ""
+
+# -- openstackdocstheme -------------------------------------------------------
+html_theme = "openstackdocs"
+openstackdocs_repo_name = "x/osc-netdiag"
+openstackdocs_bug_project = "osc-netdiag"
+openstackdocs_bug_tag = "releasenotes"
+openstackdocs_auto_name = False
