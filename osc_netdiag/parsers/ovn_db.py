@@ -302,7 +302,16 @@ def parse_datapaths(text: str) -> tuple:
         for r in _rows(text, w, DATAPATH_COLUMNS))
 
 
-def parse_open_vswitch_ids(text: str) -> dict:
+@dataclass(frozen=True)
+class SystemIds:
+    """The Open_vSwitch row's external_ids, as OVN reads them."""
+    external_ids: dict
+
+    def get(self, key, default=None):
+        return self.external_ids.get(key, default)
+
+
+def parse_open_vswitch_ids(text: str) -> SystemIds:
     """``ovs-vsctl --columns=external_ids list Open_vSwitch``: the one
     row's external_ids (system-id, ovn-remote, ovn-encap-*, mappings).
     """
@@ -310,7 +319,7 @@ def parse_open_vswitch_ids(text: str) -> dict:
     rows = _rows(text, w, OPEN_VSWITCH_COLUMNS)
     if len(rows) != 1:
         raise ParseError(f"{w}: expected one row, got {len(rows)}")
-    return _map(rows[0]["external_ids"], w)
+    return SystemIds(_map(rows[0]["external_ids"], w))
 
 
 CONNECTION_STATES = ("connected", "not connected")

@@ -27,7 +27,6 @@ from openstackclient import shell
 import pytest
 
 from tests.unit.api import sdk_fakes as sf
-from tests.unit.api.test_backends import OVN_DETAILS
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 GOLDEN = FIXTURES / "golden"
@@ -87,16 +86,19 @@ def test_router_check_replay_table_output(capsys):
         "router-check/router-dvr-snat-rule-deleted--table.txt")
 
 
-def test_ovn_port_is_refused_with_exit_3(capsys, cloud):
-    conn = sf.vlan_cloud(binding_vif_details=OVN_DETAILS)
+def test_linux_bridge_port_is_refused_with_exit_3(capsys, cloud):
+    # (an ML2/OVN port was refused here until the ML2/OVN backend came)
+    conn = sf.vlan_cloud(binding_vif_type="bridge", binding_vif_details={
+        "bound_drivers": {"0": "linuxbridge"}})
     cloud["conn"] = conn
     code, out, err = openstack(capsys, "netdiag", "port", "trace",
                                sf.PORT_ID)
     assert code == 3
     assert out == ""
     assert err == (
-        f"Port {sf.PORT_ID} is bound by ML2/OVN (vif_type ovs, bound "
-        "drivers ovn); this release traces ML2/OVS ports only\n")
+        f"Port {sf.PORT_ID} is bound by ML2/Linux bridge (vif_type bridge, "
+        "bound drivers linuxbridge); this release traces ML2/OVS, ML2/OVN "
+        "ports only\n")
 
 
 def test_unknown_port_exits_3(capsys, cloud):

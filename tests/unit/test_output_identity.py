@@ -45,6 +45,10 @@ FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 GOLDEN = FIXTURES / "golden"
 FORMATS = ("table", "json", "yaml", "csv", "value")
 
+OVN = FIXTURES / "ovn" / "scenarios"
+OVN_TRACES = ("geneve-", "vlan-", "controller-", "iface-", "bridge-",
+              "metadata-", "stale-", "switch-", "port-")
+
 # which command replays which recorded folder
 REPLAYS = {
     "port-trace": (port_cmd.TracePort, FIXTURES / "scenarios", ("--long",)),
@@ -58,6 +62,10 @@ REPLAYS = {
                      FIXTURES / "l3dhcp" / "scenarios", ("router",)),
     "floatingip-check": (floatingip_cmd.CheckFloatingIp,
                          FIXTURES / "l3dhcp" / "scenarios", ("floatingip",)),
+    # ML2/OVN, recorded on the OVN lab (tools/record_ovn_scenarios)
+    "ovn-port-trace": (port_cmd.TracePort, OVN, OVN_TRACES + ("--long",)),
+    "ovn-host-check": (host_cmd.CheckHost, OVN, ("hostcheck-",)),
+    "ovn-network-vlan-map": (network_cmd.ShowVlanMap, OVN, ("vlanmap-",)),
 }
 
 # a capture of another command's kind, replayed by the wrong command
@@ -69,6 +77,9 @@ WRONG_KIND = {
     "dns-check": FIXTURES / "l3dhcp" / "scenarios" / "dhcp-port",
     "router-check": FIXTURES / "l3dhcp" / "scenarios" / "floatingip",
     "floatingip-check": FIXTURES / "l3dhcp" / "scenarios" / "dns-port",
+    "ovn-port-trace": OVN / "hostcheck-healthy",
+    "ovn-host-check": OVN / "vlanmap-vlan-healthy",
+    "ovn-network-vlan-map": OVN / "geneve-healthy",
 }
 
 # the commands that only run live, on the recorded worlds of

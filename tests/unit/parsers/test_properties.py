@@ -335,7 +335,7 @@ def check_ovn_rows(rows, text):
 
 def check_ovs_ids(result, text):
     doc = json.loads(text)
-    assert dict(doc["data"][0][0][1]) == result
+    assert dict(doc["data"][0][0][1]) == result.external_ids
 
 
 def check_logical_trace(result, text):
