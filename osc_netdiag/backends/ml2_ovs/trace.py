@@ -11,6 +11,7 @@ from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
+from osc_netdiag.backends.ml2_ovs import trace_dvr
 from osc_netdiag.backends.ml2_ovs import tunnel
 from osc_netdiag.backends.ml2_ovs import vlan
 from osc_netdiag.checks.engine import Report
@@ -88,6 +89,10 @@ def plan(context):
         add(host, *_translation_probes(agent, context.network))
         if router.gateway_network is not None:
             add(host, *_translation_probes(agent, router.gateway_network))
+    if trace_dvr.applies(context):
+        for host, items in trace_dvr.plan(context,
+                                          _translation_probes).items():
+            add(host, *items)
     return {host: list(items.values()) for host, items in hosts.items()}
 
 
@@ -182,6 +187,19 @@ def _compute_hops(report, context, view):
                                           network)
     l2.check_translation(report, view, agent, network, segment, lvid,
                              context)
+    if trace_dvr.applies(context):
+        # the instance's first hop is on its own host (DVR)
+        trace_dvr.first_hop(report, context, view, agent,
+                            lambda *args: _port_and_translation(
+                                report, context, *args))
+
+
+def _port_and_translation(report, context, view, agent, device, port,
+                          network):
+    lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
+                                      network)
+    l2.check_translation(report, view, agent, network, segment, lvid,
+                         context)
 
 
 def _network_node_hops(report, context, view):
@@ -267,6 +285,13 @@ def _router_hops(report, context, view, agent):
     l3_agent = next(a for a in router.l3_agents if a.host == host)
     standby = router.ha and l3_agent.ha_state not in (None, "active")
     qr = router.interface_port
+    if router.distributed:
+        # qrouter- here is not on the port's path: its snat- side is
+        gateway = trace_dvr.snat_hops(report, context, view, agent,
+                                      _l2_on_network_node)
+        if gateway is not None:
+            _external_hops(report, context, view, agent, *gateway)
+        return
     _l2_on_network_node(report, view, agent, names.qr_device(qr.id), qr,
                         context.network, context)
     if router.ha:
