@@ -4,7 +4,7 @@ SNAT side (merged into the catalogue)."""
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E = Severity.ERROR
 
 _RESTART = "restart neutron-l3-agent on {host} (it rebuilds the router there)"
 
