@@ -40,9 +40,11 @@ class Route:
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """One policy routing rule: which source (or input device) looks up
-    which table. ``src`` is ``all`` or an address, ``srclen`` its prefix
-    length when the rule names a network."""
+    """One policy routing rule: which source or input device uses a table.
+
+    ``src`` is ``all`` or an address, ``srclen`` its prefix length when
+    the rule names a network.
+    """
     priority: int
     src: str
     srclen: Optional[int]
@@ -82,8 +84,11 @@ def parse_ip_route(text):
 
 
 def parse_ip_rule(text):
-    """``ip -j rule show``: [{"priority":43647,"src":"198.18.18.74",
-    "table":"16"}, ...] (``srclen`` when the source is a network)."""
+    """Parse ``ip -j rule show``.
+
+    [{"priority":43647,"src":"198.18.18.74","table":"16"}, ...], with
+    ``srclen`` when the source is a network.
+    """
     rules = []
     for entry in _json_list(text, "ip rule"):
         if not isinstance(entry, dict) or \

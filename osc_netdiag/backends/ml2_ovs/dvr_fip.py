@@ -6,12 +6,12 @@ See ``trace_dvr`` for where Neutron puts each of them."""
 import ipaddress
 import types
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 
 def agent_gateway(context, host):
@@ -33,8 +33,11 @@ def _peer(address):
 
 
 def check(report, context, view, state):
-    """Everything the port's floating IPs need on its host. ``state``: the
-    qrouter-'s rules and routes (trace_dvr), or None when unreadable."""
+    """Everything the port's floating IPs need on its host.
+
+    ``state``: the qrouter-'s rules and routes (trace_dvr), or None when
+    they could not be read.
+    """
     router, host = context.router, view.host
     qrouter = names.qrouter_namespace(router.id)
     fip_ns = names.fip_namespace(router.gateway_port.network_id)
@@ -83,8 +86,11 @@ def _link_wrong(report, host, ns, subject, what, evidence=()):
 
 
 def _check_rule(report, host, state, fip, rfp, fpr_ip):
-    """``from <fixed IP> lookup <table>`` whose default route goes via the
-    fpr- end over rfp-."""
+    """The fixed IP's rule, and its table's default route via fpr-.
+
+    ``from <fixed IP> lookup <table>``, the table's default route via the
+    fpr- end over rfp-.
+    """
     ns = state.ns
     subject = f"from {fip.fixed_ip}"
     rule = next((r for r in state.rules if r.src == fip.fixed_ip
@@ -138,8 +144,10 @@ def _check_agent_gateway(report, context, view, fip_ns):
 
 
 def _check_fip_routes(report, view, fip_ns, fpr, fips, rfp_ip):
-    """fip- routes each floating IP to the router's rfp- end over fpr-:
-    that route is also what makes fg- answer ARP for it (proxy ARP)."""
+    """fip- routes each floating IP to the router's rfp- end over fpr-.
+
+    That route is also what makes fg- answer ARP for it (proxy ARP).
+    """
     host = view.host
     probe = probes.netns_route_tables(fip_ns)
     try:

@@ -23,8 +23,6 @@ the Networking Guide's "Open vSwitch: High availability using DVR"):
 import ipaddress
 import types
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs import dvr_fip
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
@@ -32,6 +30,8 @@ from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 # neutron.plugins.ml2.drivers.openvswitch.agent.common.constants
 DVR_PROCESS = 1
@@ -53,9 +53,11 @@ def snat_host(context):
 
 
 def plan(context, translation_probes):
-    """host -> the extra probes of a distributed router: on the port's host
-    its qrouter- (and, with a floating IP, its fip- side); on the SNAT host
-    for a port without one, snat-."""
+    """host -> the extra probes of a distributed router.
+
+    On the port's host its qrouter- (and, with a floating IP, its fip-
+    side); on the SNAT host for a port without one, snat-.
+    """
     router, port = context.router, context.port
     host = port.binding_host
     agent = context.ovs_agents.get(host)
@@ -87,8 +89,10 @@ def plan(context, translation_probes):
 
 def first_hop(report, context, view, agent, translate):
     """qrouter- on the port's host and what follows from it there.
+
     ``translate(view, agent, device, port, network)`` checks a port's
-    br-int row and its network's translation (the trace's own L2 hops)."""
+    br-int row and its network's translation (the trace's own L2 hops).
+    """
     router = context.router
     host = view.host
     qr_port = router.interface_port
@@ -120,20 +124,22 @@ def first_hop(report, context, view, agent, translate):
 
 
 def _check_qr_mac(report, host, ns, device, link, qr_port):
-    if (link.address or "").lower() == qr_port.mac:
+    if (link.mac or "").lower() == qr_port.mac:
         return
     report.find("NETDIAG_DVR_QR_MAC_WRONG", f"{host}:{device}",
-                f"{device} in {ns} on {host} has MAC {link.address}, the "
+                f"{device} in {ns} on {host} has MAC {link.mac}, the "
                 f"router interface port {qr_port.id} has {qr_port.mac}",
-                host=host, namespace=ns, device=device, found=link.address,
+                host=host, namespace=ns, device=device, found=link.mac,
                 expected=qr_port.mac)
     report.hop(host, device, "router-mac", "wrong",
-               f"{link.address}, expected {qr_port.mac}", Status.ERROR)
+               f"{link.mac}, expected {qr_port.mac}", Status.ERROR)
 
 
 def _check_mac_rewrite(report, view, qr_mac, lvid):
-    """br-tun table 1: the router port's MAC leaves as the host's DVR
-    MAC (mod_dl_src to another MAC) on the port's local VLAN."""
+    """br-tun table 1: the router port's MAC leaves as the host's DVR MAC.
+
+    A mod_dl_src to another MAC, on the port's local VLAN.
+    """
     host, bridge = view.host, topology.TUNNEL_BRIDGE
     if lvid is None:
         return                       # the qr- row already says why
@@ -186,8 +192,11 @@ def table_default(state, table):
 
 
 def _check_snat_route(report, context, view, state):
-    """A subnet's traffic without a floating IP: rule from the subnet to a
-    table whose default route is the router's sg- port of the subnet."""
+    """A subnet's traffic without a floating IP goes to the sg- port.
+
+    A rule from the subnet to a table whose default route is the router's
+    sg- port of that subnet.
+    """
     if state is None:
         return
     host, ns = view.host, state.ns
@@ -231,9 +240,12 @@ def _check_snat_route(report, context, view, state):
 # -- on the SNAT host ---------------------------------------------------------
 
 def snat_hops(report, context, view, agent, l2_inbound):
-    """The SNAT side for a port without a floating IP: sg- (on br-int, then
-    in snat-), qg-, the default route and the SNAT rule. Returns the
-    gateway (device, port) for the external hops, or None."""
+    """The SNAT side for a port without a floating IP.
+
+    sg- (on br-int, then in snat-), qg-, the default route and the SNAT
+    rule. Returns the gateway (device, port) for the external hops, or
+    None.
+    """
     router, host = context.router, view.host
     ns = names.snat_namespace(router.id)
     if has_floating_ip(context):
