@@ -100,8 +100,10 @@ class Agent:
 
 @dataclasses.dataclass(frozen=True)
 class FloatingIp:
-    """A floating IP of the traced port (what a distributed router NATs on
-    the port's own host)."""
+    """A floating IP of the traced port.
+
+    What a distributed router NATs on the port's own host.
+    """
     id: str
     address: str
     fixed_ip: str

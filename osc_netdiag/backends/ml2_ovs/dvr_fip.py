@@ -53,8 +53,10 @@ def check(report, context, view, state):
                     f"{rfp} has {_addresses(rfp_link)}, not one address of "
                     "a /31 (the rfp-/fpr- pair)")
     if state is not None:
+        # "" when rfp- is there but has no /31 peer: no next hop is right
+        next_hop = fpr_expected or ("" if rfp_link is not None else None)
         for fip in fips:
-            _check_rule(report, host, state, fip, rfp, fpr_expected)
+            _check_rule(report, host, state, fip, rfp, next_hop)
     nat.check_nat(report, view, types.SimpleNamespace(
         id=router.id, gateway=None, floating_ips=fips), qrouter, None, True,
         floating_ips=fips, in_device=rfp)
@@ -114,10 +116,13 @@ def _check_rule(report, host, state, fip, rfp, fpr_ip):
                                      f"{rule.table}"]),
                 state.route_evidence([f"{found} table {rule.table}"]
                                      if route else [])]
-    if route is not None and route.dev == rfp and fpr_ip and \
-            route.gateway == fpr_ip:
+    # fpr_ip is None when rfp- could not be read (reported there): the
+    # next hop is then not judged
+    if route is not None and route.dev == rfp and \
+            route.gateway == (route.gateway if fpr_ip is None else fpr_ip):
         report.hop(host, subject, "fip-rule", "present",
-                   f"lookup {rule.table}: {found} (fpr- end)", Status.OK,
+                   f"lookup {rule.table}: {found} (fpr- end; out through "
+                   "fip-, not SNAT)", Status.OK,
                    evidence)
         return
     _link_wrong(report, host, ns, subject,

@@ -74,12 +74,18 @@ def plan(context):
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
         ns = names.qdhcp_namespace(context.network.id)
-        add(host, *(make() for make in HOST_PROBES), probes.netns_list(),
-            probes.netns_addr(ns), probes.dnsmasq_processes())
+        # ip addr is read for a VLAN or flat network's physical NIC only
+        nics = any(not s.is_tunnel for s in context.network.segments)
+        add(host, *(make() for make in HOST_PROBES
+                    if nics or make is not probes.ip_addr),
+            probes.netns_list(), probes.netns_addr(ns),
+            probes.dnsmasq_processes())
         add(host, *_translation_probes(agent, context.network))
 
     router = context.router
     for host in _l3_hosts(context):
+        if router.distributed:
+            continue             # trace_dvr.plan: snat- when on the path
         agent = context.ovs_agents.get(host)
         ns = names.qrouter_namespace(router.id)
         gw_ns = _gateway_namespace(router)
@@ -90,8 +96,8 @@ def plan(context):
         if router.gateway_network is not None:
             add(host, *_translation_probes(agent, router.gateway_network))
     if trace_dvr.applies(context):
-        for host, items in trace_dvr.plan(context,
-                                          _translation_probes).items():
+        for host, items in trace_dvr.plan(context, _translation_probes,
+                                          HOST_PROBES).items():
             add(host, *items)
     return {host: list(items.values()) for host, items in hosts.items()}
 
@@ -108,6 +114,8 @@ def evaluate(context, views):
         if host in seen:
             continue
         seen.add(host)
+        if host not in views:        # a DVR SNAT host off the port's path
+            continue
         if report.host_unreadable(views[host]):
             continue
         _network_node_hops(report, context, views[host])
@@ -285,15 +293,9 @@ def _router_hops(report, context, view, agent):
     l3_agent = next(a for a in router.l3_agents if a.host == host)
     standby = router.ha and l3_agent.ha_state not in (None, "active")
     qr = router.interface_port
-    if router.distributed:
-        # qrouter- here is not on the port's path: its snat- side is
-        gateway = trace_dvr.snat_hops(report, context, view, agent,
-                                      _l2_on_network_node)
-        if gateway is not None:
-            _external_hops(report, context, view, agent, *gateway)
-        return
-    _l2_on_network_node(report, view, agent, names.qr_device(qr.id), qr,
-                        context.network, context)
+    if not router.distributed:
+        _l2_on_network_node(report, view, agent, names.qr_device(qr.id), qr,
+                            context.network, context)
     if router.ha:
         actives = [a.host for a in router.l3_agents if a.ha_state == "active"]
         if len(actives) != 1:
@@ -301,6 +303,13 @@ def _router_hops(report, context, view, agent):
                         f"HA router {router.id} is active on "
                         f"{len(actives)} hosts: {', '.join(actives) or '-'}",
                         active=len(actives))
+    if router.distributed:
+        # qrouter- here is not on the port's path: its snat- side is
+        gateway = trace_dvr.snat_hops(report, context, view, agent,
+                                      _l2_on_network_node, not standby)
+        if gateway is not None:
+            _external_hops(report, context, view, agent, *gateway)
+        return
     if not devices.check_namespace(report, view, ns,
                                    "NETDIAG_ROUTER_NAMESPACE_MISSING",
                                    "namespace"):

@@ -52,7 +52,7 @@ def snat_host(context):
     return gw.binding_host if gw is not None else None
 
 
-def plan(context, translation_probes):
+def plan(context, translation_probes, host_probes):
     """host -> the extra probes of a distributed router.
 
     On the port's host its qrouter- (and, with a floating IP, its fip-
@@ -79,9 +79,13 @@ def plan(context, translation_probes):
     snat = snat_host(context)
     if snat:
         ns = names.snat_namespace(router.id)
+        snat_agent = context.ovs_agents.get(snat)
         found.setdefault(snat, []).extend([
-            probes.netns_list(), probes.netns_addr(ns),
-            probes.netns_routes(ns), nat.iptables_save(ns)])
+            *(make() for make in host_probes), probes.netns_list(),
+            probes.netns_addr(ns), probes.netns_routes(ns),
+            nat.iptables_save(ns),
+            *translation_probes(snat_agent, context.network),
+            *translation_probes(snat_agent, router.gateway_network)])
     return found
 
 
@@ -239,21 +243,17 @@ def _check_snat_route(report, context, view, state):
 
 # -- on the SNAT host ---------------------------------------------------------
 
-def snat_hops(report, context, view, agent, l2_inbound):
+def snat_hops(report, context, view, agent, l2_inbound, active=True):
     """The SNAT side for a port without a floating IP.
 
     sg- (on br-int, then in snat-), qg-, the default route and the SNAT
     rule. Returns the gateway (device, port) for the external hops, or
     None.
     """
-    router, host = context.router, view.host
+    router = context.router
     ns = names.snat_namespace(router.id)
-    if has_floating_ip(context):
-        addresses = ", ".join(f.address for f in router.floating_ips)
-        report.hop(host, ns, "namespace", "not on path",
-                   f"the port leaves through its floating IP {addresses} "
-                   f"on {context.port.binding_host}", Status.SKIP)
-        return None
+    if has_floating_ip(context) or router.gateway_port is None:
+        return None                  # not on the port's path: not shown
     sg_ports = router.snat_ports
     for port in sg_ports:
         l2_inbound(report, view, agent, names.sg_device(port.id), port,
@@ -265,14 +265,13 @@ def snat_hops(report, context, view, agent, l2_inbound):
     for port in sg_ports:
         devices.check_ns_device(report, view, ns, names.sg_device(port.id),
                                 port.ips(), "NETDIAG_DVR_DEVICE_BROKEN",
-                                "snat-port")
+                                "snat-port", require_ips=active)
     gw = router.gateway_port
-    if gw is None:
-        return None
     qg = names.qg_device(gw.id)
     devices.check_ns_device(report, view, ns, qg, gw.ips(),
-                            "NETDIAG_DVR_DEVICE_BROKEN", "gateway-port")
-    nat.check_routes(report, view, ns, True, qg, router.gateway_ips)
+                            "NETDIAG_DVR_DEVICE_BROKEN", "gateway-port",
+                            require_ips=active)
+    nat.check_routes(report, view, ns, active, qg, router.gateway_ips)
     nat.check_nat(report, view, types.SimpleNamespace(
-        id=router.id, gateway=gw, floating_ips=()), ns, qg, True)
+        id=router.id, gateway=gw, floating_ips=()), ns, qg, active)
     return qg, gw
