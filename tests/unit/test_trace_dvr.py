@@ -372,3 +372,19 @@ def test_snat_rule_to_another_address(snat):
     assert codes(trace) == ["NETDIAG_ROUTER_NAT_RULE_MISSING"]
     assert bad(trace) == [("network1", "nat-rule", "absent")]
     assert trace.exit_code == ERROR_FINDING
+
+
+def test_qg_without_its_address(snat):
+    # snat-'s qg- holds another external address than the gateway port's
+    gw = snat.router["gateway_port"]
+    qg, gw_ip = names.qg_device(gw["id"]), gw["fixed_ips"][0][1]
+
+    def change(links):
+        addr = next(a for a in _link(links, qg)["addr_info"]
+                    if a.get("local") == gw_ip)
+        addr["local"] = "198.19.0.254"
+    snat.edit("network1", f"ns-addr:{snat.snat}", change)
+    trace = snat.trace()
+    assert codes(trace) == ["NETDIAG_DVR_DEVICE_BROKEN"]
+    assert bad(trace) == [("network1", "gateway-port", "broken")]
+    assert trace.exit_code == ERROR_FINDING

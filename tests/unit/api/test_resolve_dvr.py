@@ -65,6 +65,12 @@ def dvr_cloud(with_fip=True):
         # aliases to floating_ip_address
         fip.floating_ip_address = "198.19.0.40"
         fips.append(fip)
+    # another port's floating IP on the same router
+    other = fakes.generate_fake_resource(
+        _fip.FloatingIP, id="f2", fixed_ip_address="198.18.16.11",
+        port_id="0b88cc99-dd00-4e11-8f22-334455667788")
+    other.floating_ip_address = "198.19.0.41"
+    fips.append(other)
     net.ips = lambda **filters: iter(
         [f for f in fips if all(getattr(f, k) == v
                                 for k, v in filters.items())])
