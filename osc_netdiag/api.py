@@ -219,3 +219,18 @@ def host_transport(inventory, *, local=None, **ssh_options):
     return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
                             ssh, local_names=[local] if local else None)
 
+
+
+def plan_transport():
+    """A transport that connects to nothing and keeps the commands a run
+    would send (``--show-commands``); ``command_plan`` reads them."""
+    from osc_netdiag.transport import plan
+    return plan.PlanTransport()
+
+
+def command_plan(transport):
+    """What a run made with ``plan_transport()`` would have run, per host:
+    the exact argv (timeout, sudo and exec prefix included) and the line
+    of the shipped sudoers file that grants it."""
+    from osc_netdiag.transport import plan
+    return plan.command_plan(transport)

@@ -98,12 +98,19 @@ class Run:
         self.outcomes = {}
         self.probes = {}
         self.round_trips = 0
+        self.phases = 0
 
     def phase(self, host_probes, *, open_idle=False):
         """Run the probes not read yet; ``open_idle``: a host with nothing
         new to read is still opened (a one-phase plan's empty host is
         reported ok, not "not run")."""
         plan = {}
+        self.phases += 1
+        # --show-commands: a later phase is planned from answers that the
+        # plan never gets; its transport says so even when nothing follows
+        noted = getattr(self.pool.transport, "phase_asked", None)
+        if noted is not None:
+            noted(self.phases, sorted(host_probes))
         for host, items in host_probes.items():
             if host not in self.targets:
                 self.targets[host] = self.inventory.target(host)
