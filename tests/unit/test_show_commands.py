@@ -182,6 +182,11 @@ def test_entry_matching_follows_sudo():
                             entries) is None
     assert sudoers.granting(("ovs-ofctl", "dump-flows", "br-int",
                              "--log-file=/x"), entries) is None
+    # a regex entry matches the whole line, not a prefix of it
+    assert sudoers.granting(("ovs-ofctl", "dump-flows", "br-int",
+                             "table=0"), entries).alias == "NETDIAG_OVS"
+    assert sudoers.granting(("ovs-ofctl", "dump-flows", "br-int",
+                             "table=0", "--log-file=/x"), entries) is None
     assert sudoers.shipped_path() is not None
 
 
