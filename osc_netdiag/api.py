@@ -234,3 +234,18 @@ def command_plan(transport):
     of the shipped sudoers file that grants it."""
     from osc_netdiag.transport import plan
     return plan.command_plan(transport)
+
+
+def write_prometheus(path, result, *, duration, finished):
+    """Write a host check's result for node_exporter's textfile collector
+    to ``path`` (``*.prom``), atomically; see osc_netdiag.prometheus."""
+    from osc_netdiag import prometheus
+    return prometheus.write_atomic(
+        path, prometheus.render(result, duration=duration,
+                                finished=finished))
+
+
+def check_prometheus_path(path):
+    """Refuse a --prometheus-file the collector would not read, early."""
+    from osc_netdiag import prometheus
+    return prometheus.check_path(path)
