@@ -249,3 +249,16 @@ def check_prometheus_path(path):
     """Refuse a --prometheus-file the collector would not read, early."""
     from osc_netdiag import prometheus
     return prometheus.check_path(path)
+
+
+def write_graph(path, traces):
+    """``port trace --graph``: the traces as a picture (.svg, .png by
+    Graphviz's ``dot``; .dot: the DOT text); see osc_netdiag.graph."""
+    from osc_netdiag import graph
+    return graph.write(path, traces)
+
+
+def check_graph_path(path):
+    """Refuse a --graph extension that cannot be drawn, early."""
+    from osc_netdiag import graph
+    return graph.check_path(path)

@@ -13,6 +13,7 @@ import tempfile
 
 from osc_netdiag import errors
 from osc_netdiag import models
+from osc_netdiag.subjects import finding_host
 
 PREFIX = "netdiag_host_check"
 SUFFIX = ".prom"
@@ -51,17 +52,6 @@ def _sample(name, labels, value):
 
 def _number(value):
     return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-def finding_host(subject, hosts):
-    """The checked host a finding is about: its subject is the host, or
-    starts with ``host:`` or ``host->``; "" when none is."""
-    best = ""
-    for host in hosts:
-        if (subject == host or subject.startswith(host + ":")
-                or subject.startswith(host + "->")) and len(host) > len(best):
-            best = host
-    return best
 
 
 def render(result, *, duration, finished):
