@@ -1,6 +1,7 @@
 """Neutron host name -> how to reach it (a HostTarget).
 
-The inventory is YAML::
+The inventory is YAML (or an Ansible inventory, INI or YAML: see
+:mod:`osc_netdiag.ansible_inventory`)::
 
     known_hosts: /etc/netdiag/known_hosts          # optional, str or list
     defaults: {user: root, key: ~/.ssh/id_ed25519, sudo: false, port: 22}
@@ -92,11 +93,22 @@ class Inventory:
     # -- loading ---------------------------------------------------------
     @classmethod
     def load(cls, path, **kwargs):
+        """A netdiag inventory file, or an Ansible one (INI or YAML; see
+        osc_netdiag.ansible_inventory)."""
+        from osc_netdiag import ansible_inventory
         path = os.path.expanduser(path)
+        base_dir = os.path.dirname(os.path.abspath(path))
         with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        return cls.from_dict(data, base_dir=os.path.dirname(os.path.abspath(path)),
-                             **kwargs)
+            text = handle.read()
+        data = None
+        if not ansible_inventory.looks_like_ansible(text, None):
+            data = yaml.safe_load(text) or {}
+        if data is None or ansible_inventory.looks_like_ansible(text, data):
+            hosts = ansible_inventory.to_hosts(
+                ansible_inventory.hostvars(os.path.abspath(path)),
+                _FIELDS | _NEUTRON_FIELDS)
+            return cls(hosts=hosts, base_dir=base_dir, **kwargs)
+        return cls.from_dict(data, base_dir=base_dir, **kwargs)
 
     @classmethod
     def from_dict(cls, data, base_dir=None, **kwargs):
