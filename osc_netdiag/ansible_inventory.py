@@ -62,8 +62,10 @@ def looks_like_ansible(text, data):
     if not isinstance(data, dict) or not data:
         return False
     netdiag_keys = {"known_hosts", "defaults", "hosts", "inventory"}
+    # every top-level key a group with hosts, vars or children (a netdiag
+    # inventory with a misspelt key stays netdiag's, and is refused)
     return not set(data) & netdiag_keys and all(
-        isinstance(v, dict) and set(v) <= {"hosts", "vars", "children"}
+        isinstance(v, dict) and v and set(v) <= {"hosts", "vars", "children"}
         for v in data.values())
 
 
