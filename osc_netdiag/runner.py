@@ -169,7 +169,10 @@ def run_plan(host_probes, evaluate, *, context_json=None, **options):
     """A one-phase diagnosis: read every host of ``host_probes`` once and
     ``evaluate(views)`` -> Report. Returns (report, host reports,
     round trips)."""
+    from osc_netdiag.linux import containers
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
         report = evaluate(views)
+        # Open vSwitch not found on a host: is it in a container?
+        containers.hint(report, run)
         return report, run.host_reports(report), run.round_trips

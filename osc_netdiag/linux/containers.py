@@ -1,0 +1,75 @@
+"""A host with no ``ovs-vsctl``/``ovs-ofctl`` on its PATH may run Open
+vSwitch in containers (kolla-ansible: ``openvswitch_vswitchd``; the
+``neutron_*`` agent containers carry the clients too). When an Open
+vSwitch command of a run came back "command not found" on a host with no
+exec prefix, the host's running containers are listed, read-only, and
+the finding names the exact ``exec_prefix`` to put in the inventory.
+"""
+
+from osc_netdiag import models
+from osc_netdiag import probes
+from osc_netdiag.checks.engine import Unreadable
+
+# containers that carry ovs-vsctl and ovs-ofctl, best first; then any
+# other neutron_* container
+KNOWN = ("openvswitch_vswitchd", "openvswitch_db",
+         "neutron_openvswitch_agent")
+
+
+def suggestion(running):
+    """(runtime, container) to exec the Open vSwitch commands in, from
+    {runtime: container names}; None when no known container runs."""
+    for wanted in KNOWN:
+        for runtime in probes.CONTAINER_RUNTIMES:
+            if wanted in running.get(runtime, ()):
+                return runtime, wanted
+    for runtime in probes.CONTAINER_RUNTIMES:
+        others = sorted(n for n in running.get(runtime, ())
+                        if n.startswith("neutron_"))
+        if others:
+            return runtime, others[0]
+    return None
+
+
+def missing_ovs(view, planned, target):
+    """Did an Open vSwitch command fail as not found on this host, which
+    has no exec prefix?"""
+    if target.exec_prefix or not view.readable:
+        return False
+    for probe in planned:
+        result = view.result(probe)
+        if probe.ovs and result is not None and \
+                result.status == models.HOST_MISSING_COMMAND:
+            return True
+    return False
+
+
+def hint(report, run):
+    """One more phase, only on the hosts that need it: list their
+    containers and report the exec prefix that would work."""
+    views = run.views()
+    hosts = [host for host, view in views.items()
+             if missing_ovs(view, run.probes.get(host, {}).values(),
+                            run.targets[host])]
+    if not hosts:
+        return
+    asked = [probes.running_containers(r) for r in probes.CONTAINER_RUNTIMES]
+    views = run.phase({host: asked for host in hosts})
+    for host in hosts:
+        running = {}
+        for probe in asked:
+            try:
+                running[probe.argv[0]] = views[host].read(probe)
+            except Unreadable:
+                continue        # that runtime is not there, or refused
+        found = suggestion(running)
+        if found is None:
+            continue
+        runtime, container = found
+        prefix = f"{runtime} exec {container}"
+        report.find("NETDIAG_OVS_IN_CONTAINER", host,
+                    f"{host}: ovs-vsctl/ovs-ofctl are not on the PATH, but "
+                    f"the running {runtime} container {container} has "
+                    f"them: exec_prefix '{prefix}'",
+                    host=host, runtime=runtime, container=container,
+                    exec_prefix=prefix)
