@@ -51,8 +51,9 @@ def produce_output(command, parsed_args, column_names, data):
     if parsed_args.formatter in output.DOCUMENT_FORMATS:
         output.write_document(parsed_args, plan.to_dict(), command.app.stdout)
         return 0
-    command.formatter.emit_list(column_names, data, command.app.stdout,
-                                parsed_args)
+    # cliff's own list output: -c, --sort-column and the formatters apply
+    super(output.DocumentOutput, command).produce_output(
+        parsed_args, column_names, data)
     if parsed_args.formatter == "table":
         command.app.stdout.write("\nHosts (no connection was opened):\n")
         command.formatter.emit_list(HOST_COLUMNS, plan.host_rows(),

@@ -249,3 +249,14 @@ def test_show_commands_refuses_what_it_cannot_honour(no_network, tmp_path):
         run_command(host_cmd.CheckHost, "--all", "--show-commands",
                     "--save-capture", str(tmp_path / "c"), conn=object())
     assert not (tmp_path / "c").exists()
+
+
+def test_cli_columns_select_as_for_any_list(no_network, recorded_trace):
+    code, app = run_command(port_cmd.TracePort, "some-port",
+                            "--show-commands", "-f", "value", "-c", "Host",
+                            "-c", "Command")
+    lines = app.stdout.getvalue().splitlines()
+    assert code == 0
+    assert lines[0] == "compute1 timeout -k 2 -- 10 ip -d -j addr show"
+    assert all(not line.endswith(plan_mod.NO_SUDO) for line in lines)
+    assert len(lines) == 13
