@@ -51,8 +51,11 @@ _DIRECT = {"ansible_host": "address", "ansible_ssh_host": "address",
 
 
 def looks_like_ansible(text, data):
-    """Is this inventory file Ansible's (INI, or YAML groups) rather than
-    netdiag's own (``hosts:``/``defaults:``)?"""
+    """Is this inventory file Ansible's rather than netdiag's own?
+
+    Ansible's: INI, or YAML whose top-level keys are groups; netdiag's has
+    ``hosts:``/``defaults:``.
+    """
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith(("#", ";")):
@@ -96,8 +99,11 @@ def from_ansible_inventory(path, program):
 
 
 def listed_hostvars(listed):
-    """{host: vars} of ``ansible-inventory --list``'s JSON: every host of
-    a group, with its merged variables from ``_meta.hostvars``."""
+    """{host: vars} of ``ansible-inventory --list``'s JSON.
+
+    Every host of a group, with its merged variables from
+    ``_meta.hostvars``.
+    """
     meta = (listed.get("_meta") or {}).get("hostvars") or {}
     hosts = {}
     for group, body in listed.items():
@@ -120,8 +126,8 @@ def expand(pattern):
     match = _RANGE.search(pattern)
     if match is None:
         return [pattern]
-    start, end, step = match.group(1), match.group(2), int(match.group(3)
-                                                          or 1)
+    start, end = match.group(1), match.group(2)
+    step = int(match.group(3) or 1)
     head, tail = pattern[:match.start()], pattern[match.end():]
     if start.isdigit() != end.isdigit():
         raise errors.NetdiagError(f"bad host range in {pattern!r}")
@@ -261,9 +267,12 @@ def boolean(value, what):
 
 
 def ssh_options(args, what):
-    """(jump, proxy command) from ssh arguments (``-o ProxyJump=X``,
-    ``-o ProxyJump X``, ``-oProxyJump=X``, ``-J X``, ``-o ProxyCommand=...``);
-    other options are not netdiag's business and are left out."""
+    """(jump, proxy command) from ssh arguments.
+
+    Read: ``-o ProxyJump=X``, ``-o 'ProxyJump X'``, ``-oProxyJump=X``,
+    ``-J X`` and ``-o ProxyCommand=...``; other options are not netdiag's
+    business and are left out.
+    """
     jump = command = None
     tokens = shlex.split(str(args))
     index = 0
@@ -326,9 +335,12 @@ def entry(host, variables, fields):
 
 
 def to_hosts(host_variables, fields):
-    """{name: entry}: every Ansible host under its inventory name, and
-    under its ``ansible_host`` too when that is a host name no other
-    entry has (Neutron may know a host by either)."""
+    """{name: entry} of every Ansible host.
+
+    Each under its inventory name, and under its ``ansible_host`` too when
+    that is a host name no other entry has (Neutron may know a host by
+    either).
+    """
     hosts = {}
     for host, variables in host_variables.items():
         if variables.get("ansible_connection") == "local":

@@ -49,8 +49,10 @@ def _wrap(text, width=40):
 
 
 def edge_label(hop):
-    """What a flow or tunnel hop does to the packet, for the edge leaving
-    it; "" for other hops."""
+    """What a flow or tunnel hop does to the packet ("" for other hops).
+
+    It labels the edge leaving the hop.
+    """
     if hop.kind == "flow":
         text = _PACKETS.sub("", hop.detail)
         return re.sub(r"in_port=[^,\s]+,", "", text)
@@ -77,8 +79,11 @@ def _node(name, hop):
 
 
 def _finding_target(finding, hops, hosts):
-    """Index of the hop a finding is about: the first non-OK hop on its
-    host (an ERROR one for an ERROR finding), else the first non-OK hop."""
+    """Index of the hop a finding is about.
+
+    The first non-OK hop on its host (an ERROR one for an ERROR finding),
+    else the first non-OK hop of the trace.
+    """
     host = finding_host(finding.subject, hosts)
     wanted = ("ERROR",) if str(finding.severity) == "ERROR" else \
         ("ERROR", "WARN", "SKIP")
@@ -131,8 +136,10 @@ def _trace_lines(number, trace):
 
 
 def to_dot(traces):
-    """The DOT text of one or more traces (``hops``, ``findings``,
-    ``port_id``)."""
+    """The DOT text of one or more traces.
+
+    A trace has ``hops``, ``findings`` and ``port_id``.
+    """
     lines = ["digraph netdiag {",
              "  rankdir=TB; newrank=true; fontname=\"Helvetica\"; "
              "node [fontname=\"Helvetica\", fontsize=10]; "
@@ -156,8 +163,11 @@ def output_format(path):
 
 
 def check_path(path):
-    """The format of ``path``, refused before anything runs if it has no
-    drawable extension or its folder is not there."""
+    """The format of ``path``, refused early if it cannot be written.
+
+    Refused before anything runs: no drawable extension, or no such
+    folder.
+    """
     fmt = output_format(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):

@@ -93,8 +93,10 @@ class Inventory:
     # -- loading ---------------------------------------------------------
     @classmethod
     def load(cls, path, **kwargs):
-        """A netdiag inventory file, or an Ansible one (INI or YAML; see
-        osc_netdiag.ansible_inventory)."""
+        """A netdiag inventory file, or an Ansible one.
+
+        Ansible's: INI or YAML, see osc_netdiag.ansible_inventory.
+        """
         from osc_netdiag import ansible_inventory
         path = os.path.expanduser(path)
         base_dir = os.path.dirname(os.path.abspath(path))

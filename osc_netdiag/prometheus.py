@@ -55,9 +55,11 @@ def _number(value):
 
 
 def render(result, *, duration, finished):
-    """The text of a HostCheck result (``rows``, ``findings``, ``hosts``,
-    ``exit_code``), ``duration`` seconds long, finished at Unix time
-    ``finished``."""
+    """The textfile text of a HostCheck result.
+
+    The result has ``rows``, ``findings``, ``hosts`` and ``exit_code``; it
+    took ``duration`` seconds and finished at Unix time ``finished``.
+    """
     hosts = [h.host for h in result.hosts]
     status = {}
     for report in result.hosts:
@@ -94,8 +96,10 @@ def render(result, *, duration, finished):
 
 
 def check_path(path):
-    """Refuse, before anything runs, a file the collector would not read
-    or a folder that is not there."""
+    """Refuse a file the collector would not read, before anything runs.
+
+    The name must end in ``.prom`` and its folder exist.
+    """
     if not str(path).endswith(SUFFIX):
         raise errors.NetdiagError(
             f"--prometheus-file {path}: node_exporter's textfile collector "
@@ -108,8 +112,10 @@ def check_path(path):
 
 
 def write_atomic(path, text):
-    """Write ``text`` to ``path`` so that a reader sees the old file or
-    the new one, never a part (0644: node_exporter runs as its own user)."""
+    """Write ``text`` to ``path``: a reader sees the old file or the new.
+
+    Never a part of it; mode 0644, as node_exporter runs as its own user.
+    """
     path = check_path(path)
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(

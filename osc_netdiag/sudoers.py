@@ -78,8 +78,11 @@ def shipped_path():
 
 
 def load(path=None):
-    """The entries of ``path`` (default: the shipped file); [] when no file
-    is found, so a caller says "not found" rather than "not granted"."""
+    """The entries of ``path`` (default: the shipped file).
+
+    [] when no file is found, so that a caller says "not found" rather than
+    "not granted".
+    """
     path = path or shipped_path()
     if path is None:
         return []

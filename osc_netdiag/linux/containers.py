@@ -6,9 +6,9 @@ exec prefix, the host's running containers are listed, read-only, and
 the finding names the exact ``exec_prefix`` to put in the inventory.
 """
 
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag import models
 from osc_netdiag import probes
-from osc_netdiag.checks.engine import Unreadable
 
 # containers that carry ovs-vsctl and ovs-ofctl, best first; then any
 # other neutron_* container
@@ -17,8 +17,10 @@ KNOWN = ("openvswitch_vswitchd", "openvswitch_db",
 
 
 def suggestion(running):
-    """(runtime, container) to exec the Open vSwitch commands in, from
-    {runtime: container names}; None when no known container runs."""
+    """(runtime, container) to exec the Open vSwitch commands in.
+
+    From {runtime: container names}; None when no known container runs.
+    """
     for wanted in KNOWN:
         for runtime in probes.CONTAINER_RUNTIMES:
             if wanted in running.get(runtime, ()):
@@ -32,8 +34,11 @@ def suggestion(running):
 
 
 def missing_ovs(view, planned, target):
-    """Did an Open vSwitch command fail as not found on this host, which
-    has no exec prefix?"""
+    """Did an Open vSwitch command fail as not found on this host?
+
+    Only a host with no exec prefix counts: one with a prefix has said
+    where its Open vSwitch is.
+    """
     if target.exec_prefix or not view.readable:
         return False
     for probe in planned:
@@ -45,8 +50,11 @@ def missing_ovs(view, planned, target):
 
 
 def hint(report, run):
-    """One more phase, only on the hosts that need it: list their
-    containers and report the exec prefix that would work."""
+    """Report the exec prefix that would work where OVS was not found.
+
+    One more phase, only on the hosts that need it: their running
+    containers are listed.
+    """
     views = run.views()
     hosts = [host for host, view in views.items()
              if missing_ovs(view, run.probes.get(host, {}).values(),

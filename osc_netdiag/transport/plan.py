@@ -19,9 +19,12 @@ from typing import Sequence
 
 from osc_netdiag import models
 from osc_netdiag import sudoers
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.base import Transport
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import (Command, CommandResult, HostSession,
-                                        HostTarget, Transport)
 
 NOT_RUN = "not run: --show-commands"
 # what the Sudoers column says when sudo is not used or nothing grants it
@@ -79,8 +82,11 @@ class PlanSession(HostSession):
 
 
 class PlanTransport(Transport):
-    """Opens no connection; ``planned`` holds every command in the order
-    each host was given them."""
+    """A transport that opens no connection and keeps what it is given.
+
+    ``planned`` holds every command in the order each host was given
+    them.
+    """
 
     def __init__(self, entries=None):
         self.entries = sudoers.load() if entries is None else list(entries)
@@ -96,18 +102,22 @@ class PlanTransport(Transport):
         return PlanSession(self, target)
 
     def phase_asked(self, phase, hosts):
-        """The runner starts phase ``phase`` for ``hosts``: from the second
-        on, planned from the previous phase's answers, which a plan does
-        not have."""
+        """The runner starts phase ``phase`` for ``hosts``.
+
+        From the second phase on, a feature plans from the previous phase's
+        answers, which a plan does not have.
+        """
         with self._lock:
             self.phase = phase
             for host in hosts if phase > 1 else ():
                 self.later.setdefault(host, []).append(phase)
 
     def unknown_phases(self):
-        """[(host, phase)] of the later phases a feature asked for: what
-        they read depends on answers the plan does not have (the commands
-        listed for them are only those it planned without the answers)."""
+        """[(host, phase)] of the later phases a feature asked for.
+
+        What they read depends on answers the plan does not have (the commands
+        listed for them are only those planned without the answers).
+        """
         with self._lock:
             return sorted({(host, phase) for host, phases in self.later.items()
                            for phase in phases})
@@ -135,8 +145,10 @@ class PlanTransport(Transport):
         return f"{entry.alias}: {entry.line()}"
 
     def commands(self):
-        """The planned commands, hosts in name order, each host's in the
-        order it would run them."""
+        """The planned commands, hosts in name order.
+
+        Each host's in the order it would run them.
+        """
         with self._lock:
             items = list(self.planned)
         order = {id(item): i for i, item in enumerate(items)}
@@ -145,8 +157,11 @@ class PlanTransport(Transport):
 
 @dataclasses.dataclass(frozen=True)
 class CommandPlan:
-    """What ``--show-commands`` prints: per host, how it is reached and
-    the commands it would run; nothing ran, so it exits 0."""
+    """What ``--show-commands`` prints.
+
+    Per host, how it is reached and the commands it would run; nothing
+    ran, so it exits 0.
+    """
     commands: tuple             # of PlannedCommand
     unknown: tuple              # of (host, phase): depends on answers
     targets: tuple              # of HostTarget

@@ -9,8 +9,8 @@ import pathlib
 import shutil
 import xml.etree.ElementTree as ElementTree
 
-import pytest
 from osc_lib.exceptions import CommandError
+import pytest
 
 from osc_netdiag import api
 from osc_netdiag import graph

@@ -100,8 +100,10 @@ def test_openstack_ansible_yaml(monkeypatch, tmp_path):
 
 
 def test_uses_ansible_inventory_when_installed(monkeypatch, tmp_path):
-    """With ansible-inventory on PATH its --list answer is what counts
-    (here its recorded answer, edited in one place: another user)."""
+    """With ansible-inventory on PATH its --list answer is what counts.
+
+    Here its recorded answer, edited in one place: another user.
+    """
     listed = _listed("multinode")
     listed["_meta"]["hostvars"]["compute01"]["ansible_user"] = "operator"
     calls = []

@@ -18,12 +18,14 @@ import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
-from osc_netdiag import models
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.linux import containers
+from osc_netdiag import models
+from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import Transport
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import CommandResult, HostSession, Transport
 
 HEALTHY = pathlib.Path(__file__).parents[1] / "fixtures" / "hostcheck" / \
     "healthy"
@@ -32,8 +34,10 @@ KOLLA = ("openvswitch_vswitchd", "openvswitch_db", "neutron_openvswitch_agent",
 
 
 def not_found(program, tmp_path):
-    """(exit status, stderr) of 'timeout ... PROGRAM' where PROGRAM is
-    not on PATH, as the batch script runs it."""
+    """(exit status, stderr) of 'timeout ... PROGRAM', PROGRAM not on PATH.
+
+    Run as the batch script runs it: timeout found by name.
+    """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if not (bin_dir / "timeout").exists():
@@ -45,9 +49,11 @@ def not_found(program, tmp_path):
 
 
 class Containerised(Transport):
-    """The recording, with every ovs command not found, and the host's
-    running containers by runtime ({runtime: names}; a runtime missing
-    from it is itself not found)."""
+    """The recording, with every ovs command not found.
+
+    The host's running containers by runtime ({runtime: names}); a runtime
+    missing from it is itself not found.
+    """
 
     def __init__(self, running, tmp_path):
         self.inner = replay.ReplayTransport(str(HEALTHY))

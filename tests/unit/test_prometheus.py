@@ -7,8 +7,8 @@ import os
 import re
 import types
 
-import pytest
 from osc_lib.exceptions import CommandError
+import pytest
 
 from osc_netdiag import api
 from osc_netdiag import models
@@ -25,8 +25,11 @@ _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
 
 
 def parse(text):
-    """{name: {"help", "type", "samples": [(labels dict, float)]}}; any
-    line out of the format (or a sample before its HELP/TYPE) fails."""
+    """{name: {"help", "type", "samples": [(labels, value)]}} of a text.
+
+    Any line out of the format (or a sample before its HELP and TYPE)
+    fails the test.
+    """
     assert text.endswith("\n")
     families = {}
     for line in text[:-1].split("\n"):
@@ -92,8 +95,11 @@ def test_status_is_the_worst_finding(name, status):
 
 
 def test_unreadable_host_and_label_escaping():
-    """A host that could not be read is up 0, status 3; a label value with
-    a quote, a backslash and a newline survives the round trip."""
+    """A host that could not be read is up 0, status 3.
+
+    A label value with a quote, a backslash and a newline survives the
+    round trip.
+    """
     odd = 'we"ird\\name\nx'
     result = types.SimpleNamespace(
         hosts=(models.HostReport("compute9", "198.18.0.19",

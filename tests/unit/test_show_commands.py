@@ -7,22 +7,22 @@ import json
 import pathlib
 import socket
 
-import pytest
 from osc_lib.exceptions import CommandError
+import pytest
 
 from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import hostcheck
-from osc_netdiag import sudoers
-from osc_netdiag import vlanmap
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.l3dhcp import router
+from osc_netdiag import sudoers
 from osc_netdiag.transport import plan as plan_mod
 from osc_netdiag.transport import ssh as ssh_mod
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import port as port_cmd
+from osc_netdiag import vlanmap
 from tests.safety import sudoers_lib as lib
 from tests.unit.helpers import run_command
 
@@ -75,9 +75,11 @@ ONE_PHASE = list(_one_phase_cases())
                          ids=[f"{c[0].parent.name}/{c[0].name}"
                               for c in ONE_PHASE])
 def test_plan_is_the_recorded_run(folder, check, cls):
-    """Each host's planned commands are, in order, the argv its recorded
-    run sent, behind 'timeout -k 2 -- T' and nothing else (no sudo: the
-    inventory does not ask for it)."""
+    """Each host's planned commands are, in order, its recorded run's argv.
+
+    Behind 'timeout -k 2 -- T' and nothing else (no sudo: the inventory
+    does not ask for it).
+    """
     plan = _plan(check, _context(folder, cls))
     planned = {}
     for item in plan.commands:
@@ -94,9 +96,11 @@ def test_plan_is_the_recorded_run(folder, check, cls):
 
 
 def test_sudo_and_exec_prefix_as_the_script_runs_them():
-    """sudo -n -- after timeout, the exec prefix before ovs commands only;
-    the granting entry named; an exec-prefixed command is not granted by
-    the shipped file and is said to be."""
+    """sudo -n -- after timeout, the exec prefix before ovs commands only.
+
+    The granting entry is named; an exec-prefixed command is not granted
+    by the shipped file and is said to be.
+    """
     folder = FIXTURES / "scenarios" / "vxlan-healthy"
     inventory = Inventory.from_dict({
         "defaults": {"sudo": True},
@@ -134,9 +138,11 @@ def _sudo_plans():
 
 
 def test_printed_entry_is_the_one_that_grants():
-    """Every printed entry is the shipped file's entry that grants the
-    argv (the tests' own re-implementation of sudo's matching agrees),
-    and only dns check's python3 lookups are printed as not granted."""
+    """Every printed entry is the shipped file's entry granting the argv.
+
+    The tests' own re-implementation of sudo's matching agrees, and only
+    dns check's python3 lookups are printed as not granted.
+    """
     entries = lib.sudoers_commands()
     seen = 0
     for plan in _sudo_plans():
