@@ -145,10 +145,16 @@ def to_dot(traces):
              "node [fontname=\"Helvetica\", fontsize=10]; "
              "edge [fontname=\"Helvetica\", fontsize=9];"]
     for number, trace in enumerate(traces):
-        lines.append(f"  label={quote('port ' + trace.port_id)}; "
-                     f"labelloc=t;" if len(traces) == 1 else
-                     f"  // port {trace.port_id}")
-        lines += _trace_lines(number, trace)
+        title = quote("port " + trace.port_id)
+        if len(traces) == 1:
+            lines.append(f"  label={title}; labelloc=t;")
+            lines += _trace_lines(number, trace)
+            continue
+        # several ports (--server): each path in a box of its own
+        lines += [f"  subgraph cluster_t{number} {{",
+                  f"    label={title}; style=\"dashed\";"]
+        lines += ["  " + line for line in _trace_lines(number, trace)]
+        lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

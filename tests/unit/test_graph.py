@@ -130,3 +130,22 @@ def test_without_dot_says_what_to_install(tmp_path):
     graph.write(str(tmp_path / "x.dot"), [_trace("vlan-healthy")],
                 dot_program="netdiag-no-such-dot")
     assert (tmp_path / "x.dot").read_text().startswith("digraph netdiag {")
+
+
+def test_several_ports_in_one_picture():
+    """--server: one graph, each port's path in a box of its own."""
+    traces = [_trace("vxlan-healthy"), _trace("vlan-tap-down")]
+    text = graph.to_dot(traces)
+    lines = text.splitlines()
+    first = lines.index("  subgraph cluster_t0 {")
+    second = lines.index("  subgraph cluster_t1 {")
+    assert lines[first + 1] == ('    label="port a5bfc8b1-afa6-441f-a1ea-'
+                                'd719b4b6ee48"; style="dashed";')
+    assert lines[second + 1] == ('    label="port c5f2011d-5a44-4c56-9283-'
+                                 '39926459378a"; style="dashed";')
+    # every host box and hop of a port inside its own box
+    assert lines[second - 1] == "  }"
+    assert all(line.startswith("    ") for line in lines[first + 1:second - 1])
+    assert "    subgraph cluster_t1_1 {" in lines[second:]
+    assert "    t1_f0 -> t1_1 [style=dashed, color=\"#c62828\", " \
+        "arrowhead=none, constraint=false];" in lines[second:]
