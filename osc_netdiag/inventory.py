@@ -97,20 +97,10 @@ class Inventory:
 
         Ansible's: INI or YAML, see osc_netdiag.ansible_inventory.
         """
-        from osc_netdiag import ansible_inventory
         path = os.path.expanduser(path)
-        base_dir = os.path.dirname(os.path.abspath(path))
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-        data = None
-        if not ansible_inventory.looks_like_ansible(text, None):
-            data = yaml.safe_load(text) or {}
-        if data is None or ansible_inventory.looks_like_ansible(text, data):
-            hosts = ansible_inventory.to_hosts(
-                ansible_inventory.hostvars(os.path.abspath(path)),
-                _FIELDS | _NEUTRON_FIELDS)
-            return cls(hosts=hosts, base_dir=base_dir, **kwargs)
-        return cls.from_dict(data, base_dir=base_dir, **kwargs)
+        return cls.from_dict(read_file(path),
+                             base_dir=os.path.dirname(os.path.abspath(path)),
+                             **kwargs)
 
     @classmethod
     def from_dict(cls, data, base_dir=None, **kwargs):
@@ -138,8 +128,7 @@ class Inventory:
         base_dir = None
         if section.get("inventory"):
             path = os.path.expanduser(section["inventory"])
-            with open(path, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle) or {}
+            data = read_file(path)
             base_dir = os.path.dirname(os.path.abspath(path))
         merged = dict(data)
         merged["defaults"] = {**(data.get("defaults") or {}),
@@ -252,6 +241,25 @@ class Inventory:
             jump_target=None if jump is None else self._jump_target(
                 name, jump, user, key, self.known_hosts_files, timeout),
         )
+
+
+def read_file(path):
+    """An inventory file as a netdiag inventory's mapping.
+
+    An Ansible inventory (see osc_netdiag.ansible_inventory) becomes
+    ``{"hosts": {...}}``.
+    """
+    from osc_netdiag import ansible_inventory
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    data = None
+    if not ansible_inventory.looks_like_ansible(text, None):
+        data = yaml.safe_load(text) or {}
+    if data is None or ansible_inventory.looks_like_ansible(text, data):
+        return {"hosts": ansible_inventory.to_hosts(
+            ansible_inventory.hostvars(os.path.abspath(path)),
+            _FIELDS | _NEUTRON_FIELDS)}
+    return data
 
 
 def _check_neutron_fields(entry, name):

@@ -161,3 +161,18 @@ def test_netdiag_inventory_is_not_taken_for_ansible(tmp_path):
     assert not ansible.looks_like_ansible(path.read_text(), {
         "hosts": {"compute1": {"address": "198.18.0.11"}}})
     assert os.path.exists(path)
+
+
+def test_clouds_yaml_may_name_an_ansible_inventory(monkeypatch, tmp_path):
+    """clouds.yaml's netdiag: inventory: may be an Ansible one too; its
+    inline settings are laid over it as over a netdiag file."""
+    monkeypatch.setattr(ansible.shutil, "which", lambda program: None)
+    inventory = Inventory.from_clouds_yaml(
+        {"netdiag": {"inventory": str(FIXTURES / "multinode"),
+                     "hosts": {"compute02": {"user": "ops"}}}},
+        ssh_config_path=str(tmp_path / "none"))
+    assert inventory.target("compute01").user == "kolla"
+    assert inventory.target("compute01").key_filename == str(
+        FIXTURES / "keys" / "kolla_ed25519")
+    assert inventory.target("compute02").user == "ops"
+    assert inventory.target("compute02").sudo is False
