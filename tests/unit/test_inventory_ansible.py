@@ -164,8 +164,10 @@ def test_netdiag_inventory_is_not_taken_for_ansible(tmp_path):
 
 
 def test_clouds_yaml_may_name_an_ansible_inventory(monkeypatch, tmp_path):
-    """clouds.yaml's netdiag: inventory: may be an Ansible one too; its
-    inline settings are laid over it as over a netdiag file."""
+    """clouds.yaml's netdiag: inventory: may be an Ansible one too.
+
+    Its inline hosts are laid over it as over a netdiag file.
+    """
     monkeypatch.setattr(ansible.shutil, "which", lambda program: None)
     inventory = Inventory.from_clouds_yaml(
         {"netdiag": {"inventory": str(FIXTURES / "multinode"),
