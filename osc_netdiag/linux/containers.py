@@ -33,13 +33,27 @@ def suggestion(running):
     return None
 
 
-def missing_ovs(view, planned, target):
-    """Did an Open vSwitch command fail as not found on this host?
+# how --show-commands words the condition of the listing
+CONDITION = "if ovs-vsctl/ovs-ofctl are not found there"
 
-    Only a host with no exec prefix counts: one with a prefix has said
-    where its Open vSwitch is.
+
+def asked():
+    """The listing's probes: one per runtime, in one batch."""
+    return [probes.running_containers(r) for r in probes.CONTAINER_RUNTIMES]
+
+
+def may_ask(planned, target):
+    """Would a "not found" of this host's planned probes be followed up?
+
+    Only a host with no exec prefix, and only for Open vSwitch commands:
+    a host with a prefix has said where its Open vSwitch is.
     """
-    if target.exec_prefix or not view.readable:
+    return not target.exec_prefix and any(p.ovs for p in planned)
+
+
+def missing_ovs(view, planned, target):
+    """Did an Open vSwitch command fail as not found on this host?"""
+    if not may_ask(planned, target) or not view.readable:
         return False
     for probe in planned:
         result = view.result(probe)
@@ -55,17 +69,25 @@ def hint(report, run):
     One more phase, only on the hosts that need it: their running
     containers are listed.
     """
+    listing = asked()
+    planning = getattr(run.pool.transport, "conditional", None)
+    if planning is not None:
+        # --show-commands: no answer says "not found"; say when it would
+        for host, target in sorted(run.targets.items()):
+            if may_ask(run.probes.get(host, {}).values(), target):
+                planning(target, run.phases + 1,
+                         [p.command for p in listing], CONDITION)
+        return
     views = run.views()
     hosts = [host for host, view in views.items()
              if missing_ovs(view, run.probes.get(host, {}).values(),
                             run.targets[host])]
     if not hosts:
         return
-    asked = [probes.running_containers(r) for r in probes.CONTAINER_RUNTIMES]
-    views = run.phase({host: asked for host in hosts})
+    views = run.phase({host: listing for host in hosts})
     for host in hosts:
         running = {}
-        for probe in asked:
+        for probe in listing:
             try:
                 running[probe.argv[0]] = views[host].read(probe)
             except Unreadable:

@@ -44,6 +44,7 @@ class PlannedCommand:
     argv: tuple                 # the full argv, timeout and sudo included
     sudo_argv: tuple            # what follows ``sudo -n --`` (() no sudo)
     sudoers: str                # the granting entry, or why there is none
+    condition: str = ""         # runs only then (e.g. "if ... not found")
 
     @property
     def command(self):
@@ -53,13 +54,16 @@ class PlannedCommand:
         return (self.host, self.phase_text(), self.command, self.sudoers)
 
     def phase_text(self):
+        if self.condition:
+            return f"{self.phase} (only {self.condition})"
         if self.phase == 1:
             return "1"
         return f"{self.phase} (depends on phase {self.phase - 1}'s answers)"
 
     def to_dict(self):
         return {"host": self.host, "phase": self.phase, "name": self.name,
-                "argv": list(self.argv), "sudoers": self.sudoers}
+                "argv": list(self.argv), "sudoers": self.sudoers,
+                "condition": self.condition or None}
 
 
 class PlanSession(HostSession):
@@ -122,15 +126,25 @@ class PlanTransport(Transport):
             return sorted({(host, phase) for host, phases in self.later.items()
                            for phase in phases})
 
-    def add(self, target, command):
+    def conditional(self, target, phase, commands, condition):
+        """Commands a run sends in ``phase`` only ``condition``.
+
+        The runner says so for what it would add after an answer the plan
+        does not have (the container listing where Open vSwitch is not
+        found).
+        """
+        for command in commands:
+            self.add(target, command, phase=phase, condition=condition)
+
+    def add(self, target, command, *, phase=None, condition=""):
         argv = tuple(script.command_argv(command, sudo=target.sudo,
                                          exec_prefix=target.exec_prefix))
         under_sudo = argv[argv.index("sudo") + 3:] if target.sudo else ()
         granted = self.sudoers_for(under_sudo)
         if granted == NOT_GRANTED and command.ovs and target.exec_prefix:
             granted = NOT_GRANTED_PREFIX
-        item = PlannedCommand(target.name, self.phase, command.name, argv,
-                              under_sudo, granted)
+        item = PlannedCommand(target.name, phase or self.phase, command.name,
+                              argv, under_sudo, granted, condition)
         with self._lock:
             self.planned.append(item)
 

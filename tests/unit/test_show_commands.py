@@ -17,6 +17,7 @@ from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.l3dhcp import router
+from osc_netdiag.linux import containers
 from osc_netdiag import sudoers
 from osc_netdiag.transport import plan as plan_mod
 from osc_netdiag.transport import ssh as ssh_mod
@@ -81,16 +82,27 @@ def test_plan_is_the_recorded_run(folder, check, cls):
     does not ask for it).
     """
     plan = _plan(check, _context(folder, cls))
-    planned = {}
+    planned, listing = {}, {}
     for item in plan.commands:
-        assert item.phase == 1
         assert item.argv[:4] == TIMEOUT[:4]
         assert item.sudoers == plan_mod.NO_SUDO
+        if item.condition:
+            # a host's containers, only where Open vSwitch is not found
+            assert item.phase == 2
+            assert item.condition == containers.CONDITION
+            listing.setdefault(item.host, []).append(item.argv[5:])
+            continue
+        assert item.phase == 1
         planned.setdefault(item.host, []).append(item.argv[5:])
     recorded = {h: argv for h, argv in _recorded(folder).items() if argv}
     assert recorded
     for host, argvs in recorded.items():
         assert planned[host] == argvs
+    ovs_hosts = {h for h, argvs in planned.items()
+                 if any(a[0] in ("ovs-vsctl", "ovs-ofctl") for a in argvs)}
+    assert listing == {h: [("docker", "ps", "--format", "{{.Names}}"),
+                           ("podman", "ps", "--format", "{{.Names}}")]
+                       for h in ovs_hosts}
     assert plan.unknown == ()
     assert plan.exit_code == 0
 
@@ -109,6 +121,10 @@ def test_sudo_and_exec_prefix_as_the_script_runs_them():
     plan = _plan(api.trace_context, _context(folder, ctx_mod.PortContext),
                  inventory)
     rows = {(c.host, c.name): c for c in plan.commands}
+    # compute1 has an exec prefix: no container listing is planned there
+    assert ("compute1", "containers:docker") not in rows
+    assert rows[("network1", "containers:docker")].sudoers == (
+        "NETDIAG_CONTAINERS: /usr/bin/docker ps --format {{.Names}}")
     addr = rows[("compute1", "ip-addr")]
     assert addr.argv == TIMEOUT + ("sudo", "-n", "--", "ip", "-d", "-j",
                                    "addr", "show")
@@ -265,5 +281,8 @@ def test_cli_columns_select_as_for_any_list(no_network, recorded_trace):
     assert code == 0
     assert lines[0] == "compute1 timeout -k 2 -- 10 ip -d -j addr show"
     assert all(not line.endswith(plan_mod.NO_SUDO) for line in lines)
-    # network1 too: a plan connects to no host, reachable or not
-    assert len(lines) == 19
+    # network1 too: a plan connects to no host, reachable or not; and
+    # each host's container listing, should ovs-vsctl not be found
+    assert len(lines) == 19 + 4
+    assert lines[-1] == ("network1 timeout -k 2 -- 10 podman ps --format "
+                         "'{{.Names}}'")
