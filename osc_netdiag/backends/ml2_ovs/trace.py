@@ -86,8 +86,10 @@ def plan(context):
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
         ns = names.qdhcp_namespace(context.network.id)
-        # ip addr is read for a VLAN or flat network's physical NIC only
-        nics = any(not s.is_tunnel for s in context.network.segments)
+        # ip addr is read for a physical NIC only: a VLAN or flat network's,
+        # or the external one's where a legacy router's qg- is checked
+        nics = any(not s.is_tunnel for s in context.network.segments) or (
+            host in _l3_hosts(context) and not context.router.distributed)
         add(host, *(make() for make in HOST_PROBES
                     if nics or make is not probes.ip_addr),
             probes.netns_list(), probes.netns_addr(ns),
