@@ -25,6 +25,7 @@ from typing import Callable
 from osc_netdiag import dnsquery
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
+from osc_netdiag.parsers import containers
 from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
@@ -107,6 +108,24 @@ def netns_addr(ns):
 def netns_routes(ns):
     return Probe(f"ns-route:{ns}", in_netns(ns, ("ip", "-j", "route", "show")),
                  ip_route.parse_ip_route)
+
+
+def netns_route_tables(ns):
+    """Every routing table of ``ns``.
+
+    A distributed router routes a floating IP's fixed IP through table 16
+    and the rest of a subnet through a table of its own
+    (neutron/agent/l3/dvr_*), not main.
+    """
+    return Probe(f"ns-route-all:{ns}",
+                 in_netns(ns, ("ip", "-j", "route", "show", "table", "all")),
+                 ip_route.parse_ip_route)
+
+
+def netns_rules(ns):
+    """The policy routing rules of ``ns`` (which source uses which table)."""
+    return Probe(f"ns-rule:{ns}", in_netns(ns, ("ip", "-j", "rule", "show")),
+                 ip_route.parse_ip_rule)
 
 
 def _ovs_list(name, table, columns, parse):
@@ -275,10 +294,38 @@ def dns_query(ns, server, name, qtype, timeout=DNS_QUERY_TIMEOUT):
         dnsquery_parser.parse_dns_query, timeout=timeout + 7)
 
 
+# -- containerised Open vSwitch: which containers run, when ovs-vsctl is not
+# on the host's PATH (the exact argv is granted in netdiag.sudoers) --
+
+CONTAINER_RUNTIMES = ("docker", "podman")
+CONTAINER_FORMAT = "{{.Names}}"
+
+
+def running_containers(runtime):
+    if runtime not in CONTAINER_RUNTIMES:
+        raise ValueError(f"not a container runtime: {runtime!r}")
+    return Probe(f"containers:{runtime}",
+                 (runtime, "ps", "--format", CONTAINER_FORMAT),
+                 containers.parse_names)
+
+
 # -- ML2/OVN: the Northbound and Southbound databases (read where their
 # clients reach them with their defaults), and a chassis's own state --
 
 OVN_TIMEOUT = "--timeout=5"       # the clients give up instead of hanging
+# name -> (client, table, columns, parser) of the whole-table lists
+OVN_LISTS = {
+    "ovn-nb-ha-groups": ("ovn-nbctl", "HA_Chassis_Group",
+                         ovn_db.HA_GROUP_COLUMNS, ovn_db.parse_ha_groups),
+    "ovn-nb-ha-chassis": ("ovn-nbctl", "HA_Chassis",
+                          ovn_db.HA_CHASSIS_COLUMNS, ovn_db.parse_ha_chassis),
+    "ovn-sb-chassis": ("ovn-sbctl", "Chassis", ovn_db.CHASSIS_COLUMNS,
+                       ovn_db.parse_chassis),
+    "ovn-sb-encaps": ("ovn-sbctl", "Encap", ovn_db.ENCAP_COLUMNS,
+                      ovn_db.parse_encaps),
+    "ovn-sb-datapaths": ("ovn-sbctl", "Datapath_Binding",
+                         ovn_db.DATAPATH_COLUMNS, ovn_db.parse_datapaths),
+}
 
 
 def _ovn_db(client, name, columns, verb, table, parse, condition=None):
@@ -287,12 +334,31 @@ def _ovn_db(client, name, columns, verb, table, parse, condition=None):
     return Probe(name, argv + ((condition,) if condition else ()), parse)
 
 
-def ovn_switch_port(port_id):
-    """The port's Logical_Switch_Port (its name is the port ID)."""
-    port_id = names.checked_uuid(port_id)
-    return _ovn_db("ovn-nbctl", f"ovn-nb-lsp:{port_id}", ovn_db.LSP_COLUMNS,
-                   "find", "Logical_Switch_Port", ovn_db.parse_switch_ports,
-                   f"name={port_id}")
+def ovn_list(name):
+    """One whole OVN table (OVN_LISTS): the chassis, encaps, HA groups."""
+    client, table, columns, parse = OVN_LISTS[name]
+    return _ovn_db(client, name, columns, "list", table, parse)
+
+
+def ovn_find(name, value):
+    # the rows a UUID names: ovn-nb-lsp (Logical_Switch_Port <port>),
+    # ovn-nb-ls (the switch neutron-<network>), ovn-nb-lrp (lrp-<port>),
+    # ovn-sb-pb (the Port_Binding of <port> or cr-lrp-<port>)
+    prefix = "cr-lrp-" if name == "ovn-sb-pb" and \
+        str(value).startswith("cr-lrp-") else ""
+    uuid = names.checked_uuid(value[len(prefix):])
+    client, table, columns, parse, key = {
+        "ovn-nb-lsp": ("ovn-nbctl", "Logical_Switch_Port", ovn_db.LSP_COLUMNS,
+                       ovn_db.parse_switch_ports, "name="),
+        "ovn-nb-ls": ("ovn-nbctl", "Logical_Switch", ovn_db.SWITCH_COLUMNS,
+                      ovn_db.parse_switches, "name=neutron-"),
+        "ovn-nb-lrp": ("ovn-nbctl", "Logical_Router_Port", ovn_db.LRP_COLUMNS,
+                       ovn_db.parse_router_ports, "name=lrp-"),
+        "ovn-sb-pb": ("ovn-sbctl", "Port_Binding", ovn_db.BINDING_COLUMNS,
+                      ovn_db.parse_port_bindings, "logical_port="),
+    }[name]
+    return _ovn_db(client, f"{name}:{prefix}{uuid}", columns, "find", table,
+                   parse, f"{key}{prefix}{uuid}")
 
 
 def ovn_localnet_ports():
@@ -302,94 +368,29 @@ def ovn_localnet_ports():
                    "type=localnet")
 
 
-def ovn_switch(network_id):
-    """The network's Logical_Switch, ``neutron-<network ID>``."""
-    network_id = names.checked_uuid(network_id)
-    return _ovn_db("ovn-nbctl", f"ovn-nb-ls:{network_id}",
-                   ovn_db.SWITCH_COLUMNS, "find", "Logical_Switch",
-                   ovn_db.parse_switches, f"name=neutron-{network_id}")
-
-
-def ovn_router_port(port_id):
-    """A router port's Logical_Router_Port, ``lrp-<port ID>``."""
-    port_id = names.checked_uuid(port_id)
-    return _ovn_db("ovn-nbctl", f"ovn-nb-lrp:{port_id}", ovn_db.LRP_COLUMNS,
-                   "find", "Logical_Router_Port", ovn_db.parse_router_ports,
-                   f"name=lrp-{port_id}")
-
-
-def ovn_ha_groups():
-    return _ovn_db("ovn-nbctl", "ovn-nb-ha-groups", ovn_db.HA_GROUP_COLUMNS,
-                   "list", "HA_Chassis_Group", ovn_db.parse_ha_groups)
-
-
-def ovn_ha_chassis():
-    return _ovn_db("ovn-nbctl", "ovn-nb-ha-chassis",
-                   ovn_db.HA_CHASSIS_COLUMNS, "list", "HA_Chassis",
-                   ovn_db.parse_ha_chassis)
-
-
-def ovn_port_binding(port_id, prefix=""):
-    """The Southbound Port_Binding of ``<prefix><port ID>`` (``cr-lrp-``:
-    a gateway port's chassis-resident binding).
-    """
-    if prefix not in ("", "cr-lrp-"):
-        raise UnsafeNameError(f"not a binding prefix: {prefix!r}")
-    logical = prefix + names.checked_uuid(port_id)
-    return _ovn_db("ovn-sbctl", f"ovn-sb-pb:{logical}", ovn_db.BINDING_COLUMNS,
-                   "find", "Port_Binding", ovn_db.parse_port_bindings,
-                   f"logical_port={logical}")
-
-
-def ovn_chassis():
-    return _ovn_db("ovn-sbctl", "ovn-sb-chassis", ovn_db.CHASSIS_COLUMNS,
-                   "list", "Chassis", ovn_db.parse_chassis)
-
-
-def ovn_encaps():
-    return _ovn_db("ovn-sbctl", "ovn-sb-encaps", ovn_db.ENCAP_COLUMNS,
-                   "list", "Encap", ovn_db.parse_encaps)
-
-
-def ovn_datapaths():
-    """Every Datapath_Binding: the tunnel key of each logical switch."""
-    return _ovn_db("ovn-sbctl", "ovn-sb-datapaths", ovn_db.DATAPATH_COLUMNS,
-                   "list", "Datapath_Binding", ovn_db.parse_datapaths)
-
-
 def ovn_controller_status():
-    """ovn-controller's own word on its Southbound connection."""
     return Probe("ovn-controller-status",
                  ("ovn-appctl", OVN_TIMEOUT, "-t", "ovn-controller",
                   "connection-status"), ovn_db.parse_connection_status)
 
 
 def ovs_system_ids():
-    """The chassis's Open_vSwitch external_ids: system-id, hostname,
-    ovn-remote, ovn-encap-type/-ip, ovn-bridge-mappings, ovn-cms-options.
-    """
+    """The chassis's Open_vSwitch external_ids (system-id, ovn-*)."""
     return _ovs_list("ovs-system-ids", "Open_vSwitch", "external_ids",
                      ovn_db.parse_open_vswitch_ids)
 
 
 def ovn_trace_ping(network_id, port_id, mac, ip, dst_mac, dst_ip):
-    """``ovn-trace --summary --minimal`` of an ICMP echo from the port to ``dst_ip``
-    (``dst_mac``: the router's or the peer's MAC), in the port's switch.
-    The microflow is built from checked values only: a UUID, MACs and
-    IPv4 addresses.
-    """
-    network_id = names.checked_uuid(network_id)
-    port_id = names.checked_uuid(port_id)
-    for value in (mac, dst_mac):
-        if not MAC_RE.match(value or ""):
-            raise UnsafeNameError(f"not a MAC address: {value!r}")
+    # ovn-trace of a ping to dst_ip at dst_mac, built from checked values
+    # only (UUIDs, MACs, IPv4); its abort on a port OVN does not know is
+    # read by the backend
+    network_id, port_id = map(names.checked_uuid, (network_id, port_id))
+    if not all(MAC_RE.match(v or "") for v in (mac, dst_mac)):
+        raise UnsafeNameError(f"not a MAC address: {mac!r}, {dst_mac!r}")
     ip, dst_ip = (str(ipaddress.IPv4Address(a)) for a in (ip, dst_ip))
     flow = (f'inport == "{port_id}" && eth.src == {mac} && '
             f'eth.dst == {dst_mac} && ip4.src == {ip} && ip4.dst == {dst_ip} '
             f'&& ip.ttl == 64 && icmp4.type == 8')
-    # ovn-trace aborts on a port the Southbound does not know: that exit
-    # is an answer (the port is not in OVN), read by the backend
     return Probe(f"ovn-trace:{port_id}:{dst_ip}",
                  ("ovn-trace", "--summary", "--minimal",
-                  f"neutron-{network_id}", flow),
-                 ovn_trace.parse_ovn_trace)
+                  f"neutron-{network_id}", flow), ovn_trace.parse_ovn_trace)

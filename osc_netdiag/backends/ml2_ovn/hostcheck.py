@@ -41,7 +41,7 @@ def plan(context):
     hosts = {host: host_probes() for host in context.hosts}
     db = hosts.setdefault(db_host(context), [])
     have = {p.name for p in db}
-    db += [p for p in (probes.ovn_chassis(), probes.ovn_encaps())
+    db += [p for p in (probes.ovn_list("ovn-sb-chassis"), probes.ovn_list("ovn-sb-encaps"))
            if p.name not in have]
     return hosts
 
@@ -59,9 +59,9 @@ def evaluate(context, views):
     db_view = views[db_host(context)]
     chassis, encaps = (), ()
     if not report.host_unreadable(db_view):
-        chassis = _read(report, db_view, probes.ovn_chassis(), "Chassis",
+        chassis = _read(report, db_view, probes.ovn_list("ovn-sb-chassis"), "Chassis",
                         "ovn-sb-chassis") or ()
-        encaps = _read(report, db_view, probes.ovn_encaps(), "Encap",
+        encaps = _read(report, db_view, probes.ovn_list("ovn-sb-encaps"), "Encap",
                        "ovn-sb-encap") or ()
     for host in context.hosts:
         view = views[host]

@@ -42,8 +42,8 @@ def plan(context):
              for host in context.hosts}
     db = hosts.setdefault(db_host(context), [])
     have = {p.name for p in db}
-    db += [p for p in (probes.ovn_switch(context.network.id),
-                       probes.ovn_localnet_ports(), probes.ovn_datapaths())
+    db += [p for p in (probes.ovn_find("ovn-nb-ls", context.network.id),
+                       probes.ovn_localnet_ports(), probes.ovn_list("ovn-sb-datapaths"))
            if p.name not in have]
     return hosts
 
@@ -79,7 +79,7 @@ def evaluate(context, views, rows):
 def _databases(report, context, view, rows):
     network, host = context.network, view.host
     name = f"neutron-{network.id}"
-    switches = _read(report, view, probes.ovn_switch(network.id), name,
+    switches = _read(report, view, probes.ovn_find("ovn-nb-ls", network.id), name,
                      "ovn-nb-ls")
     if switches is None:
         return
@@ -87,7 +87,7 @@ def _databases(report, context, view, rows):
     localnets = [p for p in _read(report, view, probes.ovn_localnet_ports(),
                                   "localnet", "ovn-nb-localnet") or ()
                  if p.uuid in on_switch]
-    datapaths = _read(report, view, probes.ovn_datapaths(), name,
+    datapaths = _read(report, view, probes.ovn_list("ovn-sb-datapaths"), name,
                       "ovn-sb-datapath") or ()
     for segment in network.segments:
         if segment.is_tunnel:

@@ -57,21 +57,21 @@ def _provider(context):
 def plan(context):
     """host name -> probes: the database host first, then the chassis."""
     port, router = context.port, context.router
-    db = [probes.ovn_switch_port(port.id), probes.ovn_switch(port.network_id),
-          probes.ovn_port_binding(port.id), probes.ovn_chassis(),
-          probes.ovn_encaps()]
+    db = [probes.ovn_find("ovn-nb-lsp", port.id), probes.ovn_find("ovn-nb-ls", port.network_id),
+          probes.ovn_find("ovn-sb-pb", port.id), probes.ovn_list("ovn-sb-chassis"),
+          probes.ovn_list("ovn-sb-encaps")]
     if _provider(context):
         db.append(probes.ovn_localnet_ports())
     if router is not None and router.interface_port is not None:
-        db.append(probes.ovn_router_port(router.interface_port.id))
+        db.append(probes.ovn_find("ovn-nb-lrp", router.interface_port.id))
         ping = logical_ping(context)
         if ping is not None:
             db.append(ping)
     if router is not None and router.gateway_port is not None:
         gateway = router.gateway_port.id
-        db += [probes.ovn_router_port(gateway),
-               probes.ovn_port_binding(gateway, "cr-lrp-"),
-               probes.ovn_ha_groups(), probes.ovn_ha_chassis()]
+        db += [probes.ovn_find("ovn-nb-lrp", gateway),
+               probes.ovn_find("ovn-sb-pb", "cr-lrp-" + gateway),
+               probes.ovn_list("ovn-nb-ha-groups"), probes.ovn_list("ovn-nb-ha-chassis")]
     host = [probes.ovn_controller_status(), probes.ovs_system_ids(),
             probes.ip_addr(), probes.ovs_bridges(), probes.ovs_ports(),
             probes.ovs_interfaces(), probes.netns_list(),
