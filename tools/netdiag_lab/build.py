@@ -12,7 +12,7 @@ import time
 from . import api
 from .flavour import PREFIX, PREFIXES
 from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, ETC,
-                     HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX,
+                     HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX, NETWORK_NODE,
                      MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
                      RABBITDIR, ROOT_BRIDGES, RUN, SSHDIR, SYSTEM_FILE, UPSTREAM_IP,
                      UPSTREAM_NS, VENV, VMDIR, hrun, is_mountpoint, load_json, mkdirs,
@@ -213,11 +213,14 @@ def ensure_host_links(h):
     ns = netns(h)
     s = info['short']
     ensure_veth('%sm-%s' % (PREFIX, s), ns, 'eth0', ROOT_BRIDGES['mgmt'])
-    ensure_veth('%sp-%s' % (PREFIX, s), ns, 'eth1', ROOT_BRIDGES['phys'])
+    nics = [nic for _, nic in host_bridges(h) if nic]
+    if 'eth1' in nics:
+        ensure_veth('%sp-%s' % (PREFIX, s), ns, 'eth1', ROOT_BRIDGES['phys'])
     ensure_veth('%st-%s' % (PREFIX, s), ns, 'eth2', ROOT_BRIDGES['tun'])
     run(['ip', '-n', ns, 'addr', 'replace', '%s/24' % info['address'], 'dev', 'eth0'])
     for dev in ('eth1', 'eth2'):
-        quiet_ipv6(dev, ns)
+        if dev in nics:
+            quiet_ipv6(dev, ns)
     # eth3, the external NIC, on the root bridge <prefix>-ext that also holds the
     # upstream namespace (the external gateway): network1's qg- ports and
     # the computes' fip- namespaces (DVR) all reach it through br-ex.
@@ -230,6 +233,13 @@ def ensure_upstream():
     ensure_veth(PREFIX + 'x-up', UPSTREAM_NS, 'eth0', ROOT_BRIDGES['ext'])
     quiet_ipv6('eth0', UPSTREAM_NS)
     run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
+
+
+def host_bridges(h):
+    """(bridge, NIC or None) of a host: the tunnel underlay and the
+    bridge_mappings' bridges; a flavour may leave a bridge without NIC."""
+    return HOSTS[h].get('bridges') or [('br-phy', 'eth2'), ('br-eth1', 'eth1'),
+                                       ('br-ex', 'eth3')]
 
 
 def vsctl(h, *args, **kw):
@@ -260,11 +270,11 @@ def ensure_ovs(h):
         pid = int(hrun(h, ['cat', '/run/openvswitch/ovs-vswitchd.pid']).stdout.strip())
         record_pid('%s-ovs-vswitchd' % h, pid, group=False)
     # physical bridges the agent expects (bridge_mappings) and the tunnel underlay
-    bridges = [('br-phy', 'eth2'), ('br-eth1', 'eth1'), ('br-ex', 'eth3')]
-    for br, nic in bridges:
+    for br, nic in host_bridges(h):
         vsctl(h, '--may-exist', 'add-br', br, '--', 'set', 'Bridge', br,
               'datapath_type=netdev')
-        vsctl(h, '--may-exist', 'add-port', br, nic)
+        if nic:
+            vsctl(h, '--may-exist', 'add-port', br, nic)
     hrun(h, ['ip', 'addr', 'replace', '%s/24' % info['tunnel_ip'], 'dev', 'br-phy'])
     hrun(h, ['ip', 'link', 'set', 'br-phy', 'up'])
     for br in ('br-eth1', 'br-ex'):
@@ -535,7 +545,7 @@ AGENT_BIN = {'ovs-agent': 'neutron-openvswitch-agent', 'l3-agent': 'neutron-l3-a
 
 
 def host_agents(h):
-    return ['ovs-agent', 'l3-agent'] + (['dhcp-agent'] if h == 'network1' else [])
+    return ['ovs-agent', 'l3-agent'] + (['dhcp-agent'] if h == NETWORK_NODE else [])
 
 
 def write_agent_conf(h):
@@ -562,7 +572,7 @@ lock_path = %(state)s/lock
 tunnel_types = vxlan,gre
 l2_population = true
 arp_responder = true
-enable_distributed_routing = true
+enable_distributed_routing = %(dvr)s
 
 [ovs]
 integration_bridge = br-int
@@ -574,7 +584,8 @@ datapath_type = netdev
 [securitygroup]
 firewall_driver = openvswitch
 enable_security_group = true
-''' % {'tun': info['tunnel_ip'], 'maps': info['mappings']})
+''' % {'tun': info['tunnel_ip'], 'maps': info['mappings'],
+       'dvr': 'false' if info['l3_mode'] == 'legacy' else 'true'})
     with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
         f.write('''[DEFAULT]
 interface_driver = openvswitch
@@ -584,8 +595,8 @@ enable_metadata_proxy = false
 [ovs]
 integration_bridge = br-int
 ''' % info['l3_mode'])
-    if h == 'network1':
-        mkdirs(os.path.join(LOG, 'network1-dnsmasq'))
+    if h == NETWORK_NODE:
+        mkdirs(os.path.join(LOG, '%s-dnsmasq' % h))
         # dnsmasq drops to an unprivileged user before it reads the agent's
         # hosts/opts files; those live under this checkout, whose parent
         # folders may be closed to other users (a CI clone in a 0700 temp
@@ -606,7 +617,7 @@ resync_interval = 5
 
 [ovs]
 integration_bridge = br-int
-''' % (os.path.join(LOG, 'network1-dnsmasq'), dnsmasq_conf))
+''' % (os.path.join(LOG, '%s-dnsmasq' % h), dnsmasq_conf))
 
 
 def agent_argv(h, agent):
@@ -630,7 +641,7 @@ def start_agent(h, agent):
 def wait_agents(timeout=180):
     want = {(h, 'Open vSwitch agent') for h in HOSTS}
     want |= {(h, 'L3 agent') for h in HOSTS}
-    want |= {('network1', 'DHCP agent')}
+    want |= {(NETWORK_NODE, 'DHCP agent')}
 
     def ok():
         agents = api.get('agents')['agents']

@@ -7,8 +7,8 @@ import sys
 import time
 
 from . import api, build, flavour, scenario, teardown
-from .common import (API, CLIENT_KEY, HOSTS, KNOWN_HOSTS, LAB, STATUS_FILE, hx, load_json,
-                     read_pid, save_json, say, stop, wait_for)
+from .common import (API, CLIENT_KEY, HOSTS, KNOWN_HOSTS, LAB, NETWORK_NODE, STATUS_FILE, hx,
+                     load_json, read_pid, save_json, say, stop, wait_for)
 
 
 def daemon_names():
@@ -44,9 +44,13 @@ def expected_namespaces(status):
     the dvr_snat host, its qrouter- wherever one of its instances lives and
     the external network's fip- where it has a floating IP."""
     ext = status['networks']['external']['id']
+    want = {NETWORK_NODE: ['qrouter-%s' % status['router']['id']] +
+            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr', 'gre')
+             if k in status['networks']]}
+    if not status.get('dvr_router'):
+        return want
     dvr = status['dvr_router']['id']
-    want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +
-            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr', 'gre')]}
+    want[NETWORK_NODE].append('snat-%s' % dvr)
     for inst in status['instances'].values():
         if inst['network'] == 'dvr':
             want.setdefault(inst['host'], []).append('qrouter-%s' % dvr)
@@ -59,7 +63,7 @@ def expected_namespaces(status):
 
 def wait_network_node(status, timeout=120):
     want = expected_namespaces(status)
-    dhcp_networks = sum(1 for n in want['network1'] if n.startswith('qdhcp-'))
+    dhcp_networks = sum(1 for n in want[NETWORK_NODE] if n.startswith('qdhcp-'))
 
     def ok():
         missing = []
@@ -70,7 +74,7 @@ def wait_network_node(status, timeout=120):
             missing += ['%s:%s' % (host, n) for n in wanted if n not in have]
         if missing:
             raise RuntimeError('missing %s' % ' '.join(missing))
-        ps = build.hrun('network1', ['pgrep', '-c', '-x', 'dnsmasq'], check=False)
+        ps = build.hrun(NETWORK_NODE, ['pgrep', '-c', '-x', 'dnsmasq'], check=False)
         if int((ps.stdout or '0').strip() or 0) < dhcp_networks:
             raise RuntimeError('dnsmasq not running for every network')
         return True
@@ -107,7 +111,8 @@ def build_all():
     say('neutron: API (uWSGI) and RPC server')
     build.start_neutron_server()
     build.wait_api()
-    say('agents: openvswitch and l3 (dvr) on every host, dvr_snat l3 + dhcp on network1')
+    say('agents: openvswitch and l3 (%s) on every host, dhcp on %s'
+        % ('/'.join(sorted({i['l3_mode'] for i in HOSTS.values()})), NETWORK_NODE))
     for h in HOSTS:
         for a in build.host_agents(h):
             build.start_agent(h, a)

@@ -88,6 +88,10 @@ INSTANCES = {
     'gre1': {'host': 'compute1', 'network': 'gre'},
     'gre2': {'host': 'compute2', 'network': 'gre'},
 }
+# the host of the DHCP agent and of the legacy router
+NETWORK_NODE = 'network1'
+if FLAVOUR == 'single':
+    from .single import HOSTS, INSTANCES, NETWORK_NODE, NETWORKS  # noqa: F811
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'
 
