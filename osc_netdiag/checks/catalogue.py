@@ -37,8 +37,10 @@ CATALOGUE = {
                                  "compare the fingerprint)."),
     "NETDIAG_HOST_AUTH_REFUSED": (E, "Check the user and key for {host} in "
                                   "the inventory or ~/.ssh/config."),
-    "NETDIAG_COMMAND_FAILED": (W, "Run '{command}' on {host} by hand; the "
-                               "hops that depend on it were skipped."),
+    "NETDIAG_COMMAND_FAILED": (W, "Run '{command}' on {host} by hand and "
+                               "fix what it says; until it succeeds the "
+                               "{unchecked} hop (and those that depend on "
+                               "it) is not checked."),
     # compute: the instance's device
     "NETDIAG_TAP_MISSING": (E, "The instance's device is not on {host}: is "
                             "the instance running there (virsh list)? "
