@@ -12,8 +12,8 @@ import time
 from . import api
 from .flavour import PREFIX, PREFIXES
 from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, ETC,
-                     HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX, NETWORK_NODE,
-                     MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
+                     FLAT_NETWORKS, HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG,
+                     MGMT_PREFIX, NETWORK_NODE, MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
                      RABBITDIR, ROOT_BRIDGES, RUN, SSHDIR, SYSTEM_FILE, UPSTREAM_IP,
                      UPSTREAM_NS, VENV, VMDIR, hrun, is_mountpoint, load_json, mkdirs,
                      netns, ns_file, out, read_pid, record_pid, run, save_json, say, spawn, stop,
@@ -473,7 +473,7 @@ mechanism_drivers = openvswitch,l2population
 extension_drivers = port_security
 
 [ml2_type_flat]
-flat_networks = public
+flat_networks = %(flat)s
 
 [ml2_type_vlan]
 network_vlan_ranges = physnet1:2100:2199
@@ -487,7 +487,7 @@ tunnel_id_ranges = 1:1000
 [securitygroup]
 enable_security_group = true
 firewall_driver = openvswitch
-''')
+''' % {'flat': FLAT_NETWORKS})
 
 
 def server_args():

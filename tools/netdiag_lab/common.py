@@ -90,8 +90,10 @@ INSTANCES = {
 }
 # the host of the DHCP agent and of the legacy router
 NETWORK_NODE = 'network1'
+# the server's [ml2_type_flat] flat_networks
+FLAT_NETWORKS = 'public'
 if FLAVOUR == 'single':
-    from .single import HOSTS, INSTANCES, NETWORK_NODE, NETWORKS  # noqa: F811
+    from .single import FLAT_NETWORKS, HOSTS, INSTANCES, NETWORK_NODE, NETWORKS  # noqa: F811
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'
 
