@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """How a failed or unreadable command is told to the operator: its status,
 its exit code and the first line of its stderr, bounded and with anything
 that looks like a secret masked (a command's stderr may quote a config
@@ -25,7 +37,8 @@ def mask_secrets(text):
 
 def first_line(text):
     """The first non-blank line of ``text``, secrets masked, control
-    characters dropped, cut at MAX_LINE; "" when there is none."""
+    characters dropped, cut at MAX_LINE; "" when there is none.
+    """
     for line in (text or "").splitlines():
         line = _CONTROL.sub("", line).strip()
         if line:
@@ -38,7 +51,8 @@ def first_line(text):
 
 def describe(status, exit_status, stderr, message=""):
     """'<status>, exit <n>: <first stderr line>' (the transport's own word
-    when the command said nothing on stderr)."""
+    when the command said nothing on stderr).
+    """
     said = first_line(stderr) or first_line(message) or "nothing on stderr"
     code = "-" if exit_status is None else exit_status
     return f"{status}, exit {code}: {said}"

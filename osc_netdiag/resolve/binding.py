@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What the API says about a port whose binding failed: its network's
 segments and the Open vSwitch agent of its host, so a check can name the
 likely cause (only the resolve layer talks to the API)."""
@@ -34,7 +46,8 @@ class BindingFacts:
 
 def failed_bindings(net_api, ports):
     """BindingFacts of each port in ``ports`` (PortInfo) whose binding
-    failed; the others cost no API call."""
+    failed; the others cost no API call.
+    """
     found = []
     for port in ports:
         if port is None or port.vif_type != BINDING_FAILED:

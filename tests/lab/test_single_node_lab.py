@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The single-node lab (``tools/lab up --single-node``): one host, aio1, is
 the compute node, the DHCP host and the (legacy) L3 host at once, alone on
 its physnet (br-eth1 has no NIC) and on its tunnel network (no peer).
@@ -240,7 +252,8 @@ def test_qdhcp_tap_with_a_wrong_address_is_caught(single):
 def unmapped_gateway(single):
     """A router whose gateway is on an external flat network of physnet
     'nomap', which aio1's agent does not map: ML2 cannot bind the
-    gateway port there."""
+    gateway port there.
+    """
     tag = uuid.uuid4().hex[:6]
     net = cli("network", "create", "--external", "--provider-network-type",
               "flat", "--provider-physical-network", "nomap", f"bf-ext-{tag}")
@@ -286,7 +299,8 @@ def test_router_check_of_a_gateway_whose_binding_failed(unmapped_gateway):
 @pytest.fixture
 def unmapped_dhcp_network(single):
     """A network of physnet 'nomap' given to aio1's DHCP agent by hand
-    (the scheduler would not): its DHCP port fails to bind."""
+    (the scheduler would not): its DHCP port fails to bind.
+    """
     tag = uuid.uuid4().hex[:6]
     net = cli("network", "create", "--provider-network-type", "flat",
               "--provider-physical-network", "nomap", f"bf-dhcp-{tag}")

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The single-node lab's recordings (tools/record_single_node_scenarios):
 aio1 is the compute node, the DHCP host and the legacy L3 host at once,
 alone on physnet1 (br-eth1 has no NIC) and on its VXLAN network.
@@ -14,9 +26,9 @@ import pathlib
 import pytest
 
 from osc_netdiag import exitcodes
-from osc_netdiag import vlanmap
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import router
+from osc_netdiag import vlanmap
 from tests.unit.edited import EditedCapture
 from tests.unit.test_trace_faults import bad_hops
 from tests.unit.test_trace_faults import codes

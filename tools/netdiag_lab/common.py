@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Paths, constants and process helpers shared by the lab commands."""
 
 import json
@@ -7,7 +19,9 @@ import subprocess
 import sys
 import time
 
-from .flavour import NAME as FLAVOUR, PREFIX, SETTINGS
+from .flavour import NAME as FLAVOUR
+from .flavour import PREFIX
+from .flavour import SETTINGS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 LAB = os.path.join(ROOT, SETTINGS['dir'])
@@ -93,7 +107,12 @@ NETWORK_NODE = 'network1'
 # the server's [ml2_type_flat] flat_networks
 FLAT_NETWORKS = 'public'
 if FLAVOUR == 'single':
-    from .single import FLAT_NETWORKS, HOSTS, INSTANCES, NETWORK_NODE, NETWORKS  # noqa: F811
+    # the single-node layout replaces the multi-node one
+    from .single import FLAT_NETWORKS  # noqa: F401,F811
+    from .single import HOSTS  # noqa: F401,F811
+    from .single import INSTANCES  # noqa: F401,F811
+    from .single import NETWORK_NODE  # noqa: F401,F811
+    from .single import NETWORKS  # noqa: F401,F811
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Ports whose binding failed: ML2 found no mechanism driver that could
 bind them on their host, so the agent leaves them on the dead VLAN 4095 and
 nothing passes. Judged from the API alone (``binding:vif_type``), with the
@@ -36,7 +48,8 @@ def binding_causes(port, network, agent):
 
 def check_binding(report, port, role, network, agent, host_label="api"):
     """One ERROR finding and hop when ``port``'s binding failed; returns
-    True if so (the port's data path is then not worth reading)."""
+    True if so (the port's data path is then not worth reading).
+    """
     if port is None or port.vif_type != BINDING_FAILED:
         return False
     host = port.binding_host or "-"
@@ -56,7 +69,8 @@ def check_binding(report, port, role, network, agent, host_label="api"):
 def check_path_bindings(report, context):
     """The ports a trace passes through besides the instance's own (which
     resolve refuses when unbound): router interface, router gateway and
-    DHCP ports."""
+    DHCP ports.
+    """
     router = context.router
     ports = []
     if router is not None:

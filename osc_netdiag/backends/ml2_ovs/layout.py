@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Who else needs a host's way out of itself.
 
 A host alone on a network (an all-in-one, or the only host with a port on a
@@ -10,7 +22,8 @@ the host, needs it; the answer comes from the API, never from the host.
 
 def _network_hosts(context, network):
     """Hosts the API says carry ``network`` (the traced one only: the trace
-    context knows ports and agents of that network alone)."""
+    context knows ports and agents of that network alone).
+    """
     if network.id != context.network.id:
         return None
     hosts = set(context.network_hosts)
@@ -22,7 +35,8 @@ def _network_hosts(context, network):
 
 def physical_path_needed(context, network, host):
     """Why traffic of ``network`` must leave ``host`` on the wire, or None
-    when nothing outside the host needs it today."""
+    when nothing outside the host needs it today.
+    """
     if context is None:
         return "the API's view of the network was not read"
     if network.router_external:
