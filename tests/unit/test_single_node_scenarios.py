@@ -161,7 +161,7 @@ def test_router_check_of_a_gateway_that_failed_to_bind():
     # 'nomap', which the server knows and aio1 does not map; its qg- is
     # up with its address in qrouter-, on the dead VLAN (before: exit 0)
     result = router.check_from_capture(
-        str(L3DHCP / "single-router-gateway-unbound"))
+        str(L3DHCP / "router-single-gateway-unbound"))
     assert [f.code for f in result.findings] == [
         "NETDIAG_PORT_BINDING_FAILED"]
     [finding] = result.findings
@@ -180,7 +180,7 @@ def test_dhcp_check_of_a_dhcp_port_that_failed_to_bind():
     # hand; its qdhcp- tap is up with addresses and dnsmasq runs, but the
     # port is on the dead VLAN (before: exit 0)
     result = dhcp.check_from_capture(
-        str(L3DHCP / "single-dhcp-port-unbound"))
+        str(L3DHCP / "dhcp-single-port-unbound"))
     assert [f.code for f in result.findings] == [
         "NETDIAG_PORT_BINDING_FAILED"]
     assert "the DHCP port" in result.findings[0].summary
