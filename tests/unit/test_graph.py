@@ -112,7 +112,12 @@ def test_svg_marks_the_broken_hop(name, tmp_path):
             assert target in red and target in hops
     assert len([e for e in _edges(path) if e[0] in notes]) == len(notes)
     if name.endswith("healthy"):
-        assert not red and not notes
+        # nothing broken; a WARNING or INFO note may still explain the
+        # layout (the single-node recordings: a host alone on a network)
+        assert not red
+        assert not [f for f in trace.findings
+                    if f.severity != models.Severity.INFO
+                    and f.code != "NETDIAG_PHYS_PATH_LOCAL_ONLY"]
 
 
 @needs_dot
