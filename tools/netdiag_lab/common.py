@@ -102,6 +102,17 @@ INSTANCES = {
     'gre1': {'host': 'compute1', 'network': 'gre'},
     'gre2': {'host': 'compute2', 'network': 'gre'},
 }
+# the host of the DHCP agent and of the legacy router
+NETWORK_NODE = 'network1'
+# the server's [ml2_type_flat] flat_networks
+FLAT_NETWORKS = 'public'
+if FLAVOUR == 'single':
+    # the single-node layout replaces the multi-node one
+    from .single import FLAT_NETWORKS  # noqa: F401,F811
+    from .single import HOSTS  # noqa: F401,F811
+    from .single import INSTANCES  # noqa: F401,F811
+    from .single import NETWORK_NODE  # noqa: F401,F811
+    from .single import NETWORKS  # noqa: F401,F811
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'
 

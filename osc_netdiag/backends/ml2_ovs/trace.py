@@ -19,6 +19,7 @@ compute host first (instance outwards), then each network node (wire
 inwards: translation, DHCP, router, external bridge).
 """
 
+from osc_netdiag.backends.ml2_ovs import binding
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs import trace_dvr
@@ -123,11 +124,13 @@ def evaluate(context, views):
     compute = context.port.binding_host
     if not report.host_unreadable(views[compute]):
         _compute_hops(report, context, views[compute])
-    seen = {compute}
-    for host in _dhcp_hosts(context) + _l3_hosts(context):
-        if host in seen:
+    # Every DHCP and router hop is judged wherever it lives: on an
+    # all-in-one the compute host is the network node too.
+    for host in dict.fromkeys(_dhcp_hosts(context) + _l3_hosts(context)):
+        if host == compute:
+            if views[host].readable:
+                _network_node_hops(report, context, views[host])
             continue
-        seen.add(host)
         if host not in views:        # a DVR SNAT host off the port's path
             continue
         if report.host_unreadable(views[host]):
@@ -182,6 +185,7 @@ def _api_hops(report, context):
                         host=host, agent_type="Open vSwitch agent")
             report.hop("api", host, "ovs-agent", "dead",
                        _agent_detail(agent), Status.ERROR)
+    binding.check_path_bindings(report, context)
     for agent in context.dhcp_agents + (context.router.l3_agents
                                         if context.router else ()):
         if not agent.alive or not agent.admin_state_up:
