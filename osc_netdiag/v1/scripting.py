@@ -52,7 +52,7 @@ def host_names(document):
                 names.update(item["host"] for item in value
                              if isinstance(item, dict)
                              and isinstance(item.get("host"), str))
-    names.discard("")
+    names.difference_update(("", "-"))     # "-": a row of no host
     return names
 
 
