@@ -212,3 +212,16 @@ def test_cleanup_has_no_findings_only(capsys):
 def test_finding_host_is_the_subjects_host_of_the_run(subject, host):
     hosts = {"compute1", "network1"}
     assert scripting.finding_host(subject, hosts) == host
+
+
+def test_c_is_checked_against_the_finding_keys_when_there_are_none(capsys):
+    dns_port = str(FIXTURES / "l3dhcp" / "scenarios" / "dns-port")
+    code, out, _ = openstack(capsys, "netdiag", "dns", "check",
+                             "--from-capture", dns_port, "--findings-only",
+                             "-f", "json", "-c", "code")
+    assert (code, out) == (0, "[]\n")
+    code, out, err = openstack(capsys, "netdiag", "dns", "check",
+                               "--from-capture", dns_port,
+                               "--findings-only", "-f", "json", "-c", "Bogus")
+    assert (code, out) == (1, "")
+    assert "No recognized column names in ['Bogus']" in err
