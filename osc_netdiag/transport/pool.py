@@ -82,10 +82,17 @@ def report_progress(progress, futures):
     progress(len(futures) - len(pending), len(futures), pending)
 
 
+def report_start(progress, names):
+    """Tell ``progress`` a phase of ``names`` begins: none done yet."""
+    if progress is not None:
+        names = tuple(names)
+        progress(0, len(names), names)
+
+
 def wait_reporting(futures, progress):
     """Wait for every future of ``futures`` ({host name: future}), calling
-    ``progress`` at the start, on each host done and every tick, from
-    this (the calling) thread."""
+    ``progress`` on each host done and every tick, from this (the
+    calling) thread."""
     waiting = set(futures.values())
     while True:
         report_progress(progress, futures)
@@ -108,6 +115,7 @@ def each_host(hosts, work, *, max_workers=DEFAULT_WORKERS, stop=None,
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, min(max_workers, len(hosts))),
             thread_name_prefix="netdiag-host") as executor:
+        report_start(progress, hosts)
         futures = [executor.submit(work, host) for host in hosts]
         try:
             if progress is not None:
@@ -189,6 +197,7 @@ class HostPool:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=max(1, self.max_workers),
                 thread_name_prefix="netdiag-host")
+        report_start(progress, (target.name for target in plan))
         futures = {target: self._executor.submit(self._run_host, target, commands)
                    for target, commands in plan.items()}
         if progress is not None:

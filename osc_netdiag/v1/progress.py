@@ -44,9 +44,11 @@ def status_line(done, total, elapsed, pending, width=FALLBACK_WIDTH):
 
 def terminal_width(stream):
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError):
         return FALLBACK_WIDTH
+    # a terminal that never set its size (a bare pty) says 0
+    return columns or FALLBACK_WIDTH
 
 
 class Progress:
