@@ -89,11 +89,14 @@ def test_drawn_in_place_on_a_terminal_and_wiped_at_the_end(terminal):
     reporter(0, 2, ("compute1", "network1"))
     now[0] = 100.5
     reporter(0, 2, ("compute1", "network1"))      # same counts, < 1 s
+    now[0] = 101.6
+    reporter(0, 2, ("compute1", "network1"))      # the clock moved on
     now[0] = 103.2
     reporter(1, 2, ("network1",))
     reporter.close()
     assert read() == (
         "\rnetdiag: 0/2 hosts done, 0 s; pending: compute1, network1\x1b[K"
+        "\rnetdiag: 0/2 hosts done, 1 s; pending: compute1, network1\x1b[K"
         "\rnetdiag: 1/2 hosts done, 3 s; pending: network1\x1b[K" + WIPE)
 
 
