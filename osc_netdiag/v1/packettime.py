@@ -23,9 +23,11 @@ def iso_utc(epoch_seconds):
 
 
 def rendered(times, relative=False):
-    """The text of each time of ``times`` (epoch seconds), in order:
+    """The text of each time of ``times`` (epoch seconds), in order.
+
     ISO 8601 UTC, or with ``relative`` seconds since the earliest
-    ('0.000000', '0.001024', ...)."""
+    ('0.000000', '0.001024', ...).
+    """
     if not relative:
         return [iso_utc(t) for t in times]
     first = min((microseconds(t) for t in times), default=0)

@@ -19,9 +19,11 @@ FALLBACK_WIDTH = 80
 
 
 def status_line(done, total, elapsed, pending, width=FALLBACK_WIDTH):
-    """'netdiag: 3/10 hosts done, 12 s; pending: compute4, network1 (+5)',
-    cut to ``width`` - 1 characters (a full line would wrap, and the
-    carriage return would then redraw only its last part)."""
+    """'netdiag: 3/10 hosts done, 12 s; pending: compute4, network1 (+5)'.
+
+    Cut to ``width`` - 1 characters: a full line would wrap, and the
+    carriage return would then redraw only its last part.
+    """
     line = f"{PREFIX}{done}/{total} hosts done, {int(elapsed)} s"
     room = max(width - 1, len(PREFIX))
     if pending:
@@ -52,8 +54,10 @@ def terminal_width(stream):
 
 
 class Progress:
-    """The callback ``progress(done, total, pending)``, drawing on
-    ``stream``; close() wipes the line before the result is printed."""
+    """The callback ``progress(done, total, pending)``, drawing on stream.
+
+    close() wipes the line before the result is printed.
+    """
 
     def __init__(self, stream, clock=time.monotonic):
         self.stream = stream
@@ -82,8 +86,10 @@ class Progress:
 
 
 def for_app(app):
-    """The progress callback for a command of ``app`` (OSC's), or None:
-    when its stderr is not a terminal, or with -q (verbose level 0)."""
+    """The progress callback for a command of ``app`` (OSC's), or None.
+
+    None when its stderr is not a terminal, or with -q (verbose level 0).
+    """
     if getattr(getattr(app, "options", None), "verbose_level", 1) == 0:
         return None
     stream = app.stderr

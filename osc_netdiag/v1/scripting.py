@@ -42,8 +42,10 @@ def normalize(name):
 
 
 def host_names(document):
-    """Every host a document names in one of its lists of objects (its
-    rows and its host states)."""
+    """Every host a document names in its lists of objects.
+
+    Its rows and its host states, that is.
+    """
     documents = document if isinstance(document, list) else [document]
     names = set()
     for doc in documents:
@@ -57,9 +59,12 @@ def host_names(document):
 
 
 def finding_host(subject, hosts):
-    """The host a finding is about: its subject's first name when that is
-    one of ``hosts`` ("compute1:br-int" -> "compute1"); "" when the
-    subject names no host ("router <id>")."""
+    """The host a finding is about, read from its subject.
+
+    The subject's first name when that is one of ``hosts``
+    ("compute1:br-int" -> "compute1"); "" when the subject names no host
+    ("198.19.0.46 -> <port id>").
+    """
     head = _SUBJECT_HOST.split(subject, maxsplit=1)[0]
     return head if head in hosts else ""
 
@@ -71,19 +76,23 @@ def finding_rows(findings, hosts):
 
 
 def findings_document(findings, hosts):
-    """``--findings-only -f json``: the list of findings, each with the
-    keys of FINDING_KEYS (those of the full document's findings, and the
-    host)."""
+    """``--findings-only -f json``: the list of findings.
+
+    Each with the keys of FINDING_KEYS: those of the full document's
+    findings, and the host.
+    """
     return [dict(zip(FINDING_KEYS, row))
             for row in finding_rows(findings, hosts)]
 
 
 def shaped(document, columns=(), sort_columns=(), reverse=False,
            keys=None):
-    """``document`` sorted by ``sort_columns`` and cut to ``columns`` (see
-    the module docstring). ``keys``: the columns a list document's
+    """``document`` sorted by ``sort_columns`` and cut to ``columns``.
+
+    See the module docstring. ``keys``: the columns a list document's
     objects have when it may be empty (to refuse an unknown -c all the
-    same)."""
+    same).
+    """
     if sort_columns:
         document = _sorted(document, [normalize(c) for c in sort_columns],
                            reverse)

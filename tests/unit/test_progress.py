@@ -4,10 +4,7 @@ runner's callback that feeds it (hosts done of total, pending names)."""
 
 import io
 import json
-import os
 import pathlib
-import pty
-import select
 import sys
 import threading
 import time
@@ -23,6 +20,7 @@ from tests.unit.helpers import FakeApp
 from tests.unit.test_command_output import marked_leftovers  # noqa: F401
 from tests.unit.test_osc_shell import clean_environment  # noqa: F401
 from tests.unit.test_osc_shell import openstack
+from tests.unit import ttys
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 # what a redraw and the final wipe write: CR, the line, erase to its end
@@ -31,34 +29,14 @@ WIPE = "\r\x1b[K"
 
 @pytest.fixture
 def terminal():
-    """(stream on a pty's terminal side, read() of what reached it)."""
-    controller, side = pty.openpty()
-    stream = io.TextIOWrapper(io.FileIO(side, "w"), write_through=True)
-
-    def read():
-        data = b""
-        while select.select([controller], [], [], 0.2)[0]:
-            data += os.read(controller, 65536)
-        return data.decode()
-    yield stream, read
-    stream.close()
-    os.close(controller)
+    with ttys.terminal() as ends:
+        yield ends
 
 
 @pytest.fixture
 def pipe():
-    """(stream on a pipe's writing end, read() of what went through)."""
-    reader, writer = os.pipe()
-    stream = io.TextIOWrapper(io.FileIO(writer, "w"), write_through=True)
-
-    def read():
-        stream.close()
-        with io.FileIO(reader, "r") as end:
-            return end.read().decode()
-    yield stream, read
-    if not stream.closed:
-        stream.close()
-        os.close(reader)
+    with ttys.pipe() as ends:
+        yield ends
 
 
 def test_status_line_says_done_total_elapsed_and_pending():

@@ -4,6 +4,8 @@ printed, which are the same as without a terminal."""
 
 import io
 
+import pytest
+
 from osc_netdiag.capture import run
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.local import LocalTransport
@@ -11,7 +13,7 @@ from osc_netdiag.v1 import capture as capture_cmd
 from tests.unit.capture.test_capture_local import context
 from tests.unit.capture.test_capture_local import local  # noqa: F401
 from tests.unit.helpers import FakeApp
-from tests.unit.test_progress import terminal  # noqa: F401
+from tests.unit import ttys
 
 
 def capture_command(monkeypatch, stderr, *argv):
@@ -28,16 +30,24 @@ def capture_command(monkeypatch, stderr, *argv):
     return cmd.run(args), app.stdout.getvalue()
 
 
-def test_capture_progress_on_a_terminal(local, monkeypatch, terminal):
-    argv = ("vm-port", "--at", "tap", "--at", "qr", "--yes", "-f", "value",
-            "-c", "Point", "-c", "Summary")
-    plain_code, plain_out = capture_command(monkeypatch, io.StringIO(),
-                                            *argv)
-    code, out = capture_command(monkeypatch, terminal[0], *argv)
-    shown = terminal[1]()
+@pytest.mark.usefixtures("local")
+def test_capture_progress_on_a_terminal(monkeypatch):
+    with ttys.terminal() as (stream, read):
+        shown, results = captured(monkeypatch, stream, read)
+    (plain_code, plain_out), (code, out) = results
     assert plain_code == code == 0
     assert out == plain_out and out.count("ICMP echo") == 12
     assert shown.startswith("\rnetdiag: 0/2 hosts done, 0 s; pending: "
                             "compute1, network1\x1b[K")
     assert "\rnetdiag: 2/2 hosts done, 0 s\x1b[K" in shown
     assert shown.endswith("\r\x1b[K")
+
+
+def captured(monkeypatch, stream, read):
+    """What reached the terminal, and (code, stdout) without and with it."""
+    argv = ("vm-port", "--at", "tap", "--at", "qr", "--yes", "-f", "value",
+            "-c", "Point", "-c", "Summary")
+    plain_code, plain_out = capture_command(monkeypatch, io.StringIO(),
+                                            *argv)
+    code, out = capture_command(monkeypatch, stream, *argv)
+    return read(), ((plain_code, plain_out), (code, out))

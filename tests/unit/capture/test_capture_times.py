@@ -6,6 +6,8 @@ at the tap by the stand-in tools of test_capture_local."""
 
 import json
 
+import pytest
+
 from osc_netdiag.v1 import packettime
 from tests.unit.capture.test_capture_local import command_run
 from tests.unit.capture.test_capture_local import local  # noqa: F401
@@ -24,19 +26,22 @@ def capture_value(monkeypatch, *extra):
                        "-f", "value", "-c", "Time", *extra)
 
 
-def test_times_are_iso_8601_utc_with_microseconds(local, monkeypatch):
+@pytest.mark.usefixtures("local")
+def test_times_are_iso_8601_utc_with_microseconds(monkeypatch):
     code, app = capture_value(monkeypatch)
     assert code == 0
     assert app.stdout.getvalue().splitlines() == ISO
 
 
-def test_relative_times_count_from_the_first_packet(local, monkeypatch):
+@pytest.mark.usefixtures("local")
+def test_relative_times_count_from_the_first_packet(monkeypatch):
     code, app = capture_value(monkeypatch, "--relative")
     assert code == 0
     assert app.stdout.getvalue().splitlines() == RELATIVE
 
 
-def test_the_json_document_keeps_epoch_seconds(local, monkeypatch):
+@pytest.mark.usefixtures("local")
+def test_the_json_document_keeps_epoch_seconds(monkeypatch):
     code, app = command_run(monkeypatch, "vm-port", "--at", "tap", "--yes",
                             "--relative", "-f", "json")
     packets = json.loads(app.stdout.getvalue())["packets"]
@@ -45,7 +50,8 @@ def test_the_json_document_keeps_epoch_seconds(local, monkeypatch):
     assert len(packets) == len(ISO)
 
 
-def test_table_header_and_rows(local, monkeypatch):
+@pytest.mark.usefixtures("local")
+def test_table_header_and_rows(monkeypatch):
     code, app = command_run(monkeypatch, "vm-port", "--at", "tap", "--yes",
                             "-c", "Time", "-c", "Direction")
     lines = app.stdout.getvalue().splitlines()
