@@ -118,7 +118,9 @@ class CleanupResult:
 def cleanup(hosts, *, inventory, transport, force=False, yes=True,
             now=None, max_workers=runner.DEFAULT_WORKERS, progress=None):
     """Remove marked, expired capture rows on ``hosts``; see module doc.
-    ``progress``: see ``runner.Run``."""
+
+    ``progress``: see ``runner.Run``.
+    """
     now = time.time() if now is None else now
     run = runner.Run(inventory=inventory, transport=transport,
                      max_workers=max_workers, progress=progress)

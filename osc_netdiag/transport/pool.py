@@ -75,8 +75,11 @@ PROGRESS_TICK = 0.2
 
 
 def report_progress(progress, futures):
-    """Tell ``progress(done, total, pending)`` where ``futures`` ({host
-    name: future}) stand; pending: the names not done, in plan order."""
+    """Tell ``progress(done, total, pending)`` where the hosts stand.
+
+    ``futures``: {host name: future}; pending: the names not done, in
+    plan order.
+    """
     pending = tuple(name for name, future in futures.items()
                     if not future.done())
     progress(len(futures) - len(pending), len(futures), pending)
@@ -90,9 +93,11 @@ def report_start(progress, names):
 
 
 def wait_reporting(futures, progress):
-    """Wait for every future of ``futures`` ({host name: future}), calling
-    ``progress`` on each host done and every tick, from this (the
-    calling) thread."""
+    """Wait for every future of ``futures`` ({host name: future}).
+
+    ``progress`` is called on each host done and every tick, from this
+    (the calling) thread.
+    """
     waiting = set(futures.values())
     while True:
         report_progress(progress, futures)
@@ -105,11 +110,14 @@ def wait_reporting(futures, progress):
 
 def each_host(hosts, work, *, max_workers=DEFAULT_WORKERS, stop=None,
               grace=10.0, progress=None):
-    """``work(host)`` for every host, in parallel: for what is not a batch
-    of probes (a capture's stream). Interrupted (Ctrl-C, a signal turned
-    into an exception), it sets ``stop`` and gives the hosts ``grace``
-    seconds to finish before raising on. ``progress``: see
-    wait_reporting."""
+    """``work(host)`` for every host, in parallel.
+
+    For what is not a batch of probes (a capture's stream). Interrupted
+    (Ctrl-C, a signal turned into an exception), it sets ``stop`` and
+    gives the hosts ``grace`` seconds to finish before raising on.
+
+    ``progress``: see wait_reporting.
+    """
     if not hosts:
         return
     with concurrent.futures.ThreadPoolExecutor(
@@ -190,7 +198,9 @@ class HostPool:
     def run(self, plan: Dict[HostTarget, List[Command]],
             progress=None) -> Dict[str, HostOutcome]:
         """Run one phase; sessions stay open for the next one.
-        ``progress``: see wait_reporting."""
+
+        ``progress``: see wait_reporting.
+        """
         if not plan:
             return {}
         if self._executor is None:

@@ -83,8 +83,10 @@ class DocumentOutput:
         return 0
 
     def shaped_document(self, parsed_args):
-        """The document, or the findings alone, with -c and
-        --sort-column applied (see osc_netdiag.v1.scripting)."""
+        """The document, or the findings alone, -c and --sort-column on.
+
+        See osc_netdiag.v1.scripting.
+        """
         document, keys = self.document(parsed_args), None
         if getattr(parsed_args, "findings_only", False):
             document = scripting.findings_document(
@@ -151,8 +153,10 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
     _progress = None
 
     def progress(self):
-        """The callback a live run reports its hosts to (see
-        osc_netdiag.v1.progress), or None when nothing is to be shown."""
+        """The callback a live run reports its hosts to, or None.
+
+        None when nothing is to be shown (see osc_netdiag.v1.progress).
+        """
         self._progress = progress_mod.for_app(self.app)
         return self._progress
 
