@@ -26,6 +26,7 @@ def status_line(done, total, elapsed, pending, width=FALLBACK_WIDTH):
     """
     line = f"{PREFIX}{done}/{total} hosts done, {int(elapsed)} s"
     room = max(width - 1, len(PREFIX))
+    pending = [printable(name) for name in pending]
     if pending:
         shown = []
         for name in pending:
@@ -42,6 +43,14 @@ def status_line(done, total, elapsed, pending, width=FALLBACK_WIDTH):
         else:
             line += f"; {len(pending)} pending"
     return line[:room]
+
+
+def printable(name):
+    """``name`` with what a terminal would act on shown as ``?``.
+
+    Escape sequences and control characters: host names come from the API.
+    """
+    return "".join(c if c.isprintable() else "?" for c in name)
 
 
 def terminal_width(stream):

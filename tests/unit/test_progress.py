@@ -56,6 +56,13 @@ def test_status_line_fits_the_terminal_and_counts_the_rest():
         "netdiag: 0/40 hosts done, 1 s")[:29]
 
 
+def test_a_host_name_cannot_drive_the_terminal():
+    # a host name from the API, e.g. a binding:host_id, with ESC [2J
+    # (clear screen) and a carriage return in it
+    assert progress.status_line(0, 1, 0, ("evil\x1b[2J\rhost",)) == (
+        "netdiag: 0/1 hosts done, 0 s; pending: evil?[2J?host")
+
+
 def test_drawn_in_place_on_a_terminal_and_wiped_at_the_end(terminal):
     stream, read = terminal
     app = FakeApp()
