@@ -225,3 +225,26 @@ def test_c_is_checked_against_the_finding_keys_when_there_are_none(capsys):
                                "--findings-only", "-f", "json", "-c", "Bogus")
     assert (code, out) == (1, "")
     assert "No recognized column names in ['Bogus']" in err
+
+
+def test_c_applies_to_each_document_of_several_port_traces(monkeypatch):
+    scenarios = ("vlan-tap-down", "vlan-network-node-unreachable")
+    monkeypatch.setattr(api, "trace_server", lambda conn, server, **kw: [
+        api.trace_from_capture(str(FIXTURES / "scenarios" / name))
+        for name in scenarios])
+    code, app = run_command(port_cmd.TracePort, "--server", "vm1",
+                            "-f", "json", "-c", "exit_code",
+                            "--sort-column", "exit_code",
+                            "--sort-descending")
+    assert code == exitcodes.ERROR_FINDING | exitcodes.UNREADABLE
+    assert json.loads(app.stdout.getvalue()) == [
+        {"exit_code": exitcodes.UNREADABLE},
+        {"exit_code": exitcodes.ERROR_FINDING}]
+
+
+def test_c_selects_keys_of_a_show_command_document():
+    code, app = run_case("ip reclaim", "-f", "json", "-c", "ip",
+                         "-c", "exit_code")
+    assert code == exitcodes.USAGE
+    assert json.loads(app.stdout.getvalue()) == {
+        "ip": "198.18.16.77", "exit_code": exitcodes.USAGE}
