@@ -10,6 +10,7 @@ import sys
 import time
 
 from . import api
+from .flavour import PREFIX, PREFIXES
 from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, ETC,
                      HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX,
                      MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
@@ -95,20 +96,24 @@ def ensure_privsep_link():
 # ---------------------------------------------------------------- addresses
 
 def check_address_space():
-    """Refuse to build if 198.18.0.0/15 is already in use on this machine."""
+    """Refuse to build if 198.18.0.0/15 is already in use on this machine.
+
+    Devices of any lab flavour may hold it (each flavour has its own
+    management subnet there); anything else means the range is not ours.
+    """
     routes = json.loads(out(['ip', '-j', 'route', 'show', 'table', 'all']) or '[]')
     for r in routes:
         dst = r.get('dst', '')
         dev = r.get('dev', '')
         if dst.startswith('198.18.') or dst.startswith('198.19.'):
-            if not dev.startswith('ndl'):
+            if not dev.startswith(PREFIXES):
                 raise RuntimeError('route %s dev %s already uses the lab range' % (dst, dev))
     addrs = json.loads(out(['ip', '-j', 'addr']) or '[]')
     for link in addrs:
         for a in link.get('addr_info', []):
             ip = a.get('local', '')
             if (ip.startswith('198.18.') or ip.startswith('198.19.')) and \
-                    not link['ifname'].startswith('ndl'):
+                    not link['ifname'].startswith(PREFIXES):
                 raise RuntimeError('address %s on %s already uses the lab range'
                                    % (ip, link['ifname']))
 
@@ -193,11 +198,11 @@ def ensure_host_namespaces(h):
         mkdirs(d)
     if not os.path.exists(f):
         open(f, 'w').close()
-    inner = ('mount -t tmpfs -o mode=0755 ndl-%(h)s-ovs /run/openvswitch && '
-             'mount -t tmpfs -o mode=0755 ndl-%(h)s-netns /run/netns && '
-             'mount -t tmpfs -o mode=0755 ndl-%(h)s-state %(state)s && '
-             'umount -l /sys && mount -t sysfs ndl-%(h)s-sys /sys'
-             % {'h': h, 'state': host_state_dir(h)})
+    inner = ('mount -t tmpfs -o mode=0755 %(p)s-%(h)s-ovs /run/openvswitch && '
+             'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-netns /run/netns && '
+             'mount -t tmpfs -o mode=0755 %(p)s-%(h)s-state %(state)s && '
+             'umount -l /sys && mount -t sysfs %(p)s-%(h)s-sys /sys'
+             % {'p': PREFIX, 'h': h, 'state': host_state_dir(h)})
     run(['nsenter', '--net=/run/netns/%s' % netns(h), '--',
          'unshare', '--mount=%s' % f, '--propagation', 'private', 'sh', '-c', inner])
     return True
@@ -207,22 +212,22 @@ def ensure_host_links(h):
     info = HOSTS[h]
     ns = netns(h)
     s = info['short']
-    ensure_veth('ndlm-%s' % s, ns, 'eth0', ROOT_BRIDGES['mgmt'])
-    ensure_veth('ndlp-%s' % s, ns, 'eth1', ROOT_BRIDGES['phys'])
-    ensure_veth('ndlt-%s' % s, ns, 'eth2', ROOT_BRIDGES['tun'])
+    ensure_veth('%sm-%s' % (PREFIX, s), ns, 'eth0', ROOT_BRIDGES['mgmt'])
+    ensure_veth('%sp-%s' % (PREFIX, s), ns, 'eth1', ROOT_BRIDGES['phys'])
+    ensure_veth('%st-%s' % (PREFIX, s), ns, 'eth2', ROOT_BRIDGES['tun'])
     run(['ip', '-n', ns, 'addr', 'replace', '%s/24' % info['address'], 'dev', 'eth0'])
     for dev in ('eth1', 'eth2'):
         quiet_ipv6(dev, ns)
-    # eth3, the external NIC, on the root bridge ndl-ext that also holds the
+    # eth3, the external NIC, on the root bridge <prefix>-ext that also holds the
     # upstream namespace (the external gateway): network1's qg- ports and
     # the computes' fip- namespaces (DVR) all reach it through br-ex.
-    ensure_veth('ndlx-%s' % s, ns, 'eth3', ROOT_BRIDGES['ext'])
+    ensure_veth('%sx-%s' % (PREFIX, s), ns, 'eth3', ROOT_BRIDGES['ext'])
     quiet_ipv6('eth3', ns)
 
 
 def ensure_upstream():
     ensure_netns(UPSTREAM_NS)
-    ensure_veth('ndlx-up', UPSTREAM_NS, 'eth0', ROOT_BRIDGES['ext'])
+    ensure_veth(PREFIX + 'x-up', UPSTREAM_NS, 'eth0', ROOT_BRIDGES['ext'])
     quiet_ipv6('eth0', UPSTREAM_NS)
     run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
 

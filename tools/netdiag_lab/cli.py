@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from . import api, build, scenario, teardown
+from . import api, build, flavour, scenario, teardown
 from .common import (API, CLIENT_KEY, HOSTS, KNOWN_HOSTS, LAB, STATUS_FILE, hx, load_json,
                      read_pid, save_json, say, stop, wait_for)
 
@@ -117,6 +117,7 @@ def build_all():
     status['built'] = True
     status['api'] = API
     status['lab_dir'] = LAB
+    status['flavour'] = flavour.NAME
     save_json(STATUS_FILE, status)
     build.write_client_files()
     say('waiting for the routers\' and DHCP namespaces and dnsmasq')
@@ -254,11 +255,18 @@ def main(argv):
         print('tools/lab must run as root', file=sys.stderr)
         return 2
     p = argparse.ArgumentParser(prog='tools/lab', description=__doc__)
+    # read before this parser runs (tools/lab); declared here for --help
+    p.add_argument('--flavour', choices=sorted(flavour.FLAVOURS), default=flavour.NAME,
+                   help='which lab (default: $%s or %s)' % (flavour.ENV, flavour.DEFAULT))
     sub = p.add_subparsers(dest='command', required=True)
     up = sub.add_parser('up', help='build the lab (idempotent)')
     up.add_argument('--force', action='store_true', help='re-run every step even if up')
     up.add_argument('--no-retry', action='store_true',
                     help='do not tear down and retry after a failed build')
+    up.add_argument('--single-node', action='store_true',
+                    help='the single-node flavour (same as --flavour single)')
+    up.add_argument('--backend', choices=['ovs', 'ovn'],
+                    help='ovn: the ML2/OVN flavour (same as --flavour ovn)')
     up.set_defaults(func=cmd_up)
     down = sub.add_parser('down', help='remove everything the lab made')
     down.add_argument('--purge', action='store_true',

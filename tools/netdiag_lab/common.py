@@ -7,9 +7,13 @@ import subprocess
 import sys
 import time
 
+from .flavour import NAME as FLAVOUR, PREFIX, SETTINGS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-LAB = os.path.join(ROOT, '.lab')
-VENV = os.path.join(LAB, 'venv')
+LAB = os.path.join(ROOT, SETTINGS['dir'])
+# Neutron's own virtualenv is shared by the flavours that run the same
+# release (installing it is the slowest step of a first build).
+VENV = os.path.join(ROOT, SETTINGS.get('venv', '.lab/venv'))
 LOG = os.path.join(LAB, 'log')
 RUN = os.path.join(LAB, 'run')
 ETC = os.path.join(LAB, 'etc')
@@ -28,15 +32,16 @@ CLIENT_KEY = os.path.join(SSHDIR, 'id_ed25519')
 
 NEUTRON_REQ = ['neutron==29.0.0', 'PyMySQL', 'uwsgi']
 
-API_IP = '198.18.0.1'
+MGMT_NET = SETTINGS['mgmt_net']
+API_IP = MGMT_NET + '.1'
 API_PORT = 9696
 API = 'http://%s:%d/' % (API_IP, API_PORT)
 MGMT_PREFIX = 24
 RABBIT_PORT = 5672
-EPMD_PORT = '4391'
-RABBIT_DIST_PORT = '25691'
+EPMD_PORT = SETTINGS['epmd_port']
+RABBIT_DIST_PORT = SETTINGS['rabbit_dist_port']
 PROJECT_ID = '5e1ab0c0ffee4e7d9a1a6d1a9b0e7001'
-UPSTREAM_NS = 'ndl-upstream'
+UPSTREAM_NS = PREFIX + '-upstream'
 UPSTREAM_IP = '198.19.0.1'
 
 # Every host reaches the external network (physnet "public" on br-ex): a
@@ -44,14 +49,15 @@ UPSTREAM_IP = '198.19.0.1'
 # L3 agent's agent_mode: dvr on the computes, dvr_snat on the network node
 # (which also hosts the legacy router).
 HOSTS = {
-    'compute1': {'short': 'c1', 'address': '198.18.0.11', 'tunnel_ip': '198.18.1.11',
+    'compute1': {'short': 'c1', 'address': MGMT_NET + '.11', 'tunnel_ip': '198.18.1.11',
                  'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
-    'compute2': {'short': 'c2', 'address': '198.18.0.12', 'tunnel_ip': '198.18.1.12',
+    'compute2': {'short': 'c2', 'address': MGMT_NET + '.12', 'tunnel_ip': '198.18.1.12',
                  'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
-    'network1': {'short': 'n1', 'address': '198.18.0.13', 'tunnel_ip': '198.18.1.13',
+    'network1': {'short': 'n1', 'address': MGMT_NET + '.13', 'tunnel_ip': '198.18.1.13',
                  'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr_snat'},
 }
-ROOT_BRIDGES = {'mgmt': 'ndl-mgmt', 'tun': 'ndl-tun', 'phys': 'ndl-phys1', 'ext': 'ndl-ext'}
+ROOT_BRIDGES = {'mgmt': PREFIX + '-mgmt', 'tun': PREFIX + '-tun', 'phys': PREFIX + '-phys1',
+                'ext': PREFIX + '-ext'}
 
 NETWORKS = {
     'vlan': {'name': 'vlan-net', 'subnet': 'vlan-subnet', 'cidr': '198.18.16.0/24',
@@ -135,7 +141,7 @@ def ns_file(host):
 
 
 def netns(host):
-    return 'ndl-%s' % host
+    return '%s-%s' % (PREFIX, host)
 
 
 def hx(host, argv):

@@ -6,8 +6,10 @@ import time
 import uuid
 
 from . import api
+from .flavour import PREFIX
 from .common import (DVR_ROUTER_NAME, HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME,
-                     UPSTREAM_NS, VMDIR, hrun, kill_pids, link_exists_ns, mkdirs, run, say, wait_for)
+                     UPSTREAM_NS, VMDIR, hrun, kill_pids, link_exists_ns, mkdirs, netns, run, say,
+                     wait_for)
 
 
 def _one(collection, **filters):
@@ -129,7 +131,7 @@ def ensure_port(name, nets):
 
 
 def vm_ns(name):
-    return 'ndl-vm-%s' % name
+    return '%s-vm-%s' % (PREFIX, name)
 
 
 def plug(name, port, mtu=None):
@@ -137,7 +139,7 @@ def plug(name, port, mtu=None):
     both ends at the network's MTU as os-vif sets them."""
     spec = INSTANCES[name]
     host = spec['host']
-    hostns = 'ndl-%s' % host
+    hostns = netns(host)
     ns = vm_ns(name)
     tap = 'tap' + port['id'][:11]
     if ns not in run(['ip', 'netns', 'list']).stdout.split():
@@ -146,7 +148,7 @@ def plug(name, port, mtu=None):
     if not (link_exists_ns(tap, hostns) and link_exists_ns('eth0', ns)):
         for dev, where in ((tap, hostns), ('eth0', ns)):
             run(['ip', '-n', where, 'link', 'del', dev], check=False)
-        a, b = 'ndlvh-%s' % name, 'ndlvv-%s' % name
+        a, b = '%svh-%s' % (PREFIX, name), '%svv-%s' % (PREFIX, name)
         run(['ip', 'link', 'del', a], check=False)
         run(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b])
         run(['ip', 'link', 'set', a, 'netns', hostns])

@@ -6,7 +6,8 @@ import os
 import shutil
 import subprocess
 
-from .common import (CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB, MYSQLDIR, NSDIR,
+from .flavour import PREFIX, other_labs_up
+from .common import (ROOT, CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB, MYSQLDIR, NSDIR,
                      RABBITDIR, RUN, STATUS_FILE, SYSTEM_FILE, UPSTREAM_NS, VMDIR,
                      is_mountpoint, kill_pids, load_json, netns, ns_file, ns_inode, out,
                      pids_in_namespaces, run, say, stop, stop_many, _cmdline)
@@ -19,7 +20,7 @@ def lab_netns_names():
     for line in out(['ip', 'netns', 'list'], check=False).splitlines():
         if line.strip():
             name = line.split()[0]
-            if name.startswith('ndl-'):
+            if name.startswith(PREFIX + '-'):
                 res.append(name)
     return res
 
@@ -96,14 +97,16 @@ def remove_namespaces_and_links():
     links = json.loads(out(['ip', '-j', 'link', 'show'], check=False) or '[]')
     for link in links:
         name = link.get('ifname', '')
-        if name.startswith('ndl'):
+        if name.startswith(PREFIX):
             run(['ip', 'link', 'del', name], check=False)
 
 
 def revert_system_changes():
     changes = load_json(SYSTEM_FILE, {})
     link = changes.get('privsep_link')
-    if link and os.path.islink(link['path']) and os.readlink(link['path']) == link['target']:
+    # the link is shared by the flavours that run the same Neutron: the last
+    # lab down removes it
+    if link and not other_labs_up(ROOT) and os.path.islink(link['path']) and os.readlink(link['path']) == link['target']:
         os.unlink(link['path'])
     if os.path.exists(SYSTEM_FILE):
         os.unlink(SYSTEM_FILE)

@@ -1,0 +1,108 @@
+"""What the API says a port's firewall should do: the shared data.
+
+The firewall view compares this intent (read from Neutron by ``resolve``)
+with what a host enforces (read by a backend's firewall driver module). It
+lives in the base layer so both sides can use it without importing each
+other. Plain frozen dataclasses, like ``models``.
+"""
+
+import dataclasses
+import typing
+
+INGRESS = "ingress"
+EGRESS = "egress"
+IPV4 = "IPv4"
+IPV6 = "IPv6"
+ALLOW = "allow"
+DENY = "deny"
+
+
+@dataclasses.dataclass(frozen=True)
+class SecurityGroupRule:
+    """One rule as the API holds it, with its remote group resolved.
+
+    ``protocol`` is the API's value as given (a name such as ``tcp``, a
+    number as a string, or None for any); ``remote_addresses`` are the
+    addresses of the remote group's member ports (fixed IPs and allowed
+    address pairs of this ethertype), which is what the drivers install in
+    place of the group.
+    """
+    id: str
+    security_group_id: str
+    direction: str
+    ethertype: str
+    protocol: typing.Optional[str] = None
+    port_range_min: typing.Optional[int] = None
+    port_range_max: typing.Optional[int] = None
+    remote_ip_prefix: typing.Optional[str] = None
+    remote_group_id: typing.Optional[str] = None
+    remote_address_group_id: typing.Optional[str] = None
+    remote_addresses: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    name: str
+    stateful: bool = True
+    rules: tuple = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class AddressPair:
+    """An allowed address pair: an address or CIDR, with its MAC.
+
+    The MAC is the port's own when the API gives none.
+    """
+    ip_address: str
+    mac_address: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PortFirewallIntent:
+    """Everything the API says about one port's firewall."""
+    port_id: str
+    network_id: str
+    host: str
+    mac_address: str
+    fixed_ips: tuple
+    port_security_enabled: bool
+    security_groups: tuple = ()
+    allowed_address_pairs: tuple = ()
+
+    @property
+    def rules(self):
+        return tuple(r for g in self.security_groups for r in g.rules)
+
+
+@dataclasses.dataclass(frozen=True)
+class Packet:
+    """The operator's question: would this packet reach (or leave) the port?
+
+    ``remote_ip`` is the other end; ``port`` the destination port for TCP
+    and UDP; ``icmp_type``/``icmp_code`` for ICMP. ``established`` says
+    whether the packet belongs to a connection conntrack already knows
+    (the reply direction of an allowed flow), which stateful groups accept
+    whatever the rules say.
+    """
+    direction: str
+    ethertype: str
+    protocol: str
+    remote_ip: str
+    port: typing.Optional[int] = None
+    icmp_type: typing.Optional[int] = None
+    icmp_code: typing.Optional[int] = None
+    established: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """allow or deny, and what decided it.
+
+    ``decided_by`` is an API rule ID, or the host's rule or flow as it
+    reads there.
+    """
+    decision: str
+    decided_by: str
+    source: str
+    detail: str = ""
