@@ -31,6 +31,7 @@ from osc_netdiag import exitcodes
 from osc_netdiag.v1 import common
 from osc_netdiag.v1 import progress as progress_mod
 from osc_netdiag.v1 import scripting
+from osc_netdiag.v1 import show_commands
 
 DOCUMENT_FORMATS = ("json", "yaml")
 FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
@@ -85,6 +86,9 @@ class DocumentOutput:
         return ()
 
     def produce_output(self, parsed_args, column_names, data):
+        if show_commands.planned(self):
+            return show_commands.produce_output(self, parsed_args,
+                                                column_names, data)
         if parsed_args.formatter in DOCUMENT_FORMATS:
             write_document(parsed_args, self.shaped_document(parsed_args),
                            self.app.stdout)
@@ -107,11 +111,7 @@ class DocumentOutput:
             document = scripting.findings_document(
                 self.findings(), scripting.host_names(document))
             keys = scripting.FINDING_KEYS
-        return scripting.shaped(
-            document, parsed_args.columns,
-            getattr(parsed_args, "sort_columns", ()),
-            reverse=getattr(parsed_args, "sort_direction", None) == "desc",
-            keys=keys)
+        return scripting.shaped_for(parsed_args, document, keys)
 
     def emit_after_rows(self, parsed_args):
         for title, columns, rows in self.sections(parsed_args):
@@ -183,6 +183,8 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
             # wipe the progress line before anything is printed
             if self._progress is not None:
                 self._progress.close()
+        if show_commands.planned(self):
+            return show_commands.take_action(self)
         self.exit_code = self.exit_code_of(self.result)
         if getattr(parsed_args, "findings_only", False):
             hosts = scripting.host_names(self.document(parsed_args))

@@ -113,6 +113,15 @@ def shaped(document, columns=(), sort_columns=(), reverse=False,
     return document
 
 
+def shaped_for(parsed_args, document, keys=None):
+    """shaped() with the -c and --sort-column options of ``parsed_args``."""
+    return shaped(document, getattr(parsed_args, "columns", ()),
+                  getattr(parsed_args, "sort_columns", ()),
+                  reverse=getattr(parsed_args, "sort_direction",
+                                  None) == "desc",
+                  keys=keys)
+
+
 def _selected(document, columns, keys):
     wanted = {normalize(c) for c in columns}
     if isinstance(document, dict):
