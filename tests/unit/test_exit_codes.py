@@ -40,6 +40,7 @@ OK, ERROR, UNREADABLE, REFUSED = (exitcodes.OK, exitcodes.ERROR_FINDING,
 TRACE = {
     "vlan-healthy": OK, "vxlan-healthy": OK, "dvr-lab-vlan-healthy": OK,
     "dvr-lab-distributed-router-healthy": OK,
+    "dvr-lab-dvr2-snat-healthy": OK,
     "vlan-network-node-unreachable": UNREADABLE,
     "vlan-tag-missing": ERROR, "vlan-ingress-flow-missing": ERROR,
     "vlan-egress-flow-missing": ERROR, "vxlan-patch-peer-wrong": ERROR,
