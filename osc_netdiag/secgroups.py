@@ -69,10 +69,37 @@ class PortFirewallIntent:
     port_security_enabled: bool
     security_groups: tuple = ()
     allowed_address_pairs: tuple = ()
+    # binding:vif_details, which tell the host's firewall driver: the
+    # agent asks for hybrid plugging only with iptables_hybrid, and
+    # port_filter is off when security groups are disabled
+    hybrid_plug: bool = False
+    port_filter: bool = True
+    device_owner: str = ""
 
     @property
     def rules(self):
         return tuple(r for g in self.security_groups for r in g.rules)
+
+    @property
+    def filtered(self):
+        """Whether the host filters this port at all.
+
+        Port security on and security groups enabled; a filtered port
+        with no group sends and receives nothing but DHCP, ARP and ND.
+        """
+        return self.port_security_enabled and self.port_filter
+
+    @property
+    def stateful(self):
+        """Whether the port's groups are stateful.
+
+        Neutron refuses a port with stateful and stateless groups mixed,
+        so one group tells; no group: stateful.
+        """
+        return all(g.stateful for g in self.security_groups)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
