@@ -1,14 +1,14 @@
-"""Finding codes of the iptables_hybrid firewall view (merged into the
-catalogue).
+"""Finding codes of the iptables_hybrid firewall view.
 
-The agent rebuilds a port's chains and the remote groups' ipsets from the
-API on a restart (a full resync), so a host that drifted from the API is
-fixed there; a rule the API lacks is fixed in the API.
+Merged into the catalogue. The agent rebuilds a port's chains and the
+remote groups' ipsets from the API on a restart (a full resync), so a
+host that drifted from the API is fixed there; a rule the API lacks is
+fixed in the API.
 """
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 _RESTART = ("Restart neutron-openvswitch-agent on {host}: its resync "
             "rebuilds the port's chains and ipsets from the API.")

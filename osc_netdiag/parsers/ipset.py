@@ -31,9 +31,9 @@ any unknown line raise ParseError.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import ipaddress
 import re
-from dataclasses import dataclass
 
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers._text import complete_lines

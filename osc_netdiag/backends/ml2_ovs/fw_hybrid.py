@@ -1,29 +1,29 @@
-"""ML2/OVS with the iptables_hybrid firewall driver: one port's firewall
-as its host enforces it, against what the API says.
+"""ML2/OVS with the iptables_hybrid firewall driver:
+
+one port's firewall as its host enforces it, against what the API says.
 
 The three names the ``port firewall`` command calls for this driver:
 
-* :func:`probes` - the read-only commands to run on the port's host;
-* :func:`judge` - the port's chains, jumps and remote-group ipsets
-  compared line by line with the rules rendered from the API
-  (:mod:`.fw_hybrid_render`), as rows and findings;
-* :func:`host_verdict` - a packet walked through the host's filter table
-  (:mod:`.fw_hybrid_eval`), with the rule that decided.
+* :func:`probes` - the read-only commands to run on the port's host; *
+:func:`judge` - the port's chains, jumps and remote-group ipsets compared line
+by line with the rules rendered from the API (:mod:`.fw_hybrid_render`), as
+rows and findings; * :func:`host_verdict` - a packet walked through the host's
+filter table (:mod:`.fw_hybrid_eval`), with the rule that decided.
 
-``outputs`` maps a probe's name to its parsed output (or to the raw text,
-which is parsed here).
+``outputs`` maps a probe's name to its parsed output (or to the raw text, which
+is parsed here).
 """
 
 import ipaddress
 
-from osc_netdiag import names
-from osc_netdiag import probes as host_probes
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_eval as evaluation
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_render as render
 from osc_netdiag.checks.catalogue import finding
 from osc_netdiag.errors import ParseError
+from osc_netdiag import names
 from osc_netdiag.parsers import ipset as ipset_parser
 from osc_netdiag.parsers import iptables as iptables_parser
+from osc_netdiag import probes as host_probes
 from osc_netdiag.secgroups import ALLOW
 from osc_netdiag.secgroups import DENY
 from osc_netdiag.secgroups import EGRESS
@@ -38,9 +38,11 @@ _PARSERS = {FILTER: iptables_parser.parse_iptables_save,
 
 
 def probes(port_id):
-    """The commands to run on the port's host (the port ID is checked,
-    though neither command takes it: the host's whole table is read and
-    filtered here)."""
+    """The commands to run on the port's host.
+
+    The port ID is checked, though neither command takes it: the host's
+    whole table is read and filtered here.
+    """
     names.checked_uuid(port_id)
     return [host_probes.iptables_filter(), host_probes.ipset_list()]
 
@@ -88,8 +90,10 @@ def _comment_of(text):
 
 
 def _port_rules(table, chain, port_id):
-    """The lines of a shared chain (FORWARD, INPUT, sg-chain) that name
-    the port's tap or its own chains."""
+    """The port's lines in a shared chain (FORWARD, INPUT, sg-chain).
+
+    Those that name the port's tap or jump to its own chains.
+    """
     tap = names.tap_device(port_id)
     own = render.port_chains(port_id)
     return [(text, rule) for text, rule in _installed(table, chain)
@@ -114,8 +118,11 @@ def _missing_finding(intent, expected):
 
 
 def _compare_chain(intent, table, chain, wanted, rows, findings, shared):
-    """Rows and findings of one chain: each expected line installed or
-    missing, each installed line of the port explained or extra."""
+    """Rows and findings of one chain:
+
+    each expected line installed or missing, each installed line of the port
+    explained or extra.
+    """
     host = intent.host
     have = (_port_rules(table, chain, intent.port_id) if shared
             else _installed(table, chain))
@@ -135,7 +142,8 @@ def _compare_chain(intent, table, chain, wanted, rows, findings, shared):
             rows.append(_row(expected, "installed", by_text[expected.text]))
             continue
         rows.append(_row(expected, "missing"))
-        if shared and expected.kind == "jump":
+        if shared and expected.kind == "jump" and \
+                not expected.text.endswith("-j ACCEPT"):
             findings.append(finding(
                 "NETDIAG_FW_IPT_CHAIN_MISSING", f"{host}:{chain}",
                 f"{chain} on {host} has no '{expected.text}'", host=host,
@@ -156,8 +164,10 @@ def _compare_chain(intent, table, chain, wanted, rows, findings, shared):
 
 
 def _check_order(intent, chain, wanted, have_texts, findings):
-    """The fixed lines keep Neutron's order around the group rules: the
-    group rules' own order follows the agent's cache and is not checked."""
+    """The fixed lines keep Neutron's order around the group rules:
+
+    the group rules' own order follows the agent's cache and is not checked.
+    """
     fixed = [e.text for e in wanted if e.kind != "rule"]
     seen = [text for text in have_texts if text in fixed]
     expected = [text for text in fixed if text in seen]
@@ -261,8 +271,10 @@ def judge(intent, outputs):
 
 
 def _wire(intent, packet):
-    """The Wire of an operator's Packet for this port: the port's own
-    first IPv4 address and MAC on the instance's side."""
+    """The Wire of an operator's Packet for this port:
+
+    the port's own first IPv4 address and MAC on the instance's side.
+    """
     own = next((ip for ip in intent.fixed_ips
                 if ipaddress.ip_address(ip).version == 4), "0.0.0.0")
     tap = names.tap_device(intent.port_id)
@@ -282,9 +294,11 @@ def _wire(intent, packet):
 
 
 def host_verdict(intent, packet, outputs):
-    """allow or deny from the host's installed rules, with the deciding
-    rule: the packet is walked through FORWARD as the qbr bridge hands
-    it over (IPv4 only)."""
+    """allow or deny from the host's installed rules, with the deciding rule:
+
+    the packet is walked through FORWARD as the qbr bridge hands it over (IPv4
+    only).
+    """
     if packet.ethertype != IPV4:
         raise ValueError("the iptables_hybrid view reads IPv4 rules only")
     decision = evaluation.evaluate(filter_table(outputs),
@@ -295,5 +309,12 @@ def host_verdict(intent, packet, outputs):
     if decision.not_understood:
         detail += (f"; {len(decision.not_understood)} rule(s) with matches "
                    f"not understood were skipped")
-    return Verdict(decision=ALLOW if decision.target == "ACCEPT" else DENY,
-                   decided_by=decision.rule, source="host", detail=detail)
+    allowed = decision.target == "ACCEPT"
+    # an allowed packet was let through by the last RETURN of the port's
+    # chain; sg-chain's closing ACCEPT is the same for every port
+    decided_by = (decision.returned_by or decision.rule) if allowed \
+        else decision.rule
+    if allowed and decision.returned_by:
+        detail += f"; accepted by {decision.rule}"
+    return Verdict(decision=ALLOW if allowed else DENY,
+                   decided_by=decided_by, source="host", detail=detail)

@@ -45,14 +45,22 @@ class Wire:
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    """What the table did with the packet: ACCEPT or DROP, the rule that
-    decided (its chain and line as iptables-save prints it), the chains
-    walked, and the rules skipped because a match was not understood."""
+    """What the table did with the packet:
+
+    ACCEPT or DROP, the rule that decided (its chain and line as iptables-save
+    prints it), the chains walked, and the rules skipped because a match was
+    not understood.
+
+    ``returned_by`` is the last RETURN that matched on the way: for Neutron's
+    chains the port's rule that let the packet through (the ACCEPT itself is
+    the shared last line of sg-chain).
+    """
     target: str
     chain: str
     rule: str
     path: tuple
     not_understood: tuple = ()
+    returned_by: str = ""
 
 
 def _in_network(address, cidr):
@@ -170,6 +178,7 @@ def evaluate(table, wire, sets, start="FORWARD"):
     matcher = _Matcher(wire, sets)
     skipped = []
     path = []
+    returns = []
 
     def walk(chain, depth):
         if depth > _MAX_DEPTH:
@@ -184,6 +193,7 @@ def evaluate(table, wire, sets, start="FORWARD"):
             if not ok or rule.target is None:
                 continue
             if rule.target == "RETURN":
+                returns.append(rule.text)
                 return None
             if rule.target in ("ACCEPT", "DROP", "REJECT"):
                 return (rule.target, chain, rule.text)
@@ -203,4 +213,5 @@ def evaluate(table, wire, sets, start="FORWARD"):
         result = (policy, start, f"policy {policy} of {start}")
     target, chain, text = result
     return Decision("ACCEPT" if target == "ACCEPT" else "DROP", chain, text,
-                    tuple(path), tuple(skipped))
+                    tuple(path), tuple(skipped),
+                    returns[-1] if returns else "")

@@ -132,8 +132,8 @@ def _protocol_and_ports(rule):
     if proto in _PORT_MODULES:
         args += ["-m", proto]
     if proto == "icmp":
-        args += ["--icmp-type", str(low) + (f"/{high}" if high is not None
-                                             else "")]
+        code = f"/{high}" if high is not None else ""
+        args += ["--icmp-type", f"{low}{code}"]
     elif low == high:
         args += ["--dport", str(low)]
     else:
@@ -189,8 +189,11 @@ def _dhcp_reply_rules(intent, ingress):
 
 
 def _group_rules(intent, direction, chain_name, existing_sets):
-    """The groups' rules of one direction between the ESTABLISHED and
-    INVALID lines, duplicates pruned as the driver prunes them."""
+    """The groups' rules of one direction, duplicates pruned.
+
+    They go between the ESTABLISHED and INVALID lines; the driver prunes
+    duplicates the same way.
+    """
     found, seen = [], set()
     for rule in intent.rules:
         if rule.direction != direction or rule.ethertype != IPV4:
@@ -217,8 +220,10 @@ def _bracket(chain_name, middle):
 
 
 def spoof_pairs(intent):
-    """(address as a CIDR, MAC, origin) the port may send from, in the
-    driver's order: allowed address pairs first, then fixed IPs."""
+    """(address as a CIDR, MAC, origin) the port may send from.
+
+    In the driver's order: allowed address pairs first, then fixed IPs.
+    """
     pairs = []
     for pair in intent.allowed_address_pairs:
         if ipaddress.ip_network(pair.ip_address, strict=False).version == 4:
@@ -283,8 +288,10 @@ def expected_rules(intent, existing_sets=None):
 
 
 def expected_sets(intent):
-    """ipset name -> (remote group id, the member addresses as networks)
-    for the port's IPv4 remote-group rules."""
+    """ipset name -> (remote group id, member addresses as networks).
+
+    For the port's IPv4 remote-group rules.
+    """
     sets = {}
     for rule in intent.rules:
         group = _remote_group(rule)
