@@ -260,9 +260,6 @@ def plug(name, port, mtu=None):
          'net.ipv6.conf.eth0.disable_ipv6=1'], check=False)
     run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
     run(['ip', '-n', hostns, 'link', 'set', tap, 'up'])
-    if name in VIPS:
-        # the instance answers on its allowed address pair too
-        run(['ip', '-n', ns, 'addr', 'replace', '%s/32' % VIPS[name], 'dev', 'eth0'])
     if hybrid_plug(port):
         return dict(_plug_hybrid(host, port, tap, mtu), tap=tap)
     hrun(host, ['ovs-vsctl', '--timeout=20', '--', '--may-exist', 'add-port', 'br-int', tap,
@@ -370,6 +367,11 @@ def prove_traffic(status):
             # fall back to the static address so the data path can still be checked
             run(['ip', '-n', vm_ns(name), 'addr', 'replace',
                  '%s/24' % inst[name]['ip'], 'dev', 'eth0'])
+        if name in VIPS:
+            # the instance answers on its allowed address pair too (after
+            # DHCP, which flushes the device's addresses)
+            run(['ip', '-n', vm_ns(name), 'addr', 'replace', '%s/32' % VIPS[name],
+                 'dev', 'eth0'])
         if NETWORKS[INSTANCES[name]['network']].get('routed') is False:
             say('  %s: dhcp=%s' % (name, res['%s-dhcp' % name]))
             continue
