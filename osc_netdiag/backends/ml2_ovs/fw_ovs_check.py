@@ -263,15 +263,15 @@ def _check_conjunction(report, installed, rule, key, conj, accepts, lvid,
         problems.append(f"member {address} missing")
         report.find("NETDIAG_FW_OF_REMOTE_MEMBER_MISSING",
                     f"{host}:{rule.id}:{address}",
-                    f"conjunction {conj_id} of rule {rule.id} on {host} "
-                    f"lacks member {address} of group {group}",
+                    f"the conjunction of rule {rule.id} on {host} lacks "
+                    f"member {address} of group {group}",
                     rule=rule.id, group=group, address=address, **values)
     for net in sorted(have - want, key=str):
         address = flows.network_text(net)
         problems.append(f"stale member {address}")
         report.find("NETDIAG_FW_OF_REMOTE_MEMBER_STALE",
                     f"{host}:{rule.id}:{address}",
-                    f"conjunction {conj_id} of rule {rule.id} on {host} "
-                    f"admits {address}, not a member of group {group}",
+                    f"the conjunction of rule {rule.id} on {host} admits "
+                    f"{address}, not a member of group {group}",
                     rule=rule.id, group=group, address=address, **values)
     return problems
