@@ -28,7 +28,7 @@ _NETNS_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
 _OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/-]{0,199}\Z")
 # an ofproto/trace flow as the firewall view builds it: field=value pairs
 # of numbers, MACs and addresses, starting with a field name (never "-")
-_TRACE_FLOW_RE = re.compile(r"[a-z][A-Za-z0-9_=,.:]{0,299}\Z")
+_TRACE_FLOW_RE = re.compile(r"[a-z][A-Za-z0-9_=,.:]{0,254}\Z")
 
 
 def checked_uuid(value):
