@@ -20,6 +20,7 @@ from osc_netdiag.parsers import ip_route
 from osc_netdiag.parsers import ipset
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ofproto_trace as trace_parser
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ovs_vsctl
 from osc_netdiag.parsers import ps
@@ -123,6 +124,23 @@ def dump_flows(bridge, flow_filter):
     return Probe(f"flows:{bridge}:{flow_filter}",
                  ("ovs-ofctl", "dump-flows", bridge, flow_filter),
                  ofctl.parse_dump_flows, ovs=True)
+
+
+# what ofproto/trace assumes conntrack answers when a packet of an
+# established connection (a reply) is asked about; new is its default
+CT_ESTABLISHED_REPLY = "trk,est,rpl"
+
+
+def ofproto_trace(bridge, flow, established=False):
+    """``ovs-appctl ofproto/trace BR FLOW``: where OVS's tables send a
+    packet, computed by ovs-vswitchd without sending it (read-only)."""
+    bridge = names.checked_bridge(bridge)
+    flow = names.checked_trace_flow(flow)
+    options = ("--ct-next", CT_ESTABLISHED_REPLY) if established else ()
+    return Probe(f"ofproto-trace:{bridge}:{'est:' if established else ''}"
+                 f"{flow}",
+                 ("ovs-appctl", "ofproto/trace", *options, bridge, flow),
+                 trace_parser.parse_ofproto_trace, ovs=True)
 
 
 def dnsmasq_processes():

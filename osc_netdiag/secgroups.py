@@ -75,6 +75,8 @@ class PortFirewallIntent:
     hybrid_plug: bool = False
     port_filter: bool = True
     device_owner: str = ""
+    # the host's Open vSwitch agent's own report (its configurations)
+    integration_bridge: str = "br-int"
 
     @property
     def rules(self):

@@ -134,6 +134,15 @@ def address_pairs(port):
         for pair in port.allowed_address_pairs or ())
 
 
+def integration_bridge(net_api, host):
+    """br-int's name as the host's Open vSwitch agent reports it."""
+    for agent in net_api.agents(host=host, agent_type=resolve.OVS_AGENT):
+        bridge = (agent.configuration or {}).get("integration_bridge")
+        if bridge:
+            return bridge
+    return "br-int"
+
+
 def intent_of(conn, port):
     """The PortFirewallIntent of an SDK Port."""
     net_api = conn.network
@@ -156,7 +165,9 @@ def intent_of(conn, port):
         allowed_address_pairs=address_pairs(port),
         hybrid_plug=bool(details.get("ovs_hybrid_plug")),
         port_filter=bool(details.get("port_filter", True)),
-        device_owner=port.device_owner or "")
+        device_owner=port.device_owner or "",
+        integration_bridge=integration_bridge(net_api,
+                                              port.binding_host_id))
 
 
 def find_intent(conn, ref):

@@ -31,6 +31,10 @@ TOOL_OPTIONS = {
                   f"--pidfile={OWNED}", "--monitor", f"--certificate={OWNED}",
                   f"--ca-cert={OWNED}", f"--bootstrap-ca-cert={OWNED}",
                   "--timeout=1", "--strict", "--names", "--sort"],
+    # ovs-appctl: another daemon's control socket, and ofproto/trace's
+    # packet generation
+    "ovs-appctl": [f"--target={OWNED}", f"-t{OWNED}", "--timeout=1",
+                   "-T1", "-generate", "--ct-next", "--format=json"],
     "ovs-vsctl": [f"--db=unix:{OWNED}", "--no-wait", "--dry-run",
                   "--if-exists", "--id=@x", "--oneline", "--retry",
                   "--verbose=file:dbg", f"--certificate={OWNED}",

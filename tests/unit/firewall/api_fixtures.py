@@ -39,6 +39,10 @@ class FakeNetwork:
         return [sdk_port.Port.existing(**p) for p in self._ports.values()
                 if all(p.get(k) == v for k, v in query.items())]
 
+    def agents(self, **query):
+        self.calls.append(("agents", tuple(sorted(query))))
+        return []
+
     def get_security_group(self, group_id):
         self.calls.append(("get_security_group", group_id))
         return sdk_group.SecurityGroup.existing(**self._groups[group_id])
