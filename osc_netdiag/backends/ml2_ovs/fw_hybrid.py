@@ -1,17 +1,17 @@
-"""ML2/OVS with the iptables_hybrid firewall driver:
+"""ML2/OVS with the iptables_hybrid firewall driver: one port on its host.
 
-one port's firewall as its host enforces it, against what the API says.
+What the host enforces for one port, against what the API says. The three
+names the ``port firewall`` command calls for this driver:
 
-The three names the ``port firewall`` command calls for this driver:
+* :func:`probes`: the read-only commands to run on the port's host;
+* :func:`judge`: the port's chains, jumps and remote-group ipsets compared
+  line by line with the rules rendered from the API
+  (:mod:`.fw_hybrid_render`), as hops and findings;
+* :func:`host_verdict`: a packet walked through the host's filter table
+  (:mod:`.fw_hybrid_eval`), with the rule that decided.
 
-* :func:`probes` - the read-only commands to run on the port's host; *
-:func:`judge` - the port's chains, jumps and remote-group ipsets compared line
-by line with the rules rendered from the API (:mod:`.fw_hybrid_render`), as
-rows and findings; * :func:`host_verdict` - a packet walked through the host's
-filter table (:mod:`.fw_hybrid_eval`), with the rule that decided.
-
-``outputs`` maps a probe's name to its parsed output (or to the raw text, which
-is parsed here).
+They read the probes' output through the run's HostView; a plain mapping
+of probe name to output text (or to the parsed output) also does.
 """
 
 import ipaddress
@@ -20,6 +20,9 @@ from osc_netdiag.backends.ml2_ovs import fw_hybrid_eval as evaluation
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_render as render
 from osc_netdiag.checks.catalogue import finding
 from osc_netdiag.errors import ParseError
+from osc_netdiag.models import Evidence
+from osc_netdiag.models import Hop
+from osc_netdiag.models import Status
 from osc_netdiag import names
 from osc_netdiag.parsers import ipset as ipset_parser
 from osc_netdiag.parsers import iptables as iptables_parser
@@ -35,6 +38,7 @@ FILTER = "iptables-filter"
 IPSETS = "ipset-list"
 _PARSERS = {FILTER: iptables_parser.parse_iptables_save,
             IPSETS: ipset_parser.parse_ipset_list}
+_PROBES = {FILTER: host_probes.iptables_filter, IPSETS: host_probes.ipset_list}
 
 
 def probes(port_id):
@@ -48,6 +52,8 @@ def probes(port_id):
 
 
 def _parsed(outputs, name):
+    if hasattr(outputs, "read"):            # a HostView: Unreadable if not run
+        return outputs.read(_PROBES[name]())
     value = outputs.get(name)
     if value is None:
         raise ParseError(f"{name}: no output")
@@ -241,8 +247,8 @@ def _plain(net):
         else str(net)
 
 
-def judge(intent, outputs):
-    """(rows, findings) of the port on its host; see the module doc."""
+def compare(intent, outputs):
+    """(rows, findings) of the port on its host: a dict per rule and set."""
     table = filter_table(outputs)
     sets = ipsets(outputs)
     rows, findings = [], []
@@ -268,6 +274,40 @@ def judge(intent, outputs):
     else:
         _compare_sets(intent, sets, rows, findings)
     return rows, findings
+
+
+def _hop(intent, row):
+    """A row as a hop of the command's output.
+
+    ``--long`` shows the installed line and what its comment means.
+    """
+    host = intent.host
+    status = Status.OK if row["state"] == "installed" else Status.ERROR
+    if "ipset" in row:
+        detail = (f"remote group {row['group']}: "
+                  f"{', '.join(row['members']) or 'no member'}")
+        for key in ("missing", "stale"):
+            if row.get(key):
+                detail += f"; {key}: {', '.join(row[key])}"
+        lines = tuple(row["members"])
+        return Hop(host, row["ipset"], "ipset", row["state"], detail, status,
+                   (Evidence(host, "ipset list", lines),))
+    counters = ("" if row["packets"] is None
+                else f"; {row['packets']} packets, {row['bytes']} bytes")
+    detail = f"{row['rule']} [{row['origin']}]{counters}"
+    lines = ()
+    if row["state"] != "missing":
+        lines = (f"-A {row['chain']} {row['rule']}",)
+    if row["meaning"]:
+        lines += (f"# {row['meaning']}",)
+    return Hop(host, row["chain"], "iptables-rule", row["state"], detail,
+               status, (Evidence(host, "iptables-save -c -t filter", lines),))
+
+
+def judge(intent, outputs):
+    """(hops, findings) of the port on its host; see the module doc."""
+    rows, findings = compare(intent, outputs)
+    return tuple(_hop(intent, row) for row in rows), tuple(findings)
 
 
 def _wire(intent, packet):

@@ -50,14 +50,14 @@ def test_probes_are_the_two_granted_commands():
                                        ("vlan2", 23), ("dvr2", 23),
                                        ("open2", 3)])
 def test_every_compute2_port_is_in_sync(name, rows):
-    found_rows, findings = fw_hybrid.judge(fx.intent(name), fx.outputs())
+    found_rows, findings = fw_hybrid.compare(fx.intent(name), fx.outputs())
     assert findings == []
     assert len(found_rows) == rows
     assert {r["state"] for r in found_rows} == {"installed"}
 
 
 def test_rows_carry_counters_origin_and_meaning():
-    rows, _ = fw_hybrid.judge(fx.intent("gre2"), fx.outputs())
+    rows, _ = fw_hybrid.compare(fx.intent("gre2"), fx.outputs())
     icmp = next(r for r in rows if r["rule"] == "-s 198.18.0.0/15 -p icmp -j RETURN")
     group_rule = next(r for r in fx.intent("gre2").rules
                       if r.protocol == "icmp")
@@ -69,7 +69,7 @@ def test_rows_carry_counters_origin_and_meaning():
 
 
 def test_port_security_off_expects_only_the_accept_jumps():
-    rows, findings = fw_hybrid.judge(fx.intent("open2"), fx.outputs())
+    rows, findings = fw_hybrid.compare(fx.intent("open2"), fx.outputs())
     assert findings == []
     assert [r["rule"].rsplit(" -j ", 1)[1] for r in rows] == ["ACCEPT"] * 3
     assert rows[0]["meaning"] == render.MEANINGS[render.PORT_SEC_ACCEPT]
@@ -77,7 +77,7 @@ def test_port_security_off_expects_only_the_accept_jumps():
 
 def test_a_rule_deleted_from_the_ports_chain():
     # edit: gre2's ICMP rule removed from its ingress chain
-    _, findings = fw_hybrid.judge(fx.intent("gre2"),
+    _, findings = fw_hybrid.compare(fx.intent("gre2"),
                                   fx.outputs(iptables=without(fx.IPTABLES, ICMP_LINE)))
     assert codes(findings) == ["NETDIAG_FW_IPT_RULE_MISSING"]
     rule_id = next(r.id for r in fx.intent("gre2").rules if r.protocol == "icmp")
@@ -91,7 +91,7 @@ def test_a_rule_deleted_from_the_ports_chain():
 def test_a_rule_present_but_wrong():
     # edit: the ICMP rule's source range narrowed to one /24
     text = fx.IPTABLES.replace("-s 198.18.0.0/15 -p icmp", "-s 198.18.16.0/24 -p icmp")
-    _, findings = fw_hybrid.judge(fx.intent("gre2"), fx.outputs(iptables=text))
+    _, findings = fw_hybrid.compare(fx.intent("gre2"), fx.outputs(iptables=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_RULE_MISSING",
                                "NETDIAG_FW_IPT_RULE_EXTRA"]
     assert findings[1].summary == (
@@ -103,7 +103,7 @@ def test_an_ipset_member_removed():
     # edit: 198.18.17.51 (vxlan1, a default-group member) gone from the set
     text = fx.IPSETS.replace("198.18.17.51\n", "", 1).replace(
         "Number of entries: 8", "Number of entries: 7", 1)
-    _, findings = fw_hybrid.judge(fx.intent("vxlan2"), fx.outputs(ipsets=text))
+    _, findings = fw_hybrid.compare(fx.intent("vxlan2"), fx.outputs(ipsets=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_IPSET_MEMBER_MISSING"]
     assert findings[0].summary == (
         f"198.18.17.51 is missing from ipset {SET_V4} on compute2")
@@ -112,7 +112,7 @@ def test_an_ipset_member_removed():
 def test_an_ipset_member_replaced_by_a_stranger():
     # edit: 198.18.17.51 replaced by 198.18.17.99, no port's address
     text = fx.IPSETS.replace("198.18.17.51\n", "198.18.17.99\n", 1)
-    _, findings = fw_hybrid.judge(fx.intent("vxlan2"), fx.outputs(ipsets=text))
+    _, findings = fw_hybrid.compare(fx.intent("vxlan2"), fx.outputs(ipsets=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_IPSET_MEMBER_MISSING",
                                "NETDIAG_FW_IPT_IPSET_MEMBER_STALE"]
     assert findings[1].subject == f"compute2:{SET_V4}"
@@ -121,13 +121,13 @@ def test_an_ipset_member_replaced_by_a_stranger():
 def test_the_remote_groups_ipset_missing():
     # edit: the IPv4 set renamed (as if another group's)
     text = fx.IPSETS.replace(SET_V4, "NIPv4aaaaaaaa-7042-4b2b-bcd2-", 1)
-    _, findings = fw_hybrid.judge(fx.intent("vxlan2"), fx.outputs(ipsets=text))
+    _, findings = fw_hybrid.compare(fx.intent("vxlan2"), fx.outputs(ipsets=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_IPSET_MISSING"]
 
 
 def test_the_address_pairs_anti_spoofing_rule_missing():
     # edit: vxlan2's RETURN for its VIP 198.18.17.250 removed
-    _, findings = fw_hybrid.judge(fx.intent("vxlan2"),
+    _, findings = fw_hybrid.compare(fx.intent("vxlan2"),
                                   fx.outputs(iptables=without(fx.IPTABLES, VIP_LINE)))
     assert codes(findings) == ["NETDIAG_FW_IPT_SPOOF_MISSING"]
     assert findings[0].summary == (
@@ -138,7 +138,7 @@ def test_the_address_pairs_anti_spoofing_rule_missing():
 def test_a_jump_to_the_wrong_chain():
     # edit: sg-chain sends gre2's ingress packets to vxlan2's chain
     text = fx.IPTABLES.replace(f"-j {GRE2_I}\n", f"-j {VXLAN2_CHAIN_I}\n", 1)
-    _, findings = fw_hybrid.judge(fx.intent("gre2"), fx.outputs(iptables=text))
+    _, findings = fw_hybrid.compare(fx.intent("gre2"), fx.outputs(iptables=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_CHAIN_MISSING",
                                "NETDIAG_FW_IPT_RULE_EXTRA"]
     assert findings[0].subject == "compute2:neutron-openvswi-sg-chain"
@@ -148,7 +148,7 @@ def test_the_ports_chain_missing():
     # edit: gre2's ingress chain declared nowhere and all its lines gone
     lines = [t for t in fx.IPTABLES.splitlines(keepends=True)
              if f" {GRE2_I} " not in t and not t.startswith(f":{GRE2_I} ")]
-    _, findings = fw_hybrid.judge(fx.intent("gre2"),
+    _, findings = fw_hybrid.compare(fx.intent("gre2"),
                                   fx.outputs(iptables="".join(lines)))
     assert "NETDIAG_FW_IPT_CHAIN_MISSING" in codes(findings)
     assert findings[-1].subject == f"compute2:{GRE2_I}"
@@ -162,21 +162,21 @@ def test_fixed_rules_out_of_order():
     first = next(t for t in text.splitlines(keepends=True)
                  if f"-A {GRE2_I} " in t)
     text = text.replace(first, invalid + first, 1)
-    _, findings = fw_hybrid.judge(fx.intent("gre2"), fx.outputs(iptables=text))
+    _, findings = fw_hybrid.compare(fx.intent("gre2"), fx.outputs(iptables=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_RULE_ORDER"]
 
 
 def test_port_security_off_in_the_api_but_filtered_on_the_host():
     # edit: vxlan2's port body says port security off
     edited = fx.intent("vxlan2", lambda p: p.update(port_security_enabled=False))
-    _, findings = fw_hybrid.judge(edited, fx.outputs())
+    _, findings = fw_hybrid.compare(edited, fx.outputs())
     assert codes(findings).count("NETDIAG_FW_IPT_PORT_SECURITY_MISMATCH") == 3
     assert "NETDIAG_FW_IPT_RULE_MISSING" in codes(findings)
 
 
 def test_output_without_a_filter_table_is_refused():
     with pytest.raises(ParseError):
-        fw_hybrid.judge(fx.intent("gre2"), fx.outputs(iptables="*nat\nCOMMIT\n"))
+        fw_hybrid.compare(fx.intent("gre2"), fx.outputs(iptables="*nat\nCOMMIT\n"))
 
 
 # -- the host's verdict -----------------------------------------------------
