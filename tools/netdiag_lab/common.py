@@ -120,7 +120,9 @@ PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-
             'openssh-client', 'dnsmasq-base', 'iptables', 'sudo', 'iputils-ping',
             'isc-dhcp-client', 'nftables', 'tcpdump', 'iproute2', 'util-linux', 'gcc',
             # the iptables_hybrid firewall driver's tools (compute2)
-            'ipset', 'conntrack']
+            'ipset', 'conntrack',
+            # the instances' TCP over the userspace datapath (checksums)
+            'ethtool']
 
 SYS_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
