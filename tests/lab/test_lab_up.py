@@ -35,7 +35,7 @@ def test_status_shape(lab):
     assert lab['api'] == 'http://198.18.0.1:9696/'
     assert set(lab['hosts']) == {'compute1', 'compute2', 'network1'}
     assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2', 'dvr1', 'dvr2',
-                                     'gre1', 'gre2'}
+                                     'gre1', 'gre2', 'open1', 'open2'}
     vlan = lab['networks']['vlan']
     assert vlan['segmentation_id'] == 2113 and vlan['network_type'] == 'vlan'
     assert lab['networks']['vxlan']['network_type'] == 'vxlan'
@@ -45,6 +45,15 @@ def test_status_shape(lab):
     assert lab['networks']['dvr']['network_type'] == 'vxlan'
     assert lab['dvr_floating_ip']['port_id'] == lab['instances']['dvr1']['port_id']
     assert lab['networks']['gre']['network_type'] == 'gre'
+    # the firewall drivers: compute2's instances hang off a qbr bridge
+    assert {h: i['firewall_driver'] for h, i in lab['hosts'].items()} == {
+        'compute1': 'openvswitch', 'compute2': 'iptables_hybrid', 'network1': 'openvswitch'}
+    assert {n: i['plug'] for n, i in lab['instances'].items() if i['host'] == 'compute2'} == {
+        n: 'hybrid' for n in ('vlan2', 'vxlan2', 'dvr2', 'gre2', 'open2')}
+    assert lab['instances']['open2']['port_security'] is False
+    assert lab['instances']['gre2']['security_groups'] == ['lab-ssh-icmp']
+    assert lab['instances']['vxlan2']['vip'] == '198.18.17.250'
+    assert all(lab['connectivity'].values()), lab['connectivity']
 
 
 def test_routers_legacy_and_distributed(conn, lab):
