@@ -3,12 +3,12 @@ the veth pair as it is on the host, on the real host listing
 tests/fixtures/captures/ip-d-j-addr--host.out (edited as each comment
 says; the harness is the hybrid plug's mutation tests')."""
 
-from tests.unit.mutation.test_hybrid_plug import QBR
-from tests.unit.mutation.test_hybrid_plug import QVB
-from tests.unit.mutation.test_hybrid_plug import QVO
 from tests.unit.mutation.test_hybrid_plug import findings
 from tests.unit.mutation.test_hybrid_plug import healthy
 from tests.unit.mutation.test_hybrid_plug import hops
+from tests.unit.mutation.test_hybrid_plug import QBR
+from tests.unit.mutation.test_hybrid_plug import QVB
+from tests.unit.mutation.test_hybrid_plug import QVO
 from tests.unit.mutation.test_hybrid_plug import run
 
 
