@@ -36,8 +36,11 @@ CONNECT = ("import socket,sys\n"
 
 @pytest.fixture(scope="module")
 def cli_env():
-    """The CLI of this checkout: its entry points (egg-info, git-ignored)
-    and its modules ahead of the virtualenv's install."""
+    """The CLI of this checkout.
+
+    Its entry points (egg-info, git-ignored) and its modules ahead of the
+    virtualenv's install.
+    """
     subprocess.run([sys.executable, "setup.py", "-q", "egg_info"], cwd=ROOT,
                    check=True, capture_output=True,
                    env=dict(os.environ, PBR_VERSION="0.0.1"))
@@ -75,8 +78,10 @@ def chain_rules(chain):
 
 
 def delete_rule(chain, wanted):
-    """Delete the first rule of ``chain`` containing ``wanted``; the
-    restore puts it back at its place."""
+    """Delete the first rule of ``chain`` containing ``wanted``.
+
+    The restore puts it back at its place.
+    """
     lines = chain_rules(chain)
     index = next(i for i, line in enumerate(lines) if wanted in line)
     spec = shlex.split(lines[index])[2:]
@@ -96,8 +101,10 @@ def chain_of(lab, instance, letter):
 
 @pytest.fixture
 def listener(lab):
-    """A TCP listener on LISTEN_PORT in vxlan2 (started here, stopped by
-    its PID)."""
+    """A TCP listener on LISTEN_PORT in vxlan2.
+
+    Started here, stopped by its PID.
+    """
     ns = lab["instances"]["vxlan2"]["netns"]
     proc = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-c",
                              LISTENER, str(LISTEN_PORT)])
