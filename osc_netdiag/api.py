@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The Python API: the one façade the commands call, and admin scripts can.
 
     import openstack
@@ -27,6 +39,7 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
+
 
 @dataclasses.dataclass(frozen=True)
 class Trace:
@@ -76,7 +89,8 @@ def trace_server(connection, server, **kwargs):
 
 def _port_context(connection, sdk_port):
     """The PortContext of a bound port of a supported backend; refused
-    (exit 3, the backend named) before anything else is read otherwise."""
+    (exit 3, the backend named) before anything else is read otherwise.
+    """
     resolve.check_bound(sdk_port)
     backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
@@ -207,7 +221,8 @@ def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
     """``cleanup``: remove expired capture leftovers on ``hosts`` (or on
     every host with an Open vSwitch agent: ``all_hosts`` and a
     ``connection``); ``options``: inventory, transport, force, yes,
-    max_workers."""
+    max_workers.
+    """
     from osc_netdiag.capture import cleanup as cleanup_mod
     if all_hosts:
         hosts = resolve.ovs_agent_hosts(connection)
@@ -216,7 +231,8 @@ def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
 
 def reclaim_ip(connection, ip, network, *, project=None, yes=False):
     """``ip reclaim``: the plan to hold ``ip`` with a port, carried out
-    (the port created) when it is possible and ``yes``."""
+    (the port created) when it is possible and ``yes``.
+    """
     from osc_netdiag.resolve import reclaim
     plan = reclaim.plan(connection, ip, network, project)
     if plan.possible and yes:
@@ -226,11 +242,11 @@ def reclaim_ip(connection, ip, network, *, project=None, yes=False):
 
 def _replays():
     from osc_netdiag import hostcheck
-    from osc_netdiag import vlanmap
     from osc_netdiag.l3dhcp import dhcp
     from osc_netdiag.l3dhcp import dns
     from osc_netdiag.l3dhcp import floatingip
     from osc_netdiag.l3dhcp import router as router_mod
+    from osc_netdiag import vlanmap
     return {"port trace": trace_from_capture,
             "host check": hostcheck.check_from_capture,
             "network vlan-map": vlanmap.map_from_capture,
@@ -246,7 +262,8 @@ REPLAYABLE = ("port trace", "host check", "network vlan-map", "dhcp check",
 
 def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
     """Run ``command`` (one of REPLAYABLE) again offline from a folder
-    saved with ``save_capture``: no API, no host."""
+    saved with ``save_capture``: no API, no host.
+    """
     if command not in REPLAYABLE:
         raise ValueError(f"cannot replay {command!r}: one of "
                          f"{', '.join(REPLAYABLE)}")
@@ -255,7 +272,8 @@ def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
 
 def host_transport(inventory, *, local=None, **ssh_options):
     """SSH to the hosts; with ``local`` (a host name, or "" for every
-    host) that host's commands run on this machine instead."""
+    host) that host's commands run on this machine instead.
+    """
     from osc_netdiag.transport.local import LocalTransport
     from osc_netdiag.transport.routing import RoutingTransport
     ssh = ssh_transport(inventory, **ssh_options)
@@ -264,3 +282,54 @@ def host_transport(inventory, *, local=None, **ssh_options):
     return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
                             ssh, local_names=[local] if local else None)
 
+
+def plan_transport():
+    """A transport that connects to nothing (``--show-commands``).
+
+    It keeps the commands a run would send; ``command_plan`` reads them.
+    """
+    from osc_netdiag.transport import plan
+    return plan.PlanTransport()
+
+
+def command_plan(transport):
+    """What a run made with ``plan_transport()`` would have run.
+
+    Per host: the exact argv (timeout, sudo and exec prefix included) and
+    the line of the shipped sudoers file that grants it.
+    """
+    from osc_netdiag.transport import plan
+    return plan.command_plan(transport)
+
+
+def write_prometheus(path, result, *, duration, finished):
+    """Write a host check's result for node_exporter's textfile collector.
+
+    To ``path`` (``*.prom``), atomically; see osc_netdiag.prometheus.
+    """
+    from osc_netdiag import prometheus
+    return prometheus.write_atomic(
+        path, prometheus.render(result, duration=duration,
+                                finished=finished))
+
+
+def check_prometheus_path(path):
+    """Refuse a --prometheus-file the collector would not read, early."""
+    from osc_netdiag import prometheus
+    return prometheus.check_path(path)
+
+
+def write_graph(path, traces):
+    """``port trace --graph``: the traces as a picture.
+
+    .svg or .png by Graphviz's ``dot``, .dot the DOT text; see
+    osc_netdiag.graph.
+    """
+    from osc_netdiag import graph
+    return graph.write(path, traces)
+
+
+def check_graph_path(path):
+    """Refuse a --graph extension that cannot be drawn, early."""
+    from osc_netdiag import graph
+    return graph.check_path(path)

@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Neutron host name -> how to reach it (a HostTarget).
 
-The inventory is YAML::
+The inventory is YAML (or an Ansible inventory, INI or YAML: see
+:mod:`osc_netdiag.ansible_inventory`)::
 
     known_hosts: /etc/netdiag/known_hosts          # optional, str or list
     defaults: {user: root, key: ~/.ssh/id_ed25519, sudo: false, port: 22}
@@ -92,10 +105,13 @@ class Inventory:
     # -- loading ---------------------------------------------------------
     @classmethod
     def load(cls, path, **kwargs):
+        """A netdiag inventory file, or an Ansible one.
+
+        Ansible's: INI or YAML, see osc_netdiag.ansible_inventory.
+        """
         path = os.path.expanduser(path)
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        return cls.from_dict(data, base_dir=os.path.dirname(os.path.abspath(path)),
+        return cls.from_dict(read_file(path),
+                             base_dir=os.path.dirname(os.path.abspath(path)),
                              **kwargs)
 
     @classmethod
@@ -124,8 +140,7 @@ class Inventory:
         base_dir = None
         if section.get("inventory"):
             path = os.path.expanduser(section["inventory"])
-            with open(path, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle) or {}
+            data = read_file(path)
             base_dir = os.path.dirname(os.path.abspath(path))
         merged = dict(data)
         merged["defaults"] = {**(data.get("defaults") or {}),
@@ -182,7 +197,8 @@ class Inventory:
     def _jump_target(self, name, spec, user, key, known_hosts, timeout):
         """The jump host ``spec`` resolved through its own Host block; its
         user and key default to the target's (as before ~/.ssh/config was
-        read for jump hosts)."""
+        read for jump hosts).
+        """
         check_name(spec, "jump host")
         found = ssh_config.jump_settings(self._ssh_config, spec)
         alias = check_host_name(found["name"])
@@ -240,6 +256,25 @@ class Inventory:
         )
 
 
+def read_file(path):
+    """An inventory file as a netdiag inventory's mapping.
+
+    An Ansible inventory (see osc_netdiag.ansible_inventory) becomes
+    ``{"hosts": {...}}``.
+    """
+    from osc_netdiag import ansible_inventory
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    data = None
+    if not ansible_inventory.looks_like_ansible(text, None):
+        data = yaml.safe_load(text) or {}
+    if data is None or ansible_inventory.looks_like_ansible(text, data):
+        return {"hosts": ansible_inventory.to_hosts(
+            ansible_inventory.hostvars(os.path.abspath(path)),
+            _FIELDS | _NEUTRON_FIELDS)}
+    return data
+
+
 def _check_neutron_fields(entry, name):
     from osc_netdiag.linux import host_files
     where = f"inventory entry {name!r}"
@@ -254,7 +289,8 @@ def _check_neutron_fields(entry, name):
 def neutron_layout(inventory, name):
     """The host's NeutronLayout: each of neutron_paths' kinds and
     neutron_users from the host's entry, else the first matching pattern,
-    else ``defaults``, else Neutron's defaults."""
+    else ``defaults``, else Neutron's defaults.
+    """
     from osc_netdiag.linux import host_files
     layers = [inventory.hosts.get(name) or {},
               inventory._matching_pattern(name) or {}, inventory.defaults]

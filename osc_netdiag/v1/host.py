@@ -1,4 +1,18 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``openstack netdiag host check``."""
+
+import time
 
 from osc_netdiag.v1 import output
 
@@ -30,14 +44,33 @@ class CheckHost(output.DiagnosisLister):
         parser.add_argument(
             "--all", action="store_true", dest="all_hosts",
             help="Check every host with an Open vSwitch, L3 or DHCP agent")
+        parser.add_argument(
+            "--prometheus-file", metavar="<path.prom>",
+            help="Also write the result for node_exporter's textfile "
+                 "collector to <path.prom> (atomically): per host a status "
+                 "gauge, findings by severity and code, the check's "
+                 "duration and when it ran")
         self.add_host_access_arguments(parser)
         return parser
 
     def diagnose(self, parsed_args):
         from osc_netdiag import api
-        from osc_netdiag import exitcodes
 
         args = parsed_args
+        if args.prometheus_file:
+            api.check_prometheus_path(args.prometheus_file)
+        started = time.monotonic()
+        result = self.check(args)
+        if args.prometheus_file and not getattr(self, "planning", None):
+            api.write_prometheus(args.prometheus_file, result,
+                                 duration=time.monotonic() - started,
+                                 finished=time.time())
+        return result
+
+    def check(self, args):
+        from osc_netdiag import api
+        from osc_netdiag import exitcodes
+
         if args.from_capture:
             return api.replay(args.from_capture, "host check",
                               max_workers=args.parallel)

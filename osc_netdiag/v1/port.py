@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``openstack netdiag port trace``."""
 
 from osc_netdiag.v1 import output
@@ -32,15 +44,30 @@ class TracePort(output.DiagnosisLister):
             "--long", action="store_true",
             help="Add the evidence of each hop: the command run and the "
                  "output lines that decided it")
+        parser.add_argument(
+            "--graph", metavar="<file>",
+            help="Also draw the traced path into <file>: .svg or .png "
+                 "(needs Graphviz's dot), or .dot (the Graphviz text); "
+                 "hosts as boxes, hops in path order, translations and "
+                 "tunnels on the edges, the broken hop and its finding red")
         self.add_host_access_arguments(parser)
         return parser
 
     def diagnose(self, parsed_args):
         """The traces: one per port (several with --server)."""
         from osc_netdiag import api
+
+        if parsed_args.graph:
+            api.check_graph_path(parsed_args.graph)
+        traces = self.trace(parsed_args)
+        if parsed_args.graph and not getattr(self, "planning", None):
+            api.write_graph(parsed_args.graph, traces)
+        return traces
+
+    def trace(self, args):
+        from osc_netdiag import api
         from osc_netdiag import exitcodes
 
-        args = parsed_args
         if args.from_capture:
             return [api.replay(args.from_capture, "port trace",
                                max_workers=args.parallel)]

@@ -1,15 +1,43 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The lab's Neutron scenario: networks, router, instance ports, floating IP,
-plugging the "VMs" the way os-vif does, and proving packets flow."""
+plugging the "VMs" the way os-vif does, and proving packets flow.
+"""
 
 import os
 import time
 import uuid
 
 from . import api
+from .common import DVR_ROUTER_NAME
+from .common import HOSTS
+from .common import hrun
+from .common import INSTANCES
+from .common import kill_pids
+from .common import link_exists_ns
+from .common import mkdirs
+from .common import netns
+from .common import NETWORKS
+from .common import PROJECT_ID
+from .common import ROUTER_NAME
+from .common import run
+from .common import say
+from .common import SECURITY_GROUPS
+from .common import UPSTREAM_NS
+from .common import VIPS
+from .common import VMDIR
+from .common import wait_for
 from .flavour import PREFIX
-from .common import (DVR_ROUTER_NAME, HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME,
-                     SECURITY_GROUPS, UPSTREAM_NS, VIPS, VMDIR, hrun, kill_pids, link_exists_ns,
-                     mkdirs, netns, run, say, wait_for)
 
 
 def _one(collection, **filters):
@@ -80,7 +108,8 @@ def ensure_dvr_router(nets):
 
     Neutron schedules it itself: its SNAT part to the dvr_snat agent
     (network1) when the gateway is set, its qrouter- to each dvr agent as
-    soon as a compute port of its subnet is bound on that host."""
+    soon as a compute port of its subnet is bound on that host.
+    """
     r = _one('routers', name=DVR_ROUTER_NAME)
     if r is None:
         r = api.post('routers', {'router': {
@@ -105,8 +134,11 @@ def ensure_dhcp_scheduled(nets):
 
 
 def _ensure_rule(sg_id, rule):
-    """An IPv4 ingress rule of the group, added unless one with the same
-    protocol, ports and remote prefix is there."""
+    """An IPv4 ingress rule of the group.
+
+    Added unless one with the same protocol, ports and remote prefix is
+    there.
+    """
     keys = ('protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix')
     for r in api.find('security-group-rules', security_group_id=sg_id):
         if r['direction'] == 'ingress' and all(r.get(k) == rule.get(k) for k in keys):
@@ -117,8 +149,11 @@ def _ensure_rule(sg_id, rule):
 
 
 def ensure_security_groups():
-    """name -> id of the project's default group (its own remote-group
-    rules, plus ICMP from anywhere) and of the lab's other groups."""
+    """name -> id of the lab's security groups.
+
+    The project's default group (its own remote-group rules, plus ICMP
+    from anywhere) and the lab's other groups.
+    """
     groups = {}
     sg = _one('security-groups', name='default', project_id=PROJECT_ID)
     if sg is None:
@@ -186,9 +221,12 @@ def hybrid_names(port_id):
 
 
 def hybrid_plug(port):
-    """What Neutron asks of the plug: os-vif (Nova) puts a Linux bridge
-    between the instance and br-int when the binding's vif_details say
-    ovs_hybrid_plug (the agent runs the iptables_hybrid firewall)."""
+    """Whether Neutron asks for the hybrid plug.
+
+    os-vif (Nova) puts a Linux bridge between the instance and br-int when
+    the binding's vif_details say ovs_hybrid_plug (the agent runs the
+    iptables_hybrid firewall).
+    """
     return bool((port.get('binding:vif_details') or {}).get('ovs_hybrid_plug'))
 
 
@@ -199,10 +237,12 @@ def _ovs_port_external_ids(port):
 
 
 def _plug_hybrid(host, port, tap, mtu):
-    """tap -> qbr <- qvb == qvo -> br-int, as os-vif's ovs plugin does for
-    a VIFBridge: the bridge with forwarding delay 0, no STP, no multicast
-    snooping and no IPv6; the veth at the network's MTU; qvo on br-int with
-    the port's external_ids."""
+    """tap -> qbr <- qvb == qvo -> br-int, as os-vif does for a VIFBridge.
+
+    The bridge with forwarding delay 0, no STP, no multicast snooping and
+    no IPv6; the veth at the network's MTU; qvo on br-int with the port's
+    external_ids.
+    """
     hostns = netns(host)
     qbr, qvb, qvo = hybrid_names(port['id'])
     # a tap the lab once plugged straight into br-int moves to the bridge
@@ -231,9 +271,12 @@ def _plug_hybrid(host, port, tap, mtu):
 
 
 def plug(name, port, mtu=None):
-    """Plug a port like os-vif's ovs plugin: veth tap<id[:11]> on br-int
-    (or, hybrid, on the port's qbr bridge), both ends at the network's MTU
-    as os-vif sets them. Returns how it is plugged."""
+    """Plug a port like os-vif's ovs plugin.
+
+    A veth tap<id[:11]> on br-int (or, hybrid, on the port's qbr bridge),
+    both ends at the network's MTU as os-vif sets them. Returns how it is
+    plugged.
+    """
     spec = INSTANCES[name]
     host = spec['host']
     hostns = netns(host)

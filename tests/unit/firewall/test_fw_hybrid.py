@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The iptables_hybrid view of a port (backends.ml2_ovs.fw_hybrid) on the
 lab's compute2 as recorded: every instance port in sync with the API, and
 each fault injected into the real ``iptables-save``/``ipset list`` text (the
@@ -77,8 +89,9 @@ def test_port_security_off_expects_only_the_accept_jumps():
 
 def test_a_rule_deleted_from_the_ports_chain():
     # edit: gre2's ICMP rule removed from its ingress chain
+    text = without(fx.IPTABLES, ICMP_LINE)
     _, findings = fw_hybrid.compare(fx.intent("gre2"),
-                                  fx.outputs(iptables=without(fx.IPTABLES, ICMP_LINE)))
+                                    fx.outputs(iptables=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_RULE_MISSING"]
     rule_id = next(r.id for r in fx.intent("gre2").rules if r.protocol == "icmp")
     assert findings[0].subject == f"compute2:{GRE2_I}"
@@ -127,8 +140,9 @@ def test_the_remote_groups_ipset_missing():
 
 def test_the_address_pairs_anti_spoofing_rule_missing():
     # edit: vxlan2's RETURN for its VIP 198.18.17.250 removed
+    text = without(fx.IPTABLES, VIP_LINE)
     _, findings = fw_hybrid.compare(fx.intent("vxlan2"),
-                                  fx.outputs(iptables=without(fx.IPTABLES, VIP_LINE)))
+                                    fx.outputs(iptables=text))
     assert codes(findings) == ["NETDIAG_FW_IPT_SPOOF_MISSING"]
     assert findings[0].summary == (
         f"{VXLAN2_S} on compute2 lacks the RETURN for 198.18.17.250/32 "
@@ -148,8 +162,9 @@ def test_the_ports_chain_missing():
     # edit: gre2's ingress chain declared nowhere and all its lines gone
     lines = [t for t in fx.IPTABLES.splitlines(keepends=True)
              if f" {GRE2_I} " not in t and not t.startswith(f":{GRE2_I} ")]
+    text = "".join(lines)
     _, findings = fw_hybrid.compare(fx.intent("gre2"),
-                                  fx.outputs(iptables="".join(lines)))
+                                    fx.outputs(iptables=text))
     assert "NETDIAG_FW_IPT_CHAIN_MISSING" in codes(findings)
     assert findings[-1].subject == f"compute2:{GRE2_I}"
 
