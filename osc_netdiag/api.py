@@ -81,7 +81,10 @@ def _port_context(connection, sdk_port):
     backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
         resolve.host_agent_types(connection, sdk_port.binding_host_id)))
-    return resolve.port_context(connection, sdk_port)
+    from osc_netdiag.resolve import secgroups as resolve_secgroups
+    return dataclasses.replace(
+        resolve.port_context(connection, sdk_port),
+        firewall=resolve_secgroups.intent_of(connection, sdk_port))
 
 
 def trace_from_capture(capture_dir, *, latency=0.0,

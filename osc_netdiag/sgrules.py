@@ -77,3 +77,23 @@ def describe_rule(rule):
     way = "from" if rule.direction == sg.INGRESS else "to"
     return f"{rule.direction} {rule.ethertype} {what} {way} " \
            f"{describe_remote(rule)}"
+
+
+def inbound_policy(intent):
+    """The port's inbound policy in one line.
+
+    Said plainly when nothing is allowed in: a configuration fact, not
+    an error.
+    """
+    if not intent.port_security_enabled:
+        return "port security off: everything allowed in"
+    if not intent.port_filter:
+        return "no firewall on the binding: everything allowed in"
+    rules = [r for r in intent.rules if r.direction == sg.INGRESS]
+    if not rules:
+        return ("nothing allowed in (no ingress rule in "
+                + (", ".join(g.name or g.id for g in intent.security_groups)
+                   or "no group") + "): add one, e.g. 'openstack security "
+                "group rule create --ingress --protocol icmp <group>'")
+    return "in: " + "; ".join(
+        describe_rule(r).split(" ", 1)[1] for r in rules)

@@ -11,6 +11,7 @@ import ipaddress
 
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
+from osc_netdiag.sgrules import inbound_policy  # noqa: F401 (API)
 from osc_netdiag.sgrules import ICMP_NUMBERS
 from osc_netdiag.sgrules import PORT_PROTOCOLS
 from osc_netdiag.sgrules import protocol_number
@@ -103,23 +104,3 @@ def describe_packet(packet):
     state = "established" if packet.established else "new"
     return (f"{packet.direction} {packet.ethertype} {what} {way} "
             f"{packet.remote_ip} ({state})")
-
-
-def inbound_policy(intent):
-    """The port's inbound policy in one line.
-
-    Said plainly when nothing is allowed in: a configuration fact, not
-    an error.
-    """
-    if not intent.port_security_enabled:
-        return "port security off: everything allowed in"
-    if not intent.port_filter:
-        return "no firewall on the binding: everything allowed in"
-    rules = [r for r in intent.rules if r.direction == sg.INGRESS]
-    if not rules:
-        return ("nothing allowed in (no ingress rule in "
-                + (", ".join(g.name or g.id for g in intent.security_groups)
-                   or "no group") + "): add one, e.g. 'openstack security "
-                "group rule create --ingress --protocol icmp <group>'")
-    return "in: " + "; ".join(
-        describe_rule(r).split(" ", 1)[1] for r in rules)

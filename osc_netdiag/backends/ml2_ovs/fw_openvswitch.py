@@ -61,6 +61,13 @@ def port_flow_probes(ofport, lvid, bridge=INT_BRIDGE):
     return found
 
 
+def whole_table_probes(bridge=INT_BRIDGE):
+    """Table 60 and the whole firewall tables: for a plan made before
+    the port's ofport is known (the trace reads each host once)."""
+    return [probe_lib.dump_flows(bridge, f"table={t}")
+            for t in (flows.TRANSIENT_TABLE,) + flows.PORT_TABLES]
+
+
 def more_probes(intent, view, packet=None):
     ofport, lvid = wiring(intent, view)
     if ofport is None:

@@ -20,11 +20,23 @@ from osc_netdiag.sgrules import describe_rule
 KIND = "ovs-firewall"
 
 
-def _all_flows(view, ofport, lvid, bridge):
+def _all_flows(view, ofport, lvid, bridge, whole_tables=False):
+    """The port's flows of the firewall tables: read filtered by its
+    registers on the host, or (``whole_tables``, a one-round plan such as
+    the trace's, made before the ofport is known) filtered here."""
     from osc_netdiag.backends.ml2_ovs import fw_openvswitch
+    if not whole_tables:
+        found = []
+        for probe in fw_openvswitch.port_flow_probes(ofport, lvid,
+                                                     bridge)[1:]:
+            found.extend(view.read(probe))
+        return found
     found = []
-    for probe in fw_openvswitch.port_flow_probes(ofport, lvid, bridge)[1:]:
-        found.extend(view.read(probe))
+    for probe in fw_openvswitch.whole_table_probes(bridge)[1:]:
+        found.extend(
+            f for f in view.read(probe)
+            if f.match_get("reg5") == hex(ofport) or
+            (lvid is not None and f.match_get("reg6") == hex(lvid)))
     return found
 
 
@@ -41,7 +53,7 @@ def _resubmit_tables(flow):
             if a.arg and a.arg.lstrip(",").isdigit()]
 
 
-def check_port(report, view, intent, bridge):
+def check_port(report, view, intent, bridge, whole_tables=False):
     host, port = view.host, intent.port_id
     topo = topology.topology(view)
     iface = topo.interface_by_iface_id(port)
@@ -54,10 +66,11 @@ def check_port(report, view, intent, bridge):
         return
     ovs_port = topo.port(iface.name)
     check_wired(report, view, intent, bridge, iface.name, iface.ofport,
-                ovs_port.tag if ovs_port is not None else None)
+                ovs_port.tag if ovs_port is not None else None, whole_tables)
 
 
-def check_wired(report, view, intent, bridge, device, ofport, lvid):
+def check_wired(report, view, intent, bridge, device, ofport, lvid,
+                whole_tables=False):
     """The firewall flows of the port ``device`` (``ofport``, on local
     VLAN ``lvid``), from table 60 on.
     """
@@ -96,7 +109,7 @@ def check_wired(report, view, intent, bridge, device, ofport, lvid):
                f"table 60 sends it to the firewall (reg5={hex(ofport)}, "
                f"zone {lvid if lvid is not None else '-'})", Status.OK,
                evidence)
-    installed = _all_flows(view, ofport, lvid, bridge)
+    installed = _all_flows(view, ofport, lvid, bridge, whole_tables)
     _check_spoofing(report, view, intent, installed, ofport, values)
     if not intent.stateful:
         report.hop(host, "rules", KIND, "not compared",

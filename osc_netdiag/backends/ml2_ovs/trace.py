@@ -9,6 +9,7 @@ inwards: translation, DHCP, router, external bridge).
 
 from osc_netdiag import names
 from osc_netdiag import probes
+from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs import tunnel
@@ -69,6 +70,7 @@ def plan(context):
     agent = context.ovs_agents.get(compute)
     add(compute, *(make() for make in HOST_PROBES))
     add(compute, *_translation_probes(agent, context.network))
+    add(compute, *fw_hop.probes(context))
 
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
@@ -182,6 +184,7 @@ def _compute_hops(report, context, view):
                                           network)
     l2.check_translation(report, view, agent, network, segment, lvid,
                              context)
+    fw_hop.check(report, context, view)
 
 
 def _network_node_hops(report, context, view):
