@@ -17,6 +17,7 @@ from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
 from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import ipset
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import ofproto_trace as trace_parser
@@ -160,6 +161,19 @@ def netns_iptables_nat(ns):
     return Probe(f"ns-iptables:{ns}",
                  in_netns(ns, ("iptables-save", "-t", "nat")),
                  iptables.parse_iptables_save)
+
+
+def iptables_filter():
+    """The host's own filter table with counters: the iptables_hybrid
+    driver's chains live there (the bridge netfilter hook runs the
+    instances' bridged packets through FORWARD)."""
+    return Probe("iptables-filter", ("iptables-save", "-c", "-t", "filter"),
+                 iptables.parse_iptables_save)
+
+
+def ipset_list():
+    """Every ipset with its members: the remote groups' addresses."""
+    return Probe("ipset-list", ("ipset", "list"), ipset.parse_ipset_list)
 
 
 def netns_dns_listeners(ns):

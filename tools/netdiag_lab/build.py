@@ -572,9 +572,10 @@ bridge_mappings = %(maps)s
 datapath_type = netdev
 
 [securitygroup]
-firewall_driver = openvswitch
+firewall_driver = %(fw)s
 enable_security_group = true
-''' % {'tun': info['tunnel_ip'], 'maps': info['mappings']})
+''' % {'tun': info['tunnel_ip'], 'maps': info['mappings'],
+       'fw': info.get('firewall_driver', 'openvswitch')})
     with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
         f.write('''[DEFAULT]
 interface_driver = openvswitch

@@ -46,7 +46,8 @@ def expected_namespaces(status):
     ext = status['networks']['external']['id']
     dvr = status['dvr_router']['id']
     want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +
-            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr', 'gre')]}
+            ['qdhcp-%s' % status['networks'][k]['id']
+             for k in ('vlan', 'vxlan', 'dvr', 'gre', 'open') if k in status['networks']]}
     for inst in status['instances'].values():
         if inst['network'] == 'dvr':
             want.setdefault(inst['host'], []).append('qrouter-%s' % dvr)

@@ -15,7 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from osc_netdiag.parsers import ip, iptables, ofctl, ovs_vsctl, ps  # noqa: E402
+from osc_netdiag.parsers import ip, ipset, iptables, ofctl, ovs_vsctl, ps  # noqa: E402
 
 CAPTURES = ROOT / "tests" / "fixtures" / "captures"
 
@@ -36,6 +36,8 @@ PARSERS = {
     "ip-netns": ip.parse_ip_netns,
     "iptables-save": iptables.parse_iptables_save,
     "iptables-save-c": iptables.parse_iptables_save,
+    "iptables-save-c-t-filter": iptables.parse_iptables_save,
+    "ipset-list": ipset.parse_ipset_list,
     "ps": ps.parse_ps,
     "pgrep-a": ps.parse_ps,
     "ps-owners": ps.parse_owners,      # ps -e -o ruser:32=,user:32=,pid=

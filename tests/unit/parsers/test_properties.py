@@ -23,7 +23,7 @@ import shlex
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
+from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, ipset, iptables,
                                  ofctl, oslo_ini, ovs_vsctl, ps, ss, tcpdump)
 
 import parser_cases
@@ -198,6 +198,16 @@ def check_routes(routes, text):
         for o in raw]
 
 
+def check_ipset(sets, text):
+    assert [s.name for s in sets] == re.findall(r"^Name: (\S+)$", text, re.M)
+    counts = [int(n) for n in re.findall(r"^Number of entries: (\d+)$", text, re.M)]
+    assert [len(s.members) for s in sets] == counts
+    blocks = text.split("Members:\n")[1:]
+    for found, block in zip(sets, blocks):
+        listed = [line.split(" ", 1)[0] for line in block.split("\n")[:len(found.members)]]
+        assert list(found.members) == listed
+
+
 def check_iptables(tables, text):
     assert [t.name for t in tables] == re.findall(r"^\*(\S+)$", text, re.M)
     rule_lines = [re.sub(r"^\[\d+:\d+\] ", "", line)
@@ -304,6 +314,7 @@ ROUND_TRIP = {
     ip.parse_ip_netns: check_netns,
     ip_route.parse_ip_route: check_routes,
     iptables.parse_iptables_save: check_iptables,
+    ipset.parse_ipset_list: check_ipset,
     ps.parse_ps: check_ps,
     ps.parse_owners: check_owners,
     ss.parse_ss: check_ss,
