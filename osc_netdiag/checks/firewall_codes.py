@@ -7,7 +7,7 @@ driver's codes are in ``firewall_ipt_codes``.
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RESTART = ("restart neutron-openvswitch-agent on {host}: it re-installs "
            "every firewall flow of its ports")
@@ -19,13 +19,13 @@ CODES = {
            "for this packet: the host does not enforce what the API "
            "holds. Look at the firewall findings above; " + RESTART + "."),
     "NETDIAG_FW_NOTHING_IN": (
-        I, "Nothing may reach port {port} unless an ingress rule allows "
-           "it: add one to one of its groups (openstack security group "
-           "rule create --ingress ...) if that is not intended."),
+        INFO, "Nothing may reach port {port} unless an ingress rule allows "
+              "it: add one to one of its groups (openstack security group "
+              "rule create --ingress ...) if that is not intended."),
     "NETDIAG_FW_PORT_SECURITY_OFF": (
-        I, "Port security is off for port {port}: no group, anti-spoofing "
-           "or firewall applies to it (openstack port set "
-           "--enable-port-security {port} to filter it)."),
+        INFO, "Port security is off for port {port}: no group, anti-spoofing "
+              "or firewall applies to it (openstack port set "
+              "--enable-port-security {port} to filter it)."),
     "NETDIAG_FW_DRIVER_UNREAD": (
         W, "The host's view of the {driver} firewall driver is not read "
            "by this release: only the API's side is shown."),

@@ -9,15 +9,15 @@ the packet's trace). Read-only on the host.
 
 import dataclasses
 
-from osc_netdiag import exitcodes
-from osc_netdiag import runner
-from osc_netdiag import secgroups as sg
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag import exitcodes
 from osc_netdiag.firewall import dispatch
 from osc_netdiag.firewall import verdict
 from osc_netdiag.models import Status
 from osc_netdiag.resolve import secgroups as resolve_secgroups
+from osc_netdiag import runner
+from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
 
 

@@ -11,8 +11,8 @@ import ipaddress
 
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
-from osc_netdiag.sgrules import inbound_policy  # noqa: F401 (API)
 from osc_netdiag.sgrules import ICMP_NUMBERS
+from osc_netdiag.sgrules import inbound_policy  # noqa: F401 (API)
 from osc_netdiag.sgrules import PORT_PROTOCOLS
 from osc_netdiag.sgrules import protocol_number
 from osc_netdiag.sgrules import rule_protocol

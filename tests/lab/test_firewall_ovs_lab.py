@@ -65,8 +65,10 @@ def _dhcp_ping(conn, lab, instance, count=1):
 
 
 def fault_port_firewall_flows(lab, instance):
-    """Delete the port's flows of table 71 (its anti-spoofing, ARP and
-    DHCP): its replies no longer leave."""
+    """Delete the port's flows of table 71.
+
+    Its anti-spoofing, ARP and DHCP: its replies no longer leave.
+    """
     inst = lab["instances"][instance]
     ofport = _ofport(inst["host"], inst["tap"])
     return lab_faults._delete_flows(
@@ -75,8 +77,7 @@ def fault_port_firewall_flows(lab, instance):
 
 
 def fault_vip_anti_spoofing(lab, instance):
-    """Delete the anti-spoofing flows (IP and ARP) of an allowed address
-    pair's address."""
+    """Delete an allowed address pair's anti-spoofing flows (IP, ARP)."""
     inst = lab["instances"][instance]
     ofport = _ofport(inst["host"], inst["tap"])
     return lab_faults._delete_flows(
@@ -87,9 +88,12 @@ def fault_vip_anti_spoofing(lab, instance):
 
 @contextlib.contextmanager
 def vip_on(conn, lab, instance):
-    """The instance's port gets VIP as an allowed address pair (the API),
-    and its namespace the address (as keepalived would): the agent
-    installs the VIP's anti-spoofing; undone on exit."""
+    """A VIP on the instance, as an allowed address pair.
+
+    The port gets it in the API and its namespace the address (as
+    keepalived would): the agent installs the VIP's anti-spoofing;
+    undone on exit.
+    """
     inst = lab["instances"][instance]
     port = conn.network.get_port(inst["port_id"])
     before = list(port.allowed_address_pairs or [])
@@ -197,3 +201,26 @@ def test_port_security_off_is_exit_0(lab, conn, hosts):
     assert codes(result) == {"NETDIAG_FW_PORT_SECURITY_OFF"}
     assert (result.api_verdict.decision,
             result.host_verdict.decision) == ("allow", "allow")
+
+
+@pytest.mark.parametrize("instance, question", [
+    ("vxlan1", {}),
+    ("vxlan1", {"remote_ip": "203.0.113.5", "protocol": "tcp", "port": 22,
+                "established": True}),
+    ("vxlan1", {"remote_ip": "2001:db8::5", "protocol": "icmp",
+                "direction": "egress"}),
+    ("vxlan2", {"remote_ip": "203.0.113.5", "protocol": "icmp"}),
+])
+def test_port_firewall_changes_nothing(lab, conn, hosts, instance,
+                                       question):
+    # the read-only promise (doc/source/safety.rst), as test_safety_lab
+    # checks it for the other commands: every host's snapshot identical
+    names = sorted(lab["hosts"])
+    before = {h: lab_faults.snapshot(h) for h in names}
+    result = firewall(conn, hosts, lab["instances"][instance]["port_id"],
+                      **question)
+    after = {h: lab_faults.snapshot(h) for h in names}
+    assert result.exit_code == exitcodes.OK, result.to_dict()
+    for host in names:
+        for key in before[host]:
+            assert after[host][key] == before[host][key], (host, key)

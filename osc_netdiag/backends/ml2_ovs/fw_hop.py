@@ -32,8 +32,10 @@ def _driver(intent):
 
 
 def probes(context):
-    """The compute host's firewall probes (none when the API's side of
-    the firewall was not read)."""
+    """The compute host's firewall probes.
+
+    None when the API's side of the firewall was not read.
+    """
     intent = context.firewall
     if intent is None:
         return []

@@ -10,20 +10,23 @@ rules tables (72/82), conjunctions and their member addresses included.
 
 import ipaddress
 
-from osc_netdiag import probes
-from osc_netdiag import secgroups as sg
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.models import Status
+from osc_netdiag import probes
+from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
 
 KIND = "ovs-firewall"
 
 
 def _all_flows(view, ofport, lvid, bridge, whole_tables=False):
-    """The port's flows of the firewall tables: read filtered by its
-    registers on the host, or (``whole_tables``, a one-round plan such as
-    the trace's, made before the ofport is known) filtered here."""
+    """The port's flows of the firewall tables.
+
+    Read filtered by its registers on the host, or (``whole_tables``, a
+    one-round plan such as the trace's, made before the ofport is known)
+    filtered here.
+    """
     from osc_netdiag.backends.ml2_ovs import fw_openvswitch
     if not whole_tables:
         found = []
@@ -71,8 +74,9 @@ def check_port(report, view, intent, bridge, whole_tables=False):
 
 def check_wired(report, view, intent, bridge, device, ofport, lvid,
                 whole_tables=False):
-    """The firewall flows of the port ``device`` (``ofport``, on local
-    VLAN ``lvid``), from table 60 on.
+    """The firewall flows of the port ``device``, from table 60 on.
+
+    ``ofport`` is its OpenFlow port, ``lvid`` its local VLAN.
     """
     host, port = view.host, intent.port_id
     probe = probes.dump_flows(bridge, f"table={flows.TRANSIENT_TABLE}")
@@ -162,8 +166,11 @@ def _direction_of(table):
 
 
 def _installed_rules(installed, ofport):
-    """Plain rule flows {Key: ports}, conjunction flows {Key: [ids]},
-    the accepted conjunction IDs, and the flows by Key (for findings)."""
+    """The port's installed rule flows, by Key.
+
+    Plain rule flows {Key: ports}, conjunction flows {Key: [ids]}, the
+    accepted conjunction IDs, and the flows by Key (for findings).
+    """
     plain, conj, accepts, texts = {}, {}, set(), {}
     for flow in installed:
         if flow.table not in (flows.RULES_EGRESS_TABLE,

@@ -69,9 +69,10 @@ def table_of(direction):
 
 
 def priority_offset(rule, number, conjunction):
-    """rules.flow_priority_offset: 4 for a flow without conjunction, plus
-    1 for ICMP of any type, 2 with a type, 3 with a code or any other
-    protocol.
+    """Neutron's rules.flow_priority_offset.
+
+    4 for a flow without conjunction, plus 1 for ICMP of any type, 2
+    with a type, 3 with a code or any other protocol.
     """
     offset = 0 if conjunction else 4
     if number is None:
@@ -180,10 +181,11 @@ def link_local(mac):
 
 
 def allowed_sources(intent):
-    """(MAC, ip_network) pairs the port may send from: its fixed IPs with
-    its MAC, each allowed address pair with its MAC, and the IPv6
-    link-local address of each of those MACs. Each tagged with what the
-    API calls it.
+    """(MAC, ip_network) pairs the port may send from.
+
+    Its fixed IPs with its MAC, each allowed address pair with its MAC,
+    and the IPv6 link-local address of each of those MACs. Each tagged
+    with what the API calls it.
     """
     found = {}
     mac = intent.mac_address

@@ -10,8 +10,8 @@ matched, else the last firewall flow before the end: that is the rule
 (or its absence) that decided.
 """
 
-from osc_netdiag import secgroups as sg
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
+from osc_netdiag import secgroups as sg
 
 FIREWALL_TABLES = flows.PORT_TABLES + (
     flows.ACCEPTED_EGRESS_TRAFFIC_TABLE, flows.ACCEPTED_INGRESS_TRAFFIC_TABLE,

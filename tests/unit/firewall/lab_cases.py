@@ -78,8 +78,11 @@ def question(case):
 
 
 def host_dir(case, tmp_path=None, edits=None):
-    """The case's recorded host answers; ``edits``: {command name or
-    prefix: function(stdout) -> stdout} applied to a copy in tmp_path."""
+    """The case's recorded host answers.
+
+    ``edits``: {command name or prefix: function(stdout) -> stdout}
+    applied to a copy in tmp_path.
+    """
     source = LAB / case / "host"
     if not edits:
         return source
@@ -100,10 +103,10 @@ def run(case, tmp_path=None, edits=None, packet="recorded", edit_api=None):
     """port firewall on a recorded case, replayed."""
     if packet == "recorded":
         packet = question(case)
+    folder = str(host_dir(case, tmp_path, edits))
     return check.check_intent(
         intent(case, edit_api), packet=packet, inventory=Inventory(),
-        transport=replay.ReplayTransport(str(host_dir(case, tmp_path,
-                                                       edits))))
+        transport=replay.ReplayTransport(folder))
 
 
 def drop(*needles):

@@ -36,8 +36,10 @@ def filtered(text, flow_filter):
 
 
 def view(text=DUMP, ofport=OFPORT, lvid=LVID, extra=()):
-    """A HostView answering every flow probe of the port from ``text``;
-    ``extra``: more (probe, stdout) pairs."""
+    """A HostView answering every flow probe of the port from ``text``.
+
+    ``extra``: more (probe, stdout) pairs.
+    """
     probes = fw_openvswitch.port_flow_probes(ofport, lvid)
     results = []
     for probe in probes:

@@ -10,8 +10,8 @@ from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.transport import replay
 from osc_netdiag.v1 import firewall as firewall_cmd
-from tests.unit import helpers
 from tests.unit.firewall import lab_cases as lab
+from tests.unit import helpers
 
 
 def run(monkeypatch, case, *argv, host_dir=None):

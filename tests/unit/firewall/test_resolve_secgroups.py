@@ -110,7 +110,7 @@ def test_an_unbound_port_is_refused_before_its_groups_are_read():
     "-generate", "--log-file=/tmp/x", "in_port=1 -generate", "in_port=1;id",
     "IN_PORT=1", "", "in_port=1," + "x" * 260])
 def test_a_trace_flow_outside_the_allow_list_is_refused(flow):
-    from osc_netdiag import names
     from osc_netdiag.errors import UnsafeNameError
+    from osc_netdiag import names
     with pytest.raises(UnsafeNameError):
         names.checked_trace_flow(flow)
