@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The Python API: the one façade the commands call, and admin scripts can.
 
     import openstack
@@ -27,6 +39,7 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
+
 
 @dataclasses.dataclass(frozen=True)
 class Trace:
@@ -76,7 +89,8 @@ def trace_server(connection, server, **kwargs):
 
 def _port_context(connection, sdk_port):
     """The PortContext of a bound port of a supported backend; refused
-    (exit 3, the backend named) before anything else is read otherwise."""
+    (exit 3, the backend named) before anything else is read otherwise.
+    """
     resolve.check_bound(sdk_port)
     backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
@@ -210,7 +224,8 @@ def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
     """``cleanup``: remove expired capture leftovers on ``hosts`` (or on
     every host with an Open vSwitch agent: ``all_hosts`` and a
     ``connection``); ``options``: inventory, transport, force, yes,
-    max_workers."""
+    max_workers.
+    """
     from osc_netdiag.capture import cleanup as cleanup_mod
     if all_hosts:
         hosts = resolve.ovs_agent_hosts(connection)
@@ -219,7 +234,8 @@ def cleanup(hosts=(), *, connection=None, all_hosts=False, **options):
 
 def reclaim_ip(connection, ip, network, *, project=None, yes=False):
     """``ip reclaim``: the plan to hold ``ip`` with a port, carried out
-    (the port created) when it is possible and ``yes``."""
+    (the port created) when it is possible and ``yes``.
+    """
     from osc_netdiag.resolve import reclaim
     plan = reclaim.plan(connection, ip, network, project)
     if plan.possible and yes:
@@ -229,11 +245,11 @@ def reclaim_ip(connection, ip, network, *, project=None, yes=False):
 
 def _replays():
     from osc_netdiag import hostcheck
-    from osc_netdiag import vlanmap
     from osc_netdiag.l3dhcp import dhcp
     from osc_netdiag.l3dhcp import dns
     from osc_netdiag.l3dhcp import floatingip
     from osc_netdiag.l3dhcp import router as router_mod
+    from osc_netdiag import vlanmap
     return {"port trace": trace_from_capture,
             "host check": hostcheck.check_from_capture,
             "network vlan-map": vlanmap.map_from_capture,
@@ -249,7 +265,8 @@ REPLAYABLE = ("port trace", "host check", "network vlan-map", "dhcp check",
 
 def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
     """Run ``command`` (one of REPLAYABLE) again offline from a folder
-    saved with ``save_capture``: no API, no host."""
+    saved with ``save_capture``: no API, no host.
+    """
     if command not in REPLAYABLE:
         raise ValueError(f"cannot replay {command!r}: one of "
                          f"{', '.join(REPLAYABLE)}")
@@ -258,7 +275,8 @@ def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):
 
 def host_transport(inventory, *, local=None, **ssh_options):
     """SSH to the hosts; with ``local`` (a host name, or "" for every
-    host) that host's commands run on this machine instead."""
+    host) that host's commands run on this machine instead.
+    """
     from osc_netdiag.transport.local import LocalTransport
     from osc_netdiag.transport.routing import RoutingTransport
     ssh = ssh_transport(inventory, **ssh_options)
@@ -266,4 +284,3 @@ def host_transport(inventory, *, local=None, **ssh_options):
         return ssh
     return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
                             ssh, local_names=[local] if local else None)
-

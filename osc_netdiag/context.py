@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What the Neutron API says: a port's path (PortContext), a host check's
 agents (HostCheckContext), a network's segments (VlanMapContext).
 
@@ -196,8 +208,8 @@ class HostCheckContext:
     l3_agents: dict                   # host -> Agent
     dhcp_agents: dict                 # host -> Agent
     hosted_routers: dict              # host -> router IDs its L3 agent hosts
-    hosted_networks: dict             # host -> network IDs its DHCP agent
-                                      #   hosts that have a DHCP subnet
+    # host -> network IDs its DHCP agent hosts that have a DHCP subnet
+    hosted_networks: dict
     router_ids: tuple                 # every router in the API
     network_ids: tuple                # every network in the API
     # distributed routers: their qrouter- is on every dvr/dvr_snat host
@@ -209,7 +221,8 @@ class HostCheckContext:
 
     def agent_types(self):
         """host -> the types of its recorded agents (what chose the
-        backend when the API was read; a capture replays with them)."""
+        backend when the API was read; a capture replays with them).
+        """
         types = {}
         for agents in (self.ovs_agents, self.l3_agents, self.dhcp_agents):
             for host, agent in agents.items():
@@ -256,7 +269,8 @@ class VlanMapContext:
 
     def agent_types(self):
         """host -> the types of its recorded L2 agents (see
-        HostCheckContext.agent_types)."""
+        HostCheckContext.agent_types).
+        """
         return {h: (a.agent_type,) for h, a in self.ovs_agents.items()}
 
     def to_json(self):

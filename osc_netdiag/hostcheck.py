@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``host check``: is an ML2/OVS host wired the way its agent and the API say?
 
 For each host: its interfaces (``ip a``; virbr0 ignored, as the Operations
@@ -18,11 +30,13 @@ import dataclasses
 from osc_netdiag import backends
 from osc_netdiag import exitcodes
 from osc_netdiag import runner
+
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.context import HostCheckContext  # noqa: F401
 from osc_netdiag.resolve.hosts import resolve_context
 
 # -- the result ---------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True)
 class HostCheck:
@@ -41,7 +55,8 @@ class HostCheck:
 
 def check_context(context, **options):
     """Read the hosts of a resolved HostCheckContext and check them;
-    ``options``: those of ``runner.Run``."""
+    ``options``: those of ``runner.Run``.
+    """
     # a capture keeps the hosts' agents: they choose the backend again
     check = backends.for_hosts(context.agent_types()).HOST_CHECK
     report, hosts, round_trips = runner.run_plan(

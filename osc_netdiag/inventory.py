@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Neutron host name -> how to reach it (a HostTarget).
 
 The inventory is YAML::
@@ -182,7 +194,8 @@ class Inventory:
     def _jump_target(self, name, spec, user, key, known_hosts, timeout):
         """The jump host ``spec`` resolved through its own Host block; its
         user and key default to the target's (as before ~/.ssh/config was
-        read for jump hosts)."""
+        read for jump hosts).
+        """
         check_name(spec, "jump host")
         found = ssh_config.jump_settings(self._ssh_config, spec)
         alias = check_host_name(found["name"])
@@ -254,7 +267,8 @@ def _check_neutron_fields(entry, name):
 def neutron_layout(inventory, name):
     """The host's NeutronLayout: each of neutron_paths' kinds and
     neutron_users from the host's entry, else the first matching pattern,
-    else ``defaults``, else Neutron's defaults."""
+    else ``defaults``, else Neutron's defaults.
+    """
     from osc_netdiag.linux import host_files
     layers = [inventory.hosts.get(name) or {},
               inventory._matching_pattern(name) or {}, inventory.defaults]

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Device, bridge and namespace names: derived from UUIDs, then validated.
 
 Neutron and os-vif name Linux devices after the first 11 characters of the
@@ -89,7 +101,8 @@ def fpr_device(router_id):
 
 def fg_device(port_id):
     """The fip- namespace's port on the external network (the host's
-    floatingip_agent_gateway port)."""
+    floatingip_agent_gateway port).
+    """
     return _derived("fg-", port_id)
 
 
@@ -124,7 +137,8 @@ def checked_device(name):
 
 def checked_bridge(name):
     """Allow-list check for a bridge given to ``ovs-ofctl``: the same
-    pattern as its line in doc/source/netdiag.sudoers."""
+    pattern as its line in doc/source/netdiag.sudoers.
+    """
     if not isinstance(name, str) or not _BRIDGE_RE.match(name):
         raise UnsafeNameError(f"unsafe bridge name: {name!r}")
     return name
@@ -180,7 +194,8 @@ def check_host_name(value) -> str:
     """Refuse a host name outside ``[A-Za-z0-9._:-]`` (first character a
     letter or digit): such a name must not reach an inventory pattern, a
     ProxyCommand's ``%h`` (or a ``Match exec`` of ~/.ssh/config) or a file
-    name. Neutron accepts any string as a host name; this does not."""
+    name. Neutron accepts any string as a host name; this does not.
+    """
     if not isinstance(value, str) or not _HOST_NAME.fullmatch(value):
         raise UnsafeNameError(
             f"unsafe host name {value!r}: only letters, digits and . _ : - "

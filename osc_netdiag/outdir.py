@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Folders netdiag writes into on this machine (``--save-capture``,
 ``port capture -w``), kept private and free of planted links.
 
@@ -58,7 +70,8 @@ def _check_stat(st, path, label):
 
 def _no_trailing_slash(path):
     """``dir/`` and ``dir/.`` name ``dir``; with the slash the kernel would
-    follow a link at ``dir`` even with O_NOFOLLOW, and lstat too."""
+    follow a link at ``dir`` even with O_NOFOLLOW, and lstat too.
+    """
     path = os.fspath(path)
     while len(path) > 1 and path.endswith(("/", "/.")):
         path = path[:-1] if path.endswith("/") else path[:-2]
@@ -67,7 +80,8 @@ def _no_trailing_slash(path):
 
 def check(path, label=None):
     """Refuse, before anything runs, an existing ``path`` that is not a
-    safe output folder; a missing one is fine (``prepare`` makes it)."""
+    safe output folder; a missing one is fine (``prepare`` makes it).
+    """
     path = _no_trailing_slash(path)
     try:
         st = os.lstat(path)
@@ -81,7 +95,8 @@ def check(path, label=None):
 
 def _make(path):
     """mkdir -p with 0700 for every folder made (os.makedirs gives the
-    parents the umask's mode)."""
+    parents the umask's mode).
+    """
     if os.path.lexists(path):
         return
     parent = os.path.dirname(os.path.normpath(path))
@@ -95,7 +110,8 @@ def _make(path):
 
 def open_dir(path, label=None):
     """Create ``path`` (0700) if missing, open and check it; return its
-    descriptor."""
+    descriptor.
+    """
     path = _no_trailing_slash(path)
     try:
         _make(path)
@@ -119,7 +135,8 @@ def open_dir(path, label=None):
 
 def prepare(path, label=None):
     """Create ``path`` (0700) if missing, or check the existing one; it
-    must be writable too (a run whose output cannot be kept is wasted)."""
+    must be writable too (a run whose output cannot be kept is wasted).
+    """
     os.close(open_dir(path, label))
     if not os.access(path, os.W_OK | os.X_OK):
         _refuse(path, label, "not writable")
@@ -133,7 +150,8 @@ def _write_all(fd, data):
 
 def create_at(dir_fd, name, data):
     """Write ``data`` to a new 0600 file ``name`` in the folder;
-    FileExistsError if the name is taken (a link included)."""
+    FileExistsError if the name is taken (a link included).
+    """
     fd = os.open(name, _NEW_FILE_FLAGS, 0o600, dir_fd=dir_fd)
     try:
         _write_all(fd, data)
@@ -145,7 +163,8 @@ def create_at(dir_fd, name, data):
 def replace_at(dir_fd, name, data):
     """Write ``data`` as ``name`` in the folder, atomically: a new 0600
     file renamed over whatever had the name (a link is replaced, not
-    followed)."""
+    followed).
+    """
     while True:
         tmp = f".tmp-{secrets.token_hex(8)}"
         try:
@@ -162,7 +181,8 @@ def replace_at(dir_fd, name, data):
 
 def write_file(path, data, label=None):
     """``replace_at`` for a path: its folder (made 0700 as needed) is
-    opened and checked first."""
+    opened and checked first.
+    """
     folder, name = os.path.split(path)
     fd = open_dir(folder or ".", label)
     try:

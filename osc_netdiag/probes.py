@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Probes: the read-only commands a trace runs, as data.
 
 A probe is a stable name (also the capture key), an argv and the parser for
@@ -11,8 +23,8 @@ import re
 from typing import Callable
 
 from osc_netdiag import dnsquery
-from osc_netdiag import names
 from osc_netdiag.errors import UnsafeNameError
+from osc_netdiag import names
 from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
@@ -66,7 +78,8 @@ NETNS_COMMANDS = {
 
 def in_netns(ns, argv):
     """``ip netns exec NS /abs/path ARGS...``: refuses a command it has no
-    absolute path for, so nothing in a namespace is found through PATH."""
+    absolute path for, so nothing in a namespace is found through PATH.
+    """
     tool, *args = argv
     path = NETNS_COMMANDS.get(tool)
     if path is None:
@@ -118,7 +131,8 @@ def ovs_interfaces():
 
 def dump_flows(bridge, flow_filter):
     """``ovs-ofctl dump-flows BR FILTER``: filtered on the host, so a trace
-    never pulls a whole flow table over SSH."""
+    never pulls a whole flow table over SSH.
+    """
     bridge = names.checked_bridge(bridge)
     flow_filter = names.checked_flow_filter(flow_filter)
     return Probe(f"flows:{bridge}:{flow_filter}",
@@ -227,7 +241,8 @@ MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}\Z")
 def dnsmasq_log(mac, source, lines=DNSMASQ_LOG_LINES):
     """One log source of a port's DHCP exchange, as a command sudo can pin
     (doc/source/netdiag.sudoers): the journal's dnsmasq lines, or the lines
-    of a file that mention the MAC."""
+    of a file that mention the MAC.
+    """
     if not MAC_RE.match(mac or ""):
         raise UnsafeNameError(f"not a MAC address: {mac!r}")
     if source == DNSMASQ_JOURNAL:
@@ -255,7 +270,8 @@ _OPTION_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}\Z")
 def config_option_lines(path, options):
     """The lines of one config file that name ``options``, and nothing
     else: a config file also holds passwords (transport_url, [database]),
-    which must not leave the host or land in a --save-capture."""
+    which must not leave the host or land in a --save-capture.
+    """
     path = names.checked_path(path)
     words = []
     for option in options:
@@ -273,7 +289,8 @@ DNS_QUERY_TIMEOUT = 3.0          # seconds the script waits for an answer
 def dns_query(ns, server, name, qtype, timeout=DNS_QUERY_TIMEOUT):
     """One DNS question to ``server`` from namespace ``ns``, by the fixed
     python3 script of :mod:`osc_netdiag.dnsquery` (the values travel as
-    its arguments, never inside the code)."""
+    its arguments, never inside the code).
+    """
     server = str(ipaddress.ip_address(server))
     if qtype == "PTR":
         name = str(ipaddress.ip_address(name))

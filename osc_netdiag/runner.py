@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The one pipeline every diagnosis runs through: a plan (probes per
 host) -> the hosts read in parallel over one session each (SSH, local,
 replayed or recorded) -> a HostView per host -> the feature's evaluate
@@ -14,8 +26,8 @@ and every host's answers (``hosts/<host>.json``) to a folder that
 format users attach to bug reports, so it stays readable across releases.
 """
 
-from osc_netdiag import models
 from osc_netdiag.checks.engine import HostView
+from osc_netdiag import models
 from osc_netdiag.transport import pool
 from osc_netdiag.transport import replay
 
@@ -47,7 +59,8 @@ def ssh_transport(inventory=None, known_hosts=(), **options):
 def replay_options(capture_dir, *, latency=0.0,
                    max_workers=DEFAULT_WORKERS):
     """(the API's side as JSON, Run options) to run a diagnosis again
-    offline from a ``--save-capture`` folder."""
+    offline from a ``--save-capture`` folder.
+    """
     from osc_netdiag.inventory import Inventory
     data = replay.load_json(capture_dir, CONTEXT_FILE)
     return data, dict(inventory=Inventory(),
@@ -58,7 +71,8 @@ def replay_options(capture_dir, *, latency=0.0,
 
 def host_report(host, target, outcome, report):
     """A host's state after a run: not run, unreachable or refused, some
-    probes unreadable, or ok."""
+    probes unreadable, or ok.
+    """
     if outcome is None:
         return models.HostReport(host, target.address, models.HOST_NOT_RUN)
     if outcome.error is not None:
@@ -102,7 +116,8 @@ class Run:
     def phase(self, host_probes, *, open_idle=False):
         """Run the probes not read yet; ``open_idle``: a host with nothing
         new to read is still opened (a one-phase plan's empty host is
-        reported ok, not "not run")."""
+        reported ok, not "not run").
+        """
         plan = {}
         for host, items in host_probes.items():
             if host not in self.targets:
@@ -130,7 +145,8 @@ class Run:
 
     def commands(self, host_commands):
         """Run raw Commands (a change such as cleanup's removals, not
-        probes) on the kept sessions: {host: HostOutcome}."""
+        probes) on the kept sessions: {host: HostOutcome}.
+        """
         plan = {}
         for host, items in host_commands.items():
             if host not in self.targets:
@@ -161,7 +177,8 @@ class Run:
 def run_plan(host_probes, evaluate, *, context_json=None, **options):
     """A one-phase diagnosis: read every host of ``host_probes`` once and
     ``evaluate(views)`` -> Report. Returns (report, host reports,
-    round trips)."""
+    round trips).
+    """
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
         report = evaluate(views)

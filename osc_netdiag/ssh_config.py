@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """~/.ssh/config as OpenSSH reads it: ``Include`` and ProxyJump aliases.
 
 paramiko's SSHConfig does not follow ``Include``; :func:`expand_includes`
@@ -97,7 +109,8 @@ def load(path: str, ssh_dir: str = "~/.ssh"):
 
 def host_settings(config, name: str) -> dict:
     """HostName, User, Port, IdentityFile, ProxyJump, ProxyCommand of
-    ``name``'s Host blocks, as inventory settings (absent when unset)."""
+    ``name``'s Host blocks, as inventory settings (absent when unset).
+    """
     found = config.lookup(name)
     settings = {}
     if found.get("hostname") and found["hostname"] != name:
@@ -135,7 +148,8 @@ def split_jump(spec: str):
 def jump_settings(config, spec: str) -> dict:
     """The jump host of ``spec``: what the spec says, then its own Host
     block (so ``ProxyJump bastion`` reaches bastion's HostName and Port,
-    as its User with its IdentityFile), as OpenSSH's ``-J`` does."""
+    as its User with its IdentityFile), as OpenSSH's ``-J`` does.
+    """
     if "," in spec:
         raise errors.NetdiagError(f"ProxyJump chains are not supported: {spec}")
     user, host, port = split_jump(spec)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Capture points as data: what a backend tells ``port capture`` to read.
 
 A point has a stable label (what ``--at`` names) and one or more taps on a
@@ -16,8 +28,8 @@ class Tap:
     netns: str = None
     bridge: str = None             # or: mirror this OVS port of this bridge
     port: str = None
-    nic: bool = False              # the host's NIC for the segment: the
-                                   # device is read from the host first
+    # the host's NIC for the segment: the device is read from the host first
+    nic: bool = False
     bpf: str = None                # replaces --filter at this tap
     vlan: int = None               # frames leave tagged: match them too
     all_ports: bool = False        # mirror every port of the bridge

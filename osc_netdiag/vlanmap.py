@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``network vlan-map``: a network's segment <-> local VLAN on every host.
 
 The Operations Guide's "find the internal VLAN for a segmentation ID"
@@ -16,9 +28,10 @@ the network's bound ports.
 import dataclasses
 
 from osc_netdiag import backends
+from osc_netdiag.checks.engine import Report
 from osc_netdiag import exitcodes
 from osc_netdiag import runner
-from osc_netdiag.checks.engine import Report
+
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.context import VlanMapContext
 from osc_netdiag.resolve.segments import resolve_context
@@ -44,7 +57,8 @@ class VlanMap:
 
 def map_context(context, **options):
     """Read the hosts of a resolved VlanMapContext and map them;
-    ``options``: those of ``runner.Run``."""
+    ``options``: those of ``runner.Run``.
+    """
     rows = []
     # a capture keeps the agents that were read: they choose it again
     segment_map = backends.for_hosts(context.agent_types()).SEGMENT_MAP

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The backend slot: which Neutron backend bound a port, and the package
 that diagnoses it.
 
@@ -82,7 +94,8 @@ def detect(binding):
 
     The bottom bound driver decides; without bound_drivers (older
     Neutron), the agents on the port's host; without those (a capture),
-    the vif_type of a supported backend."""
+    the vif_type of a supported backend.
+    """
     if binding.bound_drivers:
         bottom = binding.bound_drivers[-1]
         for backend in _everyone():
@@ -100,7 +113,8 @@ def detect(binding):
 
 def for_port(binding):
     """The supported backend of a port; ResolveError (exit 3) naming the
-    backend when this release cannot diagnose it."""
+    backend when this release cannot diagnose it.
+    """
     backend = detect(binding)
     if backend in SUPPORTED:
         return backend
@@ -131,7 +145,8 @@ def _supported_names():
 
 def _one_of(found, what):
     """The one supported backend among ``found`` (backend -> names of
-    what it runs), refusing an unsupported one by name; None if empty."""
+    what it runs), refusing an unsupported one by name; None if empty.
+    """
     for backend, where in found.items():
         if backend not in SUPPORTED:
             raise ResolveError(
@@ -163,7 +178,8 @@ def for_hosts(agent_types):
 
     A host with no backend's agent (only an L3 or DHCP agent, or a dead
     one deleted) takes the others' backend; with none among them, the
-    first supported one, whose checks then report its agent missing."""
+    first supported one, whose checks then report its agent missing.
+    """
     return _one_of(_by_agents(agent_types), "Host(s)") or SUPPORTED[0]
 
 
@@ -171,7 +187,8 @@ def for_network(network_id, bindings, agent_types=None):
     """The supported backend of a network, from its bound ports'
     Bindings; with no bound port, from ``agent_types`` (host -> types,
     the cloud's agents) as for_hosts. ResolveError (exit 3) naming the
-    backend, or the mechanism driver, this release cannot diagnose."""
+    backend, or the mechanism driver, this release cannot diagnose.
+    """
     found = {}
     for binding in bindings:
         backend = detect(binding)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``openstack netdiag cleanup``: remove capture leftovers that carry the
 owner marker.
 
@@ -12,11 +24,11 @@ whatever its name. A second run finds nothing and changes nothing.
 import dataclasses
 import time
 
+from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
-from osc_netdiag import runner
-from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.parsers.ovs_vsctl import parse_ovs_list
+from osc_netdiag import runner
 from osc_netdiag.transport.base import Command
 
 LIST_TIMEOUT = 10.0

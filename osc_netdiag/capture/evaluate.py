@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What a capture saw: the hosts' packet lines read into one row per point,
 the merged timeline's verdicts, findings and the exit code.
 """
@@ -5,13 +17,13 @@ the merged timeline's verdicts, findings and the exit code.
 import dataclasses
 import time
 
-from osc_netdiag import exitcodes
-from osc_netdiag import models
 from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import timeline
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ParseError
+from osc_netdiag import exitcodes
+from osc_netdiag import models
 from osc_netdiag.parsers import tcpdump
 
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``port capture -w DIR``: the pcap bytes a host sent, checked and saved.
 
 The host encodes each point's ``tcpdump -w -`` stream with coreutils
@@ -20,8 +32,8 @@ import binascii
 import os
 import re
 
-from osc_netdiag import outdir
 from osc_netdiag.errors import ParseError
+from osc_netdiag import outdir
 from osc_netdiag.parsers import pcap
 
 LINE_WIDTH = 76                 # coreutils base64's default wrap
@@ -58,7 +70,8 @@ def decode(lines):
 
 def check_dir(path):
     """Refuse, before any run, an existing path that is not a private
-    directory of the user's (see :mod:`osc_netdiag.outdir`)."""
+    directory of the user's (see :mod:`osc_netdiag.outdir`).
+    """
     return outdir.check(path, "--write")
 
 

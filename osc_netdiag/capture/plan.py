@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Capture points along a port's path, from the PortContext the trace uses.
 
 The points are the port's backend's (its ``CAPTURE_POINTS``, chosen from
@@ -11,7 +23,8 @@ from osc_netdiag import backends
 
 def capture_points(context):
     """The port's backend's capture points module; ResolveError (exit 3)
-    naming a backend this release does not diagnose."""
+    naming a backend this release does not diagnose.
+    """
     return backends.for_port(backends.binding_of(context.port)).CAPTURE_POINTS
 
 

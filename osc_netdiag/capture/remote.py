@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The bounded remote script of one host's capture, and running it.
 
 One ``sh -c`` script per host does everything there: create the mirrors,
@@ -108,7 +120,8 @@ READER_ARGV = ("tcpdump", "-n", "-tt", "-e", "-l", "-r", "-")
 
 def tcpdump_argv(point, bounds, bpf, write_pcap=False):
     """One point's bounded tcpdump; with ``write_pcap`` it writes the pcap
-    stream to stdout, flushed per packet (``-U -w -``), instead of text."""
+    stream to stdout, flushed per packet (``-U -w -``), instead of text.
+    """
     argv = ("timeout", "-k", str(KILL_AFTER), f"{bounds.duration:g}")
     if point.netns:
         argv += ("ip", "netns", "exec", point.netns)
@@ -247,7 +260,8 @@ def build_script(points, bounds, bpf, marker, exec_prefix=(),
 def byte_cap(bounds, points: int, write_pcap: bool) -> int:
     """What one host's capture can send for ``points`` points: each
     packet a text line (and with ``write_pcap`` its base64), the status
-    lines, and slack."""
+    lines, and slack.
+    """
     from osc_netdiag.capture import pcapfile
     per_point = (bounds.count + 20) * stream.MAX_LINE
     if write_pcap:

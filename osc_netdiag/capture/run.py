@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``capture_port``: the Python API of ``openstack netdiag port capture``.
 
     from osc_netdiag.capture import run
@@ -13,17 +25,17 @@ import threading
 import time
 
 from osc_netdiag import backends
-from osc_netdiag import exitcodes
-from osc_netdiag import resolve
-from osc_netdiag import runner
+from osc_netdiag.capture.evaluate import CaptureResult
+from osc_netdiag.capture.evaluate import Change
+from osc_netdiag.capture.evaluate import evaluate_capture
 from osc_netdiag.capture import mirror as mirror_mod
 from osc_netdiag.capture import pcapfile
 from osc_netdiag.capture import plan as plan_mod
 from osc_netdiag.capture import remote
-from osc_netdiag.capture.evaluate import CaptureResult
-from osc_netdiag.capture.evaluate import Change
-from osc_netdiag.capture.evaluate import evaluate_capture
 from osc_netdiag.errors import NetdiagError
+from osc_netdiag import exitcodes
+from osc_netdiag import resolve
+from osc_netdiag import runner
 from osc_netdiag.transport import pool
 from osc_netdiag.transport import stream
 
@@ -201,7 +213,8 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
 def _resolve_nics(offered, context, host, target, session, items,
                   host_run):
     """Fill in the NIC point's device with one read-only batch (what the
-    backend's capture points read to find it)."""
+    backend's capture points read to find it).
+    """
     if all(rp.device is not None or rp.mirror is not None for rp in items):
         return items
     try:

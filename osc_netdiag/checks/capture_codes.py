@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Finding codes of ``port capture`` (merged into the catalogue).
 
 ``cleanup`` reports no findings: a row it could not remove is a row with
@@ -6,14 +18,14 @@ State ``left`` and exit bit 32.
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES = {
     "NETDIAG_CAPTURE_FLOW_LOST": (W, "Packets of {flow} reached {last} but "
                                   "not {missing}: run 'openstack netdiag "
                                   "port trace' on the port and look at the "
                                   "hops between those points."),
-    "NETDIAG_CAPTURE_NO_PACKETS": (I, "Nothing matched the filter at any "
+    "NETDIAG_CAPTURE_NO_PACKETS": (INFO, "Nothing matched the filter at any "
                                    "point within the bounds: generate the "
                                    "traffic during the capture, widen "
                                    "--filter or raise --duration."),

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every finding code netdiag can report, with its severity and remedy.
 
 Codes are stable: scripts match on them. The trace's codes are below; each
@@ -9,9 +21,10 @@ shared table. The docs render the merged table (``findings.rst``).
 import importlib
 import pkgutil
 
-from osc_netdiag.models import Finding, Severity
+from osc_netdiag.models import Finding
+from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 # code: (severity, remedy template). The summary is written where the
 # finding is raised, since it carries the observed values.

@@ -1,9 +1,22 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Finding codes of ``dhcp check`` and ``dns check`` (merged into the
-catalogue)."""
+catalogue).
+"""
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES = {
     "NETDIAG_DHCP_METADATA_ADDRESS_MISSING": (
@@ -51,7 +64,7 @@ CODES = {
                                    "instance ('openstack netdiag port trace "
                                    "{port}'; security group egress/ingress "
                                    "for UDP 67/68)."),
-    "NETDIAG_DHCP_EXCHANGE_COMPLETE": (I, "dnsmasq on {host} answered {mac}. "
+    "NETDIAG_DHCP_EXCHANGE_COMPLETE": (INFO, "dnsmasq on {host} answered {mac}. "
                                        "If the instance still has no lease, "
                                        "the answer is lost on the way back "
                                        "to it: 'openstack netdiag port "

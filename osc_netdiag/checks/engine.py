@@ -1,11 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The check engine: collects hops, findings and unreadable spots while
-a backend or a feature evaluates its hosts."""
+a backend or a feature evaluates its hosts.
+"""
 
 import shlex
 
-from osc_netdiag import models
 from osc_netdiag.checks.catalogue import finding
 from osc_netdiag.errors import ParseError
+from osc_netdiag import models
 
 
 class Unreadable(Exception):
@@ -26,7 +39,7 @@ class HostView:
         self.host = host
         self.error = outcome.error if outcome is not None else None
         self._results = {r.name: r for r in (outcome.results
-                                               if outcome else ())}
+                                             if outcome else ())}
         self._probes = {p.name: p for p in probes}
         self._parsed = {}
 
@@ -96,7 +109,8 @@ class Report:
     def host_unreadable(self, view):
         """Record a host that could not be read at all: one finding (host
         key, authentication, or unreadable) and one SKIP row. Returns True
-        if so, so callers can skip that host's hops."""
+        if so, so callers can skip that host's hops.
+        """
         if view.readable:
             return False
         err = view.error

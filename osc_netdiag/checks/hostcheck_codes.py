@@ -1,15 +1,27 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Finding codes of ``host check`` (merged into the catalogue)."""
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CODES = {
     "NETDIAG_HOST_IFACE_NO_CARRIER": (W, "{device} is administratively up "
                                       "without a carrier on {host}: check "
                                       "the cable or switch port (ethtool "
                                       "{device}), or set it down if unused."),
-    "NETDIAG_HOST_EXTRA_BRIDGE": (I, "{bridge} is not in the agent's "
+    "NETDIAG_HOST_EXTRA_BRIDGE": (INFO, "{bridge} is not in the agent's "
                                   "configuration; harmless unless traffic "
                                   "of a network is expected on it."),
     "NETDIAG_HOST_TUNNEL_STALE": (W, "{device} on {host} points at "

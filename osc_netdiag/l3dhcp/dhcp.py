@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``dhcp check``: the Operations Guide's "Debugging DHCP Issues", in one go.
 
 For every DHCP agent hosting the network: the ``qdhcp-<network>``
@@ -19,38 +31,38 @@ uses and only under Neutron's directories (:mod:`.host_files`).
 import dataclasses
 import ipaddress
 
-from osc_netdiag import names
-from osc_netdiag import probes
-from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import common
-from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.l3dhcp.dhcp_hosts import _dhcp_ips  # noqa: F401 (API)
 from osc_netdiag.l3dhcp.dhcp_hosts import check_hosts_file
 from osc_netdiag.l3dhcp.dhcp_hosts import hosts_file_probe
-from osc_netdiag.l3dhcp.dhcp_log import JOURNAL  # noqa: F401 (API)
-from osc_netdiag.l3dhcp.dhcp_log import LOG_LINES  # noqa: F401
-from osc_netdiag.l3dhcp.dhcp_log import NEUTRON_LOG_FILE  # noqa: F401
-from osc_netdiag.l3dhcp.dhcp_log import SYSLOG_SOURCES  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import _MAC_RE  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import check_log
 from osc_netdiag.l3dhcp.dhcp_log import choose_log  # noqa: F401
+from osc_netdiag.l3dhcp.dhcp_log import JOURNAL  # noqa: F401 (API)
+from osc_netdiag.l3dhcp.dhcp_log import LOG_LINES  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import log_probe  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import log_probes
 from osc_netdiag.l3dhcp.dhcp_log import log_source  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import log_sources
+from osc_netdiag.l3dhcp.dhcp_log import NEUTRON_LOG_FILE  # noqa: F401
 from osc_netdiag.l3dhcp.dhcp_log import summarise_exchange  # noqa: F401
+from osc_netdiag.l3dhcp.dhcp_log import SYSLOG_SOURCES  # noqa: F401
+from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
+from osc_netdiag import names
 from osc_netdiag.parsers import dnsmasq as dnsmasq_parser
+from osc_netdiag import probes
 from osc_netdiag.resolve.dhcp import DhcpContext
-from osc_netdiag.resolve.dhcp import SubnetInfo  # noqa: F401 (API)
 from osc_netdiag.resolve.dhcp import resolve_context
+from osc_netdiag.resolve.dhcp import SubnetInfo  # noqa: F401 (API)
+from osc_netdiag import runner
 
 DHCP_AGENT = "DHCP agent"
 CAPTURE_HINT = ("live look: 'openstack netdiag port capture {port} --at tap "
@@ -75,7 +87,8 @@ def first_probes(context):
 
 def dnsmasqs(view, network_id, layout=host_files.DEFAULT_LAYOUT):
     """(trusted, [(process, why not)]): the dnsmasq processes that mention
-    the network, split by their owners (host_files)."""
+    the network, split by their owners (host_files).
+    """
     procs = view.read(probes.dnsmasq_processes())
     mine = [p for p in procs
             if (p.option("dhcp-hostsfile") or "").split("/")[-2:-1] ==
@@ -188,7 +201,8 @@ def _expected_range(subnet):
 
 def check_dnsmasq(report, view, context, layout=host_files.DEFAULT_LAYOUT):
     """dnsmasq runs for the network; its command line matches the subnets.
-    Returns the (trusted) Process or None."""
+    Returns the (trusted) Process or None.
+    """
     host = view.host
     probe = probes.dnsmasq_processes()
     try:
@@ -356,4 +370,3 @@ def dhcp_check(connection, ref, *, log_dir=None, **options):
         names.checked_path(log_dir.rstrip("/") or "/")
     context = resolve_context(connection, ref)
     return check_context(context, log_dir=log_dir, **options)
-

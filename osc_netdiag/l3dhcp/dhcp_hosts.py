@@ -1,11 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The dnsmasq hosts file of ``dhcp check``: read it (a path the trusted
 dnsmasq names, under Neutron's state directory: :mod:`.host_files`) and
-check the network's ports against it (MAC and IP)."""
+check the network's ports against it (MAC and IP).
+"""
 
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 
 # built in probes.py, like every probe

@@ -1,12 +1,25 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The dnsmasq log of a port's DHCP exchange, for ``dhcp check``: where
 dnsmasq logs (its ``--log-facility`` file, the agent's
 ``dnsmasq_base_log_dir``, else syslog), the probes that read the lines
-mentioning the port's MAC, and the Operations Guide's reading of them."""
+mentioning the port's MAC, and the Operations Guide's reading of them.
+"""
 
-from osc_netdiag import models
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag import models
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 # built in probes.py, like every probe (the names the checks know)
 LOG_LINES = probes.DNSMASQ_LOG_LINES
@@ -31,7 +44,8 @@ def log_source(probe):
 
 def choose_log(view, log_probes):
     """(probe, lines) of the first source that could be read, in the
-    order given; raises Unreadable naming why each one could not."""
+    order given; raises Unreadable naming why each one could not.
+    """
     failures = []
     for probe in log_probes:
         try:
@@ -49,7 +63,8 @@ def choose_log(view, log_probes):
 
 def log_sources(process, network_id, log_dir=None):
     """Where this network's dnsmasq logs: its --log-facility file, the
-    agent's dnsmasq_base_log_dir, else syslog (journal or files)."""
+    agent's dnsmasq_base_log_dir, else syslog (journal or files).
+    """
     facility = process.option("log-facility") if process else None
     if facility and facility.startswith("/"):
         return [facility]

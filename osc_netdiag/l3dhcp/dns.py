@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``dns check``: the dnsmasq of a network as a DNS server.
 
 On every DHCP agent hosting the network: dnsmasq listening on UDP 53 in
@@ -17,16 +29,16 @@ reported as missing-command.
 import ipaddress
 import re
 
-from osc_netdiag import models
-from osc_netdiag import names
-from osc_netdiag import probes
-from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.linux import devices
+from osc_netdiag import models
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
+from osc_netdiag import runner
 
 QUERY_TIMEOUT = probes.DNS_QUERY_TIMEOUT
 _EXEC_FAILED = re.compile(r'exec of "([^"]+)" failed: No such file')
@@ -81,7 +93,8 @@ def plan(context):
 
 def _read(report, view, probe, subject, kind):
     """view.read(), with ip netns exec's "exec of X failed" as the
-    missing-command it is."""
+    missing-command it is.
+    """
     try:
         return view.read(probe)
     except Unreadable as exc:

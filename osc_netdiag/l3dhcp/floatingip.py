@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``floatingip check``: floating IPs still associated with a port that is
 gone, unbound, or whose device no longer exists on its host.
 
@@ -10,14 +22,15 @@ part needs no host access; the device part reads ``ip -d -j addr show``
 once per binding host, hosts in parallel.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
-from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import common
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
+from osc_netdiag import runner
+
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.resolve.floatingip import FipState  # noqa: F401
 from osc_netdiag.resolve.floatingip import resolve_context
@@ -123,7 +136,8 @@ def check_states(states, **options):
 def floatingip_check(connection, *, project=None, floating_ip=None,
                      **options):
     """``floatingip check``: resolve the associated floating IPs, then look
-    for their devices on the binding hosts."""
+    for their devices on the binding hosts.
+    """
     states = resolve_context(connection, project=project,
                              floating_ip=floating_ip)
     return check_states(states, **options)

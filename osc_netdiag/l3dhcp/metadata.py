@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Is 169.254.169.254 on the DHCP tap where the agent's configuration says
 it should be?
 
@@ -23,12 +35,12 @@ process named like the agent must not make root read other files.
 
 import dataclasses
 
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.linux import host_files
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import oslo_ini
+from osc_netdiag import probes
 
 METADATA_IP = "169.254.169.254"
 FLAGS = ("force_metadata", "enable_isolated_metadata")
@@ -42,7 +54,8 @@ agent_process_probe = probes.dhcp_agent_process
 def _is_agent(process):
     """The agent itself: its program first (oslo.service retitles the
     parent "neutron-dhcp-agent: master process [<argv>]"), or the Python
-    running it."""
+    running it.
+    """
     argv = process.argv
     first = argv[0].rstrip(":") if argv else ""
     if first.rsplit("/", 1)[-1] == AGENT_PROGRAM:
@@ -59,7 +72,8 @@ def agent_processes(processes):
 def config_probe(path):
     """The lines of one config file that name the two options, and nothing
     else (built in probes.py; both options exist only in [DEFAULT],
-    neutron/conf/agent/dhcp.py)."""
+    neutron/conf/agent/dhcp.py).
+    """
     return probes.config_option_lines(path, FLAGS)
 
 
@@ -87,7 +101,8 @@ def _config_of(process):
 
 def agent_config(processes):
     """The config files and dirs of the DHCP agent: the process naming the
-    most of them (workers carry none, the master all)."""
+    most of them (workers carry none, the master all).
+    """
     configs = [_config_of(p) for p in agent_processes(processes)]
     if not configs:
         return None
@@ -96,7 +111,8 @@ def agent_config(processes):
 
 def trusted_agent_config(view, layout=host_files.DEFAULT_LAYOUT):
     """(AgentConfig or None, why not): the config of the agent processes
-    run by Neutron's users; Unreadable if the command line was not read."""
+    run by Neutron's users; Unreadable if the command line was not read.
+    """
     agents = agent_processes(view.read(agent_process_probe()))
     trusted, refused = host_files.split_trusted(view, agents, layout)
     config = agent_config(trusted)
@@ -112,7 +128,8 @@ def trusted_agent_config(view, layout=host_files.DEFAULT_LAYOUT):
 
 def config_file_probe(path, layout=host_files.DEFAULT_LAYOUT):
     """config_probe of ``path`` if it lies under the config roots;
-    UnsafeNameError otherwise."""
+    UnsafeNameError otherwise.
+    """
     return config_probe(host_files.allowed_file(path, "config", layout,
                                                 "--config-file"))
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``router check``: a router's namespaces, devices, routes and NAT rules.
 
 On every L3 agent hosting the router: ``qrouter-<router>``; for HA routers
@@ -11,9 +23,6 @@ serves, fip- where its floating IPs are, snat- on its SNAT host). One batch
 per host, hosts in parallel.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
-from osc_netdiag import runner
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
@@ -21,11 +30,15 @@ from osc_netdiag.l3dhcp import router_dvr
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
+from osc_netdiag import runner
+
 # the API side, and reading it (the names scripts and tests know)
 from osc_netdiag.resolve.router import FloatingIp  # noqa: F401
 from osc_netdiag.resolve.router import L3_AGENT
-from osc_netdiag.resolve.router import RouterContext
 from osc_netdiag.resolve.router import resolve_context
+from osc_netdiag.resolve.router import RouterContext
 
 
 # -- probes -------------------------------------------------------------------

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``router check`` for distributed (DVR) routers.
 
 Where Neutron puts a distributed router (neutron/agent/l3/dvr_*.py):
@@ -21,23 +33,24 @@ gateway, but only the hosts with a floating IP need them: elsewhere their
 absence is shown, not reported.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 # where Neutron puts a distributed router's parts, as the API says
-from osc_netdiag.resolve.router import SNAT_PORT_OWNER  # noqa: F401
 from osc_netdiag.resolve.router import agent_mode
 from osc_netdiag.resolve.router import is_dvr_serviced  # noqa: F401
+from osc_netdiag.resolve.router import SNAT_PORT_OWNER  # noqa: F401
 
 
 # -- where things should be ---------------------------------------------------
 
 def snat_hosts(context):
     """Hosts that must hold snat-<router>: the gateway port's binding host;
-    with DVR+HA, every dvr_snat agent (one of them active)."""
+    with DVR+HA, every dvr_snat agent (one of them active).
+    """
     if context.gateway is None:
         return []
     if context.ha or not context.gateway.binding_host:
@@ -57,7 +70,8 @@ def agent_gateway_on(context, host):
 
 def host_probes(context, host):
     """What a distributed router needs read on ``host`` besides the
-    namespace list and qrouter-'s devices."""
+    namespace list and qrouter-'s devices.
+    """
     found = []
     if floating_ips_on(context, host):
         found.append(nat.iptables_save(
@@ -165,7 +179,8 @@ def check_agent_gateway(report, view, context, fip_ns):
 
 def check_fip_routes(report, view, fip_ns, fpr, fips, rfp_link):
     """fip- routes each floating IP to the router over fpr-: that route is
-    also what makes fg- answer ARP for it (proxy ARP)."""
+    also what makes fg- answer ARP for it (proxy ARP).
+    """
     host = view.host
     probe = probes.netns_routes(fip_ns)
     try:

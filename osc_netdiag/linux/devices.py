@@ -1,10 +1,23 @@
-"""Linux device hops: the instance's tap (or qbr/qvb/qvo when hybrid
-plugged) and the devices inside qrouter-/qdhcp- namespaces."""
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
 
-from osc_netdiag import names
-from osc_netdiag import probes
+"""Linux device hops: the instance's tap (or qbr/qvb/qvo when hybrid
+plugged) and the devices inside qrouter-/qdhcp- namespaces.
+"""
+
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 
 def find_link(view, device, netns=None):

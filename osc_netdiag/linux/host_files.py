@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Which host processes ``dhcp check`` believes, and which files it reads.
 
 dhcp check reads files whose paths it learns from a host: the hosts file
@@ -70,7 +82,8 @@ def _clean_segments(path):
 
 def check_roots(value, where):
     """Validate an inventory ``neutron_paths`` value; returns
-    {kind: (root, ...)} for the kinds it sets."""
+    {kind: (root, ...)} for the kinds it sets.
+    """
     if not isinstance(value, dict):
         raise errors.NetdiagError(f"{where}: neutron_paths must be a mapping "
                                   f"of state/log/config to paths")
@@ -124,7 +137,8 @@ owners_probe = probes.process_owners
 
 def untrusted_reason(process, owners, layout=DEFAULT_LAYOUT):
     """Why ``process`` is not believed, or "" if it is. ``owners`` is the
-    parsed owners probe (a tuple of ProcessOwner)."""
+    parsed owners probe (a tuple of ProcessOwner).
+    """
     owner = next((o for o in owners if o.pid == process.pid), None)
     if owner is None:
         return f"pid {process.pid} has no owner in ps's list"
@@ -138,7 +152,8 @@ def untrusted_reason(process, owners, layout=DEFAULT_LAYOUT):
 
 def split_trusted(view, processes, layout=DEFAULT_LAYOUT):
     """(trusted processes, [(process, why not)]) by their owners on this
-    host; when the owners cannot be read, none is trusted."""
+    host; when the owners cannot be read, none is trusted.
+    """
     from osc_netdiag.checks.engine import Unreadable
     try:
         owners = view.read(owners_probe())
@@ -159,7 +174,8 @@ def split_trusted(view, processes, layout=DEFAULT_LAYOUT):
 
 def allowed_file(path, kind, layout=DEFAULT_LAYOUT, what="file"):
     """``path`` if it is a clean absolute path under one of the layout's
-    ``kind`` roots (state, log, config); UnsafeNameError otherwise."""
+    ``kind`` roots (state, log, config); UnsafeNameError otherwise.
+    """
     roots = layout.roots(kind)
     if not isinstance(path, str) or not _ROOT_RE.match(path) or \
             not _clean_segments(path):

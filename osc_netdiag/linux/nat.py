@@ -1,11 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """A router namespace's default route and NAT rules (qrouter- of legacy
-and HA routers, qrouter- and snat- of distributed ones)."""
+and HA routers, qrouter- and snat- of distributed ones).
+"""
 
 import shlex
 
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 
 # every probe is built in probes.py; the name the router checks use
@@ -16,7 +29,8 @@ def check_routes(report, view, ns, active, device=None, gateways=()):
     """The default route exists and, when known, leaves through ``device``
     (the qg-) via one of ``gateways`` (the external subnets' gateway_ip):
     a route via another address sends every packet leaving the cloud to
-    the wrong next hop, which "present" alone would hide."""
+    the wrong next hop, which "present" alone would hide.
+    """
     host = view.host
     probe = probes.netns_routes(ns)
     try:
@@ -82,7 +96,8 @@ def _has_rule(rules, chain_suffix, *fragments):
     """A rule of a ``neutron-*<chain_suffix>`` chain whose argv contains
     every fragment (a tuple of words). The chain matters: the l3 agent also
     DNATs a floating IP in OUTPUT (for the router itself); traffic from
-    outside needs the PREROUTING rule."""
+    outside needs the PREROUTING rule.
+    """
     for rule in rules:
         if not (rule.chain.startswith("neutron-") and
                 rule.chain.endswith(chain_suffix)):
@@ -98,7 +113,8 @@ def check_nat(report, view, context, ns, qg, active, floating_ips=None,
               in_device=None):
     """The gateway's SNAT rule (when ``qg`` is given) and each floating
     IP's DNAT and SNAT rules in ``ns``. A distributed router DNATs only
-    what comes in from the fip- namespace: ``in_device`` (its rfp-)."""
+    what comes in from the fip- namespace: ``in_device`` (its rfp-).
+    """
     host = view.host
     try:
         probe, rules = _nat_rules(view, ns)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The match and actions fields of an ``ovs-ofctl dump-flows`` line.
 
 Two parsers for each field, with the same results (see ofctl's module doc
@@ -15,12 +27,13 @@ Not a public API: use ``osc_netdiag.parsers.ofctl``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+import re
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers._text import split_top, unquote
+from osc_netdiag.parsers._text import split_top
+from osc_netdiag.parsers._text import unquote
 
 DEFAULT_PRIORITY = 32768
 
@@ -88,7 +101,8 @@ def parse_match(text: str, line: str) -> tuple:
 def _match_of(text, items, parse_item):
     """(priority, match) from a match text's items, each item parsed once
     (MATCH_ITEM_CACHE) and the whole text remembered (MATCH_CACHE); the
-    strict and the fast path differ only in how they split and parse."""
+    strict and the fast path differ only in how they split and parse.
+    """
     priority = DEFAULT_PRIORITY
     match = []
     cache = MATCH_ITEM_CACHE

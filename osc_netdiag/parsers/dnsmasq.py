@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse what Neutron's dnsmasq leaves behind: its hosts file, its log lines
 and its command line.
 
@@ -13,7 +25,7 @@ ip='198.18.17.43', extra=()), ...)``. Optional leading ``id:``/``set:``/
 
 Log lines (``--log-facility=FILE``, syslog or ``journalctl -o short``)::
 
-    Nov 25 20:16:46 dnsmasq-dhcp[32077]: 1762493236 DHCPREQUEST(tap6bdcf039-02) 198.18.17.41 fa:16:3e:75:62:49 
+    Nov 25 20:16:46 dnsmasq-dhcp[32077]: 1762493236 DHCPREQUEST(tap6bdcf039-02) 198.18.17.41 fa:16:3e:75:62:49
     Nov 25 20:16:46 network1 dnsmasq-dhcp[32077]: 1762493236 DHCPACK(tap6bdcf039-02) 198.18.17.41 fa:16:3e:75:62:49 host-198-18-17-41
 
 -> ``LogLine(stamp='Nov 25 20:16:46', host=None, program='dnsmasq-dhcp',
@@ -29,12 +41,12 @@ findings and JSON.
 
 Command line: :func:`dhcp_ranges` reads ``--dhcp-range=`` values of a
 :class:`osc_netdiag.parsers.ps.Process`.
-"""
+"""  # noqa: E501 (real output above, one line per record)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+import re
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
@@ -199,7 +211,8 @@ class MacLines:
     ``mac`` (case-insensitive fixed string, as ``grep -F -i``; a journal's
     other lines are dropped here), the newest ``lines`` of them, as dnsmasq
     log lines. Output without its final newline is refused. A dataclass,
-    so two probes of the same source are equal."""
+    so two probes of the same source are equal.
+    """
 
     mac: str
     lines: int

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse the JSON line of :data:`osc_netdiag.dnsquery.SCRIPT`.
 
 Sample::
@@ -12,12 +24,12 @@ Output::
 ``status`` is the DNS rcode name, ``TIMEOUT`` (no answer in time) or
 ``ERROR`` (socket error, in ``error``). Anything but exactly one complete
 JSON line with these keys raises ParseError.
-"""
+"""  # noqa: E501 (real output above, one line per record)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+import json
 from typing import Optional
 
 from osc_netdiag.errors import ParseError

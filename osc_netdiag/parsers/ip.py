@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse iproute2's JSON output: ``ip [-d] -j addr|link show`` and ``ip netns``.
 
 ``ip -d -j addr show`` (iproute2 6.1), one object per link::
@@ -31,13 +43,14 @@ with no namespace ``ip -j netns list`` prints ``[]`` and ``ip netns`` nothing: (
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import json
 import re
-from dataclasses import dataclass
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers._text import complete_lines, require_final_newline
+from osc_netdiag.parsers._text import complete_lines
+from osc_netdiag.parsers._text import require_final_newline
 
 _MAC = re.compile(r"(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\Z")
 _NETNS_LINE = re.compile(r"(\S+)(?: \(id: (\d+)\))?\Z")
@@ -99,8 +112,9 @@ def _get(obj: dict, key: str, types, what: str, required=False):
             raise ParseError(f"{what}: missing {key!r} in {obj!r:.200}")
         return None
     # bool is an int: refuse it where a number is expected.
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in
-                                         (types if isinstance(types, tuple) else (types,))):
+    allowed = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, types) or (isinstance(value, bool)
+                                        and bool not in allowed):
         raise ParseError(f"{what}: {key!r} has unexpected type in {obj!r:.200}")
     return value
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse ``iptables-save`` and ``iptables-save -c`` (also ip6tables-save).
 
 Sample (``-c`` puts ``[packets:bytes]`` before each rule)::
@@ -25,13 +37,13 @@ without the ``-c`` counters; ``packets``/``bytes`` of a rule are None
 without ``-c``. ``target`` is the ``-j`` (or ``-g``) argument, None when
 the rule has neither. A table not closed by ``COMMIT`` (output cut short)
 and any unknown line raise ParseError.
-"""
+"""  # noqa: E501 (real output above, one line per record)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import re
 import shlex
-from dataclasses import dataclass
 from typing import Optional
 
 from osc_netdiag.errors import ParseError

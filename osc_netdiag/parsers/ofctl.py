@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse ``ovs-ofctl dump-flows BR [FILTER]`` and ``ovs-ofctl show BR``.
 
 dump-flows, OVS 3.1 (header only when stdout is not a console; port numbers
@@ -50,18 +62,20 @@ Output cut in the middle of a line (no final newline), unknown lines and
 malformed flows raise ParseError, from ``parse_dump_flows`` itself: a
 flow's ``priority``, ``match`` and ``actions`` may be parsed on first
 access, but only after the whole line was validated (see the fast path).
-"""
+"""  # noqa: E501 (real output above, one line per record)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import gc
 import re
-from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional
+from typing import Union
 
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import _ofctl_fields as _fields
-from osc_netdiag.parsers._ofctl_fields import DEFAULT_PRIORITY, Action
+from osc_netdiag.parsers._ofctl_fields import Action
+from osc_netdiag.parsers._ofctl_fields import DEFAULT_PRIORITY
 from osc_netdiag.parsers._text import complete_lines
 
 __all__ = ["Action", "DEFAULT_PRIORITY", "Flow", "OfPort", "OfctlShow",

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse an oslo.config file (``neutron.conf``, ``dhcp_agent.ini``, ...).
 
 Sample::
@@ -37,7 +49,8 @@ def parse_oslo_ini(text: str, section: str = None,
                    what: str = "config") -> dict:
     """Parse ``text`` (module doc). ``section``: where lines before any
     header go (for option lines read out of a file); ``what`` names the
-    text in errors."""
+    text in errors.
+    """
     sections, current, last_key = {}, None, None
     if section is not None:
         current = sections.setdefault(section, {})
@@ -78,5 +91,6 @@ def as_bool(value):
 
 def parse_option_lines(text):
     """Option lines grepped out of a config file (no section header: the
-    options read this way live in [DEFAULT])."""
+    options read this way live in [DEFAULT]).
+    """
     return parse_oslo_ini(text, section="DEFAULT", what="option lines read,")

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse ``ovs-vsctl --format=json --columns=... list|find TABLE``.
 
 Sample (``--columns=_uuid,name,interfaces,tag,trunks,other_config list Port``)::
@@ -30,8 +42,9 @@ list (the three lists are not read atomically) is skipped, not an error.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field
 import json
-from dataclasses import dataclass, field
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
@@ -167,7 +180,9 @@ def _map(value, what: str) -> dict:
 
 
 def parse_bridges(text: str) -> tuple:
-    """``--columns=_uuid,name,ports,datapath_type,fail_mode,external_ids,controller list Bridge``."""
+    """``--columns=_uuid,name,ports,datapath_type,fail_mode,external_ids,
+    controller list Bridge``.
+    """
     w = "ovs-vsctl list Bridge"
     return tuple(
         OvsBridge(
@@ -203,7 +218,8 @@ _INTERFACE_COLUMNS = ("_uuid", "name", "type", "ofport", "options", "external_id
 
 def parse_interfaces(text: str) -> tuple:
     """``--columns=_uuid,name,type,ofport,options,external_ids,error,admin_state,
-    link_state,mac_in_use,mtu list Interface`` (or ``find Interface ...``)."""
+    link_state,mac_in_use,mtu list Interface`` (or ``find Interface ...``).
+    """
     w = "ovs-vsctl list Interface"
     return tuple(
         OvsInterface(
@@ -280,7 +296,8 @@ class OvsTopology:
 
     def interfaces_by_iface_id(self, iface_id: str) -> tuple:
         """Every interface whose external_ids:iface-id is ``iface_id``
-        (more than one during a live migration or after a botched unplug)."""
+        (more than one during a live migration or after a botched unplug).
+        """
         return tuple(i for i in self.interfaces if i.external_ids.get("iface-id") == iface_id)
 
     def interface_by_iface_id(self, iface_id: str) -> Optional[OvsInterface]:

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Read the headers of a classic pcap file (what ``tcpdump -w -`` writes).
 
 Only the framing is read, never the packets: the point is to prove that
@@ -24,8 +36,8 @@ stream is never taken for a complete capture.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
+import struct
 
 from osc_netdiag.errors import ParseError
 

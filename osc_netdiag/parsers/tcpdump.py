@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse ``tcpdump -n -tt -e -l`` text output and its closing statistics.
 
 Sample (one packet a line; a decapsulated VXLAN packet adds a second line
@@ -23,12 +35,12 @@ trunk. Statistics (stderr, at exit)::
 
 A line that is neither a packet nor a continuation, or output cut in the
 middle of a line, raises ParseError.
-"""
+"""  # noqa: E501 (real output above, one line per record)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+import re
 from typing import Optional
 
 from osc_netdiag.errors import ParseError
@@ -62,7 +74,8 @@ class Packet:
 
     def frame(self):
         """The frame the port sent or received: the inner one of a
-        decapsulated tunnel packet, else the packet itself."""
+        decapsulated tunnel packet, else the packet itself.
+        """
         if self.inner is None:
             return self
         inner = parse_packet_line(self.inner, timestamp=False)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """openstacksdk -> PortContext: find the port and everything its path needs.
 
 Only this package talks to the API (the port here; a host check's agents
@@ -163,7 +175,8 @@ def check_bound(port):
 
 def host_agent_types(conn, host):
     """The types of the Neutron agents on ``host`` (what tells the backend
-    of a port bound there when binding:vif_details has no bound_drivers)."""
+    of a port bound there when binding:vif_details has no bound_drivers).
+    """
     return tuple(sorted({a.agent_type for a in conn.network.agents(
         host=host)}))
 
@@ -185,7 +198,8 @@ def _router_for_subnets(net_api, network_id, subnet_ids):
 def external_gateway_ips(net_api, gateway_port):
     """gateway_ip of the subnets ``gateway_port`` (a router's qg-) is on.
     A subnet the caller may not read (another project's external network)
-    is left out: the default route is then checked by its device only."""
+    is left out: the default route is then checked by its device only.
+    """
     from openstack import exceptions
     found = set()
     for subnet_id, _ip in gateway_port.fixed_ips:

@@ -1,13 +1,26 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What ``dhcp check`` (and ``dns check``) learn from the API: the
 network, its subnets, DHCP agents and ports, and the instance's console
 log when a port is checked (Nova: the resolve layer's one other
-service)."""
+service).
+"""
 
 import dataclasses
 
 from osc_netdiag import context as ctx_mod
-from osc_netdiag import resolve
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import resolve
 
 
 @dataclasses.dataclass(frozen=True)

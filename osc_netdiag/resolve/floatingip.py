@@ -1,12 +1,25 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What ``floatingip check`` learns from the API: the associated floating
 IPs (of a project, or one) and their ports (only the resolve layer talks
-to the API)."""
+to the API).
+"""
 
 import dataclasses
 
 from osc_netdiag import context as ctx_mod
-from osc_netdiag import resolve
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import resolve
 
 
 @dataclasses.dataclass(frozen=True)

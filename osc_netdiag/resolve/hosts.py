@@ -1,11 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The API's side of ``host check``: the agents on each host, what they
 host, and the tunnels l2population makes (only the resolve layer talks to
-the API)."""
+the API).
+"""
 
 from osc_netdiag import backends
-from osc_netdiag import resolve
 from osc_netdiag.context import HostCheckContext
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import resolve
 
 OVS_AGENT = resolve.OVS_AGENT
 L3_AGENT = "L3 agent"
@@ -17,7 +30,8 @@ def resolve_context(conn, hosts=(), all_hosts=False):
 
     The hosts' backend comes from the types of their agents, before
     anything else is read: a host of a backend this release does not
-    check is refused (exit 3) naming it."""
+    check is refused (exit 3) naming it.
+    """
     net = conn.network
     listed = list(net.agents())
     types_on = {}
@@ -77,7 +91,8 @@ def resolve_context(conn, hosts=(), all_hosts=False):
 
 def _tunnel_needs(net, networks, hosts, tunnel_kinds):
     """With l2population an agent opens a tunnel to a peer only when a
-    network of that tunnel type has bound ports on both hosts."""
+    network of that tunnel type has bound ports on both hosts.
+    """
     tunnel_types = {n.id: n.provider_network_type for n in networks
                     if n.provider_network_type in tunnel_kinds}
     hosts_of = {}

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``ip reclaim``: the Operations Guide's "reassign a lost IPv4 address".
 
 An address nobody holds any more (its port was deleted while something
@@ -12,9 +24,9 @@ import dataclasses
 import ipaddress
 import shlex
 
-from osc_netdiag import exitcodes
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import exitcodes
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,14 +1,27 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What ``router check`` learns from the API: the router's ports, L3
 agents (for a distributed router also the dvr agents on the hosts it
 serves, found from its subnets' ports), floating IPs and the external
-gateway (only the resolve layer talks to the API)."""
+gateway (only the resolve layer talks to the API).
+"""
 
 import dataclasses
 import operator
 
 from osc_netdiag import context as ctx_mod
-from osc_netdiag import resolve
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import resolve
 
 SNAT_PORT_OWNER = "network:router_centralized_snat"
 AGENT_GATEWAY_OWNER = "network:floatingip_agent_gateway"
@@ -36,7 +49,8 @@ def port_host(net_api, port_id):
 
 def serving_agents(net_api, interfaces, known_hosts):
     """dvr/dvr_snat L3 agents on the hosts of the ports the router serves,
-    other than ``known_hosts`` (those the API binds the router to)."""
+    other than ``known_hosts`` (those the API binds the router to).
+    """
     subnets = {subnet for port in interfaces for subnet, _ip in port.fixed_ips}
     hosts = set()
     for network_id in sorted({p.network_id for p in interfaces}):

@@ -1,11 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The API's side of ``network vlan-map``: the network's segments, the
 hosts that carry it, every agent's bridges and every known segment (only
-the resolve layer talks to the API)."""
+the resolve layer talks to the API).
+"""
 
 from osc_netdiag import backends
-from osc_netdiag import resolve
 from osc_netdiag.context import VlanMapContext
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import resolve
 
 
 def resolve_context(conn, network_ref, all_hosts=False):

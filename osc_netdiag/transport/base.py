@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The transport interface: run a batch of commands on one host.
 
 Three implementations share it: SSH (paramiko), local (subprocess) and
@@ -7,7 +19,8 @@ of the batch travels in one remote script, and the results come back framed.
 
 import abc
 import dataclasses
-from typing import Optional, Sequence
+from typing import Optional
+from typing import Sequence
 
 from osc_netdiag import models
 
@@ -81,7 +94,8 @@ class HostSession(abc.ABC):
         stdin and waits a grace period for its last lines. Returns the exit
         status, or None when it had to be cut. Bounded as
         ``transport.stream`` says. A transport that cannot (a replay)
-        raises NetdiagError."""
+        raises NetdiagError.
+        """
         from osc_netdiag.errors import NetdiagError
         raise NetdiagError(f"{type(self).__name__} cannot stream")
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Decide whether a host's key is trusted, the way OpenSSH does.
 
 known_hosts files are read with :mod:`known_hosts` (not paramiko's loader,
@@ -76,7 +88,8 @@ class HostKeyRefused(paramiko.SSHException):
 class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
     """Per connection: what known_hosts says about this host, and which
     ``HOST=fingerprint`` acceptances name it (``names``: the host as the
-    operator knows it first, then the address)."""
+    operator knows it first, then the address).
+    """
 
     def __init__(self, view: known_hosts.HostKeys, names=(), accepted=()):
         self.view = view
@@ -108,7 +121,8 @@ class HostKeyPolicy(paramiko.MissingHostKeyPolicy):
 def preferred_types(view: known_hosts.HostKeys, offered_types) -> list:
     """Host key algorithms, those of the known keys first (OpenSSH's
     order_hostkeyalgs): a host with an ecdsa key in known_hosts and a newer
-    ed25519 one is asked for the one we can check."""
+    ed25519 one is asked for the one we can check.
+    """
     wanted = set()
     for kind in view.known_types():
         # known_hosts says ssh-rsa for the key; the algorithms are rsa-sha2-*.

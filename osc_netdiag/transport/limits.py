@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """How much a host may send back: a byte cap per command and per host.
 
 A host is not trusted to keep its output small: a command printing
@@ -48,7 +60,8 @@ class OutputLimits:
 
     def host_budget(self, host: str, received: int) -> int:
         """Bytes ``host`` may still send after ``received``; a host that
-        has sent all it may is an error before its next batch runs."""
+        has sent all it may is an error before its next batch runs.
+        """
         budget = self.per_host - received
         if budget <= 0:
             raise errors.HostError(
@@ -60,7 +73,8 @@ class OutputLimits:
     @classmethod
     def from_mib(cls, mib) -> "OutputLimits":
         """``--max-output <MiB>``: per command, and HOST_FACTOR times that
-        per host (never below the default host cap)."""
+        per host (never below the default host cap).
+        """
         per_command = int(mib) * MIB
         return cls(per_command=per_command,
                    per_host=max(DEFAULT_HOST_BYTES, HOST_FACTOR * per_command))

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Run batches on this machine (netdiag running on the node itself).
 
 The same framed script as over SSH, fed to ``/bin/sh -s`` on stdin; no
@@ -15,9 +27,12 @@ import time
 from typing import Sequence
 
 from osc_netdiag import models
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.base import Transport
 from osc_netdiag.transport import limits
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
 
 
 def run_script(shell_argv: Sequence[str], commands: Sequence[Command], *,
@@ -33,7 +48,8 @@ def run_counted(shell_argv: Sequence[str], commands: Sequence[Command], *,
                 sudo: bool, exec_prefix: tuple = (), deadline: float = None,
                 output_limits=None, budget: int = None) -> tuple:
     """:func:`run_script`, returning (results, bytes read); ``budget`` is
-    what the host may still send (default: the whole per-host cap)."""
+    what the host may still send (default: the whole per-host cap).
+    """
     caps = limits.limits_of(output_limits)
     nonce = script.new_nonce()
     text = script.build_script(commands, sudo=sudo, exec_prefix=exec_prefix,
@@ -136,7 +152,6 @@ class LocalSession(HostSession):
         self.received += received
         return results
 
-
     def stream(self, argv, *, deadline, on_line, stop, max_bytes=None):
         """See HostSession.stream: ``argv`` as a process of its own."""
         from osc_netdiag.transport import stream
@@ -145,7 +160,8 @@ class LocalSession(HostSession):
 
 class LocalTransport(Transport):
     """Run on this machine; ``target.sudo`` and ``exec_prefix`` still apply.
-    ``output_limits`` as for SSHTransport."""
+    ``output_limits`` as for SSHTransport.
+    """
 
     def __init__(self, shell_argv=("/bin/sh", "-s"), output_limits=None):
         self.shell_argv = tuple(shell_argv)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Run a plan (commands per host) on many hosts in parallel.
 
 One host failing never stops the others: its outcome carries the HostError
@@ -8,11 +20,16 @@ round trip per host per phase.
 import concurrent.futures
 import dataclasses
 import threading
-from typing import Dict, List, Optional
+from typing import Dict
+from typing import List
+from typing import Optional
 
 from osc_netdiag import errors
 from osc_netdiag import models
-from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.base import Transport
 
 
 @dataclasses.dataclass
@@ -75,7 +92,8 @@ def each_host(hosts, work, *, max_workers=DEFAULT_WORKERS, stop=None,
     """``work(host)`` for every host, in parallel: for what is not a batch
     of probes (a capture's stream). Interrupted (Ctrl-C, a signal turned
     into an exception), it sets ``stop`` and gives the hosts ``grace``
-    seconds to finish before raising on."""
+    seconds to finish before raising on.
+    """
     if not hosts:
         return
     with concurrent.futures.ThreadPoolExecutor(

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Record what hosts answered, and replay it offline.
 
 A capture folder holds one JSON file per host (``hosts/<host>.json``)::
@@ -18,14 +30,17 @@ import os
 import posixpath
 import threading
 import time
-import urllib.parse
 from typing import Sequence
+import urllib.parse
 
 from osc_netdiag import errors
 from osc_netdiag import models
 from osc_netdiag import outdir
-from osc_netdiag.transport.base import (Command, CommandResult, HostSession,
-                                        HostTarget, Transport)
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.base import Transport
 
 HOSTS_DIR = "hosts"
 
@@ -51,7 +66,8 @@ def _write_json(path, obj):
 
 def prepare(capture_dir):
     """Create the capture folder 0700, or refuse an unsafe existing one
-    (see :mod:`osc_netdiag.outdir`), before any host is contacted."""
+    (see :mod:`osc_netdiag.outdir`), before any host is contacted.
+    """
     return outdir.prepare(capture_dir, "--save-capture")
 
 
@@ -175,7 +191,8 @@ def legacy_argv(argv) -> tuple:
     """The argv an older release recorded for ``argv``: it ran commands in
     a namespace by bare name (``ip netns exec NS ip ...``), today's run them
     by absolute path (``... NS /usr/sbin/ip ...``). Captures saved then
-    still replay; an exact match always wins over this one."""
+    still replay; an exact match always wins over this one.
+    """
     argv = tuple(argv)
     if argv[:3] == ("ip", "netns", "exec") and len(argv) > 4 \
             and argv[4].startswith("/"):

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """One POSIX sh script per batch, and the framing that splits its output.
 
 Every command of a batch travels in one script, so a host costs one round
@@ -22,11 +34,13 @@ with every element quoted by :func:`shlex.quote`.
 import re
 import secrets
 import shlex
-from typing import Optional, Sequence
+from typing import Optional
+from typing import Sequence
 
 from osc_netdiag import errors
 from osc_netdiag import models
-from osc_netdiag.transport.base import Command, CommandResult
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import CommandResult
 
 # Grace period between timeout's TERM and its KILL.
 KILL_AFTER = 2

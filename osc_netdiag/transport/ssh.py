@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """SSH transport (paramiko): one connection per host, one channel per batch.
 
 Host keys come from ``/etc/ssh/ssh_known_hosts``, ``~/.ssh/known_hosts`` and
@@ -25,15 +37,20 @@ import paramiko
 from osc_netdiag import errors
 from osc_netdiag import models
 from osc_netdiag import ssh_config
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.base import Transport
+from osc_netdiag.transport.connect_errors import host_error as _host_error
 from osc_netdiag.transport import hostkeys
 from osc_netdiag.transport import known_hosts
 from osc_netdiag.transport import limits
 from osc_netdiag.transport import script
 from osc_netdiag.transport import sshio
-from osc_netdiag.transport.base import Command, HostSession, HostTarget, Transport
-from osc_netdiag.transport.connect_errors import host_error as _host_error
+
 # Kept importable from here: the CLI and callers use them.
-from osc_netdiag.transport.hostkeys import check_fingerprint, fingerprint  # noqa: F401
+from osc_netdiag.transport.hostkeys import check_fingerprint  # noqa: F401
+from osc_netdiag.transport.hostkeys import fingerprint  # noqa: F401
 
 LOG = logging.getLogger(__name__)
 
@@ -132,7 +149,8 @@ class SSHSession(HostSession):
 
     def open_channel(self):
         """A new session channel on this host's connection, for callers
-        that run one long script with its own deadline (port capture)."""
+        that run one long script with its own deadline (port capture).
+        """
         transport = self._client.get_transport()
         if transport is None or not transport.is_active():
             raise errors.HostError(self.target.name, models.HOST_UNREACHABLE,
@@ -294,7 +312,8 @@ class SSHTransport(Transport):
 
     def _connect(self, target: HostTarget, sock, name=None):
         """Log in to ``target``; ``name`` is the host errors are reported
-        for (a jump host's errors belong to the host behind it)."""
+        for (a jump host's errors belong to the host behind it).
+        """
         name = name or target.name
         timeout = self._timeout(target)
         where = f"{target.address}:{target.port}"
@@ -357,7 +376,8 @@ class SSHTransport(Transport):
 
 def _jump_target(target: HostTarget):
     """The jump host's own target: the inventory's (resolved through
-    ~/.ssh/config) or, for a bare ``[user@]host[:port]``, that."""
+    ~/.ssh/config) or, for a bare ``[user@]host[:port]``, that.
+    """
     if getattr(target, "jump_target", None) is not None:
         return target.jump_target
     if not target.jump:

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """One batch over an SSH exec channel, under its deadline and output caps.
 
 paramiko bounds opening a channel, but not what follows: the exec request
@@ -73,7 +85,8 @@ class Watchdog:
 def exchange(channel, remote_command: str, stdin: bytes, deadline: float,
              batch) -> str:
     """Run one exec request, feeding its two streams to ``batch``
-    (a ``limits.BoundedBatch``); return DONE, DEADLINE or CAPPED."""
+    (a ``limits.BoundedBatch``); return DONE, DEADLINE or CAPPED.
+    """
     end = time.monotonic() + deadline
     channel.settimeout(max(1.0, deadline))
     channel.exec_command(remote_command)

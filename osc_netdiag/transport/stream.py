@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """A long command's output read line by line as it comes: what
 ``HostSession.stream`` does on SSH (a channel of the host's connection)
 and on this machine (a process).
@@ -164,7 +176,8 @@ def _read_ssh(channel, command, deadline, on_line, stop, lines, budget):
 def run_local(command_argv, deadline, on_line, stop: threading.Event,
               max_bytes=None):
     """The same on this machine (``--local``): ``command_argv`` run as a
-    process of its own session."""
+    process of its own session.
+    """
     lines, budget = Lines(), _Budget(max_bytes, "local")
     proc = subprocess.Popen(list(command_argv), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE,

@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """argparse types of netdiag's options: numbers within bounds and output
 folders, refused at parse time as usage errors (exit 2) with a message
-that says what is expected, before the API or any host is contacted."""
+that says what is expected, before the API or any host is contacted.
+"""
 
 import argparse
 import math
@@ -8,7 +21,8 @@ import math
 
 def whole_number(low, high=None):
     """An argparse type: an integer in [low, high] (no upper bound if
-    None), else a usage error (exit 2) that says what is expected."""
+    None), else a usage error (exit 2) that says what is expected.
+    """
     def parse(text):
         return _bounded(text, int, low, high, "a whole number")
     parse.__name__ = "whole number"
@@ -45,7 +59,8 @@ def _bounded(text, kind, low, high, what, above=False):
 def output_dir(text):
     """--save-capture, -w: an existing folder must be the user's own,
     private directory (checked again, and created 0700, when the run
-    writes)."""
+    writes).
+    """
     from osc_netdiag import outdir
     try:
         return outdir.check(text)

@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """How a netdiag command reaches the hosts: the host-access options and
 the inventory, transport and SDK connection they select. (Output and exit
-codes: osc_netdiag.v1.output.)"""
+codes: osc_netdiag.v1.output.)
+"""
 
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.transport import pool
@@ -25,7 +38,8 @@ class HostAccessMixin:
     def add_host_access_arguments(self, parser, replay=True):
         """``replay=False``: no --save-capture/--from-capture, for commands
         that act on the hosts live (a capture, a cleanup) and so have
-        nothing to record or replay."""
+        nothing to record or replay.
+        """
         group = parser.add_argument_group("host access")
         group.add_argument(
             "--inventory", metavar="<file>",

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``openstack netdiag dhcp check``."""
 
 from osc_netdiag.v1 import output
@@ -7,7 +19,8 @@ ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
 
 class CheckResultLister(output.DiagnosisLister):
     """What the l3dhcp checks share: running a check or replaying it, and
-    the notes printed after the findings."""
+    the notes printed after the findings.
+    """
 
     def add_target_arguments(self, parser):
         self.add_host_access_arguments(parser)
@@ -17,7 +30,8 @@ class CheckResultLister(output.DiagnosisLister):
         """Run ``call(connection, **host options)``, or replay ``command``
         (its name, as ``api.replay`` knows it) with --from-capture.
         ``required``: the positional argument needed without
-        --from-capture."""
+        --from-capture.
+        """
         from osc_netdiag import api
         if args.from_capture:
             return api.replay(args.from_capture, command,

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """How every netdiag command prints its result and which code it exits with.
 
 The rows go through cliff's formatters as usual, with two additions:
@@ -13,9 +25,9 @@ from cliff import display
 from cliff import lister
 from osc_lib import exceptions as osc_exc
 
-from osc_netdiag import exitcodes
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import exitcodes
 from osc_netdiag.v1 import common
 
 DOCUMENT_FORMATS = ("json", "yaml")
@@ -40,7 +52,8 @@ def write_document(args, document, stdout):
 
 def run_with_exit_code(command, parsed_args):
     """cliff's Lister.run() returns 0 whatever happened; ours returns the
-    diagnosis' exit code (see osc_netdiag.exitcodes)."""
+    diagnosis' exit code (see osc_netdiag.exitcodes).
+    """
     try:
         # DisplayCommandBase.run() does the take_action/produce_output dance
         # and then returns 0; we keep the dance and replace the 0.
@@ -56,7 +69,8 @@ def run_with_exit_code(command, parsed_args):
 class DocumentOutput:
     """Output and exit code of a cliff display command (Lister or ShowOne)
     whose take_action() keeps its result in ``self.result`` and the exit
-    code in ``self.exit_code``."""
+    code in ``self.exit_code``.
+    """
 
     def document(self, parsed_args):
         """What ``-f json``/``-f yaml`` print: the whole result."""
@@ -64,7 +78,8 @@ class DocumentOutput:
 
     def sections(self, parsed_args):
         """``(title, columns, rows)`` that table output prints after the
-        rows, each only when it has rows."""
+        rows, each only when it has rows.
+        """
         return ()
 
     def produce_output(self, parsed_args, column_names, data):
@@ -101,7 +116,8 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
     @abc.abstractmethod
     def diagnose(self, parsed_args):
         """Run the diagnosis; return its result (``.exit_code``,
-        ``.rows``, ``.findings``, ``.to_dict()``)."""
+        ``.rows``, ``.findings``, ``.to_dict()``).
+        """
 
     @abc.abstractmethod
     def row_columns(self, parsed_args):

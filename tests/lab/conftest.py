@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Fixtures for tests that run against the real lab built by ``tools/lab up``.
 
 The lab is a real Neutron (ML2/OVS) with three hosts (compute1, compute2,
@@ -48,13 +60,13 @@ def lab_status():
 @pytest.fixture(scope='session', autouse=True)
 def _lab_exclusive():
     """One lab test session at a time: faults injected by one run must not
-    be seen by another's read-only or healthy-path assertions."""
+    be seen by another's read-only or healthy-path assertions.
+    """
     import fcntl
     os.makedirs(LAB_DIR, exist_ok=True)
     with open(os.path.join(LAB_DIR, 'tests.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
-
 
 
 @pytest.fixture(scope='session')
@@ -156,7 +168,8 @@ def _ovs_rows(lines):
 def snapshot(host):
     """Everything a read-only command must not change on ``host``: the
     OVS tables and flows, links, namespaces, iptables, and inside each
-    namespace its addresses, routes and iptables."""
+    namespace its addresses, routes and iptables.
+    """
     raw = _sections(lab_exec(host, 'sh', '-c', _SNAPSHOT_SCRIPT).stdout)
     snap = {}
     for key, lines in raw.items():
@@ -254,7 +267,8 @@ def fault_clear_tag(lab, instance):
 
 def _delete_flows(host, bridge, dump_args, wanted, what):
     """Delete the flows of ``bridge`` selected by ``wanted(line)``; the
-    restore callable adds them back exactly as they were."""
+    restore callable adds them back exactly as they were.
+    """
     flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', bridge, *dump_args).stdout.splitlines()
     specs = [_strip_flow(f) for f in flows if 'actions=' in f and wanted(f)]
     assert specs, 'no %s on %s' % (what, host)
@@ -275,7 +289,8 @@ def _delete_flows(host, bridge, dump_args, wanted, what):
 
 def _lab_daemon_pid(name):
     """PID of a daemon the lab started (``tools/lab`` records each one with
-    its start time, so a recycled PID is never taken for it)."""
+    its start time, so a recycled PID is never taken for it).
+    """
     import sys
     sys.path.insert(0, os.path.join(REPO, 'tools'))
     from netdiag_lab.common import read_pid
@@ -289,7 +304,8 @@ def agent_paused(host, agent='ovs-agent'):
     """Hold a lab agent still (SIGSTOP, then SIGCONT) while a test leaves a
     value present but wrong: a running Open vSwitch agent notices a changed
     port and rewires it within seconds, which would race the read. A few
-    seconds' pause is far below the agents' down time (75 s)."""
+    seconds' pause is far below the agents' down time (75 s).
+    """
     import signal
     pid = _lab_daemon_pid('%s-%s' % (host, agent))
     os.kill(pid, signal.SIGSTOP)
@@ -303,7 +319,8 @@ def _rewrite_flow_action(host, bridge, dump_args, wanted, old, new, what):
     """Replace ``old`` by ``new`` in the actions of the one flow of
     ``bridge`` selected by ``wanted(line)``, keeping its match, priority
     and cookie (so the agent's own cleanup still recognises it). The flow
-    stays present, with a wrong value."""
+    stays present, with a wrong value.
+    """
     flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', bridge, *dump_args).stdout.splitlines()
     specs = [_strip_flow(f) for f in flows if 'actions=' in f and wanted(f)]
     assert len(specs) == 1, 'expected one %s on %s, found %s' % (what, host, specs)
@@ -321,7 +338,8 @@ def _rewrite_flow_action(host, bridge, dump_args, wanted, old, new, what):
 
 def fault_egress_wrong_segment(lab, host, segmentation_id, wrong):
     """br-eth1's egress flow still maps the network's local VLAN, but to
-    segmentation id ``wrong`` instead of ``segmentation_id``."""
+    segmentation id ``wrong`` instead of ``segmentation_id``.
+    """
     action = 'mod_vlan_vid:%s' % segmentation_id
     return _rewrite_flow_action(
         host, 'br-eth1', (), lambda f: action + ',' in f or f.rstrip().endswith(action),
@@ -331,7 +349,8 @@ def fault_egress_wrong_segment(lab, host, segmentation_id, wrong):
 
 def fault_ingress_wrong_local_vlan(lab, host, segmentation_id, wrong):
     """br-int's ingress flow still matches ``segmentation_id`` but maps it
-    to local VLAN ``wrong``."""
+    to local VLAN ``wrong``.
+    """
     flows = lab_exec(host, 'ovs-ofctl', 'dump-flows', 'br-int',
                      'table=0,dl_vlan=%s' % segmentation_id).stdout
     old = re.search(r'mod_vlan_vid:(\d+)', flows).group(0)
@@ -343,7 +362,8 @@ def fault_ingress_wrong_local_vlan(lab, host, segmentation_id, wrong):
 
 def fault_wrong_tag(lab, instance, wrong):
     """The instance's br-int port carries local VLAN ``wrong`` (a value
-    that is present, just not the network's). Use inside agent_paused()."""
+    that is present, just not the network's). Use inside agent_paused().
+    """
     host = lab['instances'][instance]['host']
     tap = _tap(lab, instance)
     tag = lab_exec(host, 'ovs-vsctl', '--timeout=10', 'get', 'Port', tap, 'tag').stdout.strip()
@@ -358,7 +378,8 @@ def fault_wrong_tag(lab, instance, wrong):
 def fault_tunnel_wrong_remote(lab, host, peer, wrong_ip):
     """``host``'s VXLAN port towards ``peer`` stays, pointed at ``wrong_ip``
     (an address of the lab's tunnel subnet that no host has, so its packets
-    stay on the lab's own links)."""
+    stay on the lab's own links).
+    """
     remote = lab['hosts'][peer]['tunnel_ip']
     rows = json.loads(lab_exec(
         host, 'ovs-vsctl', '--timeout=10', '--format=json', '--columns=name',
@@ -376,7 +397,8 @@ def fault_tunnel_wrong_remote(lab, host, peer, wrong_ip):
 
 def fault_hosts_entry_wrong_ip(lab, network_id, mac, wrong_ip):
     """The DHCP agent's hosts file keeps the port's MAC with another IP;
-    dnsmasq is told (SIGHUP) so it really serves the wrong address."""
+    dnsmasq is told (SIGHUP) so it really serves the wrong address.
+    """
     pid, path = _dnsmasq_hostsfile(network_id)
     original = lab_exec('network1', 'cat', path).stdout
     lines = original.splitlines()
@@ -410,7 +432,8 @@ def _dnsmasq_hostsfile(network_id):
 
 def fault_dnat_wrong_address(lab, wrong_ip):
     """The legacy router's floating IP DNAT rule stays, sending to
-    ``wrong_ip`` instead of the port's fixed IP."""
+    ``wrong_ip`` instead of the port's fixed IP.
+    """
     ns = 'qrouter-%s' % lab['router']['id']
     fip = lab['floating_ip']['address']
     chain = 'neutron-l3-agent-PREROUTING'
@@ -431,7 +454,8 @@ def fault_dnat_wrong_address(lab, wrong_ip):
 def fault_default_route_wrong_gateway(lab, wrong_ip):
     """The legacy router's default route stays, via ``wrong_ip`` (an
     address of the external subnet that nothing answers) instead of the
-    subnet's gateway."""
+    subnet's gateway.
+    """
     ns = 'qrouter-%s' % lab['router']['id']
     route = lab_exec('network1', 'ip', 'netns', 'exec', ns, 'ip', 'route', 'show',
                      'default').stdout.split()
@@ -476,7 +500,8 @@ def fault_tap_down(lab, instance):
 
 def fault_delete_tunnel(lab, host, peer, tunnel_type='vxlan'):
     """Remove ``host``'s tunnel port of ``tunnel_type`` (vxlan, gre) towards
-    ``peer`` from br-tun."""
+    ``peer`` from br-tun.
+    """
     remote = lab['hosts'][peer]['tunnel_ip']
     rows = json.loads(lab_exec(
         host, 'ovs-vsctl', '--timeout=10', '--format=json',
@@ -537,7 +562,8 @@ def fault_delete_qrouter(lab):
 
 def _dvr_fip_ok(lab):
     """upstream -> the distributed router's floating IP (through compute1's
-    fip- namespace)."""
+    fip- namespace).
+    """
     return subprocess.run(['ip', 'netns', 'exec', 'ndl-upstream', 'ping', '-n', '-c', '1',
                            '-W', '2', lab['dvr_floating_ip']['address']],
                           capture_output=True, timeout=30).returncode == 0
@@ -550,7 +576,8 @@ def _nat_rules(host, ns):
 
 def _delete_nat_rule(host, ns, chain, *fragments):
     """Delete the first rule of ``chain`` holding every fragment; return a
-    restore that puts that very rule back at its position."""
+    restore that puts that very rule back at its position.
+    """
     rules = [line for line in _nat_rules(host, ns) if line.startswith('-A %s ' % chain)]
     pos, line = next((i, r) for i, r in enumerate(rules, 1)
                      if all(' ' + f in r for f in fragments))
@@ -607,7 +634,8 @@ def _dnsmasq_pids():
 
 def _dnsmasq_by_network():
     """{network id: pid} of the dnsmasq processes on network1 (the network
-    is the folder of each one's --dhcp-hostsfile)."""
+    is the folder of each one's --dhcp-hostsfile).
+    """
     cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq', check=False)
     served = {}
     for line in cp.stdout.splitlines():
@@ -622,7 +650,8 @@ def wait_dnsmasq_settled(networks, timeout=120):
     """After a DHCP agent restart: every network of ``networks`` has its
     dnsmasq again and the set stays the same for a resync interval (the
     agent's first sync restarts them one by one, so a count of processes
-    is not enough)."""
+    is not enough).
+    """
     seen = []
 
     def settled():

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port capture and cleanup against the real lab: real OVS mirrors, real
 tcpdump, real sshd. Every test leaves no marked row, port or device behind
 (checked), and restores what it created in ``finally``.
@@ -13,7 +25,10 @@ import time
 
 import pytest
 
-from tests.lab.conftest import lab_exec, snapshot, vm_exec, wait_until
+from tests.lab.conftest import lab_exec
+from tests.lab.conftest import snapshot
+from tests.lab.conftest import vm_exec
+from tests.lab.conftest import wait_until
 
 pytestmark = pytest.mark.lab
 
@@ -28,7 +43,7 @@ def cli_argv(*args):
 
 def env():
     return dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / ".lab" /
-                                                       "clouds.yaml"))
+                                                      "clouds.yaml"))
 
 
 def netdiag(*args, timeout=120):
@@ -46,7 +61,8 @@ def capture(*args, timeout=120):
 
 def state(host):
     """snapshot() without the flow tables: br-tun's learned flows come and
-    go with the instances' traffic, which these tests generate."""
+    go with the instances' traffic, which these tests generate.
+    """
     return {k: v for k, v in snapshot(host).items()
             if not k.startswith("flows:")}
 
@@ -261,7 +277,7 @@ def test_cleanup_removes_expired_leftovers_then_is_a_noop(lab):
         doc = json.loads(out)
         assert rc == 2 and doc["applied"] is False
         assert sorted(x["table"] for x in doc["leftovers"]) == ["Mirror",
-                                                               "Port"]
+                                                                "Port"]
         assert any(r.startswith("Mirror:") for r in marked_rows("compute1"))
         rc, out, _ = netdiag("cleanup", "--host", "compute1", "--yes",
                              "-f", "json")
@@ -305,7 +321,8 @@ def test_bounds_hold_under_a_flood(lab, vlan1):
 def test_hung_connection_still_cleans_up_by_the_deadline(lab, vlan1):
     """Packets of the SSH connection silently dropped (no FIN, no RST): the
     host's script ends on its own bounds, removes the mirrors, and the
-    client reports the removal as unconfirmed (exit bit 32)."""
+    client reports the removal as unconfirmed (exit bit 32).
+    """
     rules = [("INPUT", "--dport"), ("OUTPUT", "--sport")]
     duration = 6
     proc = _start_capture(vlan1["port_id"], duration)
@@ -337,7 +354,8 @@ def test_hung_connection_still_cleans_up_by_the_deadline(lab, vlan1):
 def host_files(host, client_dir=None):
     """pcap files and FIFOs in the host's temporary directories. The lab's
     hosts share this machine's /tmp, so the client's own output folder is
-    left out."""
+    left out.
+    """
     found = lab_exec(host, "sh", "-c",
                      "find /tmp /var/tmp \\( -name '*.pcap' -o "
                      "-type p \\) 2>/dev/null", check=False).stdout.split()
@@ -350,7 +368,8 @@ def host_files(host, client_dir=None):
 
 def test_write_saves_pcaps_that_tcpdump_reads(lab, vlan1, tmp_path):
     """-w during a ping: one file per point, read by tcpdump -r, holding
-    the packets the point's text shows; nothing left on the hosts."""
+    the packets the point's text shows; nothing left on the hosts.
+    """
     gateway = lab["networks"]["vlan"]["gateway_ip"]
     out = tmp_path / "pcaps"
     before = {h: state(h) for h in ("compute1", "network1")}

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """GRE, the Networking Guide's own tunnel example, on the real lab.
 
 gre-net carries gre1 (compute1) and gre2 (compute2); its DHCP port and the
@@ -77,7 +89,7 @@ def test_port_trace_gre_is_healthy(lab):
     assert sorted(h["device"] for h in tunnels) == sorted(names.values())
     assert all(h["detail"].endswith(", in the flood flow") for h in tunnels)
     assert {h["detail"].split()[1] for h in tunnels} == {"compute2",
-                                                          "network1"}
+                                                         "network1"}
     spaces = [h["device"] for h in hops_of(doc, "network1", "namespace")]
     assert "qdhcp-" + lab["networks"]["gre"]["id"] in spaces
     assert "qrouter-" + lab["router"]["id"] in spaces

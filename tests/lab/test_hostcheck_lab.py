@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """host check against the real lab: healthy, read-only, and one fault each.
 
 Set NETDIAG_RECORD_FIXTURES=<dir> to store every run's --save-capture under
@@ -24,7 +36,7 @@ RECORD_DIR = os.environ.get("NETDIAG_RECORD_FIXTURES")
 def netdiag(area, scenario, *args):
     """Run ``openstack netdiag ARGS -f json`` as an operator does."""
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / ".lab" /
-                                                      "clouds.yaml"))
+                                                     "clouds.yaml"))
     extra = []
     if RECORD_DIR:
         extra = ["--save-capture", os.path.join(RECORD_DIR, area, scenario)]
@@ -75,7 +87,7 @@ def test_host_check_is_read_only(lab):
 
 def test_unknown_host_is_unresolved(lab):
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / ".lab" /
-                                                      "clouds.yaml"))
+                                                     "clouds.yaml"))
     proc = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "openstack"), "--os-cloud",
          "netdiag-lab", "netdiag", "host", "check", "compute9"],

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """dhcp check, router check, floatingip check and ip reclaim against the
 real lab, healthy and with a fault injected (restored in ``finally``).
 
@@ -23,7 +35,7 @@ CLOUD = "netdiag-lab"
 
 def netdiag(*argv):
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / ".lab" /
-                                                      "clouds.yaml"))
+                                                     "clouds.yaml"))
     proc = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "openstack"), "--os-cloud", CLOUD,
          "netdiag", *argv, "-f", "json"], capture_output=True, text=True,
@@ -63,7 +75,8 @@ def _option(argv, name):
 def fault_dnsmasq_dead_agent_down(lab):
     """dnsmasq killed while the DHCP agent is stopped, so the agent's
     process monitor cannot respawn it before the check runs (with the
-    agent up, the kill races the respawn)."""
+    agent up, the kill races the respawn).
+    """
     before = lab_faults._dnsmasq_pids()
     networks = lab_faults._dnsmasq_by_network()
     lab_faults._tool("stop", "network1", "dhcp-agent")
@@ -227,7 +240,8 @@ def test_router_check_qrouter_deleted(lab, fault):
 def test_floatingip_check_fip_on_a_port_whose_device_is_gone(lab, conn):
     """Neutron disassociates a floating IP when its port is deleted, so the
     leftover is made the way it happens: a port bound to compute1 for an
-    instance (device_owner compute:nova) whose tap is not on compute1."""
+    instance (device_owner compute:nova) whose tap is not on compute1.
+    """
     vlan = lab["networks"]["vlan"]
     port = conn.network.create_port(
         network_id=vlan["id"], name="netdiag-lab-leftover",

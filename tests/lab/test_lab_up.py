@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The lab built by ``tools/lab up`` is a real, working Neutron/OVS cloud."""
 
 import os
@@ -6,11 +18,22 @@ import subprocess
 
 import pytest
 
-from conftest import (LAB_DIR, agent_paused, fault_break_patch_peer, fault_clear_tag,
-                      fault_default_route_wrong_gateway, fault_delete_egress_flow,
-                      fault_delete_qrouter, fault_dnat_wrong_address, fault_egress_wrong_segment,
-                      fault_kill_dnsmasq, fault_stop_sshd, fault_wrong_tag, lab_exec, snapshot,
-                      ssh_argv, vm_exec)
+from conftest import agent_paused
+from conftest import fault_break_patch_peer
+from conftest import fault_clear_tag
+from conftest import fault_default_route_wrong_gateway
+from conftest import fault_delete_egress_flow
+from conftest import fault_delete_qrouter
+from conftest import fault_dnat_wrong_address
+from conftest import fault_egress_wrong_segment
+from conftest import fault_kill_dnsmasq
+from conftest import fault_stop_sshd
+from conftest import fault_wrong_tag
+from conftest import LAB_DIR
+from conftest import lab_exec
+from conftest import snapshot
+from conftest import ssh_argv
+from conftest import vm_exec
 
 pytestmark = pytest.mark.lab
 
@@ -135,7 +158,8 @@ def _changed(before, after):
 def test_snapshot_is_stable_and_sees_wrong_values(lab, fault):
     """The read-only tests compare snapshots: a snapshot must be equal to
     itself on a quiet lab, and must differ, in exactly the right place,
-    when one value is wrong though everything is still present."""
+    when one value is wrong though everything is still present.
+    """
     before = {host: snapshot(host) for host in ('compute1', 'network1')}
     assert {host: snapshot(host) for host in before} == before
     tap = lab['instances']['vlan1']['tap']

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Faults that leave something present but wrong, on the real lab.
 
 The other lab tests remove or kill things. The faults here keep every
@@ -76,7 +88,8 @@ def test_ingress_flow_maps_to_wrong_local_vlan(lab, fault):
 
 def test_port_tagged_with_another_networks_local_vlan(lab, fault):
     """vlan1's port carries vxlan1's local VLAN: both tags exist, the
-    translation flows are intact, only the port's tag is wrong."""
+    translation flows are intact, only the port's tag is wrong.
+    """
     host = "compute1"
     other = lab_faults.lab_exec(host, "ovs-vsctl", "--timeout=10", "get",
                                 "Port", lab["instances"]["vxlan1"]["tap"],

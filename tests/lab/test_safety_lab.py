@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Safety promises on the real lab: read-only, hostile Neutron names,
 resolution errors before any SSH, a host whose sshd is down, and no secret
 in any output or remote command line.
@@ -139,7 +151,8 @@ def test_hostile_neutron_names_are_only_data(lab, conn):
 @pytest.fixture
 def unreachable_inventory(tmp_path, lab):
     """An inventory sending every host to a black hole: any SSH attempt
-    would show as a host status, so exit 3 proves none was made."""
+    would show as a host status, so exit 3 proves none was made.
+    """
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump({"hosts": {
         h: {"address": "198.18.200.254", "port": 1, "connect_timeout": 1}
@@ -248,7 +261,8 @@ SENTINEL = "NDSAFE-SENTINEL-" + uuid.uuid4().hex
 
 def _clouds_with_token(tmp_path):
     """The lab cloud authenticated with a sentinel token (admin_token:
-    Neutron runs noauth, so the token travels but is not checked)."""
+    Neutron runs noauth, so the token travels but is not checked).
+    """
     data = yaml.safe_load(CLOUDS_YAML.read_text())
     cloud = data["clouds"][CLOUD]
     cloud["auth_type"] = "admin_token"

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port trace against the real lab: real Neutron, OVS, namespaces, sshd.
 
 Each fault is injected on a lab host with tools/lab exec, the trace is run
@@ -21,7 +33,7 @@ ROOT = pathlib.Path(__file__).parents[2]
 
 def trace(port_id, *extra):
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(ROOT / ".lab" /
-                                                      "clouds.yaml"))
+                                                     "clouds.yaml"))
     proc = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "openstack"), "--os-cloud",
          "netdiag-lab", "netdiag", "port", "trace", port_id, "-f", "json",
@@ -168,7 +180,8 @@ def test_fault_sshd_stopped_on_network_node(lab):
 
 def test_local_runs_this_hosts_probes_without_ssh(lab):
     """Run on compute1 itself with --local: its probes need no sshd there,
-    the network node is still read over SSH."""
+    the network node is still read over SSH.
+    """
     port = lab["instances"]["vlan1"]["port_id"]
     restore = lab_faults.fault_stop_sshd(lab, "compute1")
     try:

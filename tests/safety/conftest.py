@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Fixtures of the safety tests: a real sshd in its own namespace."""
 
 import threading
@@ -61,8 +73,8 @@ def mixed_trace(nshost, tmp_path):
 
     from osc_netdiag import api
     from osc_netdiag import context as ctx_mod
-    from osc_netdiag import runner
     from osc_netdiag.inventory import Inventory
+    from osc_netdiag import runner
     from osc_netdiag.transport import replay
     from osc_netdiag.transport.routing import RoutingTransport
     from osc_netdiag.transport.ssh import SSHTransport

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Real sshd's in their own network namespaces, for the safety tests.
 
 Each :class:`NsHost` is a namespace ``ndsafe-<pid>-<n>`` joined to this
@@ -5,10 +17,10 @@ machine by a veth pair with a /30 out of 198.18.200.0/24, an OpenSSH sshd
 running inside it (``LogLevel DEBUG1`` to its own log), and two logins:
 ``root`` and an unprivileged ``ndsafe`` user whose sudo asks for a password
 (no NOPASSWD) and a PATH with only ``timeout``, ``sudo``, ``echo`` and
-``sleep`` (a host without the network tools). The user, its password and the sudoers file exist only
-inside the namespace: ``ip netns exec`` bind-mounts ``/etc/netns/<ns>/*``
-over ``/etc``. Everything is removed in :meth:`NsHost.remove`, and only
-processes started here are stopped, by PID.
+``sleep`` (a host without the network tools). The user, its password and
+the sudoers file exist only inside the namespace: ``ip netns exec``
+bind-mounts ``/etc/netns/<ns>/*`` over ``/etc``. Everything is removed in
+:meth:`NsHost.remove`, and only processes started here are stopped, by PID.
 """
 
 import dataclasses

@@ -1,7 +1,20 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What the sudoers tests share: the published file read into entries, a
 re-implementation of sudo's matching, the argv every read-only command
 plans, and the real sudo run as the unprivileged ``netdiag`` user in a
-network namespace whose /etc/sudoers is the published file."""
+network namespace whose /etc/sudoers is the published file.
+"""
 
 import contextlib
 import json
@@ -11,21 +24,21 @@ import re
 import shutil
 import subprocess
 
-from osc_netdiag import context as ctx_mod
-from osc_netdiag import hostcheck
-from osc_netdiag import probes
-from osc_netdiag import runner
-from osc_netdiag import vlanmap
 from osc_netdiag.backends.ml2_ovs import hostcheck as hostcheck_backend
 from osc_netdiag.backends.ml2_ovs import segment_map
 from osc_netdiag.backends.ml2_ovs import trace as ovs
+from osc_netdiag import context as ctx_mod
+from osc_netdiag import hostcheck
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.l3dhcp import router
+from osc_netdiag import probes
+from osc_netdiag import runner
+from osc_netdiag.transport.base import Command
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import Command
+from osc_netdiag import vlanmap
 
 ROOT = pathlib.Path(__file__).parents[2]
 SUDOERS = ROOT / "doc" / "source" / "netdiag.sudoers"
@@ -55,7 +68,8 @@ def sudoers_commands(text=None):
 
 def matching_entry(argv, entries):
     """The first entry under which sudo would run ``argv`` (argv[0] found
-    on PATH), or None."""
+    on PATH), or None.
+    """
     for entry in entries:
         path, args, is_regex = entry
         if pathlib.PurePath(path).name != argv[0]:
@@ -78,7 +92,8 @@ def allowed(argv, entries):
 def free_positions(argv, entries):
     """Indexes of the arguments of a granted ``argv`` that the file lets
     vary (a pattern, not a literal): where one changed character is still
-    granted."""
+    granted.
+    """
     free = []
     for index in range(1, len(argv)):
         element = argv[index]
@@ -117,7 +132,8 @@ def _by_host(where, planned):
 def planned_commands():
     """(where, Command) of every probe each read-only command plans for
     the recorded contexts in tests/fixtures (port trace, network vlan-map,
-    host check, router/dhcp/dns check) and dhcp check's second round."""
+    host check, router/dhcp/dns check) and dhcp check's second round.
+    """
     for name, context in _contexts("scenarios", ctx_mod.PortContext,
                                    runner.CONTEXT_FILE):
         yield from _by_host(f"trace:{name}", ovs.plan(context))
@@ -167,7 +183,8 @@ def is_dns_lookup(argv):
 def recorded_commands():
     """(where, Command) of every command of every recorded run of a
     read-only command (tests/fixtures/**/hosts/*.json), once per argv, as
-    recorded: older recordings name commands in a namespace bare."""
+    recorded: older recordings name commands in a namespace bare.
+    """
     seen = {}
     for path in sorted(FIXTURES.glob("**/hosts/*.json")):
         for item in json.loads(path.read_text())["commands"]:
@@ -179,7 +196,8 @@ def recorded_commands():
 
 def todays_argv(argv):
     """A recorded argv as today's probes build it (the absolute path of a
-    command in a namespace); replay.legacy_argv is its inverse."""
+    command in a namespace); replay.legacy_argv is its inverse.
+    """
     argv = tuple(argv)
     if argv[:3] == ("ip", "netns", "exec") and len(argv) > 4:
         return argv[:4] + (probes.NETNS_COMMANDS.get(argv[4], argv[4]),) + \
@@ -204,7 +222,8 @@ def real_sudo_missing():
 def sudo_namespace(tag):
     """A namespace whose /etc/sudoers is the published file (``ip netns
     exec`` bind-mounts /etc/netns/<ns>/* over /etc), with the ``netdiag``
-    user; yields the argv prefix that runs a command as that user there."""
+    user; yields the argv prefix that runs a command as that user there.
+    """
     netns = f"ndsu-{tag}-{os.getpid()}"
     etc = pathlib.Path("/etc/netns") / netns
     try:
@@ -249,7 +268,8 @@ json.dump(answers, sys.stdout)
 
 def sudo_list_many(prefix, argvs):
     """{argv tuple: (exit status, stdout, stderr)} of ``sudo -n -l -- ARGV``
-    as the netdiag user, for each distinct argv."""
+    as the netdiag user, for each distinct argv.
+    """
     argvs = sorted({tuple(a) for a in argvs})
     done = subprocess.run(prefix + ["/usr/bin/python3", "-c", _BATCH],
                           input=json.dumps(argvs), capture_output=True,

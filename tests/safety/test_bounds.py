@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """A host must not hang or exhaust the client, against a real sshd.
 
 * The sshd process serving our connection is SIGSTOPped right after the
@@ -20,11 +32,11 @@ import time
 import paramiko
 
 from osc_netdiag import models
+from osc_netdiag.transport.base import Command
 from osc_netdiag.transport import pool
 from osc_netdiag.transport import script
-from osc_netdiag.transport import sshio
-from osc_netdiag.transport.base import Command
 from osc_netdiag.transport.ssh import SSHTransport
+from osc_netdiag.transport import sshio
 
 from tests.safety import nsssh
 

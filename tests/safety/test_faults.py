@@ -1,5 +1,18 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Faults against a real sshd in a namespace: each host status, its time
-bound, nothing left behind, and the other hosts' hops still complete."""
+bound, nothing left behind, and the other hosts' hops still complete.
+"""
 
 import subprocess
 import time
@@ -10,8 +23,8 @@ import pytest
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
 from osc_netdiag import models
-from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command
+from osc_netdiag.transport import script
 from osc_netdiag.transport.ssh import SSHTransport
 
 TIMEOUT = 2.0

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """@revoked and @cert-authority lines, certificates, HOST=fingerprint, and
 the exact exit code of every host-key case, against real sshd's.
 
@@ -7,11 +19,11 @@ behind, and a trace exit code of exactly 16; a line about another host
 changes nothing for this one.
 """
 
+from dataclasses import replace
 import os
 import pathlib
 import subprocess
 import time
-from dataclasses import replace
 
 import pytest
 

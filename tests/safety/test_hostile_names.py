@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Hostile names from Neutron and from hosts are data, never commands.
 
 Port, network, router and DHCP port names from the API never reach an argv
@@ -13,18 +25,22 @@ import shutil
 import tempfile
 import uuid
 
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from osc_netdiag import api
+from osc_netdiag.backends.ml2_ovs import trace as ovs
 from osc_netdiag import context as ctx_mod
+from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
 from osc_netdiag import runner
-from osc_netdiag.backends.ml2_ovs import trace as ovs
-from osc_netdiag.errors import UnsafeNameError
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import Transport
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import HostSession, Transport
 
 SCENARIO = (pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios"
             / "vlan-healthy")

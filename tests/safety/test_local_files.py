@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Output folders on the client belong to the user who runs netdiag.
 
 As root: a --save-capture or -w folder (or a capture's hosts/ subfolder)
@@ -18,11 +30,11 @@ import tempfile
 import pytest
 
 from osc_netdiag import api
+from osc_netdiag.capture import pcapfile
+from osc_netdiag.capture import run as capture_run
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag.capture import pcapfile
-from osc_netdiag.capture import run as capture_run
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport import replay
 from osc_netdiag.v1 import capture as capture_cmd
@@ -116,7 +128,8 @@ def test_write_refuses_another_users_folder(others, monkeypatch, capsys):
 
 def as_other_user(function):
     """Run ``function()`` in a child process switched to OTHER_UID; return
-    what it returned (a short string) or raise what it raised, as text."""
+    what it returned (a short string) or raise what it raised, as text.
+    """
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:                                   # the child
@@ -144,7 +157,8 @@ def as_other_user(function):
 @pytest.fixture
 def shared_tmp():
     """A sticky world-writable folder like /tmp that OTHER_UID can reach
-    (pytest's own temporary folders are root's, 0700)."""
+    (pytest's own temporary folders are root's, 0700).
+    """
     base = pathlib.Path(tempfile.mkdtemp(prefix="netdiag-localfiles-"))
     try:
         base.chmod(0o755)

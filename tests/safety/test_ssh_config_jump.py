@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """A host reachable only through a jump host named by an alias that a
 file Included from ~/.ssh/config defines, as OpenSSH resolves it.
 
@@ -13,8 +25,8 @@ import time
 import pytest
 
 from osc_netdiag import errors
-from osc_netdiag import models
 from osc_netdiag.inventory import Inventory
+from osc_netdiag import models
 from osc_netdiag.transport.base import Command
 from osc_netdiag.transport.ssh import SSHTransport
 

@@ -1,10 +1,23 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """doc/source/netdiag.sudoers grants every command the read-only commands
 run (port trace, network vlan-map, host check, router/dhcp/dns/floatingip
 check), and nothing else: checked with visudo, with a re-implementation of
 sudo's matching (path, then the arguments: exact, or ``^...$`` regex), and,
 as root, with the real sudo (``sudo -n -l``) reading the file in a network
 namespace of its own, as an unprivileged user. Option injection at every
-free position is in test_sudoers_injection.py."""
+free position is in test_sudoers_injection.py.
+"""
 
 import json
 import shutil
@@ -13,17 +26,18 @@ import subprocess
 import pytest
 
 from osc_netdiag import exitcodes
-from osc_netdiag import models
-from osc_netdiag import probes
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
+from osc_netdiag import models
+from osc_netdiag import probes
+from osc_netdiag.transport.base import Command
 from osc_netdiag.transport import local
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import Command
 from tests.safety import sudoers_lib as lib
-from tests.safety.sudoers_lib import allowed, sudoers_commands
+from tests.safety.sudoers_lib import allowed
+from tests.safety.sudoers_lib import sudoers_commands
 
 DNS_SCENARIO = lib.FIXTURES / "l3dhcp" / "scenarios" / "dns-port"
 IP = probes.NETNS_COMMANDS["ip"]
@@ -281,7 +295,8 @@ def sudo_ns():
 @pytest.fixture(scope="module")
 def real(sudo_ns):
     """What the real sudo answered to every case of this module, asked in
-    one batch."""
+    one batch.
+    """
     return lib.sudo_list_many(sudo_ns, _real_cases())
 
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """No grant of doc/source/netdiag.sudoers takes an option where the file
 leaves a field free. ovs-ofctl, ss, iptables-save, grep ... read options
 anywhere in argv (getopt), so one free field that may start with '-' (say
@@ -7,7 +19,8 @@ Every grant is taken from a probe the read-only commands plan or recorded;
 its free positions are found from the file itself (where one changed
 character is still granted); at each, an option is put in place of the
 field, before it and after it; the real sudo, as the unprivileged user,
-must refuse every one."""
+must refuse every one.
+"""
 
 import functools
 import pathlib
@@ -62,7 +75,8 @@ TOOL_OPTIONS = {
 def _grants():
     """One granted argv per grant and shape: {(entry, free positions,
     length): (argv, free positions)}. Branches of one grant that differ
-    only in a literal (ovs-vsctl's tables, syslog or messages) are one."""
+    only in a literal (ovs-vsctl's tables, syslog or messages) are one.
+    """
     entries = lib.sudoers_commands()
     argvs = [lib.sudo_argv(c) for _, c in lib.planned_commands()]
     argvs += [list(lib.todays_argv(c.argv)) for _, c in lib.recorded_commands()]
@@ -91,7 +105,8 @@ def _tools(argv):
 @functools.lru_cache(maxsize=None)
 def help_options(tool):
     """Every long option ``TOOL --help`` names here, bare and with a
-    value."""
+    value.
+    """
     if shutil.which(tool) is None:
         return ()
     done = subprocess.run([tool, "--help"], capture_output=True, text=True,
@@ -104,7 +119,8 @@ def help_options(tool):
 def injections(argv, free, every_long_option=False):
     """Every argv with an option at a free position of ``argv``: in place
     of the field, before it and after it (with no free field: at the end
-    and after the command)."""
+    and after the command).
+    """
     options = GENERIC + [o for t in sorted(_tools(argv))
                          for o in TOOL_OPTIONS[t]]
     if every_long_option:
@@ -147,7 +163,8 @@ def test_the_free_fields_are_found():
 
 def _free_fields(args):
     """The parts of a ``^...$`` argument pattern that start a word and are
-    not literal: a bracket expression or '.'."""
+    not literal: a bracket expression or '.'.
+    """
     fields = []
     for word in args[1:].rstrip("$").split(" "):
         # "(a|b)" and "(-d -j ...|-j ...)": each alternative starts a word.

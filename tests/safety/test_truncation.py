@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Truncated output is reported as partial (SKIP, exit code 8), never OK.
 
 Two ways output gets cut: inside one command's output (the parsers refuse
@@ -11,17 +23,22 @@ import pathlib
 import shutil
 import subprocess
 
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from osc_netdiag import api
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import models
 from osc_netdiag import runner
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostSession
+from osc_netdiag.transport.base import Transport
 from osc_netdiag.transport import replay
 from osc_netdiag.transport import script
-from osc_netdiag.transport.base import Command, HostSession, Transport
 
 SCENARIOS = pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios"
 HEALTHY = ("vlan-healthy", "vxlan-healthy")
@@ -63,7 +80,8 @@ def test_output_cut_inside_a_command_is_never_ok(scenario, host, probe,
 
 class FramedReplay(Transport):
     """Recorded outputs sent through the real framed script and a real sh,
-    with the batch's stdout cut at ``fraction`` of its length."""
+    with the batch's stdout cut at ``fraction`` of its length.
+    """
 
     def __init__(self, capture_dir, workdir, fraction):
         self.capture_dir = capture_dir

@@ -1,13 +1,26 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Bridges given to ``ovs-ofctl`` pass a narrower allow-list than other
 device names: ':' and '@' would let the argument name a connection
 (``tcp:HOST:PORT``, ``unix:...``) instead of a local bridge, and the
-published sudoers file grants exactly this pattern."""
+published sudoers file grants exactly this pattern.
+"""
 
 import pytest
 
+from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.errors import UnsafeNameError
 
 
 @pytest.mark.parametrize("name", ["br-int", "br-tun", "br-ex", "br_eth1",

@@ -1,7 +1,20 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What every v1 command prints and exits with (osc_netdiag.v1.output):
 -f json and -f yaml print the same whole document, table output puts the
 findings (and the checks' notes) after the rows, csv/value stay the bare
-rows, and the exit code is the diagnosis' own, ORs included."""
+rows, and the exit code is the diagnosis' own, ORs included.
+"""
 
 import json
 import pathlib
@@ -13,12 +26,12 @@ import pytest
 import yaml
 
 from osc_netdiag import api
-from osc_netdiag import context as ctx_mod
-from osc_netdiag import exitcodes
 from osc_netdiag.capture import cleanup as cleanup_mod
 from osc_netdiag.capture import run as capture_run
-from osc_netdiag.transport import replay
+from osc_netdiag import context as ctx_mod
+from osc_netdiag import exitcodes
 from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport import replay
 from osc_netdiag.v1 import capture as capture_cmd
 from osc_netdiag.v1 import cleanup as cleanup_cmd
 from osc_netdiag.v1 import dhcp as dhcp_cmd
@@ -39,7 +52,8 @@ L3DHCP = FIXTURES / "l3dhcp" / "scenarios"
 @pytest.fixture
 def marked_leftovers(tmp_path, monkeypatch):
     """cleanup on compute1 replays the lab's listings with one expired
-    netdiag mirror (and an operator's mirror it must leave)."""
+    netdiag mirror (and an operator's mirror it must leave).
+    """
     commands = []
     for command, table in zip(cleanup_mod.list_commands(),
                               ("bridge", "mirror", "port")):
@@ -63,7 +77,8 @@ def marked_leftovers(tmp_path, monkeypatch):
 @pytest.fixture
 def recorded_port(monkeypatch):
     """port capture resolves to the port of a recorded trace scenario;
-    its run id and clock are fixed so two runs print the same changes."""
+    its run id and clock are fixed so two runs print the same changes.
+    """
     context = ctx_mod.PortContext.from_json(json.loads(
         (FIXTURES / "scenarios" / "vlan-healthy" / "context.json")
         .read_text()))

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The exact exit code of port trace, host check and network vlan-map on
 every recorded lab scenario, and of their combinations (an ERROR finding
 with an unreadable host is 12, a refused host key 16 whatever its finding's
@@ -17,8 +29,8 @@ from osc_netdiag import exitcodes
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
 from osc_netdiag.v1 import port as port_cmd
-from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit import helpers
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures"
 OK, ERROR, UNREADABLE, REFUSED = (exitcodes.OK, exitcodes.ERROR_FINDING,

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """GRE (the Networking Guide's own tunnel example) on runs recorded from the
 real lab's gre-net: ``port trace`` (tools/record_scenarios), ``network
 vlan-map`` and ``host check`` (tests/lab/test_gre_lab.py with
@@ -15,8 +27,8 @@ import pathlib
 from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag import hostcheck
-from osc_netdiag import vlanmap
 from osc_netdiag.models import Status
+from osc_netdiag import vlanmap
 from tests.unit.helpers import codes
 # the recorded API context and its replay, as host check's own tests read them
 from tests.unit.test_hostcheck import context_of
@@ -150,7 +162,8 @@ def test_host_check_removed_gre_port():
 def test_host_check_gre_port_not_needed_without_a_shared_gre_network():
     """l2population opens a GRE tunnel only to a host sharing a GRE
     network: the same removed port is no finding when the API says
-    compute2 has no port of one (the recording, its context changed)."""
+    compute2 has no port of one (the recording, its context changed).
+    """
     context = context_of("gre-tunnel-removed")
     needs = {h: dict(v) for h, v in context.tunnel_needs.items()}
     assert needs["compute1"]["gre"] == ("compute2", "network1")

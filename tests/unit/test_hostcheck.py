@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """host check on captures recorded from the real lab (tests/lab records
 them with NETDIAG_RECORD_FIXTURES), and on variations of their API context.
 """
@@ -208,7 +220,8 @@ def test_command_needs_hosts_or_all():
 def test_dvr_lab_l2population_tunnels_and_distributed_router():
     """Recorded on the DVR lab: l2population opened only VXLAN tunnels (no
     network is GRE) and compute1/compute2 run the distributed router's
-    qrouter- though the API binds it to network1 only."""
+    qrouter- though the API binds it to network1 only.
+    """
     result = load("dvr-lab-healthy")
     assert result.exit_code == exitcodes.OK
     assert codes(result) == ["NETDIAG_HOST_EXTRA_BRIDGE"] * 3

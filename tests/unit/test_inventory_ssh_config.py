@@ -1,13 +1,28 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """~/.ssh/config Include, ProxyJump aliases and host names, as OpenSSH."""
 
 import string
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from osc_netdiag import errors
+from osc_netdiag.inventory import check_host_name
+from osc_netdiag.inventory import Inventory
 from osc_netdiag import ssh_config
-from osc_netdiag.inventory import Inventory, check_host_name
 
 
 @pytest.fixture

@@ -1,20 +1,33 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port capture and cleanup act on live hosts: they offer no
 --from-capture/--save-capture (which they used to accept and ignore, and
 cleanup --from-capture then went to the hosts over SSH). Asking them for
 a replay is a usage error (exit 2) before the API or any host is
-contacted. Run through OSC's own shell, in-process."""
+contacted. Run through OSC's own shell, in-process.
+"""
 
 import os
 import pathlib
 import shutil
 
-import pytest
 from openstackclient import shell
+import pytest
 
 from osc_netdiag import api
+from osc_netdiag.capture import run as capture_run
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag.capture import run as capture_run
 from osc_netdiag.v1 import capture as capture_cmd
 from osc_netdiag.v1 import cleanup as cleanup_cmd
 from osc_netdiag.v1 import common
@@ -27,7 +40,8 @@ SCENARIO = (pathlib.Path(__file__).parents[1] / "fixtures" / "scenarios" /
 
 class NoHosts:
     """The SSH transport of these tests: remembers and refuses every
-    host it is asked to open (nothing may be opened)."""
+    host it is asked to open (nothing may be opened).
+    """
 
     def __init__(self):
         self.opened = []

@@ -1,10 +1,22 @@
-import pytest
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 from hypothesis import given
 from hypothesis import strategies as st
+import pytest
 
+from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
 from osc_netdiag import probes
-from osc_netdiag.errors import UnsafeNameError
 
 PORT = "717073a8-d05e-4f5f-a3a5-3c1c29bd0e8a"
 

@@ -1,13 +1,26 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Numeric options out of range are usage errors (exit 2) that say what is
 expected, refused while the command line is parsed: before the API or any
-host is contacted."""
+host is contacted.
+"""
 
 import pytest
 
 from osc_netdiag import api
+from osc_netdiag.capture import run as capture_run
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag.capture import run as capture_run
 from osc_netdiag.v1 import capture as capture_cmd
 from osc_netdiag.v1 import cleanup as cleanup_cmd
 from osc_netdiag.v1 import common
@@ -137,7 +150,8 @@ def test_command_line_bounds_are_the_capture_api_bounds():
 
 def test_a_run_with_valid_options_reaches_the_transport(monkeypatch):
     """The refusals above are the parser's: a valid command line gets as
-    far as making a transport (here one that opens nothing)."""
+    far as making a transport (here one that opens nothing).
+    """
     made = []
 
     class Refusing:

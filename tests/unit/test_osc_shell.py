@@ -1,17 +1,30 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Commands run through OpenStackClient's real shell, in-process (as
 osc-placement's functional tests do): the plugin's entry points, OSC's
 option parsing and output, and the exit code the shell returns.
 
 No API or host is contacted: replays need neither, and the live commands
 get the SDK fake as their connection. The endpoint given to OSC's "none"
-auth is loopback and never used."""
+auth is loopback and never used.
+"""
 
 import json
 import os
 import pathlib
 
-import pytest
 from openstackclient import shell
+import pytest
 
 from tests.unit.api import sdk_fakes as sf
 from tests.unit.api.test_backends import OVN_DETAILS
@@ -36,6 +49,7 @@ def cloud(monkeypatch):
     """Make OSC's client manager hand the commands ``cloud.conn``."""
     from osc_lib import clientmanager
     holder = {}
+
     def connection(**kwargs):
         conn = holder["conn"]
         conn.close = lambda: None       # OSC closes it when the run ends

@@ -1,8 +1,21 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Folders netdiag writes on this machine (--save-capture's JSON, port
 capture's -w pcaps): made 0700, an unsafe existing folder refused before
 the API or any host is contacted (exit 2 on the command line), and no
 link planted in a folder followed. (Ownership by another uid needs root:
-tests/safety/test_local_files.py.)"""
+tests/safety/test_local_files.py.)
+"""
 
 import json
 import os
@@ -12,11 +25,11 @@ import stat
 import pytest
 
 from osc_netdiag import api
+from osc_netdiag.capture import pcapfile
+from osc_netdiag.capture import run as capture_run
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag.capture import pcapfile
-from osc_netdiag.capture import run as capture_run
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport import replay
 from osc_netdiag.v1 import capture as capture_cmd
@@ -42,7 +55,8 @@ def mode(path):
 
 class Recorder(replay.ReplayTransport):
     """Serves the recorded lab trace; remembers every host it was asked
-    to open (a refused folder must stop the run before any)."""
+    to open (a refused folder must stop the run before any).
+    """
 
     def __init__(self):
         super().__init__(str(SCENARIO))
@@ -78,7 +92,8 @@ def private_dir(path):
 @pytest.fixture
 def outside(tmp_path):
     """A folder and a file a planted link points at: must stay as they
-    are."""
+    are.
+    """
     folder = private_dir(tmp_path / "outside")
     (folder / "precious").write_text("operator's file\n")
     return folder
@@ -194,7 +209,7 @@ def test_write_dir_and_parents_are_made_0700(tmp_path):
 
 
 def test_write_never_follows_a_link_planted_at_a_file_name(tmp_path,
-                                                         outside):
+                                                           outside):
     pcaps = private_dir(tmp_path / "pcaps")
     (pcaps / "h-tap-tap0.pcap").symlink_to(outside / "precious")
     (pcaps / "h-tap-tap0.1.pcap").symlink_to(outside / "missing")

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Output identity: every command's stdout, stderr and exit code, in
 every format, on every recorded scenario, byte for byte as recorded in
 tests/fixtures/golden. It guards refactors that must not change what a
@@ -5,7 +17,8 @@ user sees (the capture directories under tests/fixtures are the ones
 this release saves, so each replay also proves old captures still load).
 
 A change that is meant to alter output regenerates the goldens with
-``NETDIAG_WRITE_GOLDEN=1`` and the diff is reviewed like code."""
+``NETDIAG_WRITE_GOLDEN=1`` and the diff is reviewed like code.
+"""
 
 import os
 import pathlib
@@ -100,7 +113,8 @@ CASES = replay_cases()
 def render(cls, argv, conn):
     """What the user sees: the exit code, stdout and stderr, as one text.
     Paths of this checkout are written relative, so goldens do not
-    depend on where the tests run."""
+    depend on where the tests run.
+    """
     try:
         code, app = run_command(cls, *argv, conn=conn() if conn else None)
         stdout, stderr = app.stdout.getvalue(), app.stderr.getvalue()

@@ -1,16 +1,29 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every probe is built in probes.py: no other module constructs a Probe
 (the features and backends call its builders), so every argv is reviewed
-in one place against doc/source/netdiag.sudoers."""
+in one place against doc/source/netdiag.sudoers.
+"""
 
 import ast
 import pathlib
 
-from osc_netdiag import probes
 from osc_netdiag.l3dhcp import dhcp
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import oslo_ini
+from osc_netdiag import probes
 
 ROOT = pathlib.Path(__file__).parents[2] / "osc_netdiag"
 MAC = "fa:16:3e:5c:09:a1"
@@ -18,7 +31,8 @@ MAC = "fa:16:3e:5c:09:a1"
 
 def probe_constructions(source, label):
     """``label:line`` of each ``Probe(...)`` or ``<x>.Probe(...)`` call in
-    ``source``."""
+    ``source``.
+    """
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call):

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Replay scenarios recorded from the real lab (tools/record_scenarios).
 
 Each directory holds the API context and every command's real output of one
@@ -132,7 +144,8 @@ def test_table_output_lists_findings():
 
 def test_dvr_lab_reads_the_egress_translation_in_table_2():
     """OVS agents with enable_distributed_routing: Neutron's physical
-    bridges translate local VLAN -> segment in table 2."""
+    bridges translate local VLAN -> segment in table 2.
+    """
     egress = [h for h in replay("dvr-lab-vlan-healthy").hops
               if h.kind == "flow" and h.device.startswith("br-eth1 ")]
     assert {h.device for h in egress} == {"br-eth1 table=2"}
@@ -144,7 +157,8 @@ def test_dvr_lab_reads_the_egress_translation_in_table_2():
 
 def test_dvr_lab_distributed_router_gateway_in_snat_namespace():
     """A port behind a distributed router: qr- in qrouter-, qg- and the
-    default route in snat-<router> on the SNAT host (network1)."""
+    default route in snat-<router> on the SNAT host (network1).
+    """
     trace = replay("dvr-lab-distributed-router-healthy")
     network = [(h.kind, h.device) for h in trace.hops
                if h.host == "network1"]

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port trace on real lab recordings whose recorded API context is edited
 in one place (the port's state, the agents, the router), and the hybrid
 plug against a real host listing: the API side's finding codes, each with
@@ -9,9 +21,13 @@ import json
 import pytest
 
 from tests.unit.edited import EditedCapture
-from tests.unit.test_trace_faults import (ERROR_FINDING, OK, SCENARIOS,
-                                          VLAN_PORT_ID, bad_hops, codes,
-                                          trace_of)
+from tests.unit.test_trace_faults import bad_hops
+from tests.unit.test_trace_faults import codes
+from tests.unit.test_trace_faults import ERROR_FINDING
+from tests.unit.test_trace_faults import OK
+from tests.unit.test_trace_faults import SCENARIOS
+from tests.unit.test_trace_faults import trace_of
+from tests.unit.test_trace_faults import VLAN_PORT_ID
 
 
 @pytest.fixture
@@ -113,14 +129,16 @@ def test_router_without_default_route(vlan):
 def test_half_built_hybrid_plug_on_a_real_host_listing():
     """tests/fixtures/captures/ip-d-j-addr--host.out, unedited: a qbr
     bridge with its qvb/qvo veth pair, both down, and the tap in no
-    bridge (tools/capture_fixtures builds it so)."""
+    bridge (tools/capture_fixtures builds it so).
+    """
     import dataclasses
     import types
 
+    from osc_netdiag.checks.engine import HostView
+    from osc_netdiag.checks.engine import Report
     from osc_netdiag import context as ctx_mod
-    from osc_netdiag import probes
     from osc_netdiag.linux import devices
-    from osc_netdiag.checks.engine import HostView, Report
+    from osc_netdiag import probes
     from osc_netdiag.transport.base import CommandResult
 
     text = (SCENARIOS.parent / "captures" / "ip-d-j-addr--host.out"

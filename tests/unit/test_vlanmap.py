@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """network vlan-map on captures recorded from the real lab (tests/lab
 records them with NETDIAG_RECORD_FIXTURES), on variations of their API
-context, and its resolution against SDK fakes."""
+context, and its resolution against SDK fakes.
+"""
 
 import dataclasses
 import json
@@ -9,18 +22,18 @@ import types
 
 import pytest
 
-from osc_netdiag import exitcodes
-from osc_netdiag import runner
-from osc_netdiag import vlanmap
 from osc_netdiag.backends.ml2_ovs import map_flows
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag import runner
 from osc_netdiag.transport import replay
 from osc_netdiag.v1 import network as network_cmd
-from tests.unit import helpers
+from osc_netdiag import vlanmap
 from tests.unit.api import sdk_fakes as sf
+from tests.unit import helpers
 from tests.unit.helpers import codes
 
 FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "vlanmap"
@@ -292,7 +305,8 @@ def test_command_needs_a_network():
 
 def test_dvr_lab_egress_translation_is_read_from_table_2():
     """Recorded on the DVR lab: with enable_distributed_routing the OVS
-    agent puts local VLAN -> segment in the physical bridge's table 2."""
+    agent puts local VLAN -> segment in the physical bridge's table 2.
+    """
     from osc_netdiag.backends.ml2_ovs import topology
     agents = context_of("dvr-lab-vlan-healthy").ovs_agents
     assert {topology.phys_translation_table(a) for a in agents.values()} == {2}

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Everything `tools/lab up` builds: packages, control plane, hosts, agents."""
 
 import glob
@@ -7,17 +19,54 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 
 from . import api
-from .flavour import PREFIX, PREFIXES
-from .common import (API, API_IP, API_PORT, CLIENT_KEY, CLOUDS_FILE, EPMD_PORT, ETC,
-                     HOSTDIR, HOSTS, INVENTORY_FILE, KNOWN_HOSTS, LAB, LOG, MGMT_PREFIX,
-                     MYSQLDIR, NEUTRON_REQ, NSDIR, PACKAGES, RABBIT_DIST_PORT, RABBIT_PORT,
-                     RABBITDIR, ROOT_BRIDGES, RUN, SSHDIR, SYSTEM_FILE, UPSTREAM_IP,
-                     UPSTREAM_NS, VENV, VMDIR, hrun, is_mountpoint, load_json, mkdirs,
-                     netns, ns_file, out, read_pid, record_pid, run, save_json, say, spawn, stop,
-                     wait_for)
+from .common import API
+from .common import API_IP
+from .common import API_PORT
+from .common import CLIENT_KEY
+from .common import CLOUDS_FILE
+from .common import EPMD_PORT
+from .common import ETC
+from .common import HOSTDIR
+from .common import HOSTS
+from .common import hrun
+from .common import INVENTORY_FILE
+from .common import is_mountpoint
+from .common import KNOWN_HOSTS
+from .common import LAB
+from .common import load_json
+from .common import LOG
+from .common import MGMT_PREFIX
+from .common import mkdirs
+from .common import MYSQLDIR
+from .common import netns
+from .common import NEUTRON_REQ
+from .common import ns_file
+from .common import NSDIR
+from .common import out
+from .common import PACKAGES
+from .common import RABBIT_DIST_PORT
+from .common import RABBIT_PORT
+from .common import RABBITDIR
+from .common import read_pid
+from .common import record_pid
+from .common import ROOT_BRIDGES
+from .common import RUN
+from .common import run
+from .common import save_json
+from .common import say
+from .common import spawn
+from .common import SSHDIR
+from .common import stop
+from .common import SYSTEM_FILE
+from .common import UPSTREAM_IP
+from .common import UPSTREAM_NS
+from .common import VENV
+from .common import VMDIR
+from .common import wait_for
+from .flavour import PREFIX
+from .flavour import PREFIXES
 
 PRIVSEP_LINK = '/usr/local/bin/privsep-helper'
 
@@ -425,6 +474,8 @@ def write_server_conf():
     state = os.path.join(LAB, 'server-state')
     mkdirs(d, state)
     paste = os.path.join(VENV, 'etc', 'neutron', 'api-paste.ini')
+    values = {'paste': paste, 'ip': API_IP, 'rport': RABBIT_PORT,
+              'state': state, 'sock': mysql_sock()}
     with open(os.path.join(d, 'neutron.conf'), 'w') as f:
         f.write('''[DEFAULT]
 core_plugin = ml2
@@ -452,8 +503,7 @@ lock_path = %(state)s/lock
 
 [agent]
 report_interval = 10
-''' % {'paste': paste, 'ip': API_IP, 'rport': RABBIT_PORT, 'state': state,
-       'sock': mysql_sock()})
+''' % values)
     with open(os.path.join(d, 'ml2_conf.ini'), 'w') as f:
         f.write('''[ml2]
 type_drivers = flat,vlan,vxlan,gre

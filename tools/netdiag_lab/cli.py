@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Command line of tools/lab."""
 
 import argparse
@@ -6,9 +18,24 @@ import os
 import sys
 import time
 
-from . import api, build, flavour, scenario, teardown
-from .common import (API, CLIENT_KEY, HOSTS, KNOWN_HOSTS, LAB, STATUS_FILE, hx, load_json,
-                     read_pid, save_json, say, stop, wait_for)
+from . import api
+from . import build
+from . import flavour
+from . import scenario
+from . import teardown
+from .common import API
+from .common import CLIENT_KEY
+from .common import HOSTS
+from .common import hx
+from .common import KNOWN_HOSTS
+from .common import LAB
+from .common import load_json
+from .common import read_pid
+from .common import save_json
+from .common import say
+from .common import STATUS_FILE
+from .common import stop
+from .common import wait_for
 
 
 def daemon_names():
@@ -42,7 +69,8 @@ def expected_namespaces(status):
     """The namespaces the agents must have made, per host: the legacy
     router and DHCP on network1; for the distributed router its snat- on
     the dvr_snat host, its qrouter- wherever one of its instances lives and
-    the external network's fip- where it has a floating IP."""
+    the external network's fip- where it has a floating IP.
+    """
     ext = status['networks']['external']['id']
     dvr = status['dvr_router']['id']
     want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +

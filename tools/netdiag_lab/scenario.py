@@ -1,15 +1,43 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The lab's Neutron scenario: networks, router, instance ports, floating IP,
-plugging the "VMs" the way os-vif does, and proving packets flow."""
+plugging the "VMs" the way os-vif does, and proving packets flow.
+"""
 
 import os
 import time
 import uuid
 
 from . import api
+from .common import DVR_ROUTER_NAME
+from .common import HOSTS
+from .common import hrun
+from .common import INSTANCES
+from .common import kill_pids
+from .common import link_exists_ns
+from .common import mkdirs
+from .common import netns
+from .common import NETWORKS
+from .common import PROJECT_ID
+from .common import ROUTER_NAME
+from .common import run
+from .common import say
+from .common import SECURITY_GROUPS
+from .common import UPSTREAM_NS
+from .common import VIPS
+from .common import VMDIR
+from .common import wait_for
 from .flavour import PREFIX
-from .common import (DVR_ROUTER_NAME, HOSTS, INSTANCES, NETWORKS, PROJECT_ID, ROUTER_NAME,
-                     SECURITY_GROUPS, UPSTREAM_NS, VIPS, VMDIR, hrun, kill_pids, link_exists_ns,
-                     mkdirs, netns, run, say, wait_for)
 
 
 def _one(collection, **filters):
@@ -80,7 +108,8 @@ def ensure_dvr_router(nets):
 
     Neutron schedules it itself: its SNAT part to the dvr_snat agent
     (network1) when the gateway is set, its qrouter- to each dvr agent as
-    soon as a compute port of its subnet is bound on that host."""
+    soon as a compute port of its subnet is bound on that host.
+    """
     r = _one('routers', name=DVR_ROUTER_NAME)
     if r is None:
         r = api.post('routers', {'router': {
@@ -231,9 +260,12 @@ def _plug_hybrid(host, port, tap, mtu):
 
 
 def plug(name, port, mtu=None):
-    """Plug a port like os-vif's ovs plugin: veth tap<id[:11]> on br-int
-    (or, hybrid, on the port's qbr bridge), both ends at the network's MTU
-    as os-vif sets them. Returns how it is plugged."""
+    """Plug a port like os-vif's ovs plugin.
+
+    A veth tap<id[:11]> on br-int (or, hybrid, on the port's qbr bridge),
+    both ends at the network's MTU as os-vif sets them. Returns how it is
+    plugged.
+    """
     spec = INSTANCES[name]
     host = spec['host']
     hostns = netns(host)

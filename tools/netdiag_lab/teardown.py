@@ -1,16 +1,50 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """`tools/lab down`: remove everything the lab made, and nothing else."""
 
 import glob
 import json
 import os
 import shutil
-import subprocess
 
-from .flavour import PREFIX, other_labs_up
-from .common import (ROOT, CLOUDS_FILE, ETC, HOSTDIR, HOSTS, INVENTORY_FILE, LAB, MYSQLDIR, NSDIR,
-                     RABBITDIR, RUN, STATUS_FILE, SYSTEM_FILE, UPSTREAM_NS, VMDIR,
-                     is_mountpoint, kill_pids, load_json, netns, ns_file, ns_inode, out,
-                     pids_in_namespaces, run, say, stop, stop_many, _cmdline)
+from .common import _cmdline
+from .common import CLOUDS_FILE
+from .common import ETC
+from .common import HOSTDIR
+from .common import HOSTS
+from .common import INVENTORY_FILE
+from .common import is_mountpoint
+from .common import kill_pids
+from .common import LAB
+from .common import load_json
+from .common import MYSQLDIR
+from .common import ns_file
+from .common import ns_inode
+from .common import NSDIR
+from .common import out
+from .common import pids_in_namespaces
+from .common import RABBITDIR
+from .common import ROOT
+from .common import RUN
+from .common import run
+from .common import say
+from .common import STATUS_FILE
+from .common import stop
+from .common import stop_many
+from .common import SYSTEM_FILE
+from .common import VMDIR
+from .flavour import other_labs_up
+from .flavour import PREFIX
 
 AGENTS = ('ovs-agent', 'l3-agent', 'dhcp-agent')
 
@@ -57,8 +91,8 @@ def stop_daemons():
     stop_many(['%s-%s' % (h, a) for h in HOSTS for a in AGENTS] +
               ['neutron-api', 'neutron-rpc-server'], grace=3)
     kill_namespace_processes()
-    stop_many(['%s-%s' % (h, d) for h in HOSTS for d in ('sshd', 'ovs-vswitchd',
-                                                           'ovsdb-server')], grace=3)
+    stop_many(['%s-%s' % (h, d) for h in HOSTS
+               for d in ('sshd', 'ovs-vswitchd', 'ovsdb-server')], grace=3)
     stop('rabbitmq', grace=10)
     # epmd was started for the lab's rabbit on the lab's own port
     from .build import rabbit_env
@@ -106,7 +140,8 @@ def revert_system_changes():
     link = changes.get('privsep_link')
     # the link is shared by the flavours that run the same Neutron: the last
     # lab down removes it
-    if link and not other_labs_up(ROOT) and os.path.islink(link['path']) and os.readlink(link['path']) == link['target']:
+    if (link and not other_labs_up(ROOT) and os.path.islink(link['path'])
+            and os.readlink(link['path']) == link['target']):
         os.unlink(link['path'])
     if os.path.exists(SYSTEM_FILE):
         os.unlink(SYSTEM_FILE)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS capture points: where along a port's path ``port capture`` can
 read its frames, and which NIC the port's traffic leaves a host by.
 
@@ -16,11 +28,11 @@ The NIC is read from the host (one read-only batch on the capture's own
 connection, before the capture starts).
 """
 
+from osc_netdiag.backends.ml2_ovs import topology
+from osc_netdiag.checks.engine import HostView
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import taps
-from osc_netdiag.backends.ml2_ovs import topology
-from osc_netdiag.checks.engine import HostView
 from osc_netdiag.taps import Point
 from osc_netdiag.taps import Tap
 from osc_netdiag.transport.pool import HostOutcome
@@ -58,7 +70,8 @@ def _patch_taps(context, agent):
 def tunnel_filter(segment):
     """At a tunnel NIC the port's frames are inside UDP/GRE: select the
     segment's tunnel packets (by VNI for VXLAN); the timeline reads the
-    inner frame. None for VLAN/flat (the user's filter applies)."""
+    inner frame. None for VLAN/flat (the user's filter applies).
+    """
     if segment.network_type == "vxlan":
         return f"udp port 4789 and udp[12:4] >> 8 = {int(segment.segmentation_id)}"
     if segment.network_type == "geneve":
@@ -71,7 +84,8 @@ def tunnel_filter(segment):
 def _distributed_router_points(router, compute):
     """A distributed router routes on the instance's own host (qr- in the
     qrouter- namespace there); its gateway, for SNAT, is qg- in
-    snat-<router> on the host its gateway port is bound to."""
+    snat-<router> on the host its gateway port is bound to.
+    """
     points = []
     if router.interface_port is not None:
         points.append(Point("qr", compute, (Tap(
@@ -158,7 +172,8 @@ def find_nic(context, host, target, results):
     VLAN/flat: the system port(s) of the bridge that bridge_mappings names
     for the segment's physical network. Tunnels: the device holding the
     agent's tunneling_ip; when that device is an OVS bridge or internal
-    port (the userspace datapath), its bridge's system port."""
+    port (the userspace datapath), its bridge's system port.
+    """
     view = HostView(host, HostOutcome(target, list(results)),
                     [make() for make in PROBES])
     topo = topology.topology(view)

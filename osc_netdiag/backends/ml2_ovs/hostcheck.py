@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``host check`` on one ML2/OVS host: probes and checks.
 
 Reads, through a HostView, the host's interfaces, its OVS bridges, ports,
@@ -7,13 +19,13 @@ the Open vSwitch agent's configuration and the API expect (a
 talks to a host itself.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 OVS_AGENT = "Open vSwitch agent"
 TUNNEL_BRIDGE = topology.TUNNEL_BRIDGE
@@ -22,7 +34,6 @@ IGNORED_INTERFACES = ("virbr0", "virbr0-nic")     # libvirt's NAT bridge
 # Devices that are DOWN by design: OVS bridge-internal ports and the
 # datapath device (kernel datapath: ovs-system; userspace: ovs-netdev).
 OVS_DATAPATH_DEVICES = ("ovs-system", "ovs-netdev")
-
 
 
 # -- probes and checks --------------------------------------------------------
@@ -123,7 +134,7 @@ def check_patches(report, view, topo, agent):
                 continue
     for other, default_names in pairs:
         topology.check_patch_pair(report, view, topo, int_br, other,
-                                 default_names)
+                                  default_names)
 
 
 def check_tunnels(report, view, topo, agent, context):

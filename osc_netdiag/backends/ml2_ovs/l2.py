@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS layer-2 hops on one host: the OVS port and the VLAN/tunnel
 translation between the network's segment and the host's local VLAN.
 
@@ -5,9 +17,9 @@ Each function reads probes through a HostView, appends hops and findings to
 a Report, and never talks to a host itself.
 """
 
-from osc_netdiag.backends.ml2_ovs.topology import DEAD_VLAN
 from osc_netdiag.backends.ml2_ovs.topology import bridge_name_of
 from osc_netdiag.backends.ml2_ovs.topology import choose_segment
+from osc_netdiag.backends.ml2_ovs.topology import DEAD_VLAN
 from osc_netdiag.backends.ml2_ovs.topology import int_value
 from osc_netdiag.backends.ml2_ovs.topology import ovs_evidence
 from osc_netdiag.backends.ml2_ovs.topology import topology

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Reading ML2/OVS translation flows for the segment map: which flow of
 br-int, a physical bridge or br-tun maps a segment to a local VLAN or
 back, and how to print it.
@@ -104,7 +116,8 @@ def ingress_vlan_flows(topo, int_br, flows, patch_to_physnet):
 
 def egress_vlan_flows(topo, phys_br, flows, phy_patch):
     """Physical bridge table 0 (2 with DVR): in_port=phy-br-X,dl_vlan=L ->
-    VLAN S or strip_vlan (flat)."""
+    VLAN S or strip_vlan (flat).
+    """
     found = []
     for flow in flows:
         if port_name(topo, phys_br, flow.match_get("in_port")) != phy_patch:

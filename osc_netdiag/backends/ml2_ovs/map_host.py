@@ -1,24 +1,36 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """One host's segment map: its OVS topology, patch pairs and translation
 flows, read once, and the rows they give.
 """
 
 import dataclasses
 
-from osc_netdiag import names
-from osc_netdiag import probes
-from osc_netdiag.backends.ml2_ovs import topology
-from osc_netdiag.backends.ml2_ovs.map_flows import FLOOD_TO_TUN
-from osc_netdiag.backends.ml2_ovs.map_flows import TUNNEL_BRIDGE
-from osc_netdiag.backends.ml2_ovs.map_flows import TUN_TO_LV_TABLES
-from osc_netdiag.backends.ml2_ovs.map_flows import UCAST_TO_TUN
 from osc_netdiag.backends.ml2_ovs.map_flows import egress_vlan_flows
+from osc_netdiag.backends.ml2_ovs.map_flows import FLOOD_TO_TUN
 from osc_netdiag.backends.ml2_ovs.map_flows import ingress_vlan_flows
 from osc_netdiag.backends.ml2_ovs.map_flows import int_or_none
+from osc_netdiag.backends.ml2_ovs.map_flows import TUN_TO_LV_TABLES
+from osc_netdiag.backends.ml2_ovs.map_flows import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.map_flows import tunnel_egress_flows
 from osc_netdiag.backends.ml2_ovs.map_flows import tunnel_ingress_flows
+from osc_netdiag.backends.ml2_ovs.map_flows import UCAST_TO_TUN
+from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 
 def bridges_to_read(agent):
@@ -78,7 +90,7 @@ class HostMap:
         for physnet, bridge in (agent.bridge_mappings.items() if agent
                                 else ()):
             int_patch, phy_patch = topology.patch_pair(self.topo, self.int_br,
-                                                      bridge)
+                                                       bridge)
             if int_patch is not None:
                 self.patch_to_physnet[int_patch.name] = physnet
                 self.phy_patch[bridge] = phy_patch.name
@@ -121,7 +133,8 @@ class HostMap:
     def port_tags(self, network_id, segment=None):
         """Local VLAN tags of the network's ports on the integration bridge
         (the agent writes net_uuid, network_type and segmentation_id into
-        Port other_config); with ``segment``, only ports wired to it."""
+        Port other_config); with ``segment``, only ports wired to it.
+        """
         tags = set()
         for port in self.topo.ports:
             other = port.other_config or {}

@@ -1,11 +1,23 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The segment map's rows and findings: one row per segment a host
 carries, then what is wrong host-wide (shared local VLANs, unknown
 segments).
 """
 
-from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs.map_flows import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.map_host import MapRow
+from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.models import Status
 
 

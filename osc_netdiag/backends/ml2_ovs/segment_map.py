@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS's ``network vlan-map`` on one host: which probes to run, and the
 rows and findings of what the flows say.
 
@@ -8,19 +20,19 @@ tells two networks sharing a local VLAN or a segmentation ID the API does
 not know. Produces MapRows and findings; never talks to a host itself.
 """
 
-from osc_netdiag import probes
-from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs.map_flows import FLOOD_TO_TUN
-from osc_netdiag.backends.ml2_ovs.map_flows import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.map_flows import TUN_TO_LV_TABLES
+from osc_netdiag.backends.ml2_ovs.map_flows import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.map_flows import UCAST_TO_TUN
+from osc_netdiag.backends.ml2_ovs.map_host import bridges_to_read
 from osc_netdiag.backends.ml2_ovs.map_host import HostMap
 from osc_netdiag.backends.ml2_ovs.map_host import MapRow
-from osc_netdiag.backends.ml2_ovs.map_host import bridges_to_read
 from osc_netdiag.backends.ml2_ovs.map_rows import check_host_wide
 from osc_netdiag.backends.ml2_ovs.map_rows import segment_row
+from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 
 def host_probes(agent):

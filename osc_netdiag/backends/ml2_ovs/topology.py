@@ -1,12 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS on one host: what its OVS lists say (bridges, ports, patch pairs),
 the agent's flow-table layout, and the helpers every ML2/OVS check shares
 to read them. Reads through a HostView; never talks to a host itself.
 """
 
-from osc_netdiag import probes
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag import probes
 
 
 DEAD_VLAN = 4095                      # the agent parks unbound ports here
@@ -27,7 +39,8 @@ PHYS_TRANSLATION_TABLE_DVR = 2
 
 def phys_translation_table(agent):
     """The table of a physical bridge holding the egress translation,
-    from what the host's OVS agent reports about itself."""
+    from what the host's OVS agent reports about itself.
+    """
     if agent is not None and \
             agent.configurations.get("enable_distributed_routing"):
         return PHYS_TRANSLATION_TABLE_DVR
@@ -46,7 +59,8 @@ def topology(view):
 def topology_with_bridge(report, view, bridge, summary, detail):
     """The host's OVS topology when ``bridge`` exists on it; else None,
     with the bridge reported missing (ERROR) or the topology unreadable
-    (SKIP): a path that needs the bridge stops there."""
+    (SKIP): a path that needs the bridge stops there.
+    """
     host = view.host
     try:
         topo = topology(view)
@@ -97,7 +111,8 @@ def int_value(text):
 
 def loaded_tun_id(flow):
     """The tunnel ID a flow sets (``load:0x50f->NXM_NX_TUN_ID[]`` or
-    ``set_field:0x50f->tun_id``), else None."""
+    ``set_field:0x50f->tun_id``), else None.
+    """
     for action in flow.actions:
         if action.arg and action.name in ("load", "set_field"):
             value, _, dest = action.arg.partition("->")

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS: which probes to run on which host, and the hops in path order.
 
 ``plan()`` decides every probe up front from the API context (segmentation
@@ -7,8 +19,6 @@ compute host first (instance outwards), then each network node (wire
 inwards: translation, DHCP, router, external bridge).
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
@@ -18,6 +28,8 @@ from osc_netdiag.checks.engine import Report
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 HOST_PROBES = (probes.ip_addr, probes.ovs_bridges, probes.ovs_ports,
                probes.ovs_interfaces)
@@ -121,7 +133,6 @@ def evaluate(context, views):
     return report
 
 
-
 def _api_hops(report, context):
     port, network = context.port, context.network
     segments = ", ".join(s.describe() for s in network.segments)
@@ -181,9 +192,9 @@ def _compute_hops(report, context, view):
     agent = context.ovs_agents.get(view.host)
     device = devices.check_instance_device(report, view, port, network)
     lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
-                                          network)
+                                      network)
     l2.check_translation(report, view, agent, network, segment, lvid,
-                             context)
+                         context)
     fw_hop.check(report, context, view)
 
 
@@ -223,11 +234,11 @@ def _l2_on_network_node(report, view, agent, device, port, network, context):
     """
     mark = len(report.hops)
     lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
-                                          network)
+                                      network)
     port_hops = report.hops[mark:]
     del report.hops[mark:]
     l2.check_translation(report, view, agent, network, segment, lvid,
-                             context, inbound=True)
+                         context, inbound=True)
     report.hops.extend(port_hops)
     return lvid, segment
 
@@ -258,7 +269,8 @@ def _dnsmasq_hop(report, view, network):
 def _gateway_namespace(router):
     """Where the router's qg- and default route live: qrouter- or, for a
     distributed router on its SNAT host (the agent the API lists),
-    snat-<router>."""
+    snat-<router>.
+    """
     if router.distributed:
         return names.snat_namespace(router.id)
     return names.qrouter_namespace(router.id)
@@ -327,6 +339,6 @@ def _external_hops(report, context, view, agent, qg, gw):
         vlan.check_physical_nics(report, view, topo, bridge)
         return
     lvid, segment = l2.check_ovs_port(report, view, agent, qg, gw,
-                                          ext_net)
+                                      ext_net)
     l2.check_translation(report, view, agent, ext_net, segment, lvid,
-                             context)
+                         context)

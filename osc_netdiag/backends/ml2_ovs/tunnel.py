@@ -1,10 +1,20 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS tunnel segments (VXLAN, GRE, Geneve) on one host: br-tun's
 tunnel-ID to local-VLAN flow, the flood flow and the tunnel ports to
 the peers the API expects.
 """
 
-from osc_netdiag import probes
-from osc_netdiag.backends.ml2_ovs.topology import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.topology import check_patch_pair
 from osc_netdiag.backends.ml2_ovs.topology import counters
 from osc_netdiag.backends.ml2_ovs.topology import int_value
@@ -12,9 +22,11 @@ from osc_netdiag.backends.ml2_ovs.topology import interfaces_of_bridge
 from osc_netdiag.backends.ml2_ovs.topology import loaded_tun_id
 from osc_netdiag.backends.ml2_ovs.topology import ovs_evidence
 from osc_netdiag.backends.ml2_ovs.topology import topology_with_bridge
+from osc_netdiag.backends.ml2_ovs.topology import TUNNEL_BRIDGE
 from osc_netdiag.backends.ml2_ovs.vlan import judge_to_local_vlan
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import probes
 
 
 def tunnel_peers(context, host):

@@ -1,9 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ML2/OVS VLAN and flat segments on one host: the int-br/phy-br patch
 pair, the ingress and egress translation flows and the physical NICs.
 """
 
-from osc_netdiag import names
-from osc_netdiag import probes
 from osc_netdiag.backends.ml2_ovs.topology import check_patch_pair
 from osc_netdiag.backends.ml2_ovs.topology import counters
 from osc_netdiag.backends.ml2_ovs.topology import flow_port_matches
@@ -15,6 +25,8 @@ from osc_netdiag.backends.ml2_ovs.topology import phys_translation_table
 from osc_netdiag.backends.ml2_ovs.topology import topology_with_bridge
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
+from osc_netdiag import names
+from osc_netdiag import probes
 
 
 def vlan_hops(report, view, agent, segment, lvid, inbound):
@@ -169,8 +181,8 @@ def _link_state(view, device):
 def check_physical_nics(report, view, topo, phys_br):
     host = view.host
     nics = [iface for _port, iface in interfaces_of_bridge(topo, phys_br)
-           if iface.type in ("", "system", "dpdk", "afxdp")
-           and iface.name != phys_br]
+            if iface.type in ("", "system", "dpdk", "afxdp")
+            and iface.name != phys_br]
     if not nics:
         report.find("NETDIAG_PHYS_NIC_MISSING", f"{host}:{phys_br}",
                     f"{phys_br} on {host} has no physical interface",

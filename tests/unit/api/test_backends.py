@@ -1,8 +1,21 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The backend of a port comes from the API, and a port of a backend this
 release does not diagnose is refused with exit 3 naming it, before any
 host is contacted (an ML2/OVN port, bound with vif_type ovs like an
 ML2/OVS one, was traced as ML2/OVS and got a NETDIAG_AGENT_MISSING that
-was not true)."""
+was not true).
+"""
 
 import json
 import pathlib
@@ -10,14 +23,14 @@ import pathlib
 import pytest
 
 from osc_netdiag import backends
-from osc_netdiag import context as ctx_mod
-from osc_netdiag import exitcodes
 from osc_netdiag.backends import ml2_ovs
+from osc_netdiag import context as ctx_mod
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import exitcodes
 from osc_netdiag.transport import pool
 from osc_netdiag.v1 import port as port_cmd
-from tests.unit import helpers
 from tests.unit.api import sdk_fakes as sf
+from tests.unit import helpers
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 # what Neutron's ML2/OVN driver puts in binding:vif_details (bound with
@@ -41,7 +54,8 @@ def no_hosts(monkeypatch):
 
 def ovn_cloud(**port_attrs):
     """The VLAN cloud with compute1 run by ML2/OVN: OVN agents, no Open
-    vSwitch agent."""
+    vSwitch agent.
+    """
     conn = sf.vlan_cloud(**port_attrs)
     neutron = conn.network
     neutron._agents = [a for a in neutron._agents if a.host != "compute1"]

@@ -1,6 +1,19 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The façade: one entry point per command, and ``replay`` running any
 saved diagnosis again from its folder (the same result the command's own
-replay prints)."""
+replay prints).
+"""
 
 import pathlib
 
@@ -50,8 +63,8 @@ def test_replay_names_the_commands_it_knows():
 
 
 def test_cleanup_of_all_hosts_asks_the_api_for_them(monkeypatch):
-    from osc_netdiag import resolve
     from osc_netdiag.capture import cleanup as cleanup_mod
+    from osc_netdiag import resolve
     seen = {}
     monkeypatch.setattr(resolve, "ovs_agent_hosts", lambda conn: [
         "compute2", "compute1", "compute2"])

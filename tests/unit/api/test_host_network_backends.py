@@ -1,8 +1,21 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``host check`` and ``network vlan-map`` choose their backend through
 the registry, from the API (the agents Neutron lists on the hosts; the
 network's bound ports), never from the host: a host or a network of a
 backend this release does not diagnose exits 3 naming it, before any
-host is contacted."""
+host is contacted.
+"""
 
 import json
 import pathlib
@@ -11,15 +24,15 @@ import shutil
 import pytest
 
 from osc_netdiag import backends
-from osc_netdiag import exitcodes
 from osc_netdiag.backends import ml2_ovs
+from osc_netdiag import exitcodes
 from osc_netdiag.transport import pool
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
-from tests.unit import helpers
 from tests.unit.api import sdk_fakes as sf
 from tests.unit.api.test_backends import OVN_AGENTS
 from tests.unit.api.test_backends import OVN_DETAILS
+from tests.unit import helpers
 
 
 class Contacted(Exception):
@@ -60,7 +73,8 @@ class CloudNeutron(sf.FakeNeutron):
 
 def cloud(ovn_hosts=(), **port_attrs):
     """The VLAN cloud; ``ovn_hosts`` run OVN agents, no Open vSwitch
-    agent."""
+    agent.
+    """
     conn = sf.vlan_cloud(**port_attrs)
     neutron = conn.network
     neutron.__class__ = CloudNeutron

@@ -1,7 +1,20 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """capture/ is backend-neutral: the points come from the port's backend
 (its CAPTURE_POINTS, chosen through the registry from what the API says),
 and a port of a backend this release does not diagnose is refused with
-exit 3 naming it."""
+exit 3 naming it.
+"""
 
 import json
 import pathlib
@@ -9,17 +22,17 @@ import pathlib
 import pytest
 
 from osc_netdiag import backends
-from osc_netdiag import context as ctx_mod
 from osc_netdiag.backends import ml2_ovs
 from osc_netdiag.capture import plan
+from osc_netdiag import context as ctx_mod
 from osc_netdiag.errors import ResolveError
 from osc_netdiag.transport import pool
 from osc_netdiag.v1 import capture as capture_cmd
+from tests.unit.api import sdk_fakes as sf
+from tests.unit.api.test_backends import ovn_cloud
+from tests.unit.api.test_backends import OVN_DETAILS
 from tests.unit import helpers
 from tests.unit import test_layers
-from tests.unit.api import sdk_fakes as sf
-from tests.unit.api.test_backends import OVN_DETAILS
-from tests.unit.api.test_backends import ovn_cloud
 
 ROOT = pathlib.Path(__file__).parents[3] / "osc_netdiag"
 SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"

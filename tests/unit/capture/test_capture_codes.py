@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every finding code of ``port capture``, with its point's state and the
 exact exit code, end to end on this machine (LocalTransport) with stand-in
 host tools, as in test_capture_local: the product's real script runs; the
@@ -21,8 +33,8 @@ import pathlib
 
 import pytest
 
-from osc_netdiag import exitcodes
 from osc_netdiag.capture import run
+from osc_netdiag import exitcodes
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.local import LocalTransport
 from tests.unit.capture import fake_tools
@@ -37,14 +49,15 @@ TAP, QR = "tapc5f2011d-5a", "qr-12cf768b-a6"
 # leaves the port when $NDCAP_KEEP is set.
 FAKE = """#!/bin/sh
 tool=$(basename "$0")
+mirror=1a2b3c4d-0000-4000-8000-000000000001
 case "$tool $*" in
   "ip netns exec "*) shift 3; exec "$@" ;;
-  "ovs-vsctl"*" find Mirror "*) grep -q . "$NDCAP_STATE" 2>/dev/null && echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" find Mirror "*) grep -q . "$NDCAP_STATE" 2>/dev/null && echo $mirror ;;
   "ovs-vsctl"*" find Port "*) cat "$NDCAP_STATE" 2>/dev/null ;;
   "ovs-vsctl"*" del-port "*) [ -n "$NDCAP_KEEP" ] || : > "$NDCAP_STATE" ;;
   "ovs-vsctl"*" add-port "*)
     if [ -n "$NDCAP_MIRROR_ERR" ]; then cat "$NDCAP_MIRROR_ERR" >&2; exit 1; fi
-    echo "$4" >> "$NDCAP_STATE"; echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+    echo "$4" >> "$NDCAP_STATE"; echo $mirror ;;
   "tcpdump"*)
     case " $* " in
       *" -i $NDCAP_DEV "*)
@@ -68,7 +81,7 @@ def fake(tmp_path, monkeypatch):
     def device_answers(device, name, rc, out=None):
         monkeypatch.setenv("NDCAP_DEV", device)
         monkeypatch.setenv("NDCAP_DEV_OUT", str(CAPTURE / f"{out or name}"
-                                                         ".out"))
+                                                ".out"))
         monkeypatch.setenv("NDCAP_DEV_ERR", str(CAPTURE / f"{name}.err"))
         monkeypatch.setenv("NDCAP_DEV_RC", str(rc))
     return device_answers

@@ -1,7 +1,20 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """capture_context end to end on this machine (LocalTransport), with
 stand-in ovs-vsctl / tcpdump / ip on PATH: the tcpdump stand-in replays a
 real capture from the lab; the ovs-vsctl stand-in keeps the mirror state in
-a file so removal is observable."""
+a file so removal is observable.
+"""
 
 import json
 import os
@@ -12,8 +25,8 @@ import time
 
 import pytest
 
-from osc_netdiag import context as ctx_mod
 from osc_netdiag.capture import run
+from osc_netdiag import context as ctx_mod
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.transport.local import LocalTransport
@@ -24,13 +37,14 @@ SCENARIO = FIXTURES / "scenarios" / "vlan-healthy"
 
 FAKE = """#!/bin/sh
 tool=$(basename "$0")
+mirror=1a2b3c4d-0000-4000-8000-000000000001
 printf '%s\\n' "$tool $*" >> "$NDCAP_LOG"
 case "$tool $*" in
   "ip netns exec "*) shift 3; exec "$@" ;;
-  "ovs-vsctl"*" find Mirror "*) cat "$NDCAP_STATE" 2>/dev/null | grep -q . && echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" find Mirror "*) cat "$NDCAP_STATE" 2>/dev/null | grep -q . && echo $mirror ;;
   "ovs-vsctl"*" find Port "*) cat "$NDCAP_STATE" 2>/dev/null ;;
   "ovs-vsctl"*" del-port "*) : > "$NDCAP_STATE" ;;
-  "ovs-vsctl"*" add-port "*) echo "$4" >> "$NDCAP_STATE"; echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" add-port "*) echo "$4" >> "$NDCAP_STATE"; echo $mirror ;;
   "tcpdump"*)
     if [ -n "$NDCAP_HANG" ]; then sleep 30; fi
     cat "$NDCAP_OUT"; cat "$NDCAP_ERR" >&2 ;;
@@ -169,7 +183,8 @@ def test_write_refuses_a_file_before_running(local):
 
 def command_run(monkeypatch, *argv):
     """``openstack netdiag port capture`` with the scenario's context and
-    this machine as every host."""
+    this machine as every host.
+    """
     from osc_netdiag.v1 import capture as capture_cmd
     from tests.unit.helpers import FakeApp
 

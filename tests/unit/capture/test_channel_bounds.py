@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The capture channel is bounded: line length, bytes, and its deadline.
 
 Lines are split from a real stream (tests/fixtures/capture/
@@ -14,8 +26,8 @@ import time
 import pytest
 
 from osc_netdiag.capture import remote
-from osc_netdiag.transport import stream as channel_mod
 from osc_netdiag.errors import NetdiagError
+from osc_netdiag.transport import stream as channel_mod
 
 STREAM = (pathlib.Path(__file__).parents[2] / "fixtures" / "capture"
           / "ndcap-stream--dhcp-write.out").read_bytes()

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``cleanup``'s exact exit codes (0, 2, 8, 16, 32 and their OR) over a
 stand-in transport answering with real listings of an Open vSwitch
 database (tools/capture_cleanup_fixtures): br-int with an operator's
@@ -5,13 +17,14 @@ mirror and a capture's marked mirror and output port, expired at 1000
 (-leftover), and the same database after the product's removal commands
 (-cleaned). A host whose removal "works" is answered with the -cleaned
 listings after its removal command; one whose removal "sticks" keeps
-answering -leftover."""
+answering -leftover.
+"""
 
+from osc_netdiag.capture import cleanup
 from osc_netdiag import errors
 from osc_netdiag import exitcodes
-from osc_netdiag import models
-from osc_netdiag.capture import cleanup
 from osc_netdiag.inventory import Inventory
+from osc_netdiag import models
 from osc_netdiag.transport.base import CommandResult
 from tests.unit.capture.test_cleanup import FIXTURES
 
@@ -26,7 +39,8 @@ def listing(command_name, state):
 
 class Hosts:
     """host -> "ok" (removal works), "stuck" (rows stay), "failing" (the
-    listing exits 1) or a HostError status (the host cannot be opened)."""
+    listing exits 1) or a HostError status (the host cannot be opened).
+    """
 
     def __init__(self, **hosts):
         self.hosts = hosts

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port capture -w: pcap framing, the base64 line encoding, file names and
 refusals, on real captures made by tools/capture_pcap_fixtures (a real
 dnsmasq answering a real dhclient, in namespaces):
@@ -18,9 +30,11 @@ import subprocess
 
 import pytest
 
-from osc_netdiag.capture import pcapfile, remote
+from osc_netdiag.capture import pcapfile
+from osc_netdiag.capture import remote
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import pcap, tcpdump
+from osc_netdiag.parsers import pcap
+from osc_netdiag.parsers import tcpdump
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "capture"
 PCAP = FIXTURES / "tcpdump-w--dhcp-qdhcp.pcap"

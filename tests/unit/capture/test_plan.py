@@ -1,12 +1,24 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 import json
 import pathlib
 
 import pytest
 
-from osc_netdiag import context as ctx_mod
-from osc_netdiag import taps
 from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag.capture import plan
+from osc_netdiag import context as ctx_mod
+from osc_netdiag import taps
 
 SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
 

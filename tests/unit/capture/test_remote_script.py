@@ -1,23 +1,37 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The host script's safety net, run for real by sh with stand-in
-ovs-vsctl/tcpdump/ip/sysctl/setsid... on PATH that log their argv."""
+ovs-vsctl/tcpdump/ip/sysctl/setsid... on PATH that log their argv.
+"""
 
 import os
-import pathlib
 import subprocess
 import time
 
 import pytest
 
-from osc_netdiag.capture import mirror, remote
+from osc_netdiag.capture import mirror
+from osc_netdiag.capture import remote
 from tests.unit.capture import fake_tools
 
 FAKE = """#!/bin/sh
+mirror=1a2b3c4d-0000-4000-8000-000000000001
 printf '%s\\n' "$(basename "$0") $*" >> "$NDCAP_LOG"
 case "$(basename "$0") $*" in
-  "ovs-vsctl"*" find Mirror "*) [ -e "$NDCAP_STATE" ] && echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" find Mirror "*) [ -e "$NDCAP_STATE" ] && echo $mirror ;;
   "ovs-vsctl"*" find Port "*) [ -e "$NDCAP_STATE" ] && echo ndm0badc0de1 ;;
   "ovs-vsctl"*" del-port "*) rm -f "$NDCAP_STATE" ;;
-  "ovs-vsctl"*" add-port "*) touch "$NDCAP_STATE"; echo 1a2b3c4d-0000-4000-8000-000000000001 ;;
+  "ovs-vsctl"*" add-port "*) touch "$NDCAP_STATE"; echo $mirror ;;
   "tcpdump"*) echo "listening on x"; sleep 30 ;;
 esac
 exit 0
@@ -113,7 +127,8 @@ def test_pcap_script_is_valid_sh():
 
 def test_pcap_script_pipeline_per_point():
     """One capture per point writing pcap to stdout, tee'd into base64 (W
-    lines) and into one reader (P lines); one loop per writer; no file."""
+    lines) and into one reader (P lines); one loop per writer; no file.
+    """
     text = pcap_script()
     lines = text.splitlines()
     for index, device in ((0, "tap0123456789a"), (1, "qr-12cf768b-a6")):

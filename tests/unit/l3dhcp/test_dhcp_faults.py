@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """dhcp check and dns check on the lab recordings of
 tests/fixtures/l3dhcp/scenarios, each with ONE recorded answer edited so
 that something is present but wrong: the finding codes of these checks
@@ -35,7 +47,8 @@ def rows(result, kind):
 
 def replace_in(kind, old, new, count=1):
     """An edit of the recorded stdout of the command whose name is ``kind``
-    or ``kind:<what>``: ``old`` must occur exactly ``count`` times."""
+    or ``kind:<what>``: ``old`` must occur exactly ``count`` times.
+    """
     def edit(command):
         if command["name"].split(":", 1)[0] == kind:
             assert command["stdout"].count(old) == count, command["name"]
@@ -102,10 +115,9 @@ def test_upper_case_mac_in_the_log_is_the_port(tmp_path):
     # dnsmasq log: the MAC of the last DHCPACK line in upper case
     last_ack = (f"644920578 DHCPACK(tap0ca4aaaf-71) {PORT_IP} {PORT_MAC} "
                 "host-198-18-16-39")
-    result = check("dhcp-port", replace_in(
-        "dnsmasq-log", last_ack, last_ack.replace(PORT_MAC,
-                                                   PORT_MAC.upper())),
-        tmp_path)
+    edited = replace_in("dnsmasq-log", last_ack,
+                        last_ack.replace(PORT_MAC, PORT_MAC.upper()))
+    result = check("dhcp-port", edited, tmp_path)
     log, = rows(result, "dhcp-log")
     assert (log.state, log.status) == ("acknowledged", Status.OK)
     assert "DHCPACK x3" in log.detail
@@ -252,7 +264,7 @@ def test_error_and_unreadable_host_is_12(tmp_path):
                                   agents=context.agents + (other,))
     capture = scenario.copy_capture("dhcp-port", tmp_path, replace_in(
         "dnsmasq-hosts", HOSTS_LINE, HOSTS_LINE.replace(PORT_IP,
-                                                         "198.18.16.93")))
+                                                        "198.18.16.93")))
     (capture / "hosts" / "network2.json").write_text(json.dumps(
         {"host": "network2", "address": "network2", "status": "unreachable",
          "message": "ssh: connect to host network2 port 22: No route to "
@@ -304,8 +316,9 @@ def test_dns_forward_answer_with_the_wrong_address(tmp_path):
 # The dhcp-port recording predates the metadata check: the answers of the
 # DHCP agent's command line, its processes' owners and configuration
 # (recorded on the same lab's network1 with enable_isolated_metadata =
-# true, tests/fixtures/l3dhcp/agent) are added to it, and the tap's addresses get the metadata address
-# as the agent adds it (169.254.169.254/32), or a wrong one.
+# true, tests/fixtures/l3dhcp/agent) are added to it, and the tap's
+# addresses get the metadata address as the agent adds it
+# (169.254.169.254/32), or a wrong one.
 
 def _with_agent_and_address(address):
     from osc_netdiag.l3dhcp import metadata

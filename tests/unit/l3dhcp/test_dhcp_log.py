@@ -1,22 +1,34 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """dhcp check's log sources: one command per source (what sudo can pin),
 run for real on this machine with the local transport against a file holding
-a real lab dnsmasq log, and the first readable source chosen on the client."""
+a real lab dnsmasq log, and the first readable source chosen on the client.
+"""
 
 import dataclasses
-import pathlib
 import shutil
 
 import pytest
 
-from osc_netdiag import models
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag.l3dhcp import dhcp
-from osc_netdiag.transport import local
+from osc_netdiag import models
 from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport import local
 from osc_netdiag.transport.pool import HostOutcome
 
 from tests.unit.l3dhcp import scenario

@@ -1,15 +1,28 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """dhcp check's reading of the port's DHCP exchange: the dhcp-port lab
 recording with its log answer replaced by lines of a real dnsmasq log
 (tests/fixtures/l3dhcp/dnsmasq-log--nak-noaddress.out): each log finding
-code with the row's status and the exact exit code."""
+code with the row's status and the exact exit code.
+"""
 
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 
 from tests.unit.l3dhcp import scenario
-from tests.unit.l3dhcp.test_dhcp_faults import PORT_MAC
 from tests.unit.l3dhcp.test_dhcp_faults import check
 from tests.unit.l3dhcp.test_dhcp_faults import codes
+from tests.unit.l3dhcp.test_dhcp_faults import PORT_MAC
 from tests.unit.l3dhcp.test_dhcp_faults import rows
 
 

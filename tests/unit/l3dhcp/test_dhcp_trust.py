@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Host data must not make netdiag (root, with sudo) read or print other
 files: dhcp check believes only processes run by Neutron's users, reads
 only files under Neutron's directories, and never quotes a host file's
@@ -13,9 +25,9 @@ import json
 
 import pytest
 
-from osc_netdiag import exitcodes
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ParseError
+from osc_netdiag import exitcodes
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.inventory import neutron_layout
 from osc_netdiag.l3dhcp import dhcp
@@ -99,7 +111,8 @@ def dnsmasq_option(option, value):
 
 def file_reads(sent):
     """The commands that read a file a process named: cat, and grep with
-    a path other than netdiag's own syslog fallbacks."""
+    a path other than netdiag's own syslog fallbacks.
+    """
     return [a for a in sent if a[0] == "cat" or
             (a[0] == "grep" and a[-1].startswith("/") and
              a[-1] not in dhcp.SYSLOG_SOURCES)]

@@ -1,12 +1,25 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """dns check: the ss and DNS-query parsers on lab captures, and the check
-replayed from a lab recording (healthy, and with edited answers)."""
+replayed from a lab recording (healthy, and with edited answers).
+"""
 
 import pathlib
 
 import pytest
 
-from osc_netdiag import exitcodes
 from osc_netdiag.errors import ParseError
+from osc_netdiag import exitcodes
 from osc_netdiag.l3dhcp import dns
 from osc_netdiag.models import Status
 from osc_netdiag.parsers import dnsquery

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The dnsmasq parsers against real output captured from the lab."""
 
 import pathlib
@@ -75,4 +87,4 @@ def test_dhcp_ranges_from_the_command_line():
         assert rng.netmask == "255.255.255.0"
         assert rng.lease == "86400s"
     assert {r[0].start for r in ranges.values()} == {"198.18.16.0",
-                                                      "198.18.17.0"}
+                                                     "198.18.17.0"}

@@ -1,17 +1,30 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Whether 169.254.169.254 is expected on the DHCP tap, from the agent's
 real command line and configuration files (recorded on the lab's network1;
-the lab's folders replaced by Neutron's default paths)."""
+the lab's folders replaced by Neutron's default paths).
+"""
 
 import pathlib
 
 import pytest
 
-from osc_netdiag import models
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.errors import ParseError
 from osc_netdiag.l3dhcp import metadata
 from osc_netdiag.linux import host_files
+from osc_netdiag import models
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ps
 from osc_netdiag.transport.base import CommandResult
@@ -56,7 +69,8 @@ def real_answers(dhcp_ini=DHCP_INI_FLAGS):
 
 def with_flag(text, flag, value):
     """The real file with one option's value changed (as an operator would
-    edit it)."""
+    edit it).
+    """
     lines = [f"{flag} = {value}" if line.startswith(flag + " ") else line
              for line in text.splitlines()]
     return "\n".join(lines) + "\n"

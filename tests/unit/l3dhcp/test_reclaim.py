@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ip reclaim against an in-memory Neutron made of real SDK resources."""
 
 import pytest
@@ -6,8 +18,8 @@ from openstack.network.v2 import network as _network
 from openstack.network.v2 import subnet as _subnet
 from openstack.test import fakes
 
-from osc_netdiag import exitcodes
 from osc_netdiag.errors import ResolveError
+from osc_netdiag import exitcodes
 from osc_netdiag.resolve import reclaim
 from tests.unit.api import sdk_fakes
 

@@ -1,15 +1,28 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """router check on a distributed router: real captures from the DVR lab
 (healthy, and with faults injected on the lab: fip- namespace deleted,
 the floating IP's DNAT rule deleted, the snat- SNAT rule deleted) and
-faults made by editing one recorded output of the healthy capture."""
+faults made by editing one recorded output of the healthy capture.
+"""
 
 import json
 
 from osc_netdiag import exitcodes
-from osc_netdiag import names
 from osc_netdiag.l3dhcp import router
 from osc_netdiag.l3dhcp import router_dvr
 from osc_netdiag.models import Status
+from osc_netdiag import names
 
 from tests.unit.l3dhcp import scenario
 

@@ -1,18 +1,31 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """router check and floatingip check on the lab recordings of
 tests/fixtures/l3dhcp/scenarios with ONE recorded answer edited so that
 something is present but wrong: the finding code, the row's status and the
-exact exit code of each."""
+exact exit code of each.
+"""
 
 import dataclasses
 import json
 
 from osc_netdiag import exitcodes
-from osc_netdiag import resolve
-from osc_netdiag import runner
 from osc_netdiag.inventory import Inventory
 from osc_netdiag.l3dhcp import floatingip
 from osc_netdiag.l3dhcp import router
 from osc_netdiag.models import Status
+from osc_netdiag import resolve
+from osc_netdiag import runner
 
 from tests.unit.l3dhcp import scenario
 from tests.unit.l3dhcp.test_dhcp_faults import replace_in
@@ -292,10 +305,10 @@ def test_trace_reports_a_default_route_via_the_wrong_gateway(tmp_path):
     # scenarios/vlan-healthy (port trace on the lab), network1's ip route in
     # qrouter-: the default route's gateway .1 -> .254; the context given
     # the external subnet's gateway_ip (the recording predates the field)
-    import shutil
     from osc_netdiag import api
     from osc_netdiag import context as ctx
     from osc_netdiag.transport import replay
+    import shutil
     source = scenario.SCENARIOS.parents[1] / "scenarios" / "vlan-healthy"
     capture = tmp_path / "vlan-healthy"
     shutil.copytree(source, capture)

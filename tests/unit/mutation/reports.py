@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Stored whole reports, kept small: a delta against the healthy report.
 
 An item of a list (a hop, row or finding) that equals the item at the same
@@ -31,7 +43,8 @@ def _mark(i, item, base):
 
 def check(doc, stored):
     """``doc`` must equal the document stored at ``stored`` (a Path);
-    ``NETDIAG_WRITE_REPORTS=1`` writes it there first."""
+    ``NETDIAG_WRITE_REPORTS=1`` writes it there first.
+    """
     if os.environ.get("NETDIAG_WRITE_REPORTS"):
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """host check on a healthy lab recording with one
 command's real output edited in one place (EDITS says where and how): the
 whole report of each case.
@@ -16,11 +28,11 @@ import pathlib
 
 import pytest
 
+from osc_netdiag import hostcheck
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
-from osc_netdiag import hostcheck
-from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit import helpers
 from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
@@ -70,7 +82,7 @@ EDITS = {
         '6633",false],[["uuid","14b1', '6633",true]],"headings"',
         '6633",false]],"headings"'),
     "eth1-down": ("ip-addr", ETH1, ETH1.replace('"operstate":"UP"',
-                                                 '"operstate":"DOWN"')),
+                                                '"operstate":"DOWN"')),
 }
 # name: (host, command, old text, new text) on another host
 OTHER_HOST_EDITS = {
@@ -119,8 +131,6 @@ def _run(folder, capture):
         [r.to_dict(long=True) for r in
          hostcheck.check_from_capture(str(capture)).rows]))
     return doc
-
-
 
 
 @pytest.mark.parametrize("folder,name,edit", CASES,

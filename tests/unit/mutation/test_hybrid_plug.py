@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The iptables_hybrid plug (tap -> qbr Linux bridge -> qvb/qvo veth -> OVS)
 checked on a real host listing, tests/fixtures/captures/ip-d-j-addr--host.out
 (``ip -d -j addr show`` of a host whose qbr3f1c9a2b-7d, qvb and qvo exist
@@ -12,10 +24,11 @@ import json
 import pathlib
 import types
 
+from osc_netdiag.checks.engine import HostView
+from osc_netdiag.checks.engine import Report
 from osc_netdiag import context as ctx_mod
-from osc_netdiag import probes
 from osc_netdiag.linux import devices
-from osc_netdiag.checks.engine import HostView, Report
+from osc_netdiag import probes
 from osc_netdiag.transport.base import CommandResult
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parser edges the other parser tests let through (found by the mutation
 run): exact refusal messages, optional fields left out, separators that
 occur twice. Each case is a real capture edited in one place, named in the
@@ -9,7 +21,10 @@ import pathlib
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import dnsmasq, ovs_vsctl, ps, ss
+from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.parsers import ps
+from osc_netdiag.parsers import ss
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 SS = (FIXTURES / "l3dhcp" / "ss-lnup--qdhcp-dns.out").read_text()
@@ -32,7 +47,7 @@ def refused(parser, text, message):
 # -- ss -H -l -n -p (the DNS listeners of a qdhcp- namespace) ---------------
 
 def test_ss_real_capture():
-    assert [(l.address, l.port, l.interface) for l in ss.parse_ss(SS)] == [
+    assert [(s.address, s.port, s.interface) for s in ss.parse_ss(SS)] == [
         ("127.0.0.1", 53, None), ("198.18.16.10", 53, None), ("::1", 53, None),
         ("fe80::f816:3eff:fee1:cd5d", 53, "tap0ca4aaaf-71")]
 
@@ -108,7 +123,9 @@ def test_dhcp_range_with_a_tag_only_is_refused():
 # -- ovs-vsctl topology lookups of names that are not there ----------------
 
 def topology():
-    read = lambda name: (FIXTURES / "captures" / name).read_text()
+    def read(name):
+        return (FIXTURES / "captures" / name).read_text()
+
     return ovs_vsctl.build_topology(
         ovs_vsctl.parse_bridges(read("ovs-vsctl-list-bridge--compute.out")),
         ovs_vsctl.parse_ports(read("ovs-vsctl-list-port--compute.out")),
@@ -137,7 +154,7 @@ FIRST_IP = "host-198-18-17-43.openstacklocal,198.18.17.43\n"
 ])
 def test_hosts_file_ipv6_address(address, ip):
     text = edited(HOSTS, FIRST_IP, FIRST_IP.replace("198.18.17.43\n",
-                                                   address + "\n"))
+                                                    address + "\n"))
     first = dnsmasq.parse_hosts_file(text)[0]
     assert (first.mac, first.name, first.ip) == (
         "fa:16:3e:49:97:45", "host-198-18-17-43.openstacklocal", ip)

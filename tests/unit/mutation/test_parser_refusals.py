@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Each parser's refusals, message for message, and the optional fields of
 its records, on real captures edited in one place (named in each test).
 
@@ -11,7 +23,11 @@ import pathlib
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import dnsmasq, dnsquery, oslo_ini, ovs_vsctl, ps
+from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import dnsquery
+from osc_netdiag.parsers import oslo_ini
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.parsers import ps
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 L3DHCP = FIXTURES / "l3dhcp"

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every probe failing, then cut short, in turn: the whole report of each.
 
 Each case replays a healthy lab recording in which exactly one command on
@@ -25,8 +37,8 @@ import pytest
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import network as network_cmd
 from osc_netdiag.v1 import port as port_cmd
-from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit import helpers
 from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
@@ -58,8 +70,6 @@ def _run(folder, capture):
     doc = json.loads(app.stdout.getvalue())
     assert doc["exit_code"] == code
     return doc
-
-
 
 
 def _break(kind, capture, host, command):

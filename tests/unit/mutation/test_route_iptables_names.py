@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """ip route and iptables-save refusals and optional fields on real captures
 edited in one place, and the names module's refusal messages (what an
 operator reads when a name is refused before any host is asked).
@@ -7,9 +19,11 @@ import pathlib
 
 import pytest
 
+from osc_netdiag.errors import ParseError
+from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
-from osc_netdiag.errors import ParseError, UnsafeNameError
-from osc_netdiag.parsers import ip_route, iptables
+from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import iptables
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 ROUTES = (FIXTURES / "l3dhcp" / "ip-j-route--qrouter.out").read_text()

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port trace on healthy lab recordings with one command's real output
 edited in one place (EDITS): present but wrong (a wrong tag, local VLAN,
 segmentation or tunnel ID, tunnel remote_ip or local_ip, patch peer, an
@@ -17,8 +29,8 @@ import pathlib
 import pytest
 
 from osc_netdiag.v1 import port as port_cmd
-from tests.unit import helpers
 from tests.unit.edited import EditedCapture
+from tests.unit import helpers
 from tests.unit.mutation import reports
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
@@ -85,8 +97,6 @@ def _run(capture):
     doc = json.loads(app.stdout.getvalue())
     assert doc["exit_code"] == code
     return doc
-
-
 
 
 @pytest.mark.parametrize("name,edit", CASES, ids=[f"{n}/{e}" for n, e in CASES])

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Map each captured ``<tool>--<case>.out`` to its parser; write expected JSON.
 
 Run ``python tests/unit/parsers/capture_cases.py --write`` after
@@ -15,7 +27,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from osc_netdiag.parsers import ip, ipset, iptables, ofctl, ovs_vsctl, ps  # noqa: E402
+from osc_netdiag.parsers import ip  # noqa: E402
+from osc_netdiag.parsers import ipset  # noqa: E402
+from osc_netdiag.parsers import iptables  # noqa: E402
+from osc_netdiag.parsers import ofctl  # noqa: E402
+from osc_netdiag.parsers import ovs_vsctl  # noqa: E402
+from osc_netdiag.parsers import ps  # noqa: E402
 
 CAPTURES = ROOT / "tests" / "fixtures" / "captures"
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every real capture a parser reads, in every fixture folder, with its parser.
 
 ``capture_cases`` covers tests/fixtures/captures (the files with a golden
@@ -12,8 +24,15 @@ from __future__ import annotations
 import pathlib
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
-                                 oslo_ini, ps, ss, tcpdump)
+from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import dnsquery
+from osc_netdiag.parsers import ip
+from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import iptables
+from osc_netdiag.parsers import oslo_ini
+from osc_netdiag.parsers import ps
+from osc_netdiag.parsers import ss
+from osc_netdiag.parsers import tcpdump
 
 import capture_cases
 
@@ -112,7 +131,8 @@ def records(result) -> list:
 def assert_whole_records_or_parse_error(parser, cut_text, full_result):
     """``parser(cut_text)`` raises ParseError, or returns the first records
     of ``full_result`` unchanged (the parsers' contract for output cut at a
-    line boundary, see osc_netdiag/parsers/__init__.py)."""
+    line boundary, see osc_netdiag/parsers/__init__.py).
+    """
     try:
         result = parser(cut_text)
     except ParseError:

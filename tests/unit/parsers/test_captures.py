@@ -1,11 +1,28 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every real capture parses to exactly its reviewed expected JSON, plus
-targeted checks of what the diagnostics rely on."""
+targeted checks of what the diagnostics rely on.
+"""
 
 import json
 
 import pytest
 
-from osc_netdiag.parsers import ip, iptables, ofctl, ovs_vsctl, ps
+from osc_netdiag.parsers import ip
+from osc_netdiag.parsers import iptables
+from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.parsers import ps
 
 import capture_cases
 
@@ -244,7 +261,8 @@ def test_netns_both_forms():
 
 
 def test_iptables_neutron_chains():
-    tables = {t.name: t for t in iptables.parse_iptables_save(read("iptables-save-c--neutron-like.out"))}
+    text = read("iptables-save-c--neutron-like.out")
+    tables = {t.name: t for t in iptables.parse_iptables_save(text)}
     assert set(tables) == {"raw", "filter", "nat"}
     flt = tables["filter"]
     assert flt.chain("INPUT").policy == "ACCEPT"

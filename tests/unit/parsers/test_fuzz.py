@@ -1,11 +1,26 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Truncated and garbled real captures of every parser: a result or
 ParseError, nothing else; a capture cut in the middle (of a line, of the
 JSON) is always ParseError, and one cut anywhere else keeps whole records
-(see test_properties.py for the deterministic form of these properties)."""
+(see test_properties.py for the deterministic form of these properties).
+"""
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
+import pytest
 
 from osc_netdiag.errors import ParseError
 

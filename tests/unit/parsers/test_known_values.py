@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Hand-read values of every real Open vSwitch capture, for the fields the
 checks use (the other captures: test_known_values_host.py).
 
@@ -12,7 +24,8 @@ import pathlib
 
 import pytest
 
-from osc_netdiag.parsers import ofctl, ovs_vsctl
+from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ovs_vsctl
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures"
 A = ofctl.Action

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Hand-read values of the ip, iptables, ps, ss, dnsmasq, DNS query, agent
 config and tcpdump captures (Open vSwitch: test_known_values.py).
 
@@ -12,8 +24,15 @@ import pathlib
 
 import pytest
 
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, iptables,
-                                 oslo_ini, ps, ss, tcpdump)
+from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import dnsquery
+from osc_netdiag.parsers import ip
+from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import iptables
+from osc_netdiag.parsers import oslo_ini
+from osc_netdiag.parsers import ps
+from osc_netdiag.parsers import ss
+from osc_netdiag.parsers import tcpdump
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -49,7 +68,7 @@ def test_ip_namespaces_addresses():
     lo, qg = ip.parse_ip_addr(read("captures/ip-j-addr--qrouter.out"))
     assert (qg.ifname, qg.ifindex, qg.mac) == ("qg-c4d5e6f7-08", 12, "46:08:36:91:9f:99")
     assert [(a.local, a.prefixlen) for a in qg.addresses] == [("198.18.20.10", 24),
-                                                             ("198.18.20.11", 32)]
+                                                              ("198.18.20.11", 32)]
     assert ip.parse_ip_addr(read("captures/ip-j-addr--empty.out")) == ()
     _, tap = ip.parse_ip_addr(read("l3dhcp/ip-d-j-addr--qdhcp.out"))
     assert (tap.ifname, tap.mac) == ("tap0ca4aaaf-71", "fa:16:3e:e1:cd:5d")
@@ -59,7 +78,7 @@ def test_ip_namespaces_addresses():
         "qr-12cf768b-a6", "198.18.16.1", "fa:16:3e:7b:34:8e")
     assert (qr2.ifname, qr2.mtu, qr2.addresses[0].local) == ("qr-9b515daf-d3", 1450, "198.18.17.1")
     assert [(a.local, a.prefixlen) for a in qg.addresses[:2]] == [("198.19.0.56", 24),
-                                                                 ("198.19.0.43", 32)]
+                                                                  ("198.19.0.43", 32)]
 
 
 def test_netns_lists():

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Properties every parser keeps on every real capture it reads.
 
 1. A real capture parses to a non-empty result (or to exactly () for the
@@ -23,8 +35,18 @@ import shlex
 import pytest
 
 from osc_netdiag.errors import ParseError
-from osc_netdiag.parsers import (dnsmasq, dnsquery, ip, ip_route, ipset, iptables,
-                                 ofctl, oslo_ini, ovs_vsctl, ps, ss, tcpdump)
+from osc_netdiag.parsers import dnsmasq
+from osc_netdiag.parsers import dnsquery
+from osc_netdiag.parsers import ip
+from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import ipset
+from osc_netdiag.parsers import iptables
+from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import oslo_ini
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.parsers import ps
+from osc_netdiag.parsers import ss
+from osc_netdiag.parsers import tcpdump
 
 import parser_cases
 

@@ -1,15 +1,28 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """An SSH session's stream (the capture channel) against a real sshd: a
 host that never stops sending (``yes``) is read up to the deadline or the
-byte cap, no longer."""
+byte cap, no longer.
+"""
 
 import threading
 import time
 
 import pytest
 
-from osc_netdiag.transport import stream as channel_mod
 from osc_netdiag.errors import NetdiagError
 from osc_netdiag.transport.ssh import SSHTransport
+from osc_netdiag.transport import stream as channel_mod
 
 
 def _run(session, command, deadline, max_bytes):

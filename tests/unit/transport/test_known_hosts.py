@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """known_hosts parsing and host matching, on lines OpenSSH's tools write.
 
 Keys are made with ssh-keygen here; hashed names come from ``ssh-keygen
@@ -10,8 +22,10 @@ import pathlib
 import shutil
 import subprocess
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from osc_netdiag.transport import known_hosts
 

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The byte caps (transport.limits): per command, per host, split live.
 
 The streams are real: recorded lab outputs (tests/fixtures/scenarios) sent
@@ -11,16 +23,19 @@ import subprocess
 import threading
 import time
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import given, settings, strategies as st
 
 from osc_netdiag import models
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport import limits
-from osc_netdiag.transport import script
-from osc_netdiag.transport import sshio
-from osc_netdiag.transport.base import Command, HostTarget
 from osc_netdiag.transport.local import LocalTransport
+from osc_netdiag.transport import script
 from osc_netdiag.transport.ssh import SSHTransport
+from osc_netdiag.transport import sshio
 
 RECORDED = (pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
             / "vlan-healthy" / "hosts" / "compute1.json")
@@ -30,7 +45,8 @@ MIB = limits.MIB
 
 def _recorded_streams(folder):
     """(commands, nonce, stdout, stderr) of a real batch replaying the lab's
-    compute1 outputs with cat, plus one command writing to stderr."""
+    compute1 outputs with cat, plus one command writing to stderr.
+    """
     data = json.loads(RECORDED.read_text())
     commands = []
     for index, command in enumerate(data["commands"]):
@@ -225,7 +241,8 @@ class _Connection:
 
 def _watched(channel, connection, grace):
     """exchange() under a Watchdog, in a thread joined with a bound (a
-    regression fails here instead of hanging the test run)."""
+    regression fails here instead of hanging the test run).
+    """
     box = {}
 
     def body():

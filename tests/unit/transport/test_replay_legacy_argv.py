@@ -1,16 +1,29 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Captures recorded before commands in a namespace ran by absolute path
 (``ip netns exec NS ip ...``) still replay for today's probes
-(``ip netns exec NS /usr/sbin/ip ...``); an exact argv always wins."""
+(``ip netns exec NS /usr/sbin/ip ...``); an exact argv always wins.
+"""
 
 import json
 import pathlib
 import shutil
 
+from osc_netdiag.linux import nat
 from osc_netdiag import models
 from osc_netdiag import probes
-from osc_netdiag.linux import nat
-from osc_netdiag.transport import replay
 from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport import replay
 
 ROUTER = pathlib.Path(__file__).parents[2] / "fixtures" / "l3dhcp" / \
     "scenarios" / "router"

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Record/replay and the parallel host pool."""
 
 import json
@@ -8,10 +20,12 @@ import pytest
 
 from osc_netdiag import errors
 from osc_netdiag import models
-from osc_netdiag.transport import replay
-from osc_netdiag.transport.base import Command, HostTarget
+from osc_netdiag.transport.base import Command
+from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport.local import LocalTransport
-from osc_netdiag.transport.pool import HostPool, run_on_hosts
+from osc_netdiag.transport.pool import HostPool
+from osc_netdiag.transport.pool import run_on_hosts
+from osc_netdiag.transport import replay
 from osc_netdiag.transport.ssh import SSHTransport
 
 from conftest import free_port

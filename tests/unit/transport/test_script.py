@@ -1,16 +1,31 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The framed batch script, run for real with /bin/sh."""
 
 import os
 import shlex
 import subprocess
 
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
-from hypothesis import given, settings, strategies as st, HealthCheck
 
 from osc_netdiag import errors
 from osc_netdiag import models
-from osc_netdiag.transport import script
 from osc_netdiag.transport.base import Command
+from osc_netdiag.transport import script
 
 NONCE = "0123456789abcdef01234567"
 

@@ -1,16 +1,29 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Every transport's session streams (``HostSession.stream``), the way a
 port capture reads its script: a local process here; a replay refuses
 (a capture folder keeps no stream); a recording passes the stream
-through. (SSH: test_capture_channel_ssh.py, against a real sshd.)"""
+through. (SSH: test_capture_channel_ssh.py, against a real sshd.)
+"""
 
 import threading
 
 import pytest
 
 from osc_netdiag.errors import NetdiagError
-from osc_netdiag.transport import replay
 from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport.local import LocalTransport
+from osc_netdiag.transport import replay
 
 TARGET = HostTarget(name="node", address="")
 
