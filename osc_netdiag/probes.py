@@ -147,7 +147,8 @@ CT_ESTABLISHED_REPLY = "trk,est,rpl"
 
 def ofproto_trace(bridge, flow, established=False):
     """``ovs-appctl ofproto/trace BR FLOW``: where OVS's tables send a
-    packet, computed by ovs-vswitchd without sending it (read-only)."""
+    packet, computed by ovs-vswitchd without sending it (read-only).
+    """
     bridge = names.checked_bridge(bridge)
     flow = names.checked_trace_flow(flow)
     options = ("--ct-next", CT_ESTABLISHED_REPLY) if established else ()
@@ -180,7 +181,8 @@ def netns_iptables_nat(ns):
 def iptables_filter():
     """The host's own filter table with counters: the iptables_hybrid
     driver's chains live there (the bridge netfilter hook runs the
-    instances' bridged packets through FORWARD)."""
+    instances' bridged packets through FORWARD).
+    """
     return Probe("iptables-filter", ("iptables-save", "-c", "-t", "filter"),
                  iptables.parse_iptables_save)
 
