@@ -219,3 +219,19 @@ def test_a_driver_this_build_cannot_read(monkeypatch):
     assert result.driver == "iptables_hybrid"
     assert result.host_verdict is None
     assert result.exit_code == exitcodes.OK
+
+
+def test_an_iptables_hybrid_port_goes_to_its_driver():
+    # the lab's vxlan2 on compute2 (hybrid plugged, a VIP as an allowed
+    # address pair), recorded: the dispatch reads the binding and runs
+    # the iptables_hybrid view through the same session
+    result = lab.run("hybrid-vxlan2-icmp-allowed")
+    assert result.driver == "iptables_hybrid"
+    assert result.exit_code == exitcodes.OK
+    assert codes(result) == []
+    assert (result.api_verdict.decision,
+            result.host_verdict.decision) == ("allow", "allow")
+    assert result.host_verdict.decided_by == \
+        "-A neutron-openvswi-i59fe82a5-3 -p icmp -j RETURN"
+    assert {r.kind for r in result.rows if r.host == "compute2"} >= {
+        "iptables-rule", "ipset", "host-verdict"}
