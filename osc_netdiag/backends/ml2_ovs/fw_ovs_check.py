@@ -32,12 +32,15 @@ from osc_netdiag.sgrules import describe_rule
 KIND = "ovs-firewall"
 
 
-def _all_flows(view, ofport, lvid, bridge, whole_tables=False):
-    """The port's flows of the firewall tables.
+def _all_flows(view, ofport, zone, lvid, bridge, whole_tables=False):
+    """The port's flows of the firewall tables, and whether its remote
+    group members' flows are among them.
 
-    Read filtered by its registers on the host, or (``whole_tables``, a
-    one-round plan such as the trace's, made before the ofport is known)
-    filtered here.
+    Read filtered by its registers on the host (the members' by the local
+    VLAN the port's tag named when the probes were planned), or
+    (``whole_tables``, a one-round plan such as the trace's, made before
+    the ofport is known) filtered here. ``zone`` is what table 60 loads
+    into register 6 for the port: the members' flows match it.
     """
     from osc_netdiag.backends.ml2_ovs import fw_openvswitch
     if not whole_tables:
@@ -45,14 +48,25 @@ def _all_flows(view, ofport, lvid, bridge, whole_tables=False):
         for probe in fw_openvswitch.port_flow_probes(ofport, lvid,
                                                      bridge)[1:]:
             found.extend(view.read(probe))
-        return found
+        return found, zone is not None and zone == lvid
     found = []
     for probe in fw_openvswitch.whole_table_probes(bridge)[1:]:
         found.extend(
             f for f in view.read(probe)
             if f.match_get("reg5") == hex(ofport) or
-            (lvid is not None and f.match_get("reg6") == hex(lvid)))
-    return found
+            (zone is not None and f.match_get("reg6") == hex(zone)))
+    return found, zone is not None
+
+
+def _zone(entry):
+    """What the port's table 60 flow loads into register 6 (its
+    network's local VLAN, which is also the conntrack zone), or None.
+    """
+    for action in entry.actions_named("load"):
+        value, _, field = (action.arg or "").partition("->")
+        if field == "NXM_NX_REG6[]":
+            return int(value, 0)
+    return None
 
 
 def _entry(flows_60, ofport):
@@ -121,18 +135,21 @@ def check_wired(report, view, intent, bridge, device, ofport, lvid,
         report.hop(host, device, KIND, "unknown layout",
                    f"table 60 -> {tables}", Status.WARN, evidence)
         return
+    zone = _zone(entry)
     report.hop(host, device, KIND, f"ofport {ofport}",
                f"table 60 sends it to the firewall (reg5={hex(ofport)}, "
-               f"zone {lvid if lvid is not None else '-'})", Status.OK,
+               f"zone {zone if zone is not None else '-'})", Status.OK,
                evidence)
-    installed = _all_flows(view, ofport, lvid, bridge, whole_tables)
+    installed, members_read = _all_flows(view, ofport, zone, lvid, bridge,
+                                         whole_tables)
     _check_spoofing(report, view, intent, installed, ofport, values)
     if not intent.stateful:
         report.hop(host, "rules", KIND, "not compared",
                    "stateless groups: their flows are not compared by "
                    "this release", Status.SKIP)
         return
-    _check_rules(report, view, intent, installed, ofport, lvid, values)
+    _check_rules(report, view, intent, installed, ofport,
+                 zone if members_read else None, values)
 
 
 def _check_spoofing(report, view, intent, installed, ofport, values):
@@ -282,6 +299,10 @@ def _check_conjunction(report, installed, rule, key, conj, accepts, lvid,
     accepted = [i for i in sorted(set(ids)) if i in accepts]
     if not accepted:
         return [f"no accept flow for conjunction {sorted(set(ids))}"]
+    if lvid is None:
+        # the members' flows were not read (the port's tag and its
+        # table 60 zone differ): not compared rather than all missing
+        return []
     # several rules with the same match share the port's flows, one
     # conjunction each: judge the one whose members come closest
     members = {i: _members(installed, key.table, key.ct_state, lvid, i)

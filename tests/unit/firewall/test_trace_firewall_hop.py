@@ -70,3 +70,27 @@ def test_the_ports_firewall_flows_deleted_make_the_trace_exit_4(tmp_path):
     (hop,) = firewall_hops(trace)
     assert (hop.state, str(hop.status)) == ("out of sync", "ERROR")
     assert "anti-spoofing: wrong" in hop.detail
+
+
+def test_a_cleared_tag_is_the_ovs_ports_fault_not_the_firewalls(tmp_path):
+    # the recorded tap's tag cleared in ovs-ports (the fault of the lab's
+    # test_fault_tag_cleared): the firewall flows are untouched and key
+    # on table 60's zone, so the firewall row stays in sync
+    target = tmp_path / "vxlan1"
+    shutil.copytree(TRACE, target)
+    context = json.loads((target / "context.json").read_text())
+    tap = "tap" + context["port"]["id"][:11]
+    path = target / "hosts" / "compute1.json"
+    data = json.loads(path.read_text())
+    command = next(c for c in data["commands"] if c["name"] == "ovs-ports")
+    table = json.loads(command["stdout"])
+    column = table["headings"].index("tag")
+    (row,) = [r for r in table["data"] if r[1] == tap]
+    row[column] = ["set", []]
+    command["stdout"] = json.dumps(table) + "\n"
+    path.write_text(json.dumps(data))
+    trace = api.trace_from_capture(str(target))
+    assert "NETDIAG_OVS_TAG_MISSING" in {f.code for f in trace.findings}
+    assert not any(f.code.startswith("NETDIAG_FW_") for f in trace.findings)
+    (hop,) = firewall_hops(trace)
+    assert (hop.state, str(hop.status)) == ("in sync", "OK")
