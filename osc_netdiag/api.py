@@ -95,7 +95,10 @@ def _port_context(connection, sdk_port):
     backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
         resolve.host_agent_types(connection, sdk_port.binding_host_id)))
-    return resolve.port_context(connection, sdk_port)
+    from osc_netdiag.resolve import secgroups as resolve_secgroups
+    return dataclasses.replace(
+        resolve.port_context(connection, sdk_port),
+        firewall=resolve_secgroups.intent_of(connection, sdk_port))
 
 
 def trace_from_capture(capture_dir, *, latency=0.0,
@@ -170,7 +173,8 @@ def check_floating_ips(connection, *, project=None, floating_ip=None,
 def port_firewall(connection, port, *, packet=None, **options):
     """``port firewall``: a port's security groups as the API holds them,
     beside what its host enforces; with ``packet`` (a
-    ``secgroups.Packet``) the API's and the host's verdict on it."""
+    ``secgroups.Packet``) the API's and the host's verdict on it.
+    """
     from osc_netdiag.firewall import check as firewall_check
     return firewall_check.port_firewall(connection, port, packet=packet,
                                         **options)
@@ -181,7 +185,8 @@ def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
                     established=False):
     """The ``secgroups.Packet`` of a ``port firewall`` question; ValueError
     when it does not make sense (a port for ICMP, an IPv4 address with
-    --ethertype IPv6, an unknown protocol)."""
+    --ethertype IPv6, an unknown protocol).
+    """
     import ipaddress
     from osc_netdiag import secgroups
     from osc_netdiag import sgrules

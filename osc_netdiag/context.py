@@ -22,6 +22,8 @@ outputs.
 import dataclasses
 from typing import Optional
 
+from osc_netdiag import secgroups
+
 
 @dataclasses.dataclass(frozen=True)
 class Segment:
@@ -136,6 +138,9 @@ class PortContext:
     dhcp_ports: tuple                        # of PortInfo (network:dhcp)
     ovs_agents: dict                         # host -> Agent (Open vSwitch)
     network_hosts: tuple                     # hosts with ports on the network
+    # the port's secgroups.PortFirewallIntent, for the trace's firewall
+    # hop; None when not read (older captures)
+    firewall: Optional[object] = None
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -178,6 +183,7 @@ class PortContext:
             dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
             ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
             network_hosts=tuple(data["network_hosts"]),
+            firewall=secgroups.intent_from_json(data.get("firewall")),
         )
 
 

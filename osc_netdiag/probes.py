@@ -148,7 +148,8 @@ CT_ESTABLISHED_REPLY = "trk,est,rpl"
 
 def ofproto_trace(bridge, flow, established=False):
     """``ovs-appctl ofproto/trace BR FLOW``: where OVS's tables send a
-    packet, computed by ovs-vswitchd without sending it (read-only)."""
+    packet, computed by ovs-vswitchd without sending it (read-only).
+    """
     bridge = names.checked_bridge(bridge)
     flow = names.checked_trace_flow(flow)
     options = ("--ct-next", CT_ESTABLISHED_REPLY) if established else ()

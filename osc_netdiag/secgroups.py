@@ -147,3 +147,19 @@ class Verdict:
     decided_by: str
     source: str
     detail: str = ""
+
+
+def intent_from_json(data):
+    """A PortFirewallIntent from its ``to_dict()`` (a saved capture)."""
+    if data is None:
+        return None
+    data = dict(data)
+    data["fixed_ips"] = tuple(data["fixed_ips"])
+    data["allowed_address_pairs"] = tuple(
+        AddressPair(**p) for p in data["allowed_address_pairs"])
+    data["security_groups"] = tuple(
+        SecurityGroup(**dict(g, rules=tuple(
+            SecurityGroupRule(**dict(r, remote_addresses=tuple(
+                r["remote_addresses"]))) for r in g["rules"])))
+        for g in data["security_groups"])
+    return PortFirewallIntent(**data)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Security group rules as the drivers read them.
 
 Protocol numbers, and a rule in one line. Shared by the API's verdict
@@ -77,3 +89,23 @@ def describe_rule(rule):
     way = "from" if rule.direction == sg.INGRESS else "to"
     return f"{rule.direction} {rule.ethertype} {what} {way} " \
            f"{describe_remote(rule)}"
+
+
+def inbound_policy(intent):
+    """The port's inbound policy in one line.
+
+    Said plainly when nothing is allowed in: a configuration fact, not
+    an error.
+    """
+    if not intent.port_security_enabled:
+        return "port security off: everything allowed in"
+    if not intent.port_filter:
+        return "no firewall on the binding: everything allowed in"
+    rules = [r for r in intent.rules if r.direction == sg.INGRESS]
+    if not rules:
+        return ("nothing allowed in (no ingress rule in "
+                + (", ".join(g.name or g.id for g in intent.security_groups)
+                   or "no group") + "): add one, e.g. 'openstack security "
+                "group rule create --ingress --protocol icmp <group>'")
+    return "in: " + "; ".join(
+        describe_rule(r).split(" ", 1)[1] for r in rules)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Finding codes of the firewall view (merged into the catalogue).
 
 ``NETDIAG_FW_*``: whatever the driver; ``NETDIAG_FW_OF_*``: the
@@ -7,7 +19,7 @@ driver's codes are in ``firewall_ipt_codes``.
 
 from osc_netdiag.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RESTART = ("restart neutron-openvswitch-agent on {host}: it re-installs "
            "every firewall flow of its ports")
@@ -19,13 +31,13 @@ CODES = {
            "for this packet: the host does not enforce what the API "
            "holds. Look at the firewall findings above; " + RESTART + "."),
     "NETDIAG_FW_NOTHING_IN": (
-        I, "Nothing may reach port {port} unless an ingress rule allows "
-           "it: add one to one of its groups (openstack security group "
-           "rule create --ingress ...) if that is not intended."),
+        INFO, "Nothing may reach port {port} unless an ingress rule allows "
+              "it: add one to one of its groups (openstack security group "
+              "rule create --ingress ...) if that is not intended."),
     "NETDIAG_FW_PORT_SECURITY_OFF": (
-        I, "Port security is off for port {port}: no group, anti-spoofing "
-           "or firewall applies to it (openstack port set "
-           "--enable-port-security {port} to filter it)."),
+        INFO, "Port security is off for port {port}: no group, anti-spoofing "
+              "or firewall applies to it (openstack port set "
+              "--enable-port-security {port} to filter it)."),
     "NETDIAG_FW_DRIVER_UNREAD": (
         W, "The host's view of the {driver} firewall driver is not read "
            "by this release: only the API's side is shown."),

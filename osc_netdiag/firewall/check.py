@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``port firewall``: a port's firewall as the API intends it, beside what
 its host enforces, and the answer to "would this packet get through?".
 
@@ -9,15 +21,15 @@ the packet's trace). Read-only on the host.
 
 import dataclasses
 
-from osc_netdiag import exitcodes
-from osc_netdiag import runner
-from osc_netdiag import secgroups as sg
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag import exitcodes
 from osc_netdiag.firewall import dispatch
 from osc_netdiag.firewall import verdict
 from osc_netdiag.models import Status
 from osc_netdiag.resolve import secgroups as resolve_secgroups
+from osc_netdiag import runner
+from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
 
 

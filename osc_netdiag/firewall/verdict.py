@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The API's verdict on a packet, and the port's inbound policy in a line.
 
 Pure functions of a ``secgroups.PortFirewallIntent``: security group
@@ -12,6 +24,7 @@ import ipaddress
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
 from osc_netdiag.sgrules import ICMP_NUMBERS
+from osc_netdiag.sgrules import inbound_policy  # noqa: F401 (API)
 from osc_netdiag.sgrules import PORT_PROTOCOLS
 from osc_netdiag.sgrules import protocol_number
 from osc_netdiag.sgrules import rule_protocol
@@ -103,23 +116,3 @@ def describe_packet(packet):
     state = "established" if packet.established else "new"
     return (f"{packet.direction} {packet.ethertype} {what} {way} "
             f"{packet.remote_ip} ({state})")
-
-
-def inbound_policy(intent):
-    """The port's inbound policy in one line.
-
-    Said plainly when nothing is allowed in: a configuration fact, not
-    an error.
-    """
-    if not intent.port_security_enabled:
-        return "port security off: everything allowed in"
-    if not intent.port_filter:
-        return "no firewall on the binding: everything allowed in"
-    rules = [r for r in intent.rules if r.direction == sg.INGRESS]
-    if not rules:
-        return ("nothing allowed in (no ingress rule in "
-                + (", ".join(g.name or g.id for g in intent.security_groups)
-                   or "no group") + "): add one, e.g. 'openstack security "
-                "group rule create --ingress --protocol icmp <group>'")
-    return "in: " + "; ".join(
-        describe_rule(r).split(" ", 1)[1] for r in rules)

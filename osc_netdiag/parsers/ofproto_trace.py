@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """Parse ``ovs-appctl ofproto/trace BRIDGE FLOW`` (Open vSwitch 2.8+).
 
 The output is one pass per (re)circulation: the packet as it enters, each
@@ -13,7 +25,7 @@ after a ``=====`` rule, resuming at the ct's table::
      0. priority 0, cookie 0xede03bb831a9c92b
         goto_table:58
     ...
-    71. ip,reg5=0x5,in_port=5,dl_src=fa:16:3e:04:a5:1b,nw_src=198.18.17.16, priority 65, cookie 0xede03bb831a9c92b
+    71. ip,reg5=0x5,in_port=5,...,nw_src=198.18.17.16, priority 65, cookie 0xede0...
         ct(table=72,zone=NXM_NX_REG6[0..15])
         drop
          -> A clone of the packet is forked to recirculate. ...

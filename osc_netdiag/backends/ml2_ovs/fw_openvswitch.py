@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The openvswitch firewall driver on a port's host: what br-int enforces.
 
 The firewall view's contract (``osc_netdiag.firewall.dispatch``):
@@ -16,13 +28,13 @@ it, so a probe that failed raises ``Unreadable`` to the caller.
 
 import ipaddress
 
-from osc_netdiag import probes as probe_lib
-from osc_netdiag import secgroups as sg
 from osc_netdiag.backends.ml2_ovs import fw_ovs_check as check
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
 from osc_netdiag.backends.ml2_ovs import fw_ovs_verdict
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Report
+from osc_netdiag import probes as probe_lib
+from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import protocol_number
 
 NAME = "openvswitch"
@@ -52,13 +64,23 @@ def wiring(intent, view):
 def port_flow_probes(ofport, lvid, bridge=INT_BRIDGE):
     found = [probe_lib.dump_flows(bridge, f"table={flows.TRANSIENT_TABLE}")]
     found += [probe_lib.dump_flows(bridge, f"table={t},reg5={ofport}")
-             for t in flows.PORT_TABLES]
+              for t in flows.PORT_TABLES]
     if lvid is not None:
         # remote group members: keyed by the network's local VLAN
         found += [probe_lib.dump_flows(bridge, f"table={t},reg6={lvid}")
                   for t in (flows.RULES_EGRESS_TABLE,
                             flows.RULES_INGRESS_TABLE)]
     return found
+
+
+def whole_table_probes(bridge=INT_BRIDGE):
+    """Table 60 and the whole firewall tables.
+
+    For a plan made before the port's ofport is known (the trace reads
+    each host once).
+    """
+    return [probe_lib.dump_flows(bridge, f"table={t}")
+            for t in (flows.TRANSIENT_TABLE,) + flows.PORT_TABLES]
 
 
 def more_probes(intent, view, packet=None):
@@ -73,10 +95,12 @@ def more_probes(intent, view, packet=None):
 
 
 def trace_flow(intent, packet, ofport, lvid):
-    """The ofproto/trace flow of ``packet``: egress enters from the
-    port's ofport with its MAC and first address of the packet's family;
-    ingress enters from br-int's LOCAL port on the port's local VLAN, to
-    its MAC. Built only from validated values (ints, MACs, addresses).
+    """The ofproto/trace flow of ``packet``.
+
+    Egress enters from the port's ofport with its MAC and first address
+    of the packet's family; ingress enters from br-int's LOCAL port on
+    the port's local VLAN, to its MAC. Built only from validated values
+    (ints, MACs, addresses).
     """
     remote = ipaddress.ip_address(packet.remote_ip)
     own = next((ip for ip in intent.fixed_ips

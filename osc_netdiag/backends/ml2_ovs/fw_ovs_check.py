@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The openvswitch firewall driver's flows of one port, against the intent.
 
 Each check reads the port's flows through the HostView and adds hops and
@@ -10,22 +22,51 @@ rules tables (72/82), conjunctions and their member addresses included.
 
 import ipaddress
 
-from osc_netdiag import probes
-from osc_netdiag import secgroups as sg
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.models import Status
+from osc_netdiag import probes
+from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
 
 KIND = "ovs-firewall"
 
 
-def _all_flows(view, ofport, lvid, bridge):
+def _all_flows(view, ofport, zone, lvid, bridge, whole_tables=False):
+    """The port's flows of the firewall tables, and whether its remote
+    group members' flows are among them.
+
+    Read filtered by its registers on the host (the members' by the local
+    VLAN the port's tag named when the probes were planned), or
+    (``whole_tables``, a one-round plan such as the trace's, made before
+    the ofport is known) filtered here. ``zone`` is what table 60 loads
+    into register 6 for the port: the members' flows match it.
+    """
     from osc_netdiag.backends.ml2_ovs import fw_openvswitch
+    if not whole_tables:
+        found = []
+        for probe in fw_openvswitch.port_flow_probes(ofport, lvid,
+                                                     bridge)[1:]:
+            found.extend(view.read(probe))
+        return found, zone is not None and zone == lvid
     found = []
-    for probe in fw_openvswitch.port_flow_probes(ofport, lvid, bridge)[1:]:
-        found.extend(view.read(probe))
-    return found
+    for probe in fw_openvswitch.whole_table_probes(bridge)[1:]:
+        found.extend(
+            f for f in view.read(probe)
+            if f.match_get("reg5") == hex(ofport) or
+            (zone is not None and f.match_get("reg6") == hex(zone)))
+    return found, zone is not None
+
+
+def _zone(entry):
+    """What the port's table 60 flow loads into register 6 (its
+    network's local VLAN, which is also the conntrack zone), or None.
+    """
+    for action in entry.actions_named("load"):
+        value, _, field = (action.arg or "").partition("->")
+        if field == "NXM_NX_REG6[]":
+            return int(value, 0)
+    return None
 
 
 def _entry(flows_60, ofport):
@@ -41,7 +82,7 @@ def _resubmit_tables(flow):
             if a.arg and a.arg.lstrip(",").isdigit()]
 
 
-def check_port(report, view, intent, bridge):
+def check_port(report, view, intent, bridge, whole_tables=False):
     host, port = view.host, intent.port_id
     topo = topology.topology(view)
     iface = topo.interface_by_iface_id(port)
@@ -54,12 +95,14 @@ def check_port(report, view, intent, bridge):
         return
     ovs_port = topo.port(iface.name)
     check_wired(report, view, intent, bridge, iface.name, iface.ofport,
-                ovs_port.tag if ovs_port is not None else None)
+                ovs_port.tag if ovs_port is not None else None, whole_tables)
 
 
-def check_wired(report, view, intent, bridge, device, ofport, lvid):
-    """The firewall flows of the port ``device`` (``ofport``, on local
-    VLAN ``lvid``), from table 60 on.
+def check_wired(report, view, intent, bridge, device, ofport, lvid,
+                whole_tables=False):
+    """The firewall flows of the port ``device``, from table 60 on.
+
+    ``ofport`` is its OpenFlow port, ``lvid`` its local VLAN.
     """
     host, port = view.host, intent.port_id
     probe = probes.dump_flows(bridge, f"table={flows.TRANSIENT_TABLE}")
@@ -92,18 +135,21 @@ def check_wired(report, view, intent, bridge, device, ofport, lvid):
         report.hop(host, device, KIND, "unknown layout",
                    f"table 60 -> {tables}", Status.WARN, evidence)
         return
+    zone = _zone(entry)
     report.hop(host, device, KIND, f"ofport {ofport}",
                f"table 60 sends it to the firewall (reg5={hex(ofport)}, "
-               f"zone {lvid if lvid is not None else '-'})", Status.OK,
+               f"zone {zone if zone is not None else '-'})", Status.OK,
                evidence)
-    installed = _all_flows(view, ofport, lvid, bridge)
+    installed, members_read = _all_flows(view, ofport, zone, lvid, bridge,
+                                         whole_tables)
     _check_spoofing(report, view, intent, installed, ofport, values)
     if not intent.stateful:
         report.hop(host, "rules", KIND, "not compared",
                    "stateless groups: their flows are not compared by "
                    "this release", Status.SKIP)
         return
-    _check_rules(report, view, intent, installed, ofport, lvid, values)
+    _check_rules(report, view, intent, installed, ofport,
+                 zone if members_read else None, values)
 
 
 def _check_spoofing(report, view, intent, installed, ofport, values):
@@ -149,8 +195,11 @@ def _direction_of(table):
 
 
 def _installed_rules(installed, ofport):
-    """Plain rule flows {Key: ports}, conjunction flows {Key: [ids]},
-    the accepted conjunction IDs, and the flows by Key (for findings)."""
+    """The port's installed rule flows, by Key.
+
+    Plain rule flows {Key: ports}, conjunction flows {Key: [ids]}, the
+    accepted conjunction IDs, and the flows by Key (for findings).
+    """
     plain, conj, accepts, texts = {}, {}, set(), {}
     for flow in installed:
         if flow.table not in (flows.RULES_EGRESS_TABLE,
@@ -250,6 +299,10 @@ def _check_conjunction(report, installed, rule, key, conj, accepts, lvid,
     accepted = [i for i in sorted(set(ids)) if i in accepts]
     if not accepted:
         return [f"no accept flow for conjunction {sorted(set(ids))}"]
+    if lvid is None:
+        # the members' flows were not read (the port's tag and its
+        # table 60 zone differ): not compared rather than all missing
+        return []
     # several rules with the same match share the port's flows, one
     # conjunction each: judge the one whose members come closest
     members = {i: _members(installed, key.table, key.ct_state, lvid, i)

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """What the openvswitch firewall driver installs for a port's rules.
 
 Neutron's ``openvswitch_firewall`` (rules.py) turns each security group
@@ -69,9 +81,10 @@ def table_of(direction):
 
 
 def priority_offset(rule, number, conjunction):
-    """rules.flow_priority_offset: 4 for a flow without conjunction, plus
-    1 for ICMP of any type, 2 with a type, 3 with a code or any other
-    protocol.
+    """Neutron's rules.flow_priority_offset.
+
+    4 for a flow without conjunction, plus 1 for ICMP of any type, 2
+    with a type, 3 with a code or any other protocol.
     """
     offset = 0 if conjunction else 4
     if number is None:
@@ -180,10 +193,11 @@ def link_local(mac):
 
 
 def allowed_sources(intent):
-    """(MAC, ip_network) pairs the port may send from: its fixed IPs with
-    its MAC, each allowed address pair with its MAC, and the IPv6
-    link-local address of each of those MACs. Each tagged with what the
-    API calls it.
+    """(MAC, ip_network) pairs the port may send from.
+
+    Its fixed IPs with its MAC, each allowed address pair with its MAC,
+    and the IPv6 link-local address of each of those MACs. Each tagged
+    with what the API calls it.
     """
     found = {}
     mac = intent.mac_address

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """The host's verdict on a packet, read from ``ofproto/trace`` on br-int.
 
 The openvswitch driver's tables say it plainly: egress traffic that the
@@ -10,8 +22,8 @@ matched, else the last firewall flow before the end: that is the rule
 (or its absence) that decided.
 """
 
-from osc_netdiag import secgroups as sg
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
+from osc_netdiag import secgroups as sg
 
 FIREWALL_TABLES = flows.PORT_TABLES + (
     flows.ACCEPTED_EGRESS_TRAFFIC_TABLE, flows.ACCEPTED_INGRESS_TRAFFIC_TABLE,

@@ -19,6 +19,7 @@ compute host first (instance outwards), then each network node (wire
 inwards: translation, DHCP, router, external bridge).
 """
 
+from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs import tunnel
@@ -81,6 +82,7 @@ def plan(context):
     agent = context.ovs_agents.get(compute)
     add(compute, *(make() for make in HOST_PROBES))
     add(compute, *_translation_probes(agent, context.network))
+    add(compute, *fw_hop.probes(context))
 
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
@@ -193,6 +195,7 @@ def _compute_hops(report, context, view):
                                       network)
     l2.check_translation(report, view, agent, network, segment, lvid,
                          context)
+    fw_hop.check(report, context, view)
 
 
 def _network_node_hops(report, context, view):

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """``port firewall`` cases recorded on the lab (tests/fixtures/firewall/
 lab/<case>/): the API bodies the resolver read (``api/``), the question
 asked (``question.json``) and everything the port's host answered
@@ -78,8 +90,11 @@ def question(case):
 
 
 def host_dir(case, tmp_path=None, edits=None):
-    """The case's recorded host answers; ``edits``: {command name or
-    prefix: function(stdout) -> stdout} applied to a copy in tmp_path."""
+    """The case's recorded host answers.
+
+    ``edits``: {command name or prefix: function(stdout) -> stdout}
+    applied to a copy in tmp_path.
+    """
     source = LAB / case / "host"
     if not edits:
         return source
@@ -100,10 +115,10 @@ def run(case, tmp_path=None, edits=None, packet="recorded", edit_api=None):
     """port firewall on a recorded case, replayed."""
     if packet == "recorded":
         packet = question(case)
+    folder = str(host_dir(case, tmp_path, edits))
     return check.check_intent(
         intent(case, edit_api), packet=packet, inventory=Inventory(),
-        transport=replay.ReplayTransport(str(host_dir(case, tmp_path,
-                                                       edits))))
+        transport=replay.ReplayTransport(folder))
 
 
 def drop(*needles):

@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """br-int's flows of the lab's compute1 (openvswitch firewall driver), as
 ``ovs-ofctl dump-flows br-int`` printed them (tests/fixtures/firewall/
 openvswitch/compute1-br-int-dump-flows.out), served per probe the way the
@@ -36,8 +48,10 @@ def filtered(text, flow_filter):
 
 
 def view(text=DUMP, ofport=OFPORT, lvid=LVID, extra=()):
-    """A HostView answering every flow probe of the port from ``text``;
-    ``extra``: more (probe, stdout) pairs."""
+    """A HostView answering every flow probe of the port from ``text``.
+
+    ``extra``: more (probe, stdout) pairs.
+    """
     probes = fw_openvswitch.port_flow_probes(ofport, lvid)
     results = []
     for probe in probes:

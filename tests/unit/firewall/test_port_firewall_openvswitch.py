@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """port firewall on the openvswitch driver, replayed from the lab.
 
 Healthy cases are the recordings as taken; each fault edits one recorded
@@ -207,3 +219,19 @@ def test_a_driver_this_build_cannot_read(monkeypatch):
     assert result.driver == "iptables_hybrid"
     assert result.host_verdict is None
     assert result.exit_code == exitcodes.OK
+
+
+def test_an_iptables_hybrid_port_goes_to_its_driver():
+    # the lab's vxlan2 on compute2 (hybrid plugged, a VIP as an allowed
+    # address pair), recorded: the dispatch reads the binding and runs
+    # the iptables_hybrid view through the same session
+    result = lab.run("hybrid-vxlan2-icmp-allowed")
+    assert result.driver == "iptables_hybrid"
+    assert result.exit_code == exitcodes.OK
+    assert codes(result) == []
+    assert (result.api_verdict.decision,
+            result.host_verdict.decision) == ("allow", "allow")
+    assert result.host_verdict.decided_by == \
+        "-A neutron-openvswi-i59fe82a5-3 -p icmp -j RETURN"
+    assert {r.kind for r in result.rows if r.host == "compute2"} >= {
+        "iptables-rule", "ipset", "host-verdict"}

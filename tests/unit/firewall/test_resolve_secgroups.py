@@ -1,3 +1,15 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
 """resolve.secgroups: a port's firewall intent from real API bodies
 captured from the lab (the vxlan1 instance port in the default group)."""
 
@@ -110,7 +122,7 @@ def test_an_unbound_port_is_refused_before_its_groups_are_read():
     "-generate", "--log-file=/tmp/x", "in_port=1 -generate", "in_port=1;id",
     "IN_PORT=1", "", "in_port=1," + "x" * 260])
 def test_a_trace_flow_outside_the_allow_list_is_refused(flow):
-    from osc_netdiag import names
     from osc_netdiag.errors import UnsafeNameError
+    from osc_netdiag import names
     with pytest.raises(UnsafeNameError):
         names.checked_trace_flow(flow)
