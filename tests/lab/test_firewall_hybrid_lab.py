@@ -240,3 +240,63 @@ def test_port_firewall_is_read_only(lab, cli_env):
         assert rc == 0
     time.sleep(1)
     assert lab_faults.snapshot(HOST) == before
+
+
+# -- port trace's hybrid hops ------------------------------------------------
+
+def trace(env, port_id):
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "openstack"), "--os-cloud",
+         "netdiag-lab", "netdiag", "port", "trace", port_id, "-f", "json"],
+        capture_output=True, text=True, env=env, timeout=180)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def compute_hops(doc, port_id):
+    return [(h["device"], h["kind"], h["state"], h["status"])
+            for h in doc["hops"] if h["host"] == HOST
+            and port_id[:11] in h["device"]]
+
+
+def test_trace_shows_tap_qbr_qvb_qvo_as_they_are(lab, cli_env):
+    inst = lab["instances"]["vxlan2"]
+    rc, doc = trace(cli_env, inst["port_id"])
+    assert rc == 0
+    hops = compute_hops(doc, inst["port_id"])
+    tag = hops[-1][2]
+    assert hops == [(inst["tap"], "tap", "UP", "OK"),
+                    (inst["qbr"], "linux-bridge", "UP", "OK"),
+                    (inst["qvb"], "veth", "UP", "OK"),
+                    (inst["qvo"], "veth", "UP", "OK"),
+                    (inst["qvo"], "ovs-port", tag, "OK")]
+    assert tag.startswith("tag ")
+
+
+def test_qvb_in_another_bridge(lab, cli_env, fault):
+    """qvb present and UP, but enslaved to another Linux bridge."""
+    inst = lab["instances"]["vxlan2"]
+    other = "qbrfault0000"
+
+    def move(_lab):
+        lab_faults.lab_exec(HOST, "ip", "link", "add", other, "type", "bridge")
+        lab_faults.lab_exec(HOST, "ip", "link", "set", other, "up")
+        lab_faults.lab_exec(HOST, "ip", "link", "set", inst["qvb"], "master",
+                            other)
+
+        def restore():
+            lab_faults.lab_exec(HOST, "ip", "link", "set", inst["qvb"],
+                                "master", inst["qbr"])
+            lab_faults.lab_exec(HOST, "ip", "link", "del", other, check=False)
+        return restore
+    assert ping(lab, "vxlan1", inst["ip"])
+    with fault(move):
+        assert not ping(lab, "vxlan1", inst["ip"])
+        rc, doc = trace(cli_env, inst["port_id"])
+        assert rc == 4
+        assert "NETDIAG_HYBRID_BRIDGE_BROKEN" in codes(doc)
+        qvb = [h for h in doc["hops"] if h["device"] == inst["qvb"]]
+        assert (qvb[0]["state"], qvb[0]["status"]) == ("wrong", "ERROR")
+        assert "in %s, not %s" % (other, inst["qbr"]) in qvb[0]["detail"]
+    lab_faults.wait_until(lambda: ping(lab, "vxlan1", inst["ip"]), 20,
+                          what="vxlan2 answering again")
