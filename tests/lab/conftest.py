@@ -421,7 +421,7 @@ def _write_network1(path, text):
 
 
 def _dnsmasq_hostsfile(network_id):
-    for line in _lab_dnsmasq_lines():
+    for line in _own_dnsmasq_lines():
         pid, _, args = line.partition(' ')
         for word in args.split():
             if word.startswith('--dhcp-hostsfile=') and network_id in word:
@@ -626,7 +626,7 @@ def fault_delete_dvr_snat_rule(lab):
     return restore
 
 
-def _lab_dnsmasq_lines():
+def _own_dnsmasq_lines():
     """``pgrep -a`` lines of this lab's dnsmasq processes.
 
     The lab's hosts share the machine's process list with every other lab
@@ -640,7 +640,7 @@ def _lab_dnsmasq_lines():
 
 
 def _dnsmasq_pids():
-    return [int(line.split(' ', 1)[0]) for line in _lab_dnsmasq_lines()]
+    return [int(line.split(' ', 1)[0]) for line in _own_dnsmasq_lines()]
 
 
 def _dnsmasq_by_network():
@@ -648,7 +648,7 @@ def _dnsmasq_by_network():
     is the folder of each one's --dhcp-hostsfile).
     """
     served = {}
-    for line in _lab_dnsmasq_lines():
+    for line in _own_dnsmasq_lines():
         pid, _, args = line.partition(' ')
         for word in args.split():
             if word.startswith('--dhcp-hostsfile='):
