@@ -286,3 +286,55 @@ def host_transport(inventory, *, local=None, **ssh_options):
         return ssh
     return RoutingTransport(LocalTransport(output_limits=ssh.output_limits),
                             ssh, local_names=[local] if local else None)
+
+
+def plan_transport():
+    """A transport that connects to nothing (``--show-commands``).
+
+    It keeps the commands a run would send; ``command_plan`` reads them.
+    """
+    from osc_netdiag.transport import plan
+    return plan.PlanTransport()
+
+
+def command_plan(transport):
+    """What a run made with ``plan_transport()`` would have run.
+
+    Per host: the exact argv (timeout, sudo and exec prefix included) and
+    the line of the shipped sudoers file that grants it.
+    """
+    from osc_netdiag.transport import plan
+    return plan.command_plan(transport)
+
+
+def write_prometheus(path, result, *, duration, finished):
+    """Write a host check's result for node_exporter's textfile collector.
+
+    To ``path`` (``*.prom``), atomically; see osc_netdiag.prometheus.
+    """
+    from osc_netdiag import prometheus
+    return prometheus.write_atomic(
+        path, prometheus.render(result, duration=duration,
+                                finished=finished))
+
+
+def check_prometheus_path(path):
+    """Refuse a --prometheus-file the collector would not read, early."""
+    from osc_netdiag import prometheus
+    return prometheus.check_path(path)
+
+
+def write_graph(path, traces):
+    """``port trace --graph``: the traces as a picture.
+
+    .svg or .png by Graphviz's ``dot``, .dot the DOT text; see
+    osc_netdiag.graph.
+    """
+    from osc_netdiag import graph
+    return graph.write(path, traces)
+
+
+def check_graph_path(path):
+    """Refuse a --graph extension that cannot be drawn, early."""
+    from osc_netdiag import graph
+    return graph.check_path(path)

@@ -12,7 +12,8 @@
 
 """Neutron host name -> how to reach it (a HostTarget).
 
-The inventory is YAML::
+The inventory is YAML (or an Ansible inventory, INI or YAML: see
+:mod:`osc_netdiag.ansible_inventory`)::
 
     known_hosts: /etc/netdiag/known_hosts          # optional, str or list
     defaults: {user: root, key: ~/.ssh/id_ed25519, sudo: false, port: 22}
@@ -104,10 +105,13 @@ class Inventory:
     # -- loading ---------------------------------------------------------
     @classmethod
     def load(cls, path, **kwargs):
+        """A netdiag inventory file, or an Ansible one.
+
+        Ansible's: INI or YAML, see osc_netdiag.ansible_inventory.
+        """
         path = os.path.expanduser(path)
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
-        return cls.from_dict(data, base_dir=os.path.dirname(os.path.abspath(path)),
+        return cls.from_dict(read_file(path),
+                             base_dir=os.path.dirname(os.path.abspath(path)),
                              **kwargs)
 
     @classmethod
@@ -136,8 +140,7 @@ class Inventory:
         base_dir = None
         if section.get("inventory"):
             path = os.path.expanduser(section["inventory"])
-            with open(path, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle) or {}
+            data = read_file(path)
             base_dir = os.path.dirname(os.path.abspath(path))
         merged = dict(data)
         merged["defaults"] = {**(data.get("defaults") or {}),
@@ -251,6 +254,25 @@ class Inventory:
             jump_target=None if jump is None else self._jump_target(
                 name, jump, user, key, self.known_hosts_files, timeout),
         )
+
+
+def read_file(path):
+    """An inventory file as a netdiag inventory's mapping.
+
+    An Ansible inventory (see osc_netdiag.ansible_inventory) becomes
+    ``{"hosts": {...}}``.
+    """
+    from osc_netdiag import ansible_inventory
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    data = None
+    if not ansible_inventory.looks_like_ansible(text, None):
+        data = yaml.safe_load(text) or {}
+    if data is None or ansible_inventory.looks_like_ansible(text, data):
+        return {"hosts": ansible_inventory.to_hosts(
+            ansible_inventory.hostvars(os.path.abspath(path)),
+            _FIELDS | _NEUTRON_FIELDS)}
+    return data
 
 
 def _check_neutron_fields(entry, name):

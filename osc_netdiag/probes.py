@@ -25,6 +25,7 @@ from typing import Callable
 from osc_netdiag import dnsquery
 from osc_netdiag.errors import UnsafeNameError
 from osc_netdiag import names
+from osc_netdiag.parsers import containers
 from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
@@ -305,3 +306,18 @@ def dns_query(ns, server, name, qtype, timeout=DNS_QUERY_TIMEOUT):
         in_netns(ns, ("python3", "-c", dnsquery.SCRIPT, server, name,
                       qtype, f"{timeout:g}")),
         dnsquery_parser.parse_dns_query, timeout=timeout + 7)
+
+
+# -- containerised Open vSwitch: which containers run, when ovs-vsctl is not
+# on the host's PATH (the exact argv is granted in netdiag.sudoers) --
+
+CONTAINER_RUNTIMES = ("docker", "podman")
+CONTAINER_FORMAT = "{{.Names}}"
+
+
+def running_containers(runtime):
+    if runtime not in CONTAINER_RUNTIMES:
+        raise ValueError(f"not a container runtime: {runtime!r}")
+    return Probe(f"containers:{runtime}",
+                 (runtime, "ps", "--format", CONTAINER_FORMAT),
+                 containers.parse_names)

@@ -112,6 +112,7 @@ class Run:
         self.outcomes = {}
         self.probes = {}
         self.round_trips = 0
+        self.phases = 0
 
     def phase(self, host_probes, *, open_idle=False):
         """Run the probes not read yet; ``open_idle``: a host with nothing
@@ -119,6 +120,12 @@ class Run:
         reported ok, not "not run").
         """
         plan = {}
+        self.phases += 1
+        # --show-commands: a later phase is planned from answers that the
+        # plan never gets; its transport says so even when nothing follows
+        noted = getattr(self.pool.transport, "phase_asked", None)
+        if noted is not None:
+            noted(self.phases, sorted(host_probes))
         for host, items in host_probes.items():
             if host not in self.targets:
                 self.targets[host] = self.inventory.target(host)
@@ -179,7 +186,10 @@ def run_plan(host_probes, evaluate, *, context_json=None, **options):
     ``evaluate(views)`` -> Report. Returns (report, host reports,
     round trips).
     """
+    from osc_netdiag.linux import containers
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
         report = evaluate(views)
+        # Open vSwitch not found on a host: is it in a container?
+        containers.hint(report, run)
         return report, run.host_reports(report), run.round_trips

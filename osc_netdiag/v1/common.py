@@ -81,6 +81,8 @@ class HostAccessMixin:
                  "other hosts of the path are still read over SSH")
         if not replay:
             return parser
+        from osc_netdiag.v1 import show_commands
+        show_commands.add_argument(where)
         where.add_argument(
             "--from-capture", metavar="<dir>",
             help="Re-run the diagnosis offline from a --save-capture "
@@ -103,6 +105,10 @@ class HostAccessMixin:
 
     def transport(self, args, inventory):
         from osc_netdiag import api
+        from osc_netdiag.v1 import show_commands
+        planning = show_commands.transport(self, args)
+        if planning is not None:
+            return planning
         return api.host_transport(
             inventory, local=args.local, known_hosts=args.known_hosts,
             connect_timeout=args.connect_timeout,

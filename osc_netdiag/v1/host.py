@@ -12,6 +12,8 @@
 
 """``openstack netdiag host check``."""
 
+import time
+
 from osc_netdiag.v1 import output
 
 ROW_COLUMNS = ("Host", "Subject", "Check", "State", "Detail", "Status")
@@ -42,14 +44,33 @@ class CheckHost(output.DiagnosisLister):
         parser.add_argument(
             "--all", action="store_true", dest="all_hosts",
             help="Check every host with an Open vSwitch, L3 or DHCP agent")
+        parser.add_argument(
+            "--prometheus-file", metavar="<path.prom>",
+            help="Also write the result for node_exporter's textfile "
+                 "collector to <path.prom> (atomically): per host a status "
+                 "gauge, findings by severity and code, the check's "
+                 "duration and when it ran")
         self.add_host_access_arguments(parser)
         return parser
 
     def diagnose(self, parsed_args):
         from osc_netdiag import api
-        from osc_netdiag import exitcodes
 
         args = parsed_args
+        if args.prometheus_file:
+            api.check_prometheus_path(args.prometheus_file)
+        started = time.monotonic()
+        result = self.check(args)
+        if args.prometheus_file and not getattr(self, "planning", None):
+            api.write_prometheus(args.prometheus_file, result,
+                                 duration=time.monotonic() - started,
+                                 finished=time.time())
+        return result
+
+    def check(self, args):
+        from osc_netdiag import api
+        from osc_netdiag import exitcodes
+
         if args.from_capture:
             return api.replay(args.from_capture, "host check",
                               max_workers=args.parallel)

@@ -29,6 +29,7 @@ from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ResolveError
 from osc_netdiag import exitcodes
 from osc_netdiag.v1 import common
+from osc_netdiag.v1 import show_commands
 
 DOCUMENT_FORMATS = ("json", "yaml")
 FINDING_COLUMNS = ("Code", "Severity", "Subject", "Summary", "Remedy")
@@ -83,6 +84,9 @@ class DocumentOutput:
         return ()
 
     def produce_output(self, parsed_args, column_names, data):
+        if show_commands.planned(self):
+            return show_commands.produce_output(self, parsed_args,
+                                                column_names, data)
         if parsed_args.formatter in DOCUMENT_FORMATS:
             write_document(parsed_args, self.document(parsed_args),
                            self.app.stdout)
@@ -137,5 +141,7 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
 
     def take_action(self, parsed_args):
         self.result = self.diagnose(parsed_args)
+        if show_commands.planned(self):
+            return show_commands.take_action(self)
         self.exit_code = self.exit_code_of(self.result)
         return self.row_columns(parsed_args), self.rows(parsed_args)

@@ -44,15 +44,30 @@ class TracePort(output.DiagnosisLister):
             "--long", action="store_true",
             help="Add the evidence of each hop: the command run and the "
                  "output lines that decided it")
+        parser.add_argument(
+            "--graph", metavar="<file>",
+            help="Also draw the traced path into <file>: .svg or .png "
+                 "(needs Graphviz's dot), or .dot (the Graphviz text); "
+                 "hosts as boxes, hops in path order, translations and "
+                 "tunnels on the edges, the broken hop and its finding red")
         self.add_host_access_arguments(parser)
         return parser
 
     def diagnose(self, parsed_args):
         """The traces: one per port (several with --server)."""
         from osc_netdiag import api
+
+        if parsed_args.graph:
+            api.check_graph_path(parsed_args.graph)
+        traces = self.trace(parsed_args)
+        if parsed_args.graph and not getattr(self, "planning", None):
+            api.write_graph(parsed_args.graph, traces)
+        return traces
+
+    def trace(self, args):
+        from osc_netdiag import api
         from osc_netdiag import exitcodes
 
-        args = parsed_args
         if args.from_capture:
             return [api.replay(args.from_capture, "port trace",
                                max_workers=args.parallel)]

@@ -169,6 +169,10 @@ def planned_commands():
             *dhcp.SYSLOG_SOURCES,
             f"/var/log/neutron/dnsmasq/{net}/dhcp_dns_log"))
         yield from _by_host(f"dhcp:{name}:second", {"any": second})
+    # a host where ovs-vsctl was not found: its running containers
+    for runtime in probes.CONTAINER_RUNTIMES:
+        probe = probes.running_containers(runtime)
+        yield f"containers:{runtime}", probe.command
     for path in ("/etc/neutron/neutron.conf", "/etc/neutron/dhcp_agent.ini",
                  "/etc/neutron/plugins/ml2/ml2_conf.ini"):
         probe = metadata.config_probe(path)

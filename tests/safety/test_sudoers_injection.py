@@ -69,6 +69,14 @@ TOOL_OPTIONS = {
     # ps writes nothing, but 'e' and args show other programs' environments
     # and command lines (secrets)
     "ps": ["e", "-ww", "-oargs=", "--format=args", "-f", "--forest"],
+    # another daemon, config or storage root; all containers, full
+    # commands (their arguments may hold secrets)
+    "docker": [f"--host=unix://{OWNED}", f"-Hunix://{OWNED}",
+               f"--config={OWNED}", "--log-level=debug", "-D", "-a",
+               "--all", "--no-trunc", "--filter=name=x", "--size"],
+    "podman": [f"--url=unix://{OWNED}", "--remote", f"--root={OWNED}",
+               f"--runroot={OWNED}", "--log-level=debug", "-a", "--all",
+               "--no-trunc", "--filter=name=x", "--size"],
 }
 
 

@@ -1,0 +1,27 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Finding codes of containerised deployments (merged into the
+catalogue)."""
+
+from osc_netdiag.models import Severity
+
+W = Severity.WARNING
+
+CODES = {
+    "NETDIAG_OVS_IN_CONTAINER": (W, "Open vSwitch runs in the {runtime} "
+                                 "container {container} on {host}: set "
+                                 "'exec_prefix: {exec_prefix}' in {host}'s "
+                                 "inventory entry (netdiag_exec_prefix in "
+                                 "an Ansible inventory) and run again; "
+                                 "with sudo, grant that prefix too."),
+}

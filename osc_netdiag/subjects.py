@@ -1,0 +1,25 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Which checked host a finding is about, read from its subject (the
+checks write ``host``, ``host:device`` or ``host->other``): for the
+pictures and metrics that group findings by host."""
+
+
+def finding_host(subject, hosts):
+    """The longest of ``hosts`` the subject names first; "" if none."""
+    best = ""
+    for host in hosts:
+        if (subject == host or subject.startswith(host + ":")
+                or subject.startswith(host + "->")) and len(host) > len(best):
+            best = host
+    return best
