@@ -21,7 +21,8 @@
 
 One entry point per command, each taking an openstack Connection (or a
 capture folder) and the host options of ``runner.Run`` (``inventory``,
-``transport``, ``save_capture``, ``max_workers``), and returning a result
+``transport``, ``save_capture``, ``max_workers``, ``progress``), and
+returning a result
 with ``exit_code`` and ``to_dict()``: ``trace_port``, ``trace_server``,
 ``check_hosts``, ``vlan_map``, ``check_dhcp``, ``check_dns``,
 ``check_router``, ``check_floating_ips``, ``port_firewall``,
@@ -66,12 +67,14 @@ ssh_transport = runner.ssh_transport
 
 
 def trace_port(connection, port, *, inventory=None, transport=None,
-               save_capture=None, max_workers=runner.DEFAULT_WORKERS):
+               save_capture=None, max_workers=runner.DEFAULT_WORKERS,
+               progress=None):
     """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
     sdk_port = resolve.find_port(connection, port)
     context = _port_context(connection, sdk_port)
     return trace_context(context, inventory=inventory, transport=transport,
-                         save_capture=save_capture, max_workers=max_workers)
+                         save_capture=save_capture, max_workers=max_workers,
+                         progress=progress)
 
 
 def trace_server(connection, server, **kwargs):
@@ -110,7 +113,8 @@ def trace_from_capture(capture_dir, *, latency=0.0,
 
 
 def trace_context(context, *, inventory=None, transport=None,
-                  save_capture=None, max_workers=runner.DEFAULT_WORKERS):
+                  save_capture=None, max_workers=runner.DEFAULT_WORKERS,
+                  progress=None):
     """Trace a resolved PortContext: probe every host, evaluate the hops."""
     # a capture keeps no agent types: its bound drivers decide
     backend = backends.for_port(backends.binding_of(context.port))
@@ -119,7 +123,7 @@ def trace_context(context, *, inventory=None, transport=None,
         lambda views: backend.TRACE.evaluate(context, views),
         context_json=context.to_json(), inventory=inventory,
         transport=transport, save_capture=save_capture,
-        max_workers=max_workers)
+        max_workers=max_workers, progress=progress)
     return Trace(
         port_id=context.port.id,
         hops=tuple(report.hops),

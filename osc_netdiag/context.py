@@ -113,6 +113,17 @@ class Agent:
 
 
 @dataclasses.dataclass(frozen=True)
+class FloatingIp:
+    """A floating IP of the traced port.
+
+    What a distributed router NATs on the port's own host.
+    """
+    id: str
+    address: str
+    fixed_ip: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Router:
     id: str
     name: str
@@ -125,6 +136,13 @@ class Router:
     # gateway_ip of the external subnets (the default route's next hop);
     # empty when not readable, and in recordings made before it was kept
     gateway_ips: tuple = ()
+    # distributed routers only (empty otherwise, and in older recordings):
+    # the traced port's floating IPs, the router_centralized_snat ports
+    # (sg-) on the port's subnets, and the external network's
+    # floatingip_agent_gateway ports (fg-, one per host)
+    floating_ips: tuple = ()
+    snat_ports: tuple = ()
+    agent_gateways: tuple = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,7 +191,13 @@ class PortContext:
                 gateway_port=port(router["gateway_port"]),
                 gateway_network=network(router["gateway_network"]),
                 l3_agents=agents(router["l3_agents"]),
-                gateway_ips=tuple(router.get("gateway_ips", ())))
+                gateway_ips=tuple(router.get("gateway_ips", ())),
+                floating_ips=tuple(FloatingIp(**f) for f in
+                                   router.get("floating_ips", ())),
+                snat_ports=tuple(port(p)
+                                 for p in router.get("snat_ports", ())),
+                agent_gateways=tuple(
+                    port(p) for p in router.get("agent_gateways", ())))
         return cls(
             port=port(data["port"]),
             network=network(data["network"]),

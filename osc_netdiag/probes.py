@@ -110,6 +110,24 @@ def netns_routes(ns):
                  ip_route.parse_ip_route)
 
 
+def netns_route_tables(ns):
+    """Every routing table of ``ns``.
+
+    A distributed router routes a floating IP's fixed IP through table 16
+    and the rest of a subnet through a table of its own
+    (neutron/agent/l3/dvr_*), not main.
+    """
+    return Probe(f"ns-route-all:{ns}",
+                 in_netns(ns, ("ip", "-j", "route", "show", "table", "all")),
+                 ip_route.parse_ip_route)
+
+
+def netns_rules(ns):
+    """The policy routing rules of ``ns`` (which source uses which table)."""
+    return Probe(f"ns-rule:{ns}", in_netns(ns, ("ip", "-j", "rule", "show")),
+                 ip_route.parse_ip_rule)
+
+
 def _ovs_list(name, table, columns, parse):
     return Probe(name, ("ovs-vsctl", OVSDB_TIMEOUT, "--format=json",
                         f"--columns={columns}", "list", table), parse,

@@ -93,10 +93,17 @@ class Run:
 
     ``phase({host: [Probe]})`` returns a HostView per host over *all* the
     results read so far.
+
+    ``progress``, if given, is called as ``progress(done, total, pending)``
+    (hosts done and planned in the phase, the names still pending) at the
+    start of each phase, as hosts finish and every fraction of a second
+    while they run, always from the thread that runs the phase: the
+    command that supplies it decides what to show, and where.
     """
 
     def __init__(self, *, inventory=None, transport=None, save_capture=None,
-                 context_json=None, max_workers=DEFAULT_WORKERS):
+                 context_json=None, max_workers=DEFAULT_WORKERS,
+                 progress=None):
         if inventory is None:
             inventory = load_inventory()
         if transport is None:
@@ -108,6 +115,7 @@ class Run:
             transport = replay.RecordingTransport(transport, save_capture)
         self.inventory = inventory
         self.pool = pool.HostPool(transport, max_workers=max_workers)
+        self.progress = progress
         self.targets = {}
         self.outcomes = {}
         self.probes = {}
@@ -137,7 +145,7 @@ class Run:
             known.update((p.name, p) for p in new)
             if new or (open_idle and previous is None):
                 plan[self.targets[host]] = [p.command for p in new]
-        for host, outcome in self.pool.run(plan).items():
+        for host, outcome in self.pool.run(plan, self.progress).items():
             self.round_trips += outcome.round_trips
             previous = self.outcomes.get(host)
             if previous is None:
@@ -159,7 +167,7 @@ class Run:
             if host not in self.targets:
                 self.targets[host] = self.inventory.target(host)
             plan[self.targets[host]] = list(items)
-        return self.pool.run(plan)
+        return self.pool.run(plan, self.progress)
 
     def views(self):
         return {host: HostView(host, self.outcomes.get(host),

@@ -128,11 +128,14 @@ class CleanupResult:
 
 
 def cleanup(hosts, *, inventory, transport, force=False, yes=True,
-            now=None, max_workers=runner.DEFAULT_WORKERS):
-    """Remove marked, expired capture rows on ``hosts``; see module doc."""
+            now=None, max_workers=runner.DEFAULT_WORKERS, progress=None):
+    """Remove marked, expired capture rows on ``hosts``; see module doc.
+
+    ``progress``: see ``runner.Run``.
+    """
     now = time.time() if now is None else now
     run = runner.Run(inventory=inventory, transport=transport,
-                     max_workers=max_workers)
+                     max_workers=max_workers, progress=progress)
     reports, leftovers, code = [], [], exitcodes.OK
     try:
         outcomes = run.commands({h: list_commands() for h in hosts})

@@ -114,11 +114,13 @@ def _host_plans(points, run_id, expression=None):
 def capture_port(connection, port, *, at=None, bpf=None, count=100,
                  duration=10.0, snaplen=256, yes=False, inventory=None,
                  transport=None, user=None, stop=None,
-                 max_workers=runner.DEFAULT_WORKERS, write_dir=None):
+                 max_workers=runner.DEFAULT_WORKERS, write_dir=None,
+                 progress=None):
     """Resolve ``port``, capture at its points; see the module docstring.
 
     ``write_dir``: also save one pcap file per point there (created if
     missing; see ``pcapfile`` for the names; never overwrites).
+    ``progress``: called while the hosts capture (see ``runner.Run``).
     """
     sdk_port = resolve.find_port(connection, port)
     # the port's backend, from the API as for a trace (the agents on its
@@ -131,13 +133,13 @@ def capture_port(connection, port, *, at=None, bpf=None, count=100,
                            duration=duration, snaplen=snaplen, yes=yes,
                            inventory=inventory, transport=transport,
                            user=user, stop=stop, max_workers=max_workers,
-                           write_dir=write_dir)
+                           write_dir=write_dir, progress=progress)
 
 
 def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
                     snaplen=256, yes=False, inventory=None, transport=None,
                     user=None, stop=None, max_workers=runner.DEFAULT_WORKERS,
-                    write_dir=None):
+                    write_dir=None, progress=None):
     try:
         expression = checked_filter(bpf)
         bounds = checked_bounds(count, duration, snaplen)
@@ -205,7 +207,7 @@ def capture_context(context, *, at=None, bpf=None, count=100, duration=10.0,
 
     # Ctrl-C / SIGTERM: ``stop`` asks every host to clean up
     pool.each_host(list(plans), one_host, max_workers=max_workers,
-                   stop=stop, grace=stream.STOP_GRACE + 2)
+                   stop=stop, grace=stream.STOP_GRACE + 2, progress=progress)
     return evaluate_capture(context, points, plans, runs, bounds, run_id,
                             changes, marker, write_dir)
 

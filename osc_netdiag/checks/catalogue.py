@@ -50,8 +50,10 @@ CATALOGUE = {
                                  "compare the fingerprint)."),
     "NETDIAG_HOST_AUTH_REFUSED": (E, "Check the user and key for {host} in "
                                   "the inventory or ~/.ssh/config."),
-    "NETDIAG_COMMAND_FAILED": (W, "Run '{command}' on {host} by hand; the "
-                               "hops that depend on it were skipped."),
+    "NETDIAG_COMMAND_FAILED": (W, "Run '{command}' on {host} by hand and "
+                               "fix what it says; until it succeeds the "
+                               "{unchecked} hop (and those that depend on "
+                               "it) is not checked."),
     # compute: the instance's device
     "NETDIAG_TAP_MISSING": (E, "The instance's device is not on {host}: is "
                             "the instance running there (virsh list)? "
@@ -126,7 +128,7 @@ CATALOGUE = {
                                "tunnel_types on both agents, and that "
                                "{peer}'s agent is alive (l2population needs "
                                "a port on the network there)."),
-    "NETDIAG_TUNNEL_NOT_FLOODED": (W, "The tunnel to {peer} exists but the "
+    "NETDIAG_TUNNEL_NOT_FLOODED": (E, "The tunnel to {peer} exists but the "
                                    "flood flow for VLAN {lvid} does not "
                                    "output to it: restart "
                                    "neutron-openvswitch-agent on {host}."),
@@ -150,9 +152,20 @@ CATALOGUE = {
                                          "{namespace}."),
     "NETDIAG_ROUTER_DEVICE_BROKEN": (E, "Restart neutron-l3-agent on {host} "
                                      "so it re-plugs {device}."),
-    "NETDIAG_ROUTER_NO_DEFAULT_ROUTE": (W, "The router has no default route "
-                                        "in {namespace}: check the external "
-                                        "subnet's gateway_ip."),
+    "NETDIAG_ROUTER_NO_DEFAULT_ROUTE": (E, "{namespace} on {host} has no "
+                                        "default route although the "
+                                        "external subnet's gateway is "
+                                        "{gateway}: restart neutron-l3-agent "
+                                        "on {host} (it re-applies the "
+                                        "gateway) and check its log for the "
+                                        "router."),
+    "NETDIAG_ROUTER_NO_GATEWAY_IP": (W, "{namespace} on {host} has no "
+                                     "default route and the API gives the "
+                                     "external subnet no gateway_ip (or it "
+                                     "could not be read): traffic leaving "
+                                     "the cloud reaches only the external "
+                                     "subnet itself. Set the subnet's "
+                                     "gateway_ip if it should go further."),
     "NETDIAG_ROUTER_HA_STATE": (E, "{active} L3 agents report the HA router "
                                 "active (expected exactly one): check "
                                 "keepalived on the hosts and the HA network."),

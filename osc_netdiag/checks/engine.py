@@ -17,6 +17,7 @@ a backend or a feature evaluates its hosts.
 import shlex
 
 from osc_netdiag.checks.catalogue import finding
+from osc_netdiag.checks import failure
 from osc_netdiag.errors import ParseError
 from osc_netdiag import models
 
@@ -24,12 +25,19 @@ from osc_netdiag import models
 class Unreadable(Exception):
     """A probe's output could not be read; the hop that needed it is SKIP."""
 
-    def __init__(self, host, probe, status, message):
+    def __init__(self, host, probe, status, message, exit_status=None):
         super().__init__(message)
         self.host = host
         self.probe = probe
         self.status = status
         self.message = message
+        self.exit_status = exit_status
+
+    def said(self):
+        """'<status>, exit <n>: <stderr line>' or '<status>: <message>'."""
+        if self.message.startswith(f"{self.status}, exit "):
+            return self.message
+        return f"{self.status}: {self.message}"
 
 
 class HostView:
@@ -61,16 +69,15 @@ class HostView:
         if result is None:
             raise Unreadable(self.host, probe, models.HOST_ERROR,
                              "command was not run")
-        if result.status != models.HOST_OK:
-            # What the command said, else the transport's own word (a
-            # deadline, output cut at the byte cap), else the bare status.
-            raise Unreadable(self.host, probe, result.status,
-                             (result.stderr or result.message
-                              or result.status).strip()[:300])
-        if result.exit_status not in probe.ok_exit_codes:
-            raise Unreadable(self.host, probe, models.HOST_ERROR,
-                             f"exit {result.exit_status}: "
-                             f"{result.stderr.strip()[:300]}")
+        if result.status != models.HOST_OK or \
+                result.exit_status not in probe.ok_exit_codes:
+            # The command's own status, exit code and first stderr line
+            # (else the transport's word: a deadline, the byte cap).
+            status = (result.status if result.status != models.HOST_OK
+                      else models.HOST_ERROR)
+            raise Unreadable(self.host, probe, status, failure.describe(
+                status, result.exit_status, result.stderr,
+                result.message), exit_status=result.exit_status)
         try:
             parsed = probe.parse(result.stdout)
         except ParseError as exc:
@@ -126,9 +133,11 @@ class Report:
     def skipped(self, host, device, kind, exc):
         """Record a hop that could not be checked because a probe failed."""
         self.unreadable.append((host, exc.probe.name, exc.status))
+        said = exc.said()
         self.find("NETDIAG_COMMAND_FAILED", f"{host}:{device}",
                   f"could not read '{shlex.join(exc.probe.argv)}' on {host}: "
-                  f"{exc.status}: {exc.message}",
-                  host=host, command=shlex.join(exc.probe.argv))
+                  f"{said}; not checked: {kind} {device}",
+                  host=host, command=shlex.join(exc.probe.argv),
+                  unchecked=f"{kind} {device}")
         return self.hop(host, device, kind, exc.status,
                         f"not checked: {exc.message}", models.Status.SKIP)

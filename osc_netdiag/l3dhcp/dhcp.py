@@ -31,6 +31,7 @@ uses and only under Neutron's directories (:mod:`.host_files`).
 import dataclasses
 import ipaddress
 
+from osc_netdiag.backends.ml2_ovs import binding
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
@@ -336,6 +337,12 @@ def evaluate_host(report, view, context, log_probes=(), log_dir=None,
 def check_context(context, *, log_dir=None, **options):
     report = Report()
     check_agents(report, context)
+    ports = {p.id: p for p in context.dhcp_ports + (context.port,) if p}
+    for facts in context.bindings:
+        port = ports.get(facts.port_id)
+        binding.check_binding(report, port, "DHCP" if port in
+                              context.dhcp_ports else "checked",
+                              facts.network, facts.ovs_agent)
     with runner.Run(context_json=context.to_json(), **options) as run:
         hosts = context.hosts
         layouts = {h: neutron_layout(run.inventory, h) for h in hosts}

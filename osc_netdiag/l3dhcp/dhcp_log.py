@@ -57,7 +57,7 @@ def choose_log(view, log_probes):
         view.host, log_probes[0],
         statuses.pop() if len(statuses) == 1 else models.HOST_ERROR,
         "none of these logs is readable: " + "; ".join(
-            f"{log_source(exc.probe)} ({exc.status}: {exc.message})"
+            f"{log_source(exc.probe)} ({exc.said()})"
             for exc in failures))
 
 

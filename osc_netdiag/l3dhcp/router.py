@@ -23,6 +23,7 @@ serves, fip- where its floating IPs are, snat- on its SNAT host). One batch
 per host, hosts in parallel.
 """
 
+from osc_netdiag.backends.ml2_ovs import binding
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.l3dhcp import common
@@ -153,6 +154,13 @@ def evaluate_host(report, view, context):
 def check_context(context, **options):
     report = Report()
     check_agents(report, context)
+    ports = {p.id: p for p in context.interfaces + (context.gateway,) if p}
+    for facts in context.bindings:
+        port = ports.get(facts.port_id)
+        role = ("router gateway" if port is context.gateway
+                else "router interface")
+        binding.check_binding(report, port, role, facts.network,
+                              facts.ovs_agent)
     with runner.Run(context_json=context.to_json(), **options) as run:
         views = run.run({h: host_probes(context, h)
                          for h in context.hosts})

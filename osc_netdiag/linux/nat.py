@@ -43,10 +43,27 @@ def check_routes(report, view, ns, active, device=None, gateways=()):
                                       for r in default])]
     if not default:
         if active:
-            report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
-                        f"{ns} on {host} has no default route", namespace=ns)
-            report.hop(host, "default route", "route", "absent", "",
-                       Status.WARN, evidence)
+            if gateways:
+                # The API says where north-south traffic goes: without
+                # the route none of it leaves (ERROR).
+                report.find("NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"{host}:{ns}",
+                            f"{ns} on {host} has no default route, but the "
+                            f"external subnet's gateway is "
+                            f"{', '.join(gateways)}: no traffic of the "
+                            "router leaves the external subnet",
+                            namespace=ns, host=host,
+                            gateway=", ".join(gateways))
+                report.hop(host, "default route", "route", "absent",
+                           f"expected via {', '.join(gateways)}",
+                           Status.ERROR, evidence)
+            else:
+                report.find("NETDIAG_ROUTER_NO_GATEWAY_IP", f"{host}:{ns}",
+                            f"{ns} on {host} has no default route; the API "
+                            "gives no gateway_ip of the external subnet",
+                            namespace=ns, host=host)
+                report.hop(host, "default route", "route", "absent",
+                           "no external gateway_ip known", Status.WARN,
+                           evidence)
         return
     route = default[0]
     problems = _route_problems(default, device, gateways)

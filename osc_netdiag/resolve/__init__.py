@@ -212,7 +212,37 @@ def external_gateway_ips(net_api, gateway_port):
     return tuple(sorted(found))
 
 
-def _router_context(net_api, interface_port):
+def _dvr_parts(net_api, router, port, subnet_ids, gateway_port):
+    """What a distributed router needs for the traced port.
+
+    Its floating IPs, the sg- ports on its subnets, the fg- ports (empty
+    for other routers).
+    """
+    if not getattr(router, "is_distributed", False):
+        return {}
+    fips = tuple(sorted(
+        (ctx.FloatingIp(f.id, f.floating_ip_address, f.fixed_ip_address)
+         for f in net_api.ips(port_id=port.id) if f.fixed_ip_address),
+        key=lambda f: f.address))
+    snat_ports = tuple(sorted(
+        (port_info(p) for p in net_api.ports(
+            device_id=router.id,
+            device_owner="network:router_centralized_snat")
+         if any(ip.get("subnet_id") in subnet_ids
+                for ip in p.fixed_ips or ())),
+        key=lambda p: p.id))
+    agent_gateways = ()
+    if gateway_port is not None:
+        agent_gateways = tuple(sorted(
+            (port_info(p) for p in net_api.ports(
+                network_id=gateway_port.network_id,
+                device_owner="network:floatingip_agent_gateway")),
+            key=lambda p: p.id))
+    return {"floating_ips": fips, "snat_ports": snat_ports,
+            "agent_gateways": agent_gateways}
+
+
+def _router_context(net_api, interface_port, port=None, subnet_ids=()):
     router = net_api.get_router(interface_port.device_id)
     gateway_port = None
     gateway_network = None
@@ -233,7 +263,9 @@ def _router_context(net_api, interface_port):
         gateway_port=gateway_port, gateway_network=gateway_network,
         l3_agents=l3_agents,
         gateway_ips=(external_gateway_ips(net_api, gateway_port)
-                     if gateway_port is not None else ()))
+                     if gateway_port is not None else ()),
+        **(_dvr_parts(net_api, router, port, set(subnet_ids), gateway_port)
+           if port is not None else {}))
 
 
 def port_context(conn, port):
@@ -258,7 +290,8 @@ def port_context(conn, port):
         interface_port = _router_for_subnets(net_api, network.id,
                                              set(subnet_ids))
         if interface_port is not None:
-            router = _router_context(net_api, interface_port)
+            router = _router_context(net_api, interface_port, port,
+                                     subnet_ids)
 
     network_ports = list(net_api.ports(network_id=network.id))
     dhcp_ports = tuple(port_info(p) for p in network_ports

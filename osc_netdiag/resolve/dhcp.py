@@ -21,6 +21,7 @@ import dataclasses
 from osc_netdiag import context as ctx_mod
 from osc_netdiag.errors import ResolveError
 from osc_netdiag import resolve
+from osc_netdiag.resolve import binding
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +43,7 @@ class DhcpContext:
     port: object = None             # PortInfo of the checked port, or None
     console: object = None          # console log text, or None
     console_skip: str = ""          # why the console log was not read
+    bindings: tuple = ()            # binding.BindingFacts of failed ports
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -56,7 +58,9 @@ class DhcpContext:
             dhcp_ports=tuple(port(p) for p in data["dhcp_ports"]),
             ports=tuple(port(p) for p in data["ports"]),
             port=port(data["port"]), console=data["console"],
-            console_skip=data["console_skip"])
+            console_skip=data["console_skip"],
+            bindings=tuple(binding.BindingFacts.from_json(b)
+                           for b in data.get("bindings", ())))
 
     @property
     def dhcp_subnets(self):
@@ -102,13 +106,15 @@ def resolve_context(conn, ref, console=True):
     all_ports = [resolve.port_info(p)
                  for p in net_api.ports(network_id=sdk_net.id)]
     console, why = _console(conn, port) if console else (None, "")
+    dhcp_ports = tuple(p for p in all_ports
+                       if p.device_owner == "network:dhcp")
     return DhcpContext(
         network_id=sdk_net.id, network_name=sdk_net.name or "",
         subnets=subnets,
         agents=tuple(resolve.agent_info(a) for a in
                      net_api.network_hosting_dhcp_agents(sdk_net.id)),
-        dhcp_ports=tuple(p for p in all_ports
-                         if p.device_owner == "network:dhcp"),
+        dhcp_ports=dhcp_ports,
         ports=tuple(p for p in all_ports
                     if p.device_owner != "network:dhcp"),
-        port=port, console=console, console_skip=why)
+        port=port, console=console, console_skip=why,
+        bindings=binding.failed_bindings(net_api, dhcp_ports + (port,)))

@@ -22,6 +22,7 @@ import operator
 from osc_netdiag import context as ctx_mod
 from osc_netdiag.errors import ResolveError
 from osc_netdiag import resolve
+from osc_netdiag.resolve import binding
 
 SNAT_PORT_OWNER = "network:router_centralized_snat"
 AGENT_GATEWAY_OWNER = "network:floatingip_agent_gateway"
@@ -100,6 +101,8 @@ class RouterContext:
     # gateway_ip of the external subnets the gateway port is on: the next
     # hop the default route must use (empty in older recordings)
     gateway_ips: tuple = ()
+    # binding.BindingFacts of the router's ports whose binding failed
+    bindings: tuple = ()
 
     @property
     def hosts(self):
@@ -122,7 +125,9 @@ class RouterContext:
             snat_ports=tuple(port(p) for p in data.get("snat_ports", ())),
             agent_gateways=tuple(port(p)
                                  for p in data.get("agent_gateways", ())),
-            gateway_ips=tuple(data.get("gateway_ips", ())))
+            gateway_ips=tuple(data.get("gateway_ips", ())),
+            bindings=tuple(binding.BindingFacts.from_json(b)
+                           for b in data.get("bindings", ())))
 
 
 def resolve_context(conn, ref):
@@ -167,4 +172,5 @@ def resolve_context(conn, ref):
         floating_ips=tuple(sorted(fips, key=lambda f: f.address)),
         snat_ports=tuple(sorted(snat_ports, key=by_id)),
         agent_gateways=tuple(sorted(agent_gateways, key=by_id)),
-        gateway_ips=gateway_ips)
+        gateway_ips=gateway_ips,
+        bindings=binding.failed_bindings(net_api, interfaces + [gateway]))

@@ -87,20 +87,65 @@ def run_on_hosts(transport: Transport, plan: Dict[HostTarget, List[Command]],
         return {target.name: future.result() for target, future in futures.items()}
 
 
+# how often a waiting run tells its progress callback (the clock moves on)
+PROGRESS_TICK = 0.2
+
+
+def report_progress(progress, futures):
+    """Tell ``progress(done, total, pending)`` where the hosts stand.
+
+    ``futures``: {host name: future}; pending: the names not done, in
+    plan order.
+    """
+    pending = tuple(name for name, future in futures.items()
+                    if not future.done())
+    progress(len(futures) - len(pending), len(futures), pending)
+
+
+def report_start(progress, names):
+    """Tell ``progress`` a phase of ``names`` begins: none done yet."""
+    if progress is not None:
+        names = tuple(names)
+        progress(0, len(names), names)
+
+
+def wait_reporting(futures, progress):
+    """Wait for every future of ``futures`` ({host name: future}).
+
+    ``progress`` is called on each host done and every tick, from this
+    (the calling) thread.
+    """
+    waiting = set(futures.values())
+    while True:
+        report_progress(progress, futures)
+        if not waiting:
+            return
+        _, waiting = concurrent.futures.wait(
+            waiting, timeout=PROGRESS_TICK,
+            return_when=concurrent.futures.FIRST_COMPLETED)
+
+
 def each_host(hosts, work, *, max_workers=DEFAULT_WORKERS, stop=None,
-              grace=10.0):
-    """``work(host)`` for every host, in parallel: for what is not a batch
-    of probes (a capture's stream). Interrupted (Ctrl-C, a signal turned
-    into an exception), it sets ``stop`` and gives the hosts ``grace``
-    seconds to finish before raising on.
+              grace=10.0, progress=None):
+    """``work(host)`` for every host, in parallel.
+
+    For what is not a batch of probes (a capture's stream). Interrupted
+    (Ctrl-C, a signal turned into an exception), it sets ``stop`` and
+    gives the hosts ``grace`` seconds to finish before raising on.
+
+    ``progress``: see wait_reporting.
     """
     if not hosts:
         return
     with concurrent.futures.ThreadPoolExecutor(
             max_workers=max(1, min(max_workers, len(hosts))),
             thread_name_prefix="netdiag-host") as executor:
+        report_start(progress, hosts)
         futures = [executor.submit(work, host) for host in hosts]
         try:
+            if progress is not None:
+                # its short waits keep the main thread interruptible too
+                wait_reporting(dict(zip(hosts, futures)), progress)
             for future in futures:
                 while not future.done():
                     # short waits: the main thread stays interruptible
@@ -167,16 +212,23 @@ class HostPool:
             outcome.round_trips = session.round_trips - before
         return outcome
 
-    def run(self, plan: Dict[HostTarget, List[Command]]) -> Dict[str, HostOutcome]:
-        """Run one phase; sessions stay open for the next one."""
+    def run(self, plan: Dict[HostTarget, List[Command]],
+            progress=None) -> Dict[str, HostOutcome]:
+        """Run one phase; sessions stay open for the next one.
+
+        ``progress``: see wait_reporting.
+        """
         if not plan:
             return {}
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=max(1, self.max_workers),
                 thread_name_prefix="netdiag-host")
+        report_start(progress, (target.name for target in plan))
         futures = {target: self._executor.submit(self._run_host, target, commands)
                    for target, commands in plan.items()}
+        if progress is not None:
+            wait_reporting({t.name: f for t, f in futures.items()}, progress)
         return {target.name: future.result() for target, future in futures.items()}
 
     @property

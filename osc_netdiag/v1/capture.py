@@ -18,14 +18,15 @@ import threading
 
 from osc_netdiag.v1 import argtypes
 from osc_netdiag.v1 import output
+from osc_netdiag.v1 import packettime
 
 # capture.run's bounds (not imported from there: it is heavy to import)
 MAX_COUNT, MAX_DURATION, MAX_SNAPLEN = 10000, 600, 65535
 
 PACKET_COLUMNS = ("Time", "Point", "Host", "Direction", "Summary")
-VERDICT_COLUMNS = ("Flow", "Direction", "Packets", "Last seen", "Verdict")
+VERDICT_COLUMNS = ("Flow", "Direction", "Packets", "Last Seen", "Verdict")
 POINT_COLUMNS = ("Point", "Host", "Where", "State", "Packets", "Dropped")
-CHANGE_COLUMNS = ("Host", "Bridge", "Watched port", "Output port", "Command")
+CHANGE_COLUMNS = ("Host", "Bridge", "Watched Port", "Output Port", "Command")
 
 
 class CapturePort(output.DiagnosisLister):
@@ -71,6 +72,11 @@ class CapturePort(output.DiagnosisLister):
                             type=argtypes.whole_number(64, MAX_SNAPLEN),
                             help=f"Bytes kept per packet (64 to "
                                  f"{MAX_SNAPLEN}, default: 256)")
+        parser.add_argument(
+            "--relative", action="store_true",
+            help="Print packet times as seconds since the first packet "
+                 "(default: ISO 8601 UTC with microseconds; -f json and "
+                 "-f yaml keep epoch seconds)")
         parser.add_argument("--yes", action="store_true",
                             help="Create the mirrors the capture needs")
         parser.add_argument(
@@ -104,7 +110,8 @@ class CapturePort(output.DiagnosisLister):
                 bpf=args.filter, count=args.count, duration=args.duration,
                 snaplen=args.snaplen, yes=args.yes, inventory=inventory,
                 transport=self.transport(args, inventory),
-                stop=stop, max_workers=args.parallel, write_dir=args.write)
+                stop=stop, max_workers=args.parallel, write_dir=args.write,
+                progress=self.progress())
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -120,8 +127,10 @@ class CapturePort(output.DiagnosisLister):
         if not result.applied:
             return [(c.host, c.bridge, c.watched_port, c.output_port,
                      shlex.join(c.command)) for c in result.changes]
-        return [(f"{s.time:.6f}", s.point, s.host, s.direction, s.summary)
-                for s in result.timeline]
+        times = packettime.rendered([s.time for s in result.timeline],
+                                    relative=parsed_args.relative)
+        return [(when, s.point, s.host, s.direction, s.summary)
+                for when, s in zip(times, result.timeline)]
 
     def sections(self, parsed_args):
         result = self.result
@@ -140,7 +149,7 @@ class CapturePort(output.DiagnosisLister):
                  output.finding_rows(result.findings)))
 
     def produce_output(self, parsed_args, column_names, data):
-        if (not self.result.applied
+        if (not self.result.applied and not parsed_args.findings_only
                 and parsed_args.formatter not in output.DOCUMENT_FORMATS):
             self.app.stdout.write(
                 "Refused without --yes: this capture would create on the "

@@ -32,6 +32,9 @@ class Cleanup(output.DiagnosisLister):
     refused) and 32 (a marked row could not be removed).
     """
 
+    # what could not be removed is in the rows' State
+    reports_findings = False
+
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         which = parser.add_mutually_exclusive_group(required=True)
@@ -60,7 +63,8 @@ class Cleanup(output.DiagnosisLister):
             connection=self.sdk_connection() if args.all else None,
             inventory=inventory,
             transport=self.transport(args, inventory), force=args.force,
-            yes=args.yes, max_workers=args.parallel)
+            yes=args.yes, max_workers=args.parallel,
+            progress=self.progress())
 
     def row_columns(self, parsed_args):
         return COLUMNS

@@ -45,7 +45,8 @@ class CheckResultLister(output.DiagnosisLister):
         return call(
             self.sdk_connection(), inventory=inventory,
             transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel)
+            save_capture=args.save_capture, max_workers=args.parallel,
+            progress=self.progress())
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS

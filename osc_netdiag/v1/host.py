@@ -82,7 +82,8 @@ class CheckHost(output.DiagnosisLister):
         return api.check_hosts(
             self.sdk_connection(), args.hosts, all_hosts=args.all_hosts,
             inventory=inventory, transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel)
+            save_capture=args.save_capture, max_workers=args.parallel,
+            progress=self.progress())
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS

@@ -15,7 +15,7 @@
 from osc_netdiag.v1 import output
 
 ROW_COLUMNS = ("Host", "Bridge", "Type", "Segmentation ID", "Local VLAN",
-               "Ingress", "Ingress packets", "Egress", "Egress packets",
+               "Ingress", "Ingress Packets", "Egress", "Egress Packets",
                "Status", "Detail")
 
 
@@ -64,7 +64,8 @@ class ShowVlanMap(output.DiagnosisLister):
             self.sdk_connection(), args.network,
             all_hosts=args.all_hosts, inventory=inventory,
             transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel)
+            save_capture=args.save_capture, max_workers=args.parallel,
+            progress=self.progress())
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS

@@ -29,6 +29,8 @@ from osc_netdiag.errors import NetdiagError
 from osc_netdiag.errors import ResolveError
 from osc_netdiag import exitcodes
 from osc_netdiag.v1 import common
+from osc_netdiag.v1 import progress as progress_mod
+from osc_netdiag.v1 import scripting
 from osc_netdiag.v1 import show_commands
 
 DOCUMENT_FORMATS = ("json", "yaml")
@@ -88,14 +90,28 @@ class DocumentOutput:
             return show_commands.produce_output(self, parsed_args,
                                                 column_names, data)
         if parsed_args.formatter in DOCUMENT_FORMATS:
-            write_document(parsed_args, self.document(parsed_args),
+            write_document(parsed_args, self.shaped_document(parsed_args),
                            self.app.stdout)
             return 0
         super().produce_output(parsed_args, column_names, data)
-        # csv and value stay the bare rows, so scripts can still cut them
-        if parsed_args.formatter == "table":
+        # csv and value stay the bare rows, so scripts can still cut them;
+        # --findings-only: the findings were the rows
+        if (parsed_args.formatter == "table"
+                and not getattr(parsed_args, "findings_only", False)):
             self.emit_after_rows(parsed_args)
         return 0
+
+    def shaped_document(self, parsed_args):
+        """The document, or the findings alone, -c and --sort-column on.
+
+        See osc_netdiag.v1.scripting.
+        """
+        document, keys = self.document(parsed_args), None
+        if getattr(parsed_args, "findings_only", False):
+            document = scripting.findings_document(
+                self.findings(), scripting.host_names(document))
+            keys = scripting.FINDING_KEYS
+        return scripting.shaped_for(parsed_args, document, keys)
 
     def emit_after_rows(self, parsed_args):
         for title, columns, rows in self.sections(parsed_args):
@@ -127,6 +143,17 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
     def row_columns(self, parsed_args):
         """The column names of rows()."""
 
+    # False for a command with no findings (cleanup): no --findings-only
+    reports_findings = True
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        if self.reports_findings:
+            # shown with -f, -c and --sort-column, where it belongs
+            scripting.add_arguments(
+                getattr(self, "_formatter_group", None) or parser)
+        return parser
+
     def rows(self, parsed_args):
         return [row.row() for row in self.result.rows]
 
@@ -139,9 +166,28 @@ class DiagnosisLister(DocumentOutput, common.HostAccessMixin, lister.Lister):
     def sections(self, parsed_args):
         return (("Findings", FINDING_COLUMNS, finding_rows(self.findings())),)
 
+    _progress = None
+
+    def progress(self):
+        """The callback a live run reports its hosts to, or None.
+
+        None when nothing is to be shown (see osc_netdiag.v1.progress).
+        """
+        self._progress = progress_mod.for_app(self.app)
+        return self._progress
+
     def take_action(self, parsed_args):
-        self.result = self.diagnose(parsed_args)
+        try:
+            self.result = self.diagnose(parsed_args)
+        finally:
+            # wipe the progress line before anything is printed
+            if self._progress is not None:
+                self._progress.close()
         if show_commands.planned(self):
             return show_commands.take_action(self)
         self.exit_code = self.exit_code_of(self.result)
+        if getattr(parsed_args, "findings_only", False):
+            hosts = scripting.host_names(self.document(parsed_args))
+            return (scripting.FINDING_COLUMNS,
+                    scripting.finding_rows(self.findings(), hosts))
         return self.row_columns(parsed_args), self.rows(parsed_args)

@@ -80,7 +80,7 @@ class TracePort(output.DiagnosisLister):
         options = dict(inventory=inventory,
                        transport=self.transport(args, inventory),
                        save_capture=args.save_capture,
-                       max_workers=args.parallel)
+                       max_workers=args.parallel, progress=self.progress())
         if args.server:
             return api.trace_server(conn, args.server, **options)
         return [api.trace_port(conn, args.port, **options)]

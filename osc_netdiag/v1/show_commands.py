@@ -59,9 +59,13 @@ def take_action(command):
 
 def produce_output(command, parsed_args, column_names, data):
     from osc_netdiag.v1 import output
+    from osc_netdiag.v1 import scripting
     plan = command.result
     if parsed_args.formatter in output.DOCUMENT_FORMATS:
-        output.write_document(parsed_args, plan.to_dict(), command.app.stdout)
+        # -c and --sort-column as on any document (see v1.scripting)
+        output.write_document(
+            parsed_args, scripting.shaped_for(parsed_args, plan.to_dict()),
+            command.app.stdout)
         return 0
     # cliff's own list output: -c, --sort-column and the formatters apply
     super(output.DocumentOutput, command).produce_output(

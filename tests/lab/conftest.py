@@ -627,18 +627,26 @@ def fault_delete_dvr_snat_rule(lab):
     return restore
 
 
+def _own_dnsmasq_lines():
+    """pgrep -a lines of this lab's dnsmasq processes only: the lab hosts
+    share the machine's process table, so network1 also sees the dnsmasq
+    of any other lab up beside this one (their files are elsewhere).
+    """
+    cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq', check=False)
+    return [line for line in cp.stdout.splitlines()
+            if LAB_DIR + os.sep in line]
+
+
 def _dnsmasq_pids():
-    cp = lab_exec('network1', 'pgrep', '-x', 'dnsmasq', check=False)
-    return [int(p) for p in cp.stdout.split()]
+    return [int(line.split()[0]) for line in _own_dnsmasq_lines()]
 
 
 def _dnsmasq_by_network():
     """{network id: pid} of the dnsmasq processes on network1 (the network
     is the folder of each one's --dhcp-hostsfile).
     """
-    cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq', check=False)
     served = {}
-    for line in cp.stdout.splitlines():
+    for line in _own_dnsmasq_lines():
         pid, _, args = line.partition(' ')
         for word in args.split():
             if word.startswith('--dhcp-hostsfile='):

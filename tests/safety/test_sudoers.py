@@ -374,8 +374,9 @@ def test_dns_lookups_refused_by_sudo_are_skip_not_error(sudo_ns, tmp_path):
     for kind in ("dns-forward", "dns-reverse"):
         assert rows[kind].status == models.Status.SKIP
         assert rows[kind].state == models.HOST_PERMISSION
+        # the command's status, exit code and first stderr line
         assert rows[kind].detail == \
-            "not checked: sudo: a password is required"
+            "not checked: permission, exit 1: sudo: a password is required"
     assert rows["dns-listener"].status == models.Status.OK
     assert {f.severity for f in result.findings} == {models.Severity.WARNING}
     assert {f.code for f in result.findings} == {"NETDIAG_COMMAND_FAILED"}

@@ -229,7 +229,7 @@ def test_refused_capture_prints_what_it_would_create():
     assert code == exitcodes.USAGE
     assert out.startswith("Refused without --yes: this capture would "
                           "create on the hosts")
-    assert "| Watched port " in out and "int-br-eth1" in out
+    assert "| Watched Port " in out and "int-br-eth1" in out
     assert "\nFindings:\n" not in out
     code, app = run_case("port capture", "-f", "json")
     assert not app.stdout.getvalue().startswith("Refused")

@@ -40,6 +40,7 @@ OK, ERROR, UNREADABLE, REFUSED = (exitcodes.OK, exitcodes.ERROR_FINDING,
 TRACE = {
     "vlan-healthy": OK, "vxlan-healthy": OK, "dvr-lab-vlan-healthy": OK,
     "dvr-lab-distributed-router-healthy": OK,
+    "dvr-lab-dvr2-snat-healthy": OK,
     "vlan-network-node-unreachable": UNREADABLE,
     "vlan-tag-missing": ERROR, "vlan-ingress-flow-missing": ERROR,
     "vlan-egress-flow-missing": ERROR, "vxlan-patch-peer-wrong": ERROR,
@@ -47,6 +48,10 @@ TRACE = {
     "vlan-qrouter-missing": ERROR, "vlan-dnsmasq-killed": ERROR,
     "dvr-lab-vlan-egress-flow-missing": ERROR,
     "gre-healthy": OK, "gre-tunnel-to-network-node-missing": ERROR,
+    # the single-node lab: alone on physnet1 (a WARNING), on its VXLAN
+    # network (INFO); qg- without its address on the compute host itself
+    "single-vlan-healthy": OK, "single-vxlan-healthy": OK,
+    "single-vlan-qg-address-missing": ERROR,
 }
 HOST_CHECK = {
     "healthy": OK, "dvr-lab-healthy": OK, "stale-namespace": OK,
@@ -60,6 +65,7 @@ VLAN_MAP = {
     "ingress-deleted": ERROR, "tunnel-removed": ERROR,
     "shared-local-vlan": ERROR,
     "gre-healthy": OK, "gre-tunnel-removed": ERROR,
+    "single-vxlan-healthy": OK,
 }
 COMMANDS = {"scenarios": (port_cmd.TracePort, TRACE),
             "hostcheck": (host_cmd.CheckHost, HOST_CHECK),

@@ -110,9 +110,19 @@ def test_svg_marks_the_broken_hop(name, tmp_path):
     for source, target in _edges(path):
         if source in red and source in notes:
             assert target in red and target in hops
-    assert len([e for e in _edges(path) if e[0] in notes]) == len(notes)
+    linked = len([e for e in _edges(path) if e[0] in notes])
+    if any(h.status != models.Status.OK for h in trace.hops):
+        assert linked == len(notes)
+    else:
+        # an INFO note on an all-OK trace has no hop to point at
+        assert linked == 0
     if name.endswith("healthy"):
-        assert not red and not notes
+        # nothing broken; a WARNING or INFO note may still explain the
+        # layout (the single-node recordings: a host alone on a network)
+        assert not red
+        assert not [f for f in trace.findings
+                    if f.severity != models.Severity.INFO
+                    and f.code != "NETDIAG_PHYS_PATH_LOCAL_ONLY"]
 
 
 @needs_dot

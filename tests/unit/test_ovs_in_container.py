@@ -51,9 +51,6 @@ def not_found(program, tmp_path):
     Run as the batch script runs it: timeout found by name.
     """
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    if not (bin_dir / "timeout").exists():
-        (bin_dir / "timeout").symlink_to(shutil.which("timeout"))
     done = subprocess.run(["timeout", "-k", "2", "--", "10", program],
                           env={"PATH": str(bin_dir)}, capture_output=True,
                           text=True)
@@ -72,6 +69,10 @@ class Containerised(Transport):
         self.running = running
         self.tmp_path = tmp_path
         self.asked = []
+        # made once, here: the hosts run in parallel threads, and each
+        # making it on first use raced (FileExistsError on one host)
+        (tmp_path / "bin").mkdir(exist_ok=True)
+        (tmp_path / "bin" / "timeout").symlink_to(shutil.which("timeout"))
 
     def open(self, target):
         return _Session(self, self.inner.open(target))

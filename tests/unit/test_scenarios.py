@@ -156,14 +156,16 @@ def test_dvr_lab_reads_the_egress_translation_in_table_2():
 
 
 def test_dvr_lab_distributed_router_gateway_in_snat_namespace():
-    """A port behind a distributed router: qr- in qrouter-, qg- and the
-    default route in snat-<router> on the SNAT host (network1).
+    """A port behind a distributed router without a floating IP.
+
+    qg- and the default route in snat-<router> on the SNAT host
+    (network1); the network node's qrouter- is not on its path.
     """
-    trace = replay("dvr-lab-distributed-router-healthy")
+    trace = replay("dvr-lab-dvr2-snat-healthy")
     network = [(h.kind, h.device) for h in trace.hops
                if h.host == "network1"]
     spaces = [d for k, d in network if k == "namespace"]
-    assert any(d.startswith("qrouter-") for d in spaces)
+    assert not any(d.startswith("qrouter-") for d in spaces)
     snat = [d for d in spaces if d.startswith("snat-")]
     assert len(snat) == 1
     kinds = [k for k, _d in network]

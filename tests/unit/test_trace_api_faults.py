@@ -115,12 +115,30 @@ def test_ha_router_active_nowhere(vlan):
 
 
 def test_router_without_default_route(vlan):
-    # ns-route: the qrouter's default route turned into 0.0.0.0/1.
+    # ns-route: the qrouter's default route turned into 0.0.0.0/1; the
+    # context gets the external subnet's gateway_ip (the lab's upstream,
+    # which recordings made before gateway_ips was kept lack): all
+    # north-south traffic of the router is broken, an ERROR.
+    ns = "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"
+    vlan.replace("network1", f"ns-route:{ns}", '"dst":"default"',
+                 '"dst":"0.0.0.0/1"')
+    vlan.edit_context(
+        lambda d: d["router"].update(gateway_ips=["198.19.0.1"]))
+    trace = trace_of(vlan)
+    assert codes(trace) == ["NETDIAG_ROUTER_NO_DEFAULT_ROUTE"]
+    assert bad_hops(trace) == [
+        ("network1", "default route", "route", "absent", "ERROR")]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_router_without_default_route_nor_known_gateway(vlan):
+    # the same fault, the recorded context as it is: no gateway_ip known
+    # for the external subnet, so nothing says where the route should go.
     ns = "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"
     vlan.replace("network1", f"ns-route:{ns}", '"dst":"default"',
                  '"dst":"0.0.0.0/1"')
     trace = trace_of(vlan)
-    assert codes(trace) == ["NETDIAG_ROUTER_NO_DEFAULT_ROUTE"]
+    assert codes(trace) == ["NETDIAG_ROUTER_NO_GATEWAY_IP"]
     assert bad_hops(trace) == [
         ("network1", "default route", "route", "absent", "WARN")]
     assert trace.exit_code == OK          # a WARNING only

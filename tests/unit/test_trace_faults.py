@@ -330,8 +330,10 @@ def test_tunnel_not_in_the_flood_flow(vxlan):
     trace = trace_of(vxlan)
     assert codes(trace) == ["NETDIAG_TUNNEL_NOT_FLOODED"]
     assert bad_hops(trace) == [
-        ("compute1", "vxlan-c612010d", "tunnel", "not flooded", "WARN")]
-    assert trace.exit_code == OK          # a WARNING only
+        ("compute1", "vxlan-c612010d", "tunnel", "not flooded", "ERROR")]
+    # broadcasts (ARP, DHCP) never reach that peer: an ERROR, as in
+    # network vlan-map (NETDIAG_VLANMAP_FLOOD_MISSING_TUNNEL)
+    assert trace.exit_code == ERROR_FINDING
 
 
 def test_tunnel_with_a_wrong_remote_ip(vxlan):

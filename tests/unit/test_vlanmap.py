@@ -294,7 +294,7 @@ def test_command_table_has_counters_and_findings():
                             str(FIXTURES / "ingress-deleted"))
     out = app.stdout.getvalue()
     assert code == 4
-    assert "Ingress packets" in out and "NETDIAG_VLANMAP_NO_TRANSLATION" in out
+    assert "Ingress Packets" in out and "NETDIAG_VLANMAP_NO_TRANSLATION" in out
 
 
 def test_command_needs_a_network():

@@ -28,6 +28,7 @@ from .common import CLIENT_KEY
 from .common import CLOUDS_FILE
 from .common import EPMD_PORT
 from .common import ETC
+from .common import FLAT_NETWORKS
 from .common import HOSTDIR
 from .common import HOSTS
 from .common import hrun
@@ -41,6 +42,7 @@ from .common import MGMT_PREFIX
 from .common import mkdirs
 from .common import MYSQLDIR
 from .common import netns
+from .common import NETWORK_NODE
 from .common import NEUTRON_REQ
 from .common import ns_file
 from .common import NSDIR
@@ -262,11 +264,14 @@ def ensure_host_links(h):
     ns = netns(h)
     s = info['short']
     ensure_veth('%sm-%s' % (PREFIX, s), ns, 'eth0', ROOT_BRIDGES['mgmt'])
-    ensure_veth('%sp-%s' % (PREFIX, s), ns, 'eth1', ROOT_BRIDGES['phys'])
+    nics = [nic for _, nic in host_bridges(h) if nic]
+    if 'eth1' in nics:
+        ensure_veth('%sp-%s' % (PREFIX, s), ns, 'eth1', ROOT_BRIDGES['phys'])
     ensure_veth('%st-%s' % (PREFIX, s), ns, 'eth2', ROOT_BRIDGES['tun'])
     run(['ip', '-n', ns, 'addr', 'replace', '%s/24' % info['address'], 'dev', 'eth0'])
     for dev in ('eth1', 'eth2'):
-        quiet_ipv6(dev, ns)
+        if dev in nics:
+            quiet_ipv6(dev, ns)
     # eth3, the external NIC, on the root bridge <prefix>-ext that also holds the
     # upstream namespace (the external gateway): network1's qg- ports and
     # the computes' fip- namespaces (DVR) all reach it through br-ex.
@@ -279,6 +284,14 @@ def ensure_upstream():
     ensure_veth(PREFIX + 'x-up', UPSTREAM_NS, 'eth0', ROOT_BRIDGES['ext'])
     quiet_ipv6('eth0', UPSTREAM_NS)
     run(['ip', '-n', UPSTREAM_NS, 'addr', 'replace', '%s/24' % UPSTREAM_IP, 'dev', 'eth0'])
+
+
+def host_bridges(h):
+    """(bridge, NIC or None) of a host: the tunnel underlay and the
+    bridge_mappings' bridges; a flavour may leave a bridge without NIC.
+    """
+    return HOSTS[h].get('bridges') or [('br-phy', 'eth2'), ('br-eth1', 'eth1'),
+                                       ('br-ex', 'eth3')]
 
 
 def vsctl(h, *args, **kw):
@@ -309,11 +322,11 @@ def ensure_ovs(h):
         pid = int(hrun(h, ['cat', '/run/openvswitch/ovs-vswitchd.pid']).stdout.strip())
         record_pid('%s-ovs-vswitchd' % h, pid, group=False)
     # physical bridges the agent expects (bridge_mappings) and the tunnel underlay
-    bridges = [('br-phy', 'eth2'), ('br-eth1', 'eth1'), ('br-ex', 'eth3')]
-    for br, nic in bridges:
+    for br, nic in host_bridges(h):
         vsctl(h, '--may-exist', 'add-br', br, '--', 'set', 'Bridge', br,
               'datapath_type=netdev')
-        vsctl(h, '--may-exist', 'add-port', br, nic)
+        if nic:
+            vsctl(h, '--may-exist', 'add-port', br, nic)
     hrun(h, ['ip', 'addr', 'replace', '%s/24' % info['tunnel_ip'], 'dev', 'br-phy'])
     hrun(h, ['ip', 'link', 'set', 'br-phy', 'up'])
     for br in ('br-eth1', 'br-ex'):
@@ -513,7 +526,7 @@ mechanism_drivers = openvswitch,l2population
 extension_drivers = port_security
 
 [ml2_type_flat]
-flat_networks = public
+flat_networks = %(flat)s
 
 [ml2_type_vlan]
 network_vlan_ranges = physnet1:2100:2199
@@ -527,7 +540,7 @@ tunnel_id_ranges = 1:1000
 [securitygroup]
 enable_security_group = true
 firewall_driver = openvswitch
-''')
+''' % {'flat': FLAT_NETWORKS})
 
 
 def server_args():
@@ -585,7 +598,7 @@ AGENT_BIN = {'ovs-agent': 'neutron-openvswitch-agent', 'l3-agent': 'neutron-l3-a
 
 
 def host_agents(h):
-    return ['ovs-agent', 'l3-agent'] + (['dhcp-agent'] if h == 'network1' else [])
+    return ['ovs-agent', 'l3-agent'] + (['dhcp-agent'] if h == NETWORK_NODE else [])
 
 
 def write_agent_conf(h):
@@ -612,7 +625,7 @@ lock_path = %(state)s/lock
 tunnel_types = vxlan,gre
 l2_population = true
 arp_responder = true
-enable_distributed_routing = true
+enable_distributed_routing = %(dvr)s
 
 [ovs]
 integration_bridge = br-int
@@ -625,7 +638,8 @@ datapath_type = netdev
 firewall_driver = %(fw)s
 enable_security_group = true
 ''' % {'tun': info['tunnel_ip'], 'maps': info['mappings'],
-       'fw': info.get('firewall_driver', 'openvswitch')})
+            'dvr': 'false' if info['l3_mode'] == 'legacy' else 'true',
+            'fw': info.get('firewall_driver', 'openvswitch')})
     with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
         f.write('''[DEFAULT]
 interface_driver = openvswitch
@@ -635,8 +649,8 @@ enable_metadata_proxy = false
 [ovs]
 integration_bridge = br-int
 ''' % info['l3_mode'])
-    if h == 'network1':
-        mkdirs(os.path.join(LOG, 'network1-dnsmasq'))
+    if h == NETWORK_NODE:
+        mkdirs(os.path.join(LOG, '%s-dnsmasq' % h))
         # dnsmasq drops to an unprivileged user before it reads the agent's
         # hosts/opts files; those live under this checkout, whose parent
         # folders may be closed to other users (a CI clone in a 0700 temp
@@ -657,7 +671,7 @@ resync_interval = 5
 
 [ovs]
 integration_bridge = br-int
-''' % (os.path.join(LOG, 'network1-dnsmasq'), dnsmasq_conf))
+''' % (os.path.join(LOG, '%s-dnsmasq' % h), dnsmasq_conf))
 
 
 def agent_argv(h, agent):
@@ -681,7 +695,7 @@ def start_agent(h, agent):
 def wait_agents(timeout=180):
     want = {(h, 'Open vSwitch agent') for h in HOSTS}
     want |= {(h, 'L3 agent') for h in HOSTS}
-    want |= {('network1', 'DHCP agent')}
+    want |= {(NETWORK_NODE, 'DHCP agent')}
 
     def ok():
         agents = api.get('agents')['agents']

@@ -30,6 +30,7 @@ from .common import hx
 from .common import KNOWN_HOSTS
 from .common import LAB
 from .common import load_json
+from .common import NETWORK_NODE
 from .common import read_pid
 from .common import save_json
 from .common import say
@@ -72,10 +73,14 @@ def expected_namespaces(status):
     the external network's fip- where it has a floating IP.
     """
     ext = status['networks']['external']['id']
-    dvr = status['dvr_router']['id']
-    want = {'network1': ['qrouter-%s' % status['router']['id'], 'snat-%s' % dvr] +
+    want = {NETWORK_NODE: ['qrouter-%s' % status['router']['id']] +
             ['qdhcp-%s' % status['networks'][k]['id']
-             for k in ('vlan', 'vxlan', 'dvr', 'gre', 'open') if k in status['networks']]}
+             for k in ('vlan', 'vxlan', 'dvr', 'gre', 'open')
+             if k in status['networks']]}
+    if not status.get('dvr_router'):
+        return want
+    dvr = status['dvr_router']['id']
+    want[NETWORK_NODE].append('snat-%s' % dvr)
     for inst in status['instances'].values():
         if inst['network'] == 'dvr':
             want.setdefault(inst['host'], []).append('qrouter-%s' % dvr)
@@ -88,7 +93,7 @@ def expected_namespaces(status):
 
 def wait_network_node(status, timeout=120):
     want = expected_namespaces(status)
-    dhcp_networks = sum(1 for n in want['network1'] if n.startswith('qdhcp-'))
+    dhcp_networks = sum(1 for n in want[NETWORK_NODE] if n.startswith('qdhcp-'))
 
     def ok():
         missing = []
@@ -99,7 +104,7 @@ def wait_network_node(status, timeout=120):
             missing += ['%s:%s' % (host, n) for n in wanted if n not in have]
         if missing:
             raise RuntimeError('missing %s' % ' '.join(missing))
-        ps = build.hrun('network1', ['pgrep', '-c', '-x', 'dnsmasq'], check=False)
+        ps = build.hrun(NETWORK_NODE, ['pgrep', '-c', '-x', 'dnsmasq'], check=False)
         if int((ps.stdout or '0').strip() or 0) < dhcp_networks:
             raise RuntimeError('dnsmasq not running for every network')
         return True
@@ -136,7 +141,8 @@ def build_all():
     say('neutron: API (uWSGI) and RPC server')
     build.start_neutron_server()
     build.wait_api()
-    say('agents: openvswitch and l3 (dvr) on every host, dvr_snat l3 + dhcp on network1')
+    say('agents: openvswitch and l3 (%s) on every host, dhcp on %s'
+        % ('/'.join(sorted({i['l3_mode'] for i in HOSTS.values()})), NETWORK_NODE))
     for h in HOSTS:
         for a in build.host_agents(h):
             build.start_agent(h, a)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+from .flavour import NAME as FLAVOUR
 from .flavour import PREFIX
 from .flavour import SETTINGS
 
@@ -126,6 +127,17 @@ SECURITY_GROUPS = {
          'remote_ip_prefix': '198.18.19.0/24'},
     ],
 }
+# the host of the DHCP agent and of the legacy router
+NETWORK_NODE = 'network1'
+# the server's [ml2_type_flat] flat_networks
+FLAT_NETWORKS = 'public'
+if FLAVOUR == 'single':
+    # the single-node layout replaces the multi-node one
+    from .single import FLAT_NETWORKS  # noqa: F401,F811
+    from .single import HOSTS  # noqa: F401,F811
+    from .single import INSTANCES  # noqa: F401,F811
+    from .single import NETWORK_NODE  # noqa: F401,F811
+    from .single import NETWORKS  # noqa: F401,F811
 ROUTER_NAME = 'lab-router'
 DVR_ROUTER_NAME = 'lab-dvr-router'
 

@@ -169,6 +169,9 @@ def check_tunnels(report, view, topo, agent, context):
                        evidence)
             continue
         problems = []
+        # An extra port leaves the configured tunnel working (WARNING);
+        # a wrong local_ip breaks it (ERROR): the row says which.
+        broken = False
         if len(ifaces) > 1:
             problems.append(f"{len(ifaces)} ports to the same peer")
             report.find("NETDIAG_HOST_TUNNEL_EXTRA", f"{host}:{names_text}",
@@ -182,6 +185,7 @@ def check_tunnels(report, view, topo, agent, context):
                         host=host, peer=peer)
         if agent.tunneling_ip and local_ip not in (None, agent.tunneling_ip):
             problems.append(f"local_ip {local_ip} != {agent.tunneling_ip}")
+            broken = True
             report.find("NETDIAG_HOST_TUNNEL_LOCAL_IP",
                         f"{host}:{names_text}",
                         f"{names_text} on {host} has local_ip {local_ip}, "
@@ -190,8 +194,8 @@ def check_tunnels(report, view, topo, agent, context):
         detail = f"to {peer} remote_ip={remote_ip} local_ip={local_ip or '-'}"
         if problems:
             report.hop(host, names_text, "tunnel", "wrong",
-                       detail + "; " + "; ".join(problems), Status.ERROR,
-                       evidence)
+                       detail + "; " + "; ".join(problems),
+                       Status.ERROR if broken else Status.WARN, evidence)
         else:
             report.hop(host, names_text, "tunnel", "present", detail,
                        Status.OK, evidence)

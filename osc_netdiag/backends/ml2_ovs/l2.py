@@ -17,6 +17,7 @@ Each function reads probes through a HostView, appends hops and findings to
 a Report, and never talks to a host itself.
 """
 
+from osc_netdiag.backends.ml2_ovs.layout import physical_path_needed
 from osc_netdiag.backends.ml2_ovs.topology import bridge_name_of
 from osc_netdiag.backends.ml2_ovs.topology import choose_segment
 from osc_netdiag.backends.ml2_ovs.topology import DEAD_VLAN
@@ -134,4 +135,5 @@ def check_translation(report, view, agent, network, segment, lvid,
         tunnel_hops(report, view, agent, network, segment, lvid, context,
                     inbound)
     elif segment.network_type in ("vlan", "flat"):
-        vlan_hops(report, view, agent, segment, lvid, inbound)
+        vlan_hops(report, view, agent, segment, lvid, inbound,
+                  needed=physical_path_needed(context, network, view.host))

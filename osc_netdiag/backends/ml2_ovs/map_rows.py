@@ -81,7 +81,16 @@ def segment_row(report, hmap, context, segment, carries):
                                             ("egress", flood if
                                              segment.is_tunnel else egress))
                    if not items]
-        if missing and carries:
+        if missing == ["egress"] and segment.is_tunnel and carries and \
+                not _tunnel_peers(context, hmap, segment):
+            # Alone on the tunnel network: no peer, so no flood flow.
+            problems.append(f"no flood flow: no other host carries it, "
+                            f"broadcasts stay on {host}")
+            report.find("NETDIAG_TUNNEL_NO_PEERS", subject,
+                        f"no other host carries {desc}: broadcasts of "
+                        f"{network.name or network.id} stay on {host}",
+                        host=host, segment=desc)
+        elif missing and carries:
             status = Status.ERROR
             problems.append(f"no {' and no '.join(missing)} translation")
             report.find("NETDIAG_VLANMAP_NO_TRANSLATION", subject,
@@ -125,6 +134,17 @@ def segment_row(report, hmap, context, segment, carries):
         egress="; ".join(t.text for t in egress or ()),
         egress_packets=_packets(egress),
         status=status, detail="; ".join(problems))
+
+
+def _tunnel_peers(context, hmap, segment):
+    """Other carriers of the network this host could tunnel to."""
+    peers = []
+    for peer in context.carriers():
+        agent = context.ovs_agents.get(peer)
+        if peer != hmap.host and agent is not None and agent.tunneling_ip \
+                and segment.network_type in agent.tunnel_types:
+            peers.append(peer)
+    return peers
 
 
 def _check_flood(report, hmap, context, segment, flood, problems, status):

@@ -19,9 +19,11 @@ compute host first (instance outwards), then each network node (wire
 inwards: translation, DHCP, router, external bridge).
 """
 
+from osc_netdiag.backends.ml2_ovs import binding
 from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
+from osc_netdiag.backends.ml2_ovs import trace_dvr
 from osc_netdiag.backends.ml2_ovs import tunnel
 from osc_netdiag.backends.ml2_ovs import vlan
 from osc_netdiag.checks.engine import Report
@@ -87,12 +89,20 @@ def plan(context):
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
         ns = names.qdhcp_namespace(context.network.id)
-        add(host, *(make() for make in HOST_PROBES), probes.netns_list(),
-            probes.netns_addr(ns), probes.dnsmasq_processes())
+        # ip addr is read for a physical NIC only: a VLAN or flat network's,
+        # or the external one's where a legacy router's qg- is checked
+        nics = any(not s.is_tunnel for s in context.network.segments) or (
+            host in _l3_hosts(context) and not context.router.distributed)
+        add(host, *(make() for make in HOST_PROBES
+                    if nics or make is not probes.ip_addr),
+            probes.netns_list(), probes.netns_addr(ns),
+            probes.dnsmasq_processes())
         add(host, *_translation_probes(agent, context.network))
 
     router = context.router
     for host in _l3_hosts(context):
+        if router.distributed:
+            continue             # trace_dvr.plan: snat- when on the path
         agent = context.ovs_agents.get(host)
         ns = names.qrouter_namespace(router.id)
         gw_ns = _gateway_namespace(router)
@@ -102,6 +112,10 @@ def plan(context):
         add(host, *_translation_probes(agent, context.network))
         if router.gateway_network is not None:
             add(host, *_translation_probes(agent, router.gateway_network))
+    if trace_dvr.applies(context):
+        for host, items in trace_dvr.plan(context, _translation_probes,
+                                          HOST_PROBES).items():
+            add(host, *items)
     return {host: list(items.values()) for host, items in hosts.items()}
 
 
@@ -112,11 +126,15 @@ def evaluate(context, views):
     compute = context.port.binding_host
     if not report.host_unreadable(views[compute]):
         _compute_hops(report, context, views[compute])
-    seen = {compute}
-    for host in _dhcp_hosts(context) + _l3_hosts(context):
-        if host in seen:
+    # Every DHCP and router hop is judged wherever it lives: on an
+    # all-in-one the compute host is the network node too.
+    for host in dict.fromkeys(_dhcp_hosts(context) + _l3_hosts(context)):
+        if host == compute:
+            if views[host].readable:
+                _network_node_hops(report, context, views[host])
             continue
-        seen.add(host)
+        if host not in views:        # a DVR SNAT host off the port's path
+            continue
         if report.host_unreadable(views[host]):
             continue
         _network_node_hops(report, context, views[host])
@@ -169,6 +187,7 @@ def _api_hops(report, context):
                         host=host, agent_type="Open vSwitch agent")
             report.hop("api", host, "ovs-agent", "dead",
                        _agent_detail(agent), Status.ERROR)
+    binding.check_path_bindings(report, context)
     for agent in context.dhcp_agents + (context.router.l3_agents
                                         if context.router else ()):
         if not agent.alive or not agent.admin_state_up:
@@ -196,6 +215,19 @@ def _compute_hops(report, context, view):
     l2.check_translation(report, view, agent, network, segment, lvid,
                          context)
     fw_hop.check(report, context, view)
+    if trace_dvr.applies(context):
+        # the instance's first hop is on its own host (DVR)
+        trace_dvr.first_hop(report, context, view, agent,
+                            lambda *args: _port_and_translation(
+                                report, context, *args))
+
+
+def _port_and_translation(report, context, view, agent, device, port,
+                          network):
+    lvid, segment = l2.check_ovs_port(report, view, agent, device, port,
+                                      network)
+    l2.check_translation(report, view, agent, network, segment, lvid,
+                         context)
 
 
 def _network_node_hops(report, context, view):
@@ -282,8 +314,9 @@ def _router_hops(report, context, view, agent):
     l3_agent = next(a for a in router.l3_agents if a.host == host)
     standby = router.ha and l3_agent.ha_state not in (None, "active")
     qr = router.interface_port
-    _l2_on_network_node(report, view, agent, names.qr_device(qr.id), qr,
-                        context.network, context)
+    if not router.distributed:
+        _l2_on_network_node(report, view, agent, names.qr_device(qr.id), qr,
+                            context.network, context)
     if router.ha:
         actives = [a.host for a in router.l3_agents if a.ha_state == "active"]
         if len(actives) != 1:
@@ -291,6 +324,13 @@ def _router_hops(report, context, view, agent):
                         f"HA router {router.id} is active on "
                         f"{len(actives)} hosts: {', '.join(actives) or '-'}",
                         active=len(actives))
+    if router.distributed:
+        # qrouter- here is not on the port's path: its snat- side is
+        gateway = trace_dvr.snat_hops(report, context, view, agent,
+                                      _l2_on_network_node, not standby)
+        if gateway is not None:
+            _external_hops(report, context, view, agent, *gateway)
+        return
     if not devices.check_namespace(report, view, ns,
                                    "NETDIAG_ROUTER_NAMESPACE_MISSING",
                                    "namespace"):

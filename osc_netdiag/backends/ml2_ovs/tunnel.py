@@ -58,7 +58,8 @@ def tunnel_hops(report, view, agent, network, segment, lvid, context,
         lambda: check_patch_pair(report, view, topo, int_br, TUNNEL_BRIDGE,
                                  ("patch-tun", "patch-int")),
         lambda: _tun_to_lv_flow(report, view, segment, lvid),
-        lambda: flood_ports.update(_flood_flow(report, view, segment, lvid)),
+        lambda: flood_ports.update(_flood_flow(report, view, segment, lvid,
+                                               context)),
         lambda: _tunnel_ports(report, view, topo, segment, lvid, context,
                               flood_ports),
     ]
@@ -96,7 +97,7 @@ def _tun_to_lv_flow(report, view, segment, lvid):
 FLOOD_TABLES = (22, 21)
 
 
-def _flood_flow(report, view, segment, lvid):
+def _flood_flow(report, view, segment, lvid, context=None):
     """Returns the set of ports (names or numbers) the flood flow outputs to."""
     host = view.host
     for table in FLOOD_TABLES:
@@ -138,6 +139,16 @@ def _flood_flow(report, view, segment, lvid):
             return outputs
         if table == FLOOD_TABLES[0] and flows:
             break
+    if context is not None and not tunnel_peers(context, host):
+        # No peer: the agent installs no flood flow, and needs none.
+        report.find("NETDIAG_TUNNEL_NO_PEERS", f"{host}:{TUNNEL_BRIDGE}",
+                    f"no other host carries {segment.describe()}: "
+                    f"broadcasts of local VLAN {lvid} stay on {host}",
+                    host=host, segment=segment.describe())
+        report.hop(host, f"{TUNNEL_BRIDGE} table={FLOOD_TABLES[0]}", "flow",
+                   "none", f"dl_vlan={lvid}: no flood flow, no peer to "
+                   "flood to", Status.OK)
+        return set()
     report.find("NETDIAG_OVS_NO_FLOOD_FLOW", f"{host}:{TUNNEL_BRIDGE}",
                 f"no flood flow for local VLAN {lvid} on {TUNNEL_BRIDGE} "
                 f"on {host}", host=host, lvid=lvid)
@@ -189,7 +200,7 @@ def _tunnel_ports(report, view, topo, segment, lvid, context, flood_ports):
                         f"output to {tunnel.name} ({peer})", host=host,
                         peer=peer, lvid=lvid)
             report.hop(host, tunnel.name, "tunnel", "not flooded", detail,
-                       Status.WARN, evidence)
+                       Status.ERROR, evidence)
         else:
             report.hop(host, tunnel.name, "tunnel", "present",
                        detail + (", in the flood flow" if flooded else ""),

@@ -29,7 +29,11 @@ from osc_netdiag import names
 from osc_netdiag import probes
 
 
-def vlan_hops(report, view, agent, segment, lvid, inbound):
+def vlan_hops(report, view, agent, segment, lvid, inbound,
+              needed="the API's view of the network was not read"):
+    """``needed``: why the segment must leave the host on the wire, or
+    None when nothing outside the host needs it (layout.py).
+    """
     host = view.host
     int_br = agent.integration_bridge if agent else "br-int"
     physnet = segment.physical_network
@@ -55,7 +59,8 @@ def vlan_hops(report, view, agent, segment, lvid, inbound):
                                  names.patch_names(phys_br)),
         lambda: _egress_flow(report, view, topo, phys_br, segment, lvid,
                              phys_translation_table(agent)),
-        lambda: check_physical_nics(report, view, topo, phys_br),
+        lambda: check_physical_nics(report, view, topo, phys_br, segment,
+                                    needed),
     ]
     for step in (reversed(steps) if inbound else steps):
         step()
@@ -178,14 +183,28 @@ def _link_state(view, device):
     return find_link(view, device)
 
 
-def check_physical_nics(report, view, topo, phys_br):
+def check_physical_nics(report, view, topo, phys_br, segment=None,
+                        needed="the external bridge carries the gateway"):
     host = view.host
     nics = [iface for _port, iface in interfaces_of_bridge(topo, phys_br)
             if iface.type in ("", "system", "dpdk", "afxdp")
             and iface.name != phys_br]
+    if not nics and needed is None:
+        # Alone on the physnet: nothing has to leave, but say what cannot.
+        what = segment.describe() if segment else phys_br
+        report.find("NETDIAG_PHYS_PATH_LOCAL_ONLY", f"{host}:{phys_br}",
+                    f"traffic of {what} cannot leave {host}: {phys_br} has "
+                    "no physical interface (no other host or gateway "
+                    "carries the network today)",
+                    host=host, bridge=phys_br, segment=what)
+        report.hop(host, phys_br, "nic", "absent",
+                   f"no physical port; {what} stays on {host}",
+                   Status.WARN, [ovs_evidence(view)])
+        return
     if not nics:
         report.find("NETDIAG_PHYS_NIC_MISSING", f"{host}:{phys_br}",
-                    f"{phys_br} on {host} has no physical interface",
+                    f"{phys_br} on {host} has no physical interface, and "
+                    f"{needed}",
                     host=host, bridge=phys_br)
         report.hop(host, phys_br, "nic", "absent",
                    "no physical port in the bridge", Status.ERROR,

@@ -115,9 +115,9 @@ def test_no_readable_source_names_each_reason(logs):
         dhcp.choose_log(view, probes)
     message = caught.value.message
     assert message.startswith("none of these logs is readable: journal "
-                              "(missing-command: ")
+                              "(missing-command, exit 127: ")
     assert "journalctl" in message
-    assert f"{logs / 'syslog'} (error: exit 2: grep: " in message
+    assert f"{logs / 'syslog'} (error, exit 2: grep: " in message
     assert caught.value.status == models.HOST_ERROR
 
 

@@ -44,6 +44,12 @@ CASES = [
      ["NETDIAG_ROUTER_DEVICE_BROKEN", "NETDIAG_ROUTER_NAMESPACE_MISSING"]),
     (router_cmd.CheckRouter, "router-dvr-snat-rule-deleted", ERROR,
      ["NETDIAG_ROUTER_NAT_RULE_MISSING"]),
+    # the single-node lab: a gateway and a DHCP port on physnet 'nomap',
+    # which aio1 does not map, that really failed to bind
+    (router_cmd.CheckRouter, "router-single-gateway-unbound", ERROR,
+     ["NETDIAG_PORT_BINDING_FAILED"]),
+    (dhcp_cmd.CheckDhcp, "dhcp-single-port-unbound", ERROR,
+     ["NETDIAG_PORT_BINDING_FAILED"]),
 ]
 
 

@@ -160,7 +160,8 @@ def test_tap_missing_is_not_a_bridge_problem():
 def test_unreadable_listing_skips_the_bridge():
     report = run(call_hybrid_only=True, fail=True)
     assert hops(report) == [("compute1", QBR, "linux-bridge", "error",
-                             "not checked: exit 1: boom", "SKIP")]
+                             "not checked: error, exit 1: boom", "SKIP")]
     assert findings(report) == [(
         "NETDIAG_COMMAND_FAILED", f"compute1:{QBR}",
-        f"could not read '{ARGV}' on compute1: error: exit 1: boom")]
+        f"could not read '{ARGV}' on compute1: error, exit 1: boom; "
+        f"not checked: linux-bridge {QBR}")]

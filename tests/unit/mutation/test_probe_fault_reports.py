@@ -93,8 +93,10 @@ def test_report_with_one_broken_probe(kind, folder, name, host, command,
                                       tmp_path):
     capture = EditedCapture(FIXTURES / folder / name, tmp_path)
     _break(kind, capture, host, command)
-    error = (f"exit 1: {STDERR.strip()}" if kind == "failed"
+    # a failed command: its status, exit code and first stderr line
+    error = (f"error, exit 1: {STDERR.strip()}" if kind == "failed"
              else "unreadable output: ")
+    said = error if kind == "failed" else f"error: {error}"
     full = _run(folder, capture)
     # Hand-written: unreadable (8); the warnings name the host and the
     # command's error; a port trace shows a SKIP hop on that host with it.
@@ -105,7 +107,8 @@ def test_report_with_one_broken_probe(kind, folder, name, host, command,
     for finding in failed:
         assert finding["severity"] == "WARNING"
         assert finding["subject"].startswith(f"{host}:")
-        assert f" on {host}: error: {error}" in finding["summary"]
+        assert f" on {host}: {said}" in finding["summary"]
+        assert "; not checked: " in finding["summary"]
     if folder == "scenarios":
         assert any(h["host"] == host and h["status"] == "SKIP" and
                    h["detail"].startswith(f"not checked: {error}")

@@ -49,6 +49,8 @@ L3DHCP_PARSERS = {
     "ip-d-j-addr": ip.parse_ip_addr,
     "ip-j-netns": ip.parse_ip_netns,
     "ip-j-route": ip_route.parse_ip_route,
+    "ip-j-route-table-all": ip_route.parse_ip_route,
+    "ip-j-rule": ip_route.parse_ip_rule,
     "iptables-save": iptables.parse_iptables_save,
     "iptables-save-t-nat": iptables.parse_iptables_save,
     "pgrep-a": ps.parse_ps,

@@ -215,8 +215,16 @@ def check_netns(namespaces, text):
 
 def check_routes(routes, text):
     raw = json.loads(text)
-    assert [(r.dst, r.dev, r.gateway, r.prefsrc) for r in routes] == [
-        (o["dst"], o.get("dev"), o.get("gateway"), o.get("prefsrc"))
+    assert [(r.dst, r.dev, r.gateway, r.prefsrc, r.table, r.type)
+            for r in routes] == [
+        (o["dst"], o.get("dev"), o.get("gateway"), o.get("prefsrc"),
+         o.get("table"), o.get("type")) for o in raw]
+
+
+def check_rules(rules, text):
+    raw = json.loads(text)
+    assert [(r.priority, r.src, r.srclen, r.iif, r.table) for r in rules] == [
+        (o["priority"], o["src"], o.get("srclen"), o.get("iif"), o["table"])
         for o in raw]
 
 
@@ -335,6 +343,7 @@ ROUND_TRIP = {
     ip.parse_ip_addr: check_ip_addr,
     ip.parse_ip_netns: check_netns,
     ip_route.parse_ip_route: check_routes,
+    ip_route.parse_ip_rule: check_rules,
     iptables.parse_iptables_save: check_iptables,
     ipset.parse_ipset_list: check_ipset,
     ps.parse_ps: check_ps,
