@@ -56,6 +56,9 @@ TOOL_OPTIONS = {
     "iptables-save": [f"-M{OWNED}", f"--modprobe={OWNED}", f"-f{OWNED}",
                       f"--file={OWNED}", "-c", "--counters", "-tfilter",
                       "--table=filter"],
+    # ipset: a file read or written, and the actions that change sets
+    "ipset": ["-file", OWNED, "-f", "-output", "save", "-exist", "destroy",
+              "flush", "restore", "del", "add"],
     "ss": ["-K", "--kill", f"-D{OWNED}", f"--diag={OWNED}",
            f"-F{OWNED}", f"--filter={OWNED}", "-N", "--net=x"],
     "grep": ["-f/etc/shadow", "--file=/etc/shadow", "-R", "--recursive",
