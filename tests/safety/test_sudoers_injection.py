@@ -80,9 +80,6 @@ TOOL_OPTIONS = {
     "podman": [f"--url=unix://{OWNED}", "--remote", f"--root={OWNED}",
                f"--runroot={OWNED}", "--log-level=debug", "-a", "--all",
                "--no-trunc", "--filter=name=x", "--size"],
-    # ipset: an output file, and the commands that change or restore sets
-    "ipset": [f"-file={OWNED}", "-output=save", "-exist", "flush",
-              "destroy", "restore"],
 }
 
 
