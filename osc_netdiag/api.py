@@ -25,7 +25,8 @@ capture folder) and the host options of ``runner.Run`` (``inventory``,
 returning a result
 with ``exit_code`` and ``to_dict()``: ``trace_port``, ``trace_server``,
 ``check_hosts``, ``vlan_map``, ``check_dhcp``, ``check_dns``,
-``check_router``, ``check_floating_ips``, ``capture_port``, ``cleanup``,
+``check_router``, ``check_floating_ips``, ``port_firewall``,
+``capture_port``, ``cleanup``,
 ``reclaim_ip``, and ``replay(capture_dir, command)`` for any of the
 diagnoses saved with ``save_capture``. Nothing below this module imports
 it.
@@ -97,7 +98,10 @@ def _port_context(connection, sdk_port):
     backends.for_port(backends.binding_of(
         resolve.port_info(sdk_port),
         resolve.host_agent_types(connection, sdk_port.binding_host_id)))
-    return resolve.port_context(connection, sdk_port)
+    from osc_netdiag.resolve import secgroups as resolve_secgroups
+    return dataclasses.replace(
+        resolve.port_context(connection, sdk_port),
+        firewall=resolve_secgroups.intent_of(connection, sdk_port))
 
 
 def trace_from_capture(capture_dir, *, latency=0.0,
@@ -175,6 +179,52 @@ def check_floating_ips(connection, *, project=None, floating_ip=None,
     from osc_netdiag.l3dhcp import floatingip
     return floatingip.floatingip_check(connection, project=project,
                                        floating_ip=floating_ip, **options)
+
+
+def port_firewall(connection, port, *, packet=None, **options):
+    """``port firewall``: a port's security groups as the API holds them,
+    beside what its host enforces; with ``packet`` (a
+    ``secgroups.Packet``) the API's and the host's verdict on it.
+    """
+    from osc_netdiag.firewall import check as firewall_check
+    return firewall_check.port_firewall(connection, port, packet=packet,
+                                        **options)
+
+
+def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
+                    ethertype=None, icmp_type=None, icmp_code=None,
+                    established=False):
+    """The ``secgroups.Packet`` of a ``port firewall`` question; ValueError
+    when it does not make sense (a port for ICMP, an IPv4 address with
+    --ethertype IPv6, an unknown protocol).
+    """
+    import ipaddress
+    from osc_netdiag import secgroups
+    from osc_netdiag import sgrules
+    address = ipaddress.ip_address(remote_ip)
+    family = secgroups.IPV4 if address.version == 4 else secgroups.IPV6
+    if ethertype not in (None, family):
+        raise ValueError(f"--remote-ip {remote_ip} is not an {ethertype} "
+                         "address")
+    number = sgrules.protocol_number(protocol)
+    if number is None:
+        raise ValueError("--protocol: name the packet's protocol (tcp, "
+                         "udp, icmp, a number)")
+    if port is not None and number not in sgrules.PORT_PROTOCOLS:
+        raise ValueError(f"--port is for tcp, udp, sctp; not {protocol}")
+    if number in sgrules.PORT_PROTOCOLS and port is None:
+        raise ValueError(f"--port: the destination port of the {protocol} "
+                         "packet")
+    if (icmp_type, icmp_code) != (None, None) and \
+            number not in sgrules.ICMP_NUMBERS:
+        raise ValueError("--icmp-type/--icmp-code are for icmp")
+    if number in sgrules.ICMP_NUMBERS and icmp_type is None:
+        # an echo request, what ping sends
+        icmp_type, icmp_code = (8 if address.version == 4 else 128), 0
+    return secgroups.Packet(
+        direction=direction, ethertype=family, protocol=str(protocol),
+        remote_ip=str(address), port=port, icmp_type=icmp_type,
+        icmp_code=icmp_code, established=bool(established))
 
 
 def capture_port(connection, port, **options):

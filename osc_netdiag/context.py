@@ -22,6 +22,8 @@ outputs.
 import dataclasses
 from typing import Optional
 
+from osc_netdiag import secgroups
+
 
 @dataclasses.dataclass(frozen=True)
 class Segment:
@@ -157,6 +159,9 @@ class PortContext:
     # ML2/OVN: where the Northbound/Southbound clients run (the
     # inventory's ovn_db_host; None: the port's host)
     ovn_db_host: Optional[str] = None
+    # the port's secgroups.PortFirewallIntent, for the trace's firewall
+    # hop; None when not read (older captures)
+    firewall: Optional[object] = None
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -206,6 +211,7 @@ class PortContext:
             ovs_agents={h: Agent(**a) for h, a in data["ovs_agents"].items()},
             network_hosts=tuple(data["network_hosts"]),
             ovn_db_host=data.get("ovn_db_host"),
+            firewall=secgroups.intent_from_json(data.get("firewall")),
         )
 
 

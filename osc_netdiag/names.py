@@ -38,6 +38,9 @@ _DEVICE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,14}\Z")
 _BRIDGE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}\Z")
 _NETNS_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
 _OF_FILTER_RE = re.compile(r"[A-Za-z0-9_=][A-Za-z0-9_=,.:/-]{0,199}\Z")
+# an ofproto/trace flow as the firewall view builds it: field=value pairs
+# of numbers, MACs and addresses, starting with a field name (never "-")
+_TRACE_FLOW_RE = re.compile(r"[a-z][A-Za-z0-9_=,.:]{0,254}\Z")
 
 
 def checked_uuid(value):
@@ -158,6 +161,13 @@ def checked_flow_filter(text):
     """Allow-list check for an ``ovs-ofctl dump-flows`` match argument."""
     if not isinstance(text, str) or not _OF_FILTER_RE.match(text):
         raise UnsafeNameError(f"unsafe flow filter: {text!r}")
+    return text
+
+
+def checked_trace_flow(text):
+    """Allow-list check for an ``ovs-appctl ofproto/trace`` flow."""
+    if not isinstance(text, str) or not _TRACE_FLOW_RE.match(text):
+        raise UnsafeNameError(f"unsafe trace flow: {text!r}")
     return text
 
 

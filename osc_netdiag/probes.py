@@ -30,8 +30,10 @@ from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery as dnsquery_parser
 from osc_netdiag.parsers import ip as ip_parser
 from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import ipset
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ofproto_trace as trace_parser
 from osc_netdiag.parsers import oslo_ini
 from osc_netdiag.parsers import ovn_db
 from osc_netdiag.parsers import ovn_trace
@@ -159,6 +161,24 @@ def dump_flows(bridge, flow_filter):
                  ofctl.parse_dump_flows, ovs=True)
 
 
+# what ofproto/trace assumes conntrack answers when a packet of an
+# established connection (a reply) is asked about; new is its default
+CT_ESTABLISHED_REPLY = "trk,est,rpl"
+
+
+def ofproto_trace(bridge, flow, established=False):
+    """``ovs-appctl ofproto/trace BR FLOW``: where OVS's tables send a
+    packet, computed by ovs-vswitchd without sending it (read-only).
+    """
+    bridge = names.checked_bridge(bridge)
+    flow = names.checked_trace_flow(flow)
+    options = ("--ct-next", CT_ESTABLISHED_REPLY) if established else ()
+    return Probe(f"ofproto-trace:{bridge}:{'est:' if established else ''}"
+                 f"{flow}",
+                 ("ovs-appctl", "ofproto/trace", *options, bridge, flow),
+                 trace_parser.parse_ofproto_trace, ovs=True)
+
+
 def dnsmasq_processes():
     # pgrep exits 1 when nothing matches: that is data (dnsmasq not running).
     return Probe("dnsmasq", ("pgrep", "-a", "-x", "dnsmasq"), ps.parse_ps,
@@ -177,6 +197,21 @@ def netns_iptables_nat(ns):
     return Probe(f"ns-iptables:{ns}",
                  in_netns(ns, ("iptables-save", "-t", "nat")),
                  iptables.parse_iptables_save)
+
+
+def iptables_filter():
+    """The host's own filter table with counters.
+
+    The iptables_hybrid driver's chains live there: the bridge netfilter
+    hook runs the instances' bridged packets through FORWARD.
+    """
+    return Probe("iptables-filter", ("iptables-save", "-c", "-t", "filter"),
+                 iptables.parse_iptables_save)
+
+
+def ipset_list():
+    """Every ipset with its members: the remote groups' addresses."""
+    return Probe("ipset-list", ("ipset", "list"), ipset.parse_ipset_list)
 
 
 def netns_dns_listeners(ns):

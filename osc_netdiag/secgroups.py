@@ -81,10 +81,39 @@ class PortFirewallIntent:
     port_security_enabled: bool
     security_groups: tuple = ()
     allowed_address_pairs: tuple = ()
+    # binding:vif_details, which tell the host's firewall driver: the
+    # agent asks for hybrid plugging only with iptables_hybrid, and
+    # port_filter is off when security groups are disabled
+    hybrid_plug: bool = False
+    port_filter: bool = True
+    device_owner: str = ""
+    # the host's Open vSwitch agent's own report (its configurations)
+    integration_bridge: str = "br-int"
 
     @property
     def rules(self):
         return tuple(r for g in self.security_groups for r in g.rules)
+
+    @property
+    def filtered(self):
+        """Whether the host filters this port at all.
+
+        Port security on and security groups enabled; a filtered port
+        with no group sends and receives nothing but DHCP, ARP and ND.
+        """
+        return self.port_security_enabled and self.port_filter
+
+    @property
+    def stateful(self):
+        """Whether the port's groups are stateful.
+
+        Neutron refuses a port with stateful and stateless groups mixed,
+        so one group tells; no group: stateful.
+        """
+        return all(g.stateful for g in self.security_groups)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,3 +147,19 @@ class Verdict:
     decided_by: str
     source: str
     detail: str = ""
+
+
+def intent_from_json(data):
+    """A PortFirewallIntent from its ``to_dict()`` (a saved capture)."""
+    if data is None:
+        return None
+    data = dict(data)
+    data["fixed_ips"] = tuple(data["fixed_ips"])
+    data["allowed_address_pairs"] = tuple(
+        AddressPair(**p) for p in data["allowed_address_pairs"])
+    data["security_groups"] = tuple(
+        SecurityGroup(**dict(g, rules=tuple(
+            SecurityGroupRule(**dict(r, remote_addresses=tuple(
+                r["remote_addresses"]))) for r in g["rules"])))
+        for g in data["security_groups"])
+    return PortFirewallIntent(**data)

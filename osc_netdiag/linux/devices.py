@@ -122,6 +122,39 @@ def _check_hybrid(report, view, port, tap_link):
                    f"{names.tap_device(port.id)} and {qvb} enslaved; "
                    f"{qvb}<->{qvo} veth UP (iptables_hybrid firewall)",
                    Status.OK, evidence)
+    _veth_hop(report, host, qvb, qvb_link, qvo, qbr, ev_qvb)
+    _veth_hop(report, host, qvo, qvo_link, qvb, None, ev_qvo)
+
+
+def _veth_hop(report, host, name, link, peer, bridge, evidence):
+    """One end of the qvb/qvo pair as it is on the host.
+
+    Its problems are already in the bridge hop's finding; this hop shows
+    where the path breaks. ``bridge``: the Linux bridge the end must be
+    in (qvb in qbr); qvo's place in br-int is the next hop's check.
+    """
+    if link is None:
+        report.hop(host, name, "veth", "absent", f"no device {name}",
+                   Status.ERROR, [evidence])
+        return
+    problems = []
+    if link.kind != "veth":
+        problems.append(f"kind {link.kind or '-'}, not veth")
+    if link.link and link.link != peer:
+        problems.append(f"peer {link.link}, not {peer}")
+    if bridge is not None and link.master != bridge:
+        problems.append(f"in {link.master or 'no bridge'}, not {bridge}")
+    if not (link.admin_up and link.oper_up):
+        problems.append(f"{link.operstate}"
+                        f"{'' if link.admin_up else ' (admin down)'}")
+    where = f"in {link.master}" if link.master else "in no bridge"
+    detail = f"{where}, peer {link.link or '-'}, MTU {link.mtu}"
+    if problems:
+        report.hop(host, name, "veth", "wrong",
+                   detail + "; " + "; ".join(problems), Status.ERROR,
+                   [evidence])
+    else:
+        report.hop(host, name, "veth", "UP", detail, Status.OK, [evidence])
 
 
 def check_namespace(report, view, namespace, missing_code, kind):

@@ -421,8 +421,7 @@ def _write_network1(path, text):
 
 
 def _dnsmasq_hostsfile(network_id):
-    cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq')
-    for line in cp.stdout.splitlines():
+    for line in _own_dnsmasq_lines():
         pid, _, args = line.partition(' ')
         for word in args.split():
             if word.startswith('--dhcp-hostsfile=') and network_id in word:
@@ -628,17 +627,20 @@ def fault_delete_dvr_snat_rule(lab):
 
 
 def _own_dnsmasq_lines():
-    """pgrep -a lines of this lab's dnsmasq processes only: the lab hosts
-    share the machine's process table, so network1 also sees the dnsmasq
-    of any other lab up beside this one (their files are elsewhere).
+    """``pgrep -a`` lines of this lab's dnsmasq processes.
+
+    The lab's hosts share the machine's process list with every other lab
+    up beside it, so pgrep also lists their dnsmasq: keep those whose
+    files live in this lab's state folder (the one it was built in).
     """
+    with open(os.path.join(LAB_DIR, 'status.json')) as f:
+        state = json.load(f)['lab_dir'].rstrip('/') + '/'
     cp = lab_exec('network1', 'pgrep', '-a', '-x', 'dnsmasq', check=False)
-    return [line for line in cp.stdout.splitlines()
-            if LAB_DIR + os.sep in line]
+    return [line for line in cp.stdout.splitlines() if state in line]
 
 
 def _dnsmasq_pids():
-    return [int(line.split()[0]) for line in _own_dnsmasq_lines()]
+    return [int(line.split(' ', 1)[0]) for line in _own_dnsmasq_lines()]
 
 
 def _dnsmasq_by_network():

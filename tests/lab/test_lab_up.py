@@ -18,6 +18,7 @@ import subprocess
 
 import pytest
 
+from conftest import _dnsmasq_pids
 from conftest import agent_paused
 from conftest import fault_break_patch_peer
 from conftest import fault_clear_tag
@@ -58,7 +59,7 @@ def test_status_shape(lab):
     assert lab['api'] == 'http://198.18.0.1:9696/'
     assert set(lab['hosts']) == {'compute1', 'compute2', 'network1'}
     assert set(lab['instances']) == {'vlan1', 'vlan2', 'vxlan1', 'vxlan2', 'dvr1', 'dvr2',
-                                     'gre1', 'gre2'}
+                                     'gre1', 'gre2', 'open1', 'open2'}
     vlan = lab['networks']['vlan']
     assert vlan['segmentation_id'] == 2113 and vlan['network_type'] == 'vlan'
     assert lab['networks']['vxlan']['network_type'] == 'vxlan'
@@ -68,6 +69,15 @@ def test_status_shape(lab):
     assert lab['networks']['dvr']['network_type'] == 'vxlan'
     assert lab['dvr_floating_ip']['port_id'] == lab['instances']['dvr1']['port_id']
     assert lab['networks']['gre']['network_type'] == 'gre'
+    # the firewall drivers: compute2's instances hang off a qbr bridge
+    assert {h: i['firewall_driver'] for h, i in lab['hosts'].items()} == {
+        'compute1': 'openvswitch', 'compute2': 'iptables_hybrid', 'network1': 'openvswitch'}
+    assert {n: i['plug'] for n, i in lab['instances'].items() if i['host'] == 'compute2'} == {
+        n: 'hybrid' for n in ('vlan2', 'vxlan2', 'dvr2', 'gre2', 'open2')}
+    assert lab['instances']['open2']['port_security'] is False
+    assert lab['instances']['gre2']['security_groups'] == ['lab-ssh-icmp']
+    assert lab['instances']['vxlan2']['vip'] == '198.18.17.250'
+    assert all(lab['connectivity'].values()), lab['connectivity']
 
 
 def test_routers_legacy_and_distributed(conn, lab):
@@ -220,9 +230,10 @@ def test_fault_stop_sshd_and_restore(lab, fault):
 
 
 def test_fault_kill_dnsmasq_and_restore(lab, fault):
+    # this lab's dnsmasq only: other labs' run beside it in the same process list
     with fault(fault_kill_dnsmasq):
-        assert not lab_exec('network1', 'pgrep', '-x', 'dnsmasq', check=False).stdout.strip()
-    assert len(lab_exec('network1', 'pgrep', '-x', 'dnsmasq').stdout.split()) >= 2
+        assert not _dnsmasq_pids()
+    assert len(_dnsmasq_pids()) >= 2
 
 
 def test_fault_delete_qrouter_and_restore(lab, fault):

@@ -97,6 +97,18 @@ REFUSED = [
     # a bridge that names a connection, not a local bridge
     ["ovs-ofctl", "dump-flows", "tcp:192.0.2.1", "table=0"],
     ["ovs-ofctl", "dump-flows", "unix:/tmp/x", "table=0"],
+    # ovs-appctl: only ofproto/trace of a bridge, one flow, no option
+    ["ovs-appctl", "exit"],
+    ["ovs-appctl", "vlog/set", "file:dbg"],
+    ["ovs-appctl", "ofproto/trace", "br-int", "in_port=1", "-generate"],
+    ["ovs-appctl", "ofproto/trace", "br-int", "-generate"],
+    ["ovs-appctl", "ofproto/trace", "br-int", "in_port=1 -generate"],
+    ["ovs-appctl", "ofproto/trace", "--ct-next", "trk,inv", "br-int",
+     "in_port=1"],
+    ["ovs-appctl", "-t", "/tmp/x", "ofproto/trace", "br-int", "in_port=1"],
+    ["ovs-appctl", "ofproto/trace", "unix:/tmp/x", "in_port=1"],
+    ["ovs-appctl", "ofproto/trace-packet-out", "br-int", "in_port=1",
+     "drop"],
     ["pgrep", "-a", "-x", "sshd"],
     ["timeout", "5", "sh"],
     # files: only dnsmasq's hosts file and its logs

@@ -52,6 +52,9 @@ OVN_TRACES = ("geneve-", "vlan-", "controller-", "iface-", "bridge-",
 # which command replays which recorded folder
 REPLAYS = {
     "port-trace": (port_cmd.TracePort, FIXTURES / "scenarios", ("--long",)),
+    # a trace with its firewall row (the port's firewall intent recorded)
+    "port-trace-firewall": (port_cmd.TracePort, FIXTURES / "firewall" /
+                            "trace", ("--long",)),
     "host-check": (host_cmd.CheckHost, FIXTURES / "hostcheck", ()),
     "network-vlan-map": (network_cmd.ShowVlanMap, FIXTURES / "vlanmap", ()),
     "dhcp-check": (dhcp_cmd.CheckDhcp,
@@ -71,6 +74,7 @@ REPLAYS = {
 # a capture of another command's kind, replayed by the wrong command
 WRONG_KIND = {
     "port-trace": FIXTURES / "hostcheck" / "healthy",
+    "port-trace-firewall": FIXTURES / "hostcheck" / "healthy",
     "host-check": FIXTURES / "vlanmap" / "vlan-healthy",
     "network-vlan-map": FIXTURES / "scenarios" / "vlan-healthy",
     "dhcp-check": FIXTURES / "l3dhcp" / "scenarios" / "router",

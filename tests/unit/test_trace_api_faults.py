@@ -46,6 +46,8 @@ def test_hybrid_plug_expected_but_plugged_direct(vlan):
                             "NETDIAG_OVS_PORT_MISSING"]
     assert bad_hops(trace) == [
         ("compute1", "qbrc5f2011d-5a", "linux-bridge", "broken", "ERROR"),
+        ("compute1", "qvbc5f2011d-5a", "veth", "absent", "ERROR"),
+        ("compute1", "qvoc5f2011d-5a", "veth", "absent", "ERROR"),
         ("compute1", "qvoc5f2011d-5a", "ovs-port", "absent", "ERROR")]
     assert trace.exit_code == ERROR_FINDING
 
@@ -179,5 +181,12 @@ def test_half_built_hybrid_plug_on_a_real_host_listing():
     assert [(h.device, h.kind, h.state, str(h.status))
             for h in report.hops] == [
         ("tap3f1c9a2b-7d", "tap", "DOWN", "ERROR"),
-        ("qbr3f1c9a2b-7d", "linux-bridge", "broken", "ERROR")]
+        ("qbr3f1c9a2b-7d", "linux-bridge", "broken", "ERROR"),
+        ("qvb3f1c9a2b-7d", "veth", "wrong", "ERROR"),
+        ("qvo3f1c9a2b-7d", "veth", "wrong", "ERROR")]
     assert report.hops[1].detail == "tap master is -, qvb/qvo not UP"
+    # each end of the veth pair as it is: qvb in the bridge but its peer
+    # down, qvo down
+    assert [h.detail for h in report.hops[2:]] == [
+        "in qbr3f1c9a2b-7d, peer qvo3f1c9a2b-7d, MTU 1500; LOWERLAYERDOWN",
+        "in no bridge, peer qvb3f1c9a2b-7d, MTU 1450; DOWN (admin down)"]

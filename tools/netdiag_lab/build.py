@@ -607,6 +607,8 @@ def host_agents(h):
 
 def write_agent_conf(h):
     info = HOSTS[h]
+    firewall = info.get('firewall_driver', 'openvswitch')
+    dvr = 'false' if info['l3_mode'] == 'legacy' else 'true'
     d = os.path.join(ETC, h)
     state = host_state_dir(h)
     mkdirs(d)
@@ -639,10 +641,9 @@ bridge_mappings = %(maps)s
 datapath_type = netdev
 
 [securitygroup]
-firewall_driver = openvswitch
+firewall_driver = %(fw)s
 enable_security_group = true
-''' % {'tun': info['tunnel_ip'], 'maps': info['mappings'],
-            'dvr': 'false' if info['l3_mode'] == 'legacy' else 'true'})
+''' % {'tun': info['tunnel_ip'], 'maps': info['mappings'], 'fw': firewall, 'dvr': dvr})
     with open(os.path.join(d, 'l3_agent.ini'), 'w') as f:
         f.write('''[DEFAULT]
 interface_driver = openvswitch

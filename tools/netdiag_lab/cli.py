@@ -78,8 +78,8 @@ def expected_namespaces(status):
     """
     ext = status['networks']['external']['id']
     want = {NETWORK_NODE: ['qrouter-%s' % status['router']['id']] +
-            ['qdhcp-%s' % status['networks'][k]['id'] for k in ('vlan', 'vxlan', 'dvr', 'gre')
-             if k in status['networks']]}
+            ['qdhcp-%s' % status['networks'][k]['id']
+             for k in ('vlan', 'vxlan', 'dvr', 'gre', 'open') if k in status['networks']]}
     if not status.get('dvr_router'):
         return want
     dvr = status['dvr_router']['id']

@@ -65,8 +65,12 @@ UPSTREAM_IP = '198.19.0.1'
 HOSTS = {
     'compute1': {'short': 'c1', 'address': MGMT_NET + '.11', 'tunnel_ip': '198.18.1.11',
                  'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
+    # compute2 filters with iptables (the Networking Guide's drawn path):
+    # Neutron then binds its ports with vif_details ovs_hybrid_plug, and the
+    # lab plugs them tap -> qbr -> qvb/qvo -> br-int as os-vif does.
     'compute2': {'short': 'c2', 'address': MGMT_NET + '.12', 'tunnel_ip': '198.18.1.12',
-                 'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr'},
+                 'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr',
+                 'firewall_driver': 'iptables_hybrid'},
     'network1': {'short': 'n1', 'address': MGMT_NET + '.13', 'tunnel_ip': '198.18.1.13',
                  'mappings': 'physnet1:br-eth1,public:br-ex', 'l3_mode': 'dvr_snat'},
 }
@@ -85,6 +89,12 @@ NETWORKS = {
     # carried by the userspace datapath like VXLAN
     'gre': {'name': 'gre-net', 'subnet': 'gre-subnet', 'cidr': '198.18.19.0/24',
             'gateway_ip': '198.18.19.1', 'network_type': 'gre'},
+    # no security groups, no anti-spoofing: its ports inherit
+    # port_security_enabled=False; not routed (its instances talk to each
+    # other and to DHCP only)
+    'open': {'name': 'open-net', 'subnet': 'open-subnet', 'cidr': '198.18.20.0/24',
+             'gateway_ip': '198.18.20.1', 'network_type': 'vxlan',
+             'port_security': False, 'routed': False},
     'external': {'name': 'public', 'subnet': 'public-subnet', 'cidr': '198.19.0.0/24',
                  'gateway_ip': UPSTREAM_IP, 'network_type': 'flat',
                  'physical_network': 'public'},
@@ -100,7 +110,22 @@ INSTANCES = {
     'dvr1': {'host': 'compute1', 'network': 'dvr'},
     'dvr2': {'host': 'compute2', 'network': 'dvr'},
     'gre1': {'host': 'compute1', 'network': 'gre'},
-    'gre2': {'host': 'compute2', 'network': 'gre'},
+    # gre2 is in the lab-ssh-icmp group only (ICMP and SSH from the lab's
+    # ranges): the firewall view's "no rule allows it" case
+    'gre2': {'host': 'compute2', 'network': 'gre', 'security_groups': ['lab-ssh-icmp']},
+    'open1': {'host': 'compute1', 'network': 'open'},
+    'open2': {'host': 'compute2', 'network': 'open'},
+}
+# vxlan2 answers on a VIP besides its fixed IP: an allowed address pair
+VIPS = {'vxlan2': '198.18.17.250'}
+# Security groups besides the project's default one: name -> ingress rules
+# (Neutron adds the allow-all egress rules of a new group itself).
+SECURITY_GROUPS = {
+    'lab-ssh-icmp': [
+        {'protocol': 'icmp', 'remote_ip_prefix': '198.18.0.0/15'},
+        {'protocol': 'tcp', 'port_range_min': 22, 'port_range_max': 22,
+         'remote_ip_prefix': '198.18.19.0/24'},
+    ],
 }
 # the host of the DHCP agent and of the legacy router
 NETWORK_NODE = 'network1'
@@ -118,7 +143,11 @@ DVR_ROUTER_NAME = 'lab-dvr-router'
 
 PACKAGES = ['openvswitch-switch', 'mariadb-server', 'rabbitmq-server', 'openssh-server',
             'openssh-client', 'dnsmasq-base', 'iptables', 'sudo', 'iputils-ping',
-            'isc-dhcp-client', 'nftables', 'tcpdump', 'iproute2', 'util-linux', 'gcc']
+            'isc-dhcp-client', 'nftables', 'tcpdump', 'iproute2', 'util-linux', 'gcc',
+            # the iptables_hybrid firewall driver's tools (compute2)
+            'ipset', 'conntrack',
+            # the instances' TCP over the userspace datapath (checksums)
+            'ethtool']
 
 if FLAVOUR == 'ovn':
     # ML2/OVN: geneve instead of VXLAN/GRE, one router, OVN's own DHCP

@@ -20,6 +20,7 @@ inwards: translation, DHCP, router, external bridge).
 """
 
 from osc_netdiag.backends.ml2_ovs import binding
+from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag.backends.ml2_ovs import l2
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs import trace_dvr
@@ -83,6 +84,7 @@ def plan(context):
     agent = context.ovs_agents.get(compute)
     add(compute, *(make() for make in HOST_PROBES))
     add(compute, *_translation_probes(agent, context.network))
+    add(compute, *fw_hop.probes(context))
 
     for host in _dhcp_hosts(context):
         agent = context.ovs_agents.get(host)
@@ -212,6 +214,7 @@ def _compute_hops(report, context, view):
                                       network)
     l2.check_translation(report, view, agent, network, segment, lvid,
                          context)
+    fw_hop.check(report, context, view)
     if trace_dvr.applies(context):
         # the instance's first hop is on its own host (DVR)
         trace_dvr.first_hop(report, context, view, agent,

@@ -24,6 +24,7 @@ from openstack.network.v2 import agent as _agent
 from openstack.network.v2 import network as _network
 from openstack.network.v2 import port as _port
 from openstack.network.v2 import router as _router
+from openstack.network.v2 import security_group as _security_group
 from openstack.network.v2 import subnet as _subnet
 from openstack.test import fakes
 
@@ -46,7 +47,10 @@ def port(**attrs):
                             "ip_address": "198.18.16.10"}],
                 binding_host_id="compute1", binding_vif_type="ovs",
                 binding_vif_details={"ovs_hybrid_plug": False,
-                                     "port_filter": True})
+                                     "port_filter": True},
+                # what the trace's firewall hop reads (random otherwise)
+                allowed_address_pairs=[], security_group_ids=[],
+                is_port_security_enabled=True)
     base.update(attrs)
     return fakes.generate_fake_resource(_port.Port, **base)
 
@@ -120,6 +124,12 @@ class FakeNeutron:
     def agents(self, **filters):
         return iter([a for a in self._agents
                      if all(getattr(a, k) == v for k, v in filters.items())])
+
+    def get_security_group(self, group_id):
+        # every group is an empty one: what the trace's firewall hop reads
+        return fakes.generate_fake_resource(
+            _security_group.SecurityGroup, id=group_id, name="default",
+            stateful=True, security_group_rules=[])
 
     def routers_hosting_l3_agents(self, router_id):
         return iter(self._l3)

@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from osc_netdiag.parsers import ip  # noqa: E402
+from osc_netdiag.parsers import ipset  # noqa: E402
 from osc_netdiag.parsers import iptables  # noqa: E402
 from osc_netdiag.parsers import ofctl  # noqa: E402
 from osc_netdiag.parsers import ovs_vsctl  # noqa: E402
@@ -52,6 +53,8 @@ PARSERS = {
     "ip-netns": ip.parse_ip_netns,
     "iptables-save": iptables.parse_iptables_save,
     "iptables-save-c": iptables.parse_iptables_save,
+    "iptables-save-c-t-filter": iptables.parse_iptables_save,
+    "ipset-list": ipset.parse_ipset_list,
     "ps": ps.parse_ps,
     "pgrep-a": ps.parse_ps,
     "ps-owners": ps.parse_owners,      # ps -e -o ruser:32=,user:32=,pid=

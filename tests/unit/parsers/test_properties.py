@@ -40,6 +40,7 @@ from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery
 from osc_netdiag.parsers import ip
 from osc_netdiag.parsers import ip_route
+from osc_netdiag.parsers import ipset
 from osc_netdiag.parsers import iptables
 from osc_netdiag.parsers import ofctl
 from osc_netdiag.parsers import oslo_ini
@@ -230,6 +231,16 @@ def check_rules(rules, text):
         for o in raw]
 
 
+def check_ipset(sets, text):
+    assert [s.name for s in sets] == re.findall(r"^Name: (\S+)$", text, re.M)
+    counts = [int(n) for n in re.findall(r"^Number of entries: (\d+)$", text, re.M)]
+    assert [len(s.members) for s in sets] == counts
+    blocks = text.split("Members:\n")[1:]
+    for found, block in zip(sets, blocks):
+        listed = [line.split(" ", 1)[0] for line in block.split("\n")[:len(found.members)]]
+        assert list(found.members) == listed
+
+
 def check_iptables(tables, text):
     assert [t.name for t in tables] == re.findall(r"^\*(\S+)$", text, re.M)
     rule_lines = [re.sub(r"^\[\d+:\d+\] ", "", line)
@@ -385,6 +396,7 @@ ROUND_TRIP = {
     ip_route.parse_ip_route: check_routes,
     ip_route.parse_ip_rule: check_rules,
     iptables.parse_iptables_save: check_iptables,
+    ipset.parse_ipset_list: check_ipset,
     ps.parse_ps: check_ps,
     ps.parse_owners: check_owners,
     ss.parse_ss: check_ss,

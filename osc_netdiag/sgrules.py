@@ -1,0 +1,111 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Security group rules as the drivers read them.
+
+Protocol numbers, and a rule in one line. Shared by the API's verdict
+(``firewall``) and the drivers' views (``backends``), so it lives in the
+base layer.
+"""
+
+from osc_netdiag import secgroups as sg
+
+# Neutron accepts a protocol as a name or its number (neutron_lib's
+# IP_PROTOCOL_MAP); the drivers install the number
+PROTOCOL_NUMBERS = {
+    "icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "dccp": 33, "ipv6-encap": 41,
+    "ipv6-route": 43, "ipv6-frag": 44, "gre": 47, "esp": 50, "ah": 51,
+    "icmpv6": 58, "ipv6-icmp": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
+    "ospf": 89, "pgm": 113, "ipip": 4, "rsvp": 46, "sctp": 132,
+    "udplite": 136, "vrrp": 112, "ipencap": 4,
+}
+ICMP_NUMBERS = (1, 58)
+PORT_PROTOCOLS = (6, 17, 33, 132, 136)
+
+
+def protocol_number(protocol):
+    """The IP protocol number of an API protocol value; None for any."""
+    if protocol in (None, "", "any"):
+        return None
+    text = str(protocol).lower()
+    if text.isdigit():
+        number = int(text)
+        # Neutron stores "icmp" for an IPv6 rule as given; the driver
+        # turns ICMP into ICMPv6 for IPv6 rules, as below
+        return number
+    if text not in PROTOCOL_NUMBERS:
+        raise ValueError(f"unknown protocol {protocol!r}")
+    return PROTOCOL_NUMBERS[text]
+
+
+def rule_protocol(rule):
+    """The protocol number a driver installs for ``rule``.
+
+    ICMP on an IPv6 rule means ICMPv6, as Neutron translates it.
+    """
+    number = protocol_number(rule.protocol)
+    if number == 1 and rule.ethertype == sg.IPV6:
+        return 58
+    return number
+
+
+def describe_remote(rule):
+    if rule.remote_group_id:
+        return (f"group {rule.remote_group_id} "
+                f"({len(rule.remote_addresses)} addresses)")
+    if rule.remote_address_group_id:
+        return (f"address group {rule.remote_address_group_id} "
+                f"({len(rule.remote_addresses)} CIDRs)")
+    if rule.remote_ip_prefix:
+        return rule.remote_ip_prefix
+    return "anywhere"
+
+
+def describe_rule(rule):
+    """One rule as an operator reads it.
+
+    For example "ingress IPv4 tcp 22 from 203.0.113.0/24".
+    """
+    what = rule.protocol or "any"
+    if rule.port_range_min is not None:
+        number = rule_protocol(rule)
+        if number in ICMP_NUMBERS:
+            what += f" type {rule.port_range_min}"
+            if rule.port_range_max is not None:
+                what += f" code {rule.port_range_max}"
+        elif rule.port_range_max not in (None, rule.port_range_min):
+            what += f" {rule.port_range_min}-{rule.port_range_max}"
+        else:
+            what += f" {rule.port_range_min}"
+    way = "from" if rule.direction == sg.INGRESS else "to"
+    return f"{rule.direction} {rule.ethertype} {what} {way} " \
+           f"{describe_remote(rule)}"
+
+
+def inbound_policy(intent):
+    """The port's inbound policy in one line.
+
+    Said plainly when nothing is allowed in: a configuration fact, not
+    an error.
+    """
+    if not intent.port_security_enabled:
+        return "port security off: everything allowed in"
+    if not intent.port_filter:
+        return "no firewall on the binding: everything allowed in"
+    rules = [r for r in intent.rules if r.direction == sg.INGRESS]
+    if not rules:
+        return ("nothing allowed in (no ingress rule in "
+                + (", ".join(g.name or g.id for g in intent.security_groups)
+                   or "no group") + "): add one, e.g. 'openstack security "
+                "group rule create --ingress --protocol icmp <group>'")
+    return "in: " + "; ".join(
+        describe_rule(r).split(" ", 1)[1] for r in rules)
