@@ -40,7 +40,7 @@ LAYERS = (
     ("backends", ("osc_netdiag.backends",)),
     ("reach", ("osc_netdiag.inventory",)),
     ("linux", ("osc_netdiag.linux",)),
-    ("probes", ("osc_netdiag.probes",)),
+    ("probes", ("osc_netdiag.probes", "osc_netdiag.probes_ovn")),
     ("io", ("osc_netdiag.transport", "osc_netdiag.checks",
             "osc_netdiag.ssh_config")),
     ("base", ("osc_netdiag",)),

@@ -10,9 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Every probe is built in probes.py: no other module constructs a Probe
-(the features and backends call its builders), so every argv is reviewed
-in one place against doc/source/netdiag.sudoers.
+"""Every probe is built in the probes layer (probes.py, and probes_ovn.py
+for ML2/OVN): no other module constructs a Probe (the features and
+backends call their builders), so every argv is reviewed in one place
+against doc/source/netdiag.sudoers.
 """
 
 import ast
@@ -27,6 +28,7 @@ from osc_netdiag import probes
 
 ROOT = pathlib.Path(__file__).parents[2] / "osc_netdiag"
 MAC = "fa:16:3e:5c:09:a1"
+PROBE_MODULES = (ROOT / "probes.py", ROOT / "probes_ovn.py")
 
 
 def probe_constructions(source, label):
@@ -46,7 +48,7 @@ def probe_constructions(source, label):
 
 def test_no_module_but_probes_builds_a_probe():
     built = [hit for path in sorted(ROOT.rglob("*.py"))
-             if path != ROOT / "probes.py"
+             if path not in PROBE_MODULES
              for hit in probe_constructions(
                  path.read_text(), path.relative_to(ROOT.parent))]
     assert built == []
@@ -59,6 +61,8 @@ def test_the_check_sees_a_probe_built_elsewhere():
         "q = Probe('y', ('true',), str)\n", "stray") == ["stray:2", "stray:3"]
     assert len(probe_constructions((ROOT / "probes.py").read_text(),
                                    "probes")) > 10
+    assert len(probe_constructions((ROOT / "probes_ovn.py").read_text(),
+                                   "probes_ovn")) == 3
 
 
 def test_the_moved_probes_keep_their_names_argv_and_parsers():

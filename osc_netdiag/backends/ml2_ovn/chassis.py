@@ -27,6 +27,7 @@ from osc_netdiag.models import Status
 from osc_netdiag import names
 from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
+from osc_netdiag import probes_ovn
 
 METADATA_IP = "169.254.169.254"
 # What geneve adds to an instance's frame over an IPv4 underlay: Neutron's
@@ -47,7 +48,7 @@ def check(report, context, view, seen):
 
 def check_controller(report, view):
     host = view.host
-    probe = probes.ovn_controller_status()
+    probe = probes_ovn.ovn_controller_status()
     result = view.result(probe)
     evidence = [view.evidence(probe)]
     if result is not None and result.status == HOST_OK and \
@@ -80,7 +81,7 @@ def _read(report, view, probe, device, kind):
 
 
 def _system_ids(report, view):
-    return _read(report, view, probes.ovs_system_ids(), "Open_vSwitch",
+    return _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
                  "ovn-chassis-config")
 
 

@@ -25,7 +25,7 @@ import dataclasses
 
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
-from osc_netdiag import probes
+from osc_netdiag import probes_ovn
 
 
 @dataclasses.dataclass
@@ -47,10 +47,10 @@ def _read(report, view, probe, device, kind):
 
 def check(report, context, view):
     seen = Seen()
-    chassis = _read(report, view, probes.ovn_list("ovn-sb-chassis"), "Chassis",
+    chassis = _read(report, view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
                     "ovn-sb-chassis")
     seen.chassis = chassis or ()
-    seen.encaps = _read(report, view, probes.ovn_list("ovn-sb-encaps"), "Encap",
+    seen.encaps = _read(report, view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
                         "ovn-sb-encap") or ()
     _switch_port(report, context, view)
     seen.bound_chassis = _binding(report, context, view, seen.chassis)
@@ -66,7 +66,7 @@ def _expected_addresses(port):
 def _switch_port(report, context, view):
     port, network = context.port, context.network
     host = view.host
-    probe = probes.ovn_find("ovn-nb-lsp", port.id)
+    probe = probes_ovn.ovn_find("ovn-nb-lsp", port.id)
     rows = _read(report, view, probe, port.id, "ovn-nb-lsp")
     if rows is None:
         return
@@ -82,7 +82,7 @@ def _switch_port(report, context, view):
                    evidence)
         return
     lsp = rows[0]
-    switches = _read(report, view, probes.ovn_find("ovn-nb-ls", network.id),
+    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
                      switch_name, "ovn-nb-ls") or ()
     drift = []
     want = _expected_addresses(port)
@@ -122,7 +122,7 @@ def _switch_port(report, context, view):
 
 def _binding(report, context, view, chassis):
     port = context.port
-    probe = probes.ovn_find("ovn-sb-pb", port.id)
+    probe = probes_ovn.ovn_find("ovn-sb-pb", port.id)
     rows = _read(report, view, probe, port.id, "ovn-sb-binding")
     if rows is None:
         return None
@@ -170,9 +170,9 @@ def _localnet(report, context, view):
     provider = [s for s in network.segments if not s.is_tunnel]
     if not provider:
         return
-    probe = probes.ovn_localnet_ports()
+    probe = probes_ovn.ovn_localnet_ports()
     rows = _read(report, view, probe, "localnet", "ovn-nb-localnet")
-    switches = _read(report, view, probes.ovn_find("ovn-nb-ls", network.id),
+    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
                      f"neutron-{network.id}", "ovn-nb-ls")
     if rows is None or switches is None:
         return
@@ -207,7 +207,7 @@ def _router(report, context, view, chassis):
                        ("gateway", router.gateway_port)):
         if port is None:
             continue
-        probe = probes.ovn_find("ovn-nb-lrp", port.id)
+        probe = probes_ovn.ovn_find("ovn-nb-lrp", port.id)
         rows = _read(report, view, probe, f"lrp-{port.id}", "ovn-nb-lrp")
         if rows is None:
             continue
@@ -232,14 +232,14 @@ def _router(report, context, view, chassis):
 def _gateway(report, router, view, chassis):
     port = router.gateway_port
     name = router.name or router.id
-    groups = _read(report, view, probes.ovn_list("ovn-nb-ha-groups"), "HA_Chassis_Group",
+    groups = _read(report, view, probes_ovn.ovn_list("ovn-nb-ha-groups"), "HA_Chassis_Group",
                    "ovn-nb-ha") or ()
-    members = _read(report, view, probes.ovn_list("ovn-nb-ha-chassis"), "HA_Chassis",
+    members = _read(report, view, probes_ovn.ovn_list("ovn-nb-ha-chassis"), "HA_Chassis",
                     "ovn-nb-ha") or ()
     group = next((g for g in groups if g.name == f"neutron-{router.id}"), None)
     ranked = sorted((m for m in members if group and m.uuid in group.ha_chassis),
                     key=lambda m: -m.priority)
-    probe = probes.ovn_find("ovn-sb-pb", "cr-lrp-" + port.id)
+    probe = probes_ovn.ovn_find("ovn-sb-pb", "cr-lrp-" + port.id)
     rows = _read(report, view, probe, f"cr-lrp-{port.id}", "ovn-sb-binding")
     if rows is None:
         return None

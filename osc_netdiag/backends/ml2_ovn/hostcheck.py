@@ -26,6 +26,7 @@ from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
+from osc_netdiag import probes_ovn
 
 
 def db_host(context):
@@ -33,7 +34,7 @@ def db_host(context):
 
 
 def host_probes():
-    return [probes.ovn_controller_status(), probes.ovs_system_ids(),
+    return [probes_ovn.ovn_controller_status(), probes_ovn.ovs_system_ids(),
             probes.ovs_bridges(), probes.ovs_interfaces()]
 
 
@@ -41,7 +42,7 @@ def plan(context):
     hosts = {host: host_probes() for host in context.hosts}
     db = hosts.setdefault(db_host(context), [])
     have = {p.name for p in db}
-    db += [p for p in (probes.ovn_list("ovn-sb-chassis"), probes.ovn_list("ovn-sb-encaps"))
+    db += [p for p in (probes_ovn.ovn_list("ovn-sb-chassis"), probes_ovn.ovn_list("ovn-sb-encaps"))
            if p.name not in have]
     return hosts
 
@@ -59,9 +60,9 @@ def evaluate(context, views):
     db_view = views[db_host(context)]
     chassis, encaps = (), ()
     if not report.host_unreadable(db_view):
-        chassis = _read(report, db_view, probes.ovn_list("ovn-sb-chassis"), "Chassis",
+        chassis = _read(report, db_view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
                         "ovn-sb-chassis") or ()
-        encaps = _read(report, db_view, probes.ovn_list("ovn-sb-encaps"), "Encap",
+        encaps = _read(report, db_view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
                        "ovn-sb-encap") or ()
     for host in context.hosts:
         view = views[host]
@@ -75,7 +76,7 @@ def evaluate(context, views):
 
 def _check_host(report, context, view, chassis, encaps):
     port_chassis.check_controller(report, view)
-    ids = _read(report, view, probes.ovs_system_ids(), "Open_vSwitch",
+    ids = _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
                 "ovn-chassis-config")
     seen = _Seen(chassis, encaps)
     port_chassis.check_registration(report, context, view, seen, ids)

@@ -30,6 +30,7 @@ from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
+from osc_netdiag import probes_ovn
 
 
 def db_host(context):
@@ -38,12 +39,12 @@ def db_host(context):
 
 
 def plan(context):
-    hosts = {host: [probes.ovs_system_ids(), probes.ovs_bridges()]
+    hosts = {host: [probes_ovn.ovs_system_ids(), probes.ovs_bridges()]
              for host in context.hosts}
     db = hosts.setdefault(db_host(context), [])
     have = {p.name for p in db}
-    db += [p for p in (probes.ovn_find("ovn-nb-ls", context.network.id),
-                       probes.ovn_localnet_ports(), probes.ovn_list("ovn-sb-datapaths"))
+    db += [p for p in (probes_ovn.ovn_find("ovn-nb-ls", context.network.id),
+                       probes_ovn.ovn_localnet_ports(), probes_ovn.ovn_list("ovn-sb-datapaths"))
            if p.name not in have]
     return hosts
 
@@ -79,15 +80,15 @@ def evaluate(context, views, rows):
 def _databases(report, context, view, rows):
     network, host = context.network, view.host
     name = f"neutron-{network.id}"
-    switches = _read(report, view, probes.ovn_find("ovn-nb-ls", network.id), name,
+    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id), name,
                      "ovn-nb-ls")
     if switches is None:
         return
     on_switch = set(switches[0].ports) if switches else set()
-    localnets = [p for p in _read(report, view, probes.ovn_localnet_ports(),
+    localnets = [p for p in _read(report, view, probes_ovn.ovn_localnet_ports(),
                                   "localnet", "ovn-nb-localnet") or ()
                  if p.uuid in on_switch]
-    datapaths = _read(report, view, probes.ovn_list("ovn-sb-datapaths"), name,
+    datapaths = _read(report, view, probes_ovn.ovn_list("ovn-sb-datapaths"), name,
                       "ovn-sb-datapath") or ()
     for segment in network.segments:
         if segment.is_tunnel:
@@ -121,7 +122,7 @@ def _databases(report, context, view, rows):
 
 def _host(report, context, view, rows):
     host, network = view.host, context.network
-    ids = _read(report, view, probes.ovs_system_ids(), "Open_vSwitch",
+    ids = _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
                 "ovn-chassis-config")
     bridges = _read(report, view, probes.ovs_bridges(), "bridges",
                     "ovs-bridge")

@@ -25,6 +25,7 @@ from osc_netdiag.checks.engine import Report
 from osc_netdiag.models import Status
 from osc_netdiag import names
 from osc_netdiag import probes
+from osc_netdiag import probes_ovn
 
 
 def db_host(context):
@@ -44,7 +45,7 @@ def logical_ping(context):
         subnet = next((s for s in context.subnets if s.id == subnet_id), None)
         if subnet and subnet.gateway_ip and "." in ip and \
                 "." in subnet.gateway_ip:
-            return probes.ovn_trace_ping(
+            return probes_ovn.ovn_trace_ping(
                 port.network_id, port.id, port.mac, ip,
                 router.interface_port.mac, subnet.gateway_ip)
     return None
@@ -57,22 +58,23 @@ def _provider(context):
 def plan(context):
     """host name -> probes: the database host first, then the chassis."""
     port, router = context.port, context.router
-    db = [probes.ovn_find("ovn-nb-lsp", port.id), probes.ovn_find("ovn-nb-ls", port.network_id),
-          probes.ovn_find("ovn-sb-pb", port.id), probes.ovn_list("ovn-sb-chassis"),
-          probes.ovn_list("ovn-sb-encaps")]
+    db = [probes_ovn.ovn_find("ovn-nb-lsp", port.id),
+          probes_ovn.ovn_find("ovn-nb-ls", port.network_id),
+          probes_ovn.ovn_find("ovn-sb-pb", port.id), probes_ovn.ovn_list("ovn-sb-chassis"),
+          probes_ovn.ovn_list("ovn-sb-encaps")]
     if _provider(context):
-        db.append(probes.ovn_localnet_ports())
+        db.append(probes_ovn.ovn_localnet_ports())
     if router is not None and router.interface_port is not None:
-        db.append(probes.ovn_find("ovn-nb-lrp", router.interface_port.id))
+        db.append(probes_ovn.ovn_find("ovn-nb-lrp", router.interface_port.id))
         ping = logical_ping(context)
         if ping is not None:
             db.append(ping)
     if router is not None and router.gateway_port is not None:
         gateway = router.gateway_port.id
-        db += [probes.ovn_find("ovn-nb-lrp", gateway),
-               probes.ovn_find("ovn-sb-pb", "cr-lrp-" + gateway),
-               probes.ovn_list("ovn-nb-ha-groups"), probes.ovn_list("ovn-nb-ha-chassis")]
-    host = [probes.ovn_controller_status(), probes.ovs_system_ids(),
+        db += [probes_ovn.ovn_find("ovn-nb-lrp", gateway),
+               probes_ovn.ovn_find("ovn-sb-pb", "cr-lrp-" + gateway),
+               probes_ovn.ovn_list("ovn-nb-ha-groups"), probes_ovn.ovn_list("ovn-nb-ha-chassis")]
+    host = [probes_ovn.ovn_controller_status(), probes_ovn.ovs_system_ids(),
             probes.ip_addr(), probes.ovs_bridges(), probes.ovs_ports(),
             probes.ovs_interfaces(), probes.netns_list(),
             probes.netns_addr(names.ovnmeta_namespace(port.network_id))]
