@@ -42,6 +42,7 @@ from .common import STATUS_FILE
 from .common import stop
 from .common import stop_many
 from .common import SYSTEM_FILE
+from .common import VENV
 from .common import VMDIR
 from .flavour import other_labs_up
 from .flavour import PREFIX
@@ -83,10 +84,36 @@ def kill_namespace_processes():
             mnt.append(ns_inode(ns_file(h)))
             net.extend(inner_netns_inodes(h))
     for _ in range(3):
-        pids = pids_in_namespaces(net, mnt)
+        pids = set(pids_in_namespaces(net, mnt)) | pids_reading_lab_state()
         if not pids:
             return
         kill_pids(pids, grace=3)
+
+
+def pids_reading_lab_state():
+    """Processes whose command line names a file of this lab's state.
+
+    A helper the agents start through ``ip netns exec`` (the metadata
+    proxy's haproxy) gets a mount namespace of its own, and outlives the
+    network namespace a fault test deleted under it: neither namespace
+    test finds it, its configuration file under the lab's folder does.
+    The Neutron virtualenv is shared by the flavours, so a path in it
+    says nothing about which lab a process belongs to.
+    """
+    mine = LAB.rstrip('/') + '/'
+    shared = VENV.rstrip('/') + '/'
+    found = set()
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as f:
+                argv = f.read().decode('utf-8', 'replace').split('\0')
+        except OSError:
+            continue
+        if any(mine in arg and shared not in arg for arg in argv):
+            found.add(int(entry))
+    return found
 
 
 def stop_daemons():
