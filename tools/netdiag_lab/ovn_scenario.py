@@ -69,11 +69,14 @@ def build_scenario():
     nets = {k: scenario.ensure_network(k) for k in ('external', 'vlan', 'geneve')}
     say('networks: %s' % ', '.join('%s=%s' % (k, v['id']) for k, v in nets.items()))
     router = ensure_router(nets)
-    ports = {name: scenario.ensure_port(name, nets) for name in INSTANCES}
-    scenario.ensure_security_group()
+    # the default group allows ICMP from anywhere (the pings of status)
+    groups = scenario.ensure_security_groups()
+    ports = {name: scenario.ensure_port(name, nets, groups) for name in INSTANCES}
     instances = {}
     for name, port in ports.items():
-        tap = scenario.plug(name, port, nets[INSTANCES[name]['network']].get('mtu'))
+        # plug() says how the port was plugged; under OVN always a plain
+        # tap on br-int (no hybrid plug)
+        tap = scenario.plug(name, port, nets[INSTANCES[name]['network']].get('mtu'))['tap']
         instances[name] = {'host': INSTANCES[name]['host'], 'network': INSTANCES[name]['network'],
                            'port_id': port['id'], 'ip': port['fixed_ips'][0]['ip_address'],
                            'mac': port['mac_address'], 'netns': scenario.vm_ns(name),
