@@ -70,13 +70,16 @@ from dataclasses import dataclass
 import gc
 import re
 from typing import Optional
-from typing import Union
 
 from osc_netdiag.errors import ParseError
 from osc_netdiag.parsers import _ofctl_fields as _fields
 from osc_netdiag.parsers._ofctl_fields import Action
 from osc_netdiag.parsers._ofctl_fields import DEFAULT_PRIORITY
 from osc_netdiag.parsers._text import complete_lines
+# ``ovs-ofctl show`` has a module of its own; its names stay reachable here
+from osc_netdiag.parsers.ofctl_show import OfctlShow  # noqa: F401
+from osc_netdiag.parsers.ofctl_show import OfPort  # noqa: F401
+from osc_netdiag.parsers.ofctl_show import parse_ofctl_show  # noqa: F401
 
 __all__ = ["Action", "DEFAULT_PRIORITY", "Flow", "OfPort", "OfctlShow",
            "parse_dump_flows", "parse_flow", "parse_ofctl_show"]
@@ -130,33 +133,6 @@ class Flow:
 
     def actions_named(self, name: str) -> tuple:
         return tuple(a for a in self.actions if a.name == name)
-
-
-@dataclass(frozen=True)
-class OfPort:
-    number: Union[int, str]
-    name: str
-    mac: str
-    config: tuple
-    state: tuple
-
-
-@dataclass(frozen=True)
-class OfctlShow:
-    dpid: str
-    ports: tuple
-
-    def port(self, name: str) -> Optional[OfPort]:
-        for p in self.ports:
-            if p.name == name:
-                return p
-        return None
-
-    def port_by_number(self, number) -> Optional[OfPort]:
-        for p in self.ports:
-            if p.number == number:
-                return p
-        return None
 
 
 def _new_flow(fields: dict) -> Flow:
@@ -345,60 +321,3 @@ def _parse_lines(lines: list) -> tuple:
         else:
             raise ParseError(f"ovs-ofctl dump-flows: unexpected line {line!r}")
     return tuple(flows)
-
-
-_SHOW_HEADER = re.compile(
-    r"OFPT_FEATURES_REPLY(?: \(OF\d\.\d\))? \(xid=0x[0-9a-f]+\): dpid:([0-9a-f]{16})\Z")
-_SHOW_PORT = re.compile(r" (\d+|LOCAL)\((.*)\): addr:((?:[0-9a-f]{2}:){5}[0-9a-f]{2})\Z")
-_SHOW_PORT_PROP = re.compile(
-    r"     (config|state|current|advertised|supported|peer|speed):\s*(.*)\Z")
-_SHOW_OTHER = re.compile(
-    r"n_tables:\d+, n_buffers:\d+\Z|capabilities: .*|actions: .*"
-    r"|(?:OFPST_PORT_DESC|OFPT_GET_CONFIG)_REPLY.*|OFPST_PORT_DESC reply.*")
-
-
-def parse_ofctl_show(text: str) -> OfctlShow:
-    """Parse ``ovs-ofctl show BR`` (see module doc)."""
-    lines = complete_lines(text, "ovs-ofctl show")
-    if not lines:
-        raise ParseError("ovs-ofctl show: empty output")
-    head = _SHOW_HEADER.match(lines[0])
-    if head is None:
-        raise ParseError(f"ovs-ofctl show: unexpected first line {lines[0]!r}")
-    ports = []
-    current = None
-    saw_config_reply = False
-
-    def close():
-        if current is not None:
-            if "config" not in current or "state" not in current:
-                raise ParseError(f"ovs-ofctl show: port {current['name']!r} incomplete")
-            ports.append(OfPort(**current))
-
-    for line in lines[1:]:
-        m = _SHOW_PORT.match(line)
-        if m:
-            close()
-            number = m.group(1)
-            current = {
-                "number": "LOCAL" if number == "LOCAL" else int(number),
-                "name": m.group(2), "mac": m.group(3),
-            }
-            continue
-        p = _SHOW_PORT_PROP.match(line)
-        if p and current is not None:
-            key, value = p.groups()
-            if key in ("config", "state"):
-                words = tuple(value.split())
-                current[key] = () if words == ("0",) else words
-            continue
-        if _SHOW_OTHER.match(line):
-            if line.startswith("OFPT_GET_CONFIG_REPLY"):
-                saw_config_reply = True
-            continue
-        raise ParseError(f"ovs-ofctl show: unexpected line {line!r}")
-    close()
-    if not saw_config_reply:
-        # ovs-ofctl show always ends with the get-config reply.
-        raise ParseError("ovs-ofctl show: output ends early (no OFPT_GET_CONFIG_REPLY)")
-    return OfctlShow(head.group(1), tuple(ports))
