@@ -162,22 +162,30 @@ def _wiring(report, context, view, seen, ids):
         if segment.is_tunnel:
             _tunnels(report, context, view, seen)
             continue
-        physnet = segment.physical_network
-        bridge = maps.get(physnet)
-        ok = bool(bridge) and (bridges is None or bridge in names_)
-        if not ok:
-            text = ",".join(f"{k}:{v}" for k, v in maps.items()) or "-"
-            report.find("NETDIAG_OVN_BRIDGE_MAPPING_MISSING",
-                        f"{host}:{physnet}",
-                        f"{host}: ovn-bridge-mappings {text} has no bridge "
-                        f"for {physnet}" if not bridge else
-                        f"{host}: {physnet} maps to {bridge}, which does "
-                        f"not exist", host=host, physnet=physnet,
-                        mappings=text)
-        report.hop(host, bridge or physnet, "ovn-bridge-mapping",
-                   "mapped" if ok else "unmapped",
-                   f"{physnet} -> {bridge or '-'}",
-                   Status.OK if ok else Status.ERROR)
+        check_mapping(report, host, segment.physical_network, maps,
+                      bridges, names_)
+
+
+def check_mapping(report, host, physnet, maps, bridges, names, note=""):
+    """One physnet's ovn-bridge-mappings entry on ``host``: present, and
+    naming a bridge that exists (``bridges`` None: the bridges were not
+    read, so only the entry is judged).
+    """
+    bridge = maps.get(physnet)
+    ok = bool(bridge) and (bridges is None or bridge in names)
+    if not ok:
+        text = ",".join(f"{k}:{v}" for k, v in maps.items()) or "-"
+        report.find("NETDIAG_OVN_BRIDGE_MAPPING_MISSING",
+                    f"{host}:{physnet}",
+                    f"{host}: ovn-bridge-mappings {text} has no bridge "
+                    f"for {physnet}" if not bridge else
+                    f"{host}: {physnet} maps to {bridge}, which does "
+                    f"not exist", host=host, physnet=physnet,
+                    mappings=text)
+    report.hop(host, bridge or physnet, "ovn-bridge-mapping",
+               "mapped" if ok else "unmapped",
+               f"{physnet} -> {bridge or '-'}{note}",
+               Status.OK if ok else Status.ERROR)
 
 
 def _mtu(report, context, view, ids):

@@ -160,19 +160,6 @@ def _mappings(report, context, view, ids):
     bridges = _read(report, view, probes.ovs_bridges(), "bridges",
                     "ovs-bridge")
     names = {b.name for b in bridges or ()}
-    text = ",".join(f"{k}:{v}" for k, v in maps.items()) or "-"
     for physnet in context.physnets.get(host, ()):
-        bridge = maps.get(physnet)
-        ok = bool(bridge) and (bridges is None or bridge in names)
-        if not ok:
-            report.find("NETDIAG_OVN_BRIDGE_MAPPING_MISSING",
-                        f"{host}:{physnet}",
-                        f"{host}: ovn-bridge-mappings {text} has no bridge "
-                        f"for {physnet}" if not bridge else
-                        f"{host}: {physnet} maps to {bridge}, which does "
-                        f"not exist", host=host, physnet=physnet,
-                        mappings=text)
-        report.hop(host, bridge or physnet, "ovn-bridge-mapping",
-                   "mapped" if ok else "unmapped",
-                   f"{physnet} -> {bridge or '-'} (used by ports here)",
-                   Status.OK if ok else Status.ERROR)
+        port_chassis.check_mapping(report, host, physnet, maps, bridges,
+                                   names, note=" (used by ports here)")
