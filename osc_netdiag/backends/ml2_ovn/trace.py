@@ -21,8 +21,8 @@ metadata namespace). The hops follow the port from what Neutron asked for
 
 from osc_netdiag.backends.ml2_ovn import chassis
 from osc_netdiag.backends.ml2_ovn import databases
+from osc_netdiag.backends import port_state
 from osc_netdiag.checks.engine import Report
-from osc_netdiag.models import Status
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import probes_ovn
@@ -107,16 +107,7 @@ def evaluate(context, views):
 def _api_hop(report, context):
     port, network = context.port, context.network
     segments = ", ".join(s.describe() for s in network.segments)
-    status = Status.OK
-    if not port.admin_state_up:
-        status = Status.ERROR
-        report.find("NETDIAG_PORT_ADMIN_DOWN", port.id,
-                    f"port {port.id} is administratively down", port=port.id)
-    elif port.status != "ACTIVE":
-        status = Status.WARN
-        report.find("NETDIAG_PORT_DOWN", port.id,
-                    f"port {port.id} status is {port.status}",
-                    status=port.status, host=port.binding_host)
+    status = port_state.judge(report, port)
     router = context.router
     via = f"; router {router.name or router.id}" if router else ""
     report.hop("api", port.id, "neutron-port", port.status,

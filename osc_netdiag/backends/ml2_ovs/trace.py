@@ -26,6 +26,7 @@ from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.backends.ml2_ovs import trace_dvr
 from osc_netdiag.backends.ml2_ovs import tunnel
 from osc_netdiag.backends.ml2_ovs import vlan
+from osc_netdiag.backends import port_state
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.linux import devices
 from osc_netdiag.linux import nat
@@ -156,16 +157,7 @@ def _api_hops(report, context):
     segments = ", ".join(s.describe() for s in network.segments)
     plug = ("hybrid plug: iptables_hybrid firewall" if port.hybrid_plug
             else "direct plug: openvswitch or noop firewall")
-    status = Status.OK
-    if not port.admin_state_up:
-        status = Status.ERROR
-        report.find("NETDIAG_PORT_ADMIN_DOWN", port.id,
-                    f"port {port.id} is administratively down", port=port.id)
-    elif port.status != "ACTIVE":
-        status = Status.WARN
-        report.find("NETDIAG_PORT_DOWN", port.id,
-                    f"port {port.id} status is {port.status}",
-                    status=port.status, host=port.binding_host)
+    status = port_state.judge(report, port)
     report.hop("api", port.id, "neutron-port", port.status,
                f"{', '.join(port.ips()) or 'no IP'} {port.mac} on "
                f"{network.name or network.id} ({segments}); bound to "
