@@ -207,6 +207,16 @@ def iptables_filter():
                  iptables.parse_iptables_save)
 
 
+def ip6tables_filter():
+    """The host's IPv6 filter table with packet counters.
+
+    The iptables_hybrid driver writes each port's IPv6 chains there, in
+    the same names as the IPv4 ones.
+    """
+    return Probe("ip6tables-filter", ("ip6tables-save", "-c", "-t", "filter"),
+                 iptables.parse_iptables_save)
+
+
 def ipset_list():
     """Every ipset with its members: the remote groups' addresses."""
     return Probe("ipset-list", ("ipset", "list"), ipset.parse_ipset_list)

@@ -40,6 +40,11 @@ CODES = {
     "NETDIAG_FW_IPT_RULE_ORDER": (W, "{chain} on {host} has its rules out "
                                   "of Neutron's order ({detail}): a rule "
                                   "may be shadowed. " + _RESTART),
+    "NETDIAG_FW_IPT_RULE_SHADOWED": (E, "{chain} on {host} has '{blocker}', "
+                                     "which drops everything it reaches, "
+                                     "before '{rule}', which Neutron puts "
+                                     "ahead of it: what that rule allows is "
+                                     "dropped. " + _RESTART),
     "NETDIAG_FW_IPT_SPOOF_MISSING": (E, "The anti-spoofing chain {chain} on "
                                      "{host} has no RETURN for {address} "
                                      "with MAC {mac}: the port cannot send "

@@ -11,7 +11,7 @@
 #    under the License.
 
 """doc/source/netdiag.sudoers grants the iptables_hybrid firewall view's
-two probes exactly (fixed argv, no free field) and nothing near them: the
+three probes exactly (fixed argv, no free field) and nothing near them: the
 re-implementation of sudo's matching and, as root, the real sudo as the
 netdiag user in a namespace of its own."""
 
@@ -28,6 +28,15 @@ REFUSED = [
     ["iptables-save", "-c", "-t", "filter", "-f", "/etc/shadow"],
     ["iptables-save", "-M", "/tmp/x", "-c", "-t", "filter"],
     ["iptables-save"],
+    # ip6tables-save: the same near misses
+    ["ip6tables-save", "-c", "-t", "nat"],
+    ["ip6tables-save", "-c", "-t", "raw"],
+    ["ip6tables-save", "-c", "-t", "filter", "-f", "/etc/shadow"],
+    ["ip6tables-save", "-M", "/tmp/x", "-c", "-t", "filter"],
+    ["ip6tables-save", "-c", "-t", "filter", "-t", "nat"],
+    ["ip6tables-save"],
+    ["ip6tables-restore"],
+    ["ip6tables", "-S"],
     # ipset: any other action, or a set name, or an output file
     ["ipset", "flush"],
     ["ipset", "destroy"],
@@ -40,6 +49,7 @@ REFUSED = [
 
 def test_the_probes_run_these_commands():
     assert GRANTED == [["iptables-save", "-c", "-t", "filter"],
+                       ["ip6tables-save", "-c", "-t", "filter"],
                        ["ipset", "list"]]
 
 

@@ -34,7 +34,7 @@ _ANY_STATE_NEW = frozenset({"NEW"})
 _ANY_STATE_EST = frozenset({"ESTABLISHED"})
 _MAX_DEPTH = 32     # a jump loop in hand-made rules must not hang us
 _BUILTIN_TARGETS = {"ACCEPT", "DROP", "REJECT", "RETURN"}
-_PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17}
+_PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +162,7 @@ class _Matcher:
             elif word == "--sports":
                 res = w.sport is not None and any(
                     lo <= w.sport <= hi for lo, hi in _ports(arg))
-            elif word == "--icmp-type":
+            elif word in ("--icmp-type", "--icmpv6-type"):
                 type_, _, code = arg.partition("/")
                 res = (w.icmp_type is not None and
                        (not type_.isdigit() or int(type_) == w.icmp_type) and

@@ -20,7 +20,8 @@ driver's order and in the form ``iptables-save`` prints them back (the
 agent writes its rules in that form on purpose, so that it can find them
 again). Pure functions: no host is read here.
 
-IPv4 only: the IPv6 rules live in ``ip6tables-save``, which is not read.
+The IPv6 lines (``ip6tables-save``) are rendered by
+:mod:`.fw_hybrid_render6` with the pieces shared here.
 """
 
 import dataclasses
@@ -30,6 +31,7 @@ from osc_netdiag import names
 from osc_netdiag.secgroups import EGRESS
 from osc_netdiag.secgroups import INGRESS
 from osc_netdiag.secgroups import IPV4
+from osc_netdiag.secgroups import IPV6
 
 # the agent's chain prefix: basename(argv[0])[:16] of neutron-openvswitch-agent
 PREFIX = "neutron-openvswi-"
@@ -88,10 +90,15 @@ MEANINGS = {
 
 # protocol as the API may give it -> the name iptables-save prints
 _PROTOCOL_NAMES = {"1": "icmp", "6": "tcp", "17": "udp", "132": "sctp",
-                   "33": "dccp", "icmp": "icmp", "tcp": "tcp", "udp": "udp",
-                   "sctp": "sctp", "dccp": "dccp"}
-# protocols whose ports iptables matches with a module of their name
-_PORT_MODULES = ("tcp", "udp", "sctp", "dccp", "icmp")
+                   "33": "dccp", "58": "ipv6-icmp", "icmp": "icmp",
+                   "tcp": "tcp", "udp": "udp", "sctp": "sctp", "dccp": "dccp",
+                   "icmpv6": "ipv6-icmp", "ipv6-icmp": "ipv6-icmp"}
+# protocols whose ports iptables matches with a module (neutron-lib's
+# IPTABLES_PROTOCOL_MAP): the module's name, icmp6 for ICMPv6
+_PORT_MODULES = {"tcp": "tcp", "udp": "udp", "sctp": "sctp", "dccp": "dccp",
+                 "icmp": "icmp", "ipv6-icmp": "icmp6"}
+# an IPv6 rule's ICMP is ICMPv6 for the agent (IPV6_ICMP_LEGACY_PROTO_LIST)
+_ICMP_NAMES = ("icmp", "ipv6-icmp")
 _ANY = (None, "", "0", "any")
 
 
@@ -137,15 +144,18 @@ def _protocol_and_ports(rule):
     proto = protocol_name(rule.protocol)
     if proto is None:
         return []
+    if rule.ethertype == IPV6 and proto in _ICMP_NAMES:
+        proto = "ipv6-icmp"
     args = ["-p", proto]
     low, high = rule.port_range_min, rule.port_range_max
     if low is None:
         return args
     if proto in _PORT_MODULES:
-        args += ["-m", proto]
-    if proto == "icmp":
+        args += ["-m", _PORT_MODULES[proto]]
+    if proto in _ICMP_NAMES:
         code = f"/{high}" if high is not None else ""
-        args += ["--icmp-type", f"{low}{code}"]
+        flag = "--icmpv6-type" if proto == "ipv6-icmp" else "--icmp-type"
+        args += [flag, f"{low}{code}"]
     elif low == high:
         args += ["--dport", str(low)]
     else:
@@ -200,15 +210,16 @@ def _dhcp_reply_rules(intent, ingress):
     return found
 
 
-def _group_rules(intent, direction, chain_name, existing_sets):
-    """The groups' rules of one direction, duplicates pruned.
+def group_rules(intent, direction, chain_name, existing_sets,
+                ethertype=IPV4):
+    """The groups' rules of one direction and family, duplicates pruned.
 
     They go between the ESTABLISHED and INVALID lines; the driver prunes
     duplicates the same way.
     """
     found, seen = [], set()
     for rule in intent.rules:
-        if rule.direction != direction or rule.ethertype != IPV4:
+        if rule.direction != direction or rule.ethertype != ethertype:
             continue
         text = rule_text(rule, existing_sets)
         if text is None or text in seen:
@@ -218,7 +229,7 @@ def _group_rules(intent, direction, chain_name, existing_sets):
     return found
 
 
-def _bracket(chain_name, middle):
+def bracket(chain_name, middle):
     """ESTABLISHED first, the rules, INVALID, then the fallback jump."""
     return ([ExpectedRule(chain_name, "-m state --state RELATED,ESTABLISHED "
                           f"{comment(ALLOW_ASSOC)} -j RETURN",
@@ -248,14 +259,14 @@ def spoof_pairs(intent):
     return pairs
 
 
-def expected_rules(intent, existing_sets=None):
-    """Every line the driver should have for the port, chain by chain.
+def shared_jumps(intent):
+    """The port's lines in the shared chains, the same in both tables.
 
     A port without port security gets only the ACCEPT jumps; a filtered
-    port its three chains and the jumps to them.
+    port the jumps to its own chains.
     """
     tap = names.tap_device(intent.port_id)
-    ingress, egress, spoof = port_chains(intent.port_id)
+    ingress, egress, _ = port_chains(intent.port_id)
     out_match = f"-m physdev --physdev-out {tap} --physdev-is-bridged"
     in_match = f"-m physdev --physdev-in {tap} --physdev-is-bridged"
     if not intent.port_security_enabled:
@@ -264,7 +275,7 @@ def expected_rules(intent, existing_sets=None):
         return [ExpectedRule(FORWARD, f"{out_match} {accept}", why, "jump"),
                 ExpectedRule(FORWARD, f"{in_match} {accept}", why, "jump"),
                 ExpectedRule(INPUT, f"{in_match} {accept}", why, "jump")]
-    jumps = [
+    return [
         ExpectedRule(FORWARD, f"{out_match} {comment(VM_INT_SG)} -j {SG_CHAIN}",
                      "to the security group chain (Neutron)", "jump"),
         ExpectedRule(FORWARD, f"{in_match} {comment(VM_INT_SG)} -j {SG_CHAIN}",
@@ -276,9 +287,21 @@ def expected_rules(intent, existing_sets=None):
         ExpectedRule(INPUT, f"{in_match} {comment(INPUT_TO_SG)} -j {egress}",
                      "to the port's egress chain (Neutron)", "jump"),
     ]
-    ingress_rules = _bracket(ingress, _dhcp_reply_rules(intent, ingress) +
-                             _group_rules(intent, INGRESS, ingress,
-                                          existing_sets))
+
+
+def expected_rules(intent, existing_sets=None):
+    """Every IPv4 line the driver should have for the port, chain by chain.
+
+    A port without port security gets only the ACCEPT jumps; a filtered
+    port its three chains and the jumps to them.
+    """
+    jumps = shared_jumps(intent)
+    if not intent.port_security_enabled:
+        return jumps
+    ingress, egress, spoof = port_chains(intent.port_id)
+    ingress_rules = bracket(ingress, _dhcp_reply_rules(intent, ingress) +
+                            group_rules(intent, INGRESS, ingress,
+                                        existing_sets))
     dhcp_out = "-p udp -m udp --sport 68 --dport 67"
     egress_rules = [
         ExpectedRule(egress, f"-s 0.0.0.0/32 -d 255.255.255.255/32 {dhcp_out} "
@@ -290,7 +313,7 @@ def expected_rules(intent, existing_sets=None):
         ExpectedRule(egress, "-p udp -m udp --sport 67 --dport 68 "
                      f"{comment(DHCP_SPOOF)} -j DROP",
                      "no DHCP server in the instance (Neutron)", "fixed"),
-    ] + _bracket(egress, _group_rules(intent, EGRESS, egress, existing_sets))
+    ] + bracket(egress, group_rules(intent, EGRESS, egress, existing_sets))
     spoof_rules = [ExpectedRule(spoof, f"-s {cidr} -m mac --mac-source {mac} "
                                 f"{comment(PAIR_ALLOW)} -j RETURN", origin, "spoof")
                    for cidr, mac, origin in spoof_pairs(intent)]
@@ -299,20 +322,21 @@ def expected_rules(intent, existing_sets=None):
     return jumps + ingress_rules + egress_rules + spoof_rules
 
 
-def expected_sets(intent):
+def expected_sets(intent, ethertype=IPV4):
     """ipset name -> (remote group id, member addresses as networks).
 
-    For the port's IPv4 remote-group rules.
+    For the port's remote-group rules of one family.
     """
+    version = 4 if ethertype == IPV4 else 6
     sets = {}
     for rule in intent.rules:
         group = _remote_group(rule)
-        if not group or rule.ethertype != IPV4:
+        if not group or rule.ethertype != ethertype:
             continue
         members = {ipaddress.ip_network(a, strict=False)
                    for a in rule.remote_addresses
-                   if ipaddress.ip_network(a, strict=False).version == 4}
-        name = ipset_name(group, IPV4)
+                   if ipaddress.ip_network(a, strict=False).version == version}
+        name = ipset_name(group, ethertype)
         _, have = sets.get(name, (group, set()))
         sets[name] = (group, have | members)
     return sets

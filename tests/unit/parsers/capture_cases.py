@@ -54,6 +54,7 @@ PARSERS = {
     "iptables-save": iptables.parse_iptables_save,
     "iptables-save-c": iptables.parse_iptables_save,
     "iptables-save-c-t-filter": iptables.parse_iptables_save,
+    "ip6tables-save-c-t-filter": iptables.parse_iptables_save,
     "ipset-list": ipset.parse_ipset_list,
     "ps": ps.parse_ps,
     "pgrep-a": ps.parse_ps,
