@@ -136,6 +136,7 @@ done
 echo "@@ ip-link"; ip -j link
 echo "@@ ip-netns"; ip netns
 echo "@@ iptables"; iptables-save
+echo "@@ ip6tables"; ip6tables-save
 for ns in $(ip netns | cut -d' ' -f1); do
     echo "@@ netns:$ns:addr"; ip -n $ns -j addr
     echo "@@ netns:$ns:route"; ip -n $ns route show table all
