@@ -257,6 +257,7 @@ def reclaim_ip(connection, ip, network, *, project=None, yes=False):
 
 
 def _replays():
+    from osc_netdiag.firewall import check as firewall_check
     from osc_netdiag import hostcheck
     from osc_netdiag.l3dhcp import dhcp
     from osc_netdiag.l3dhcp import dns
@@ -269,11 +270,13 @@ def _replays():
             "dhcp check": dhcp.check_from_capture,
             "dns check": dns.check_from_capture,
             "router check": router_mod.check_from_capture,
-            "floatingip check": floatingip.check_from_capture}
+            "floatingip check": floatingip.check_from_capture,
+            "port firewall": firewall_check.firewall_from_capture}
 
 
 REPLAYABLE = ("port trace", "host check", "network vlan-map", "dhcp check",
-              "dns check", "router check", "floatingip check")
+              "dns check", "router check", "floatingip check",
+              "port firewall")
 
 
 def replay(capture_dir, command, *, max_workers=runner.DEFAULT_WORKERS):

@@ -17,6 +17,10 @@ The API's side is read by ``resolve.secgroups``; the host's by the
 module of the port's firewall driver (``dispatch``), over one session to
 the port's host (two reads: the OVS lists, then the port's own flows and
 the packet's trace). Read-only on the host.
+
+With ``save_capture`` the intent and the question (``context.json``) and
+every host answer are kept; :func:`firewall_from_capture` runs the same
+diagnosis again from that folder, with no API and no host.
 """
 
 import dataclasses
@@ -31,6 +35,7 @@ from osc_netdiag.resolve import secgroups as resolve_secgroups
 from osc_netdiag import runner
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
+from osc_netdiag.transport import replay
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,9 +164,16 @@ def _verdict_rows(report, intent, packet, api, host):
                     host=intent.host)
 
 
+def context_json(intent, packet):
+    """What a capture keeps of the API's side: the intent and the question."""
+    return {"intent": intent.to_dict(),
+            "packet": dataclasses.asdict(packet) if packet else None}
+
+
 def check_intent(intent, *, packet=None, **options):
     """Compare ``intent`` with its host; answer ``packet`` if given."""
     report = Report()
+    saved = options.get("save_capture")
     _api_rows(report, intent)
     _policy_findings(report, intent)
     name = dispatch.driver_name(intent)
@@ -174,9 +186,15 @@ def check_intent(intent, *, packet=None, **options):
                     f"the {name} driver's rules on {intent.host} are not "
                     "read by this release", driver=name)
     elif module is not None:
-        with runner.Run(**options) as run:
+        with runner.Run(context_json=context_json(intent, packet),
+                        **options) as run:
             host = _read_host(run, report, intent, module, packet)
             hosts, round_trips = run.host_reports(report), run.round_trips
+    if module is None and saved:
+        # no host to read: the capture still replays the API's answer
+        replay.prepare(saved)
+        replay.save_json(saved, runner.CONTEXT_FILE,
+                         context_json(intent, packet))
     if packet is not None:
         _verdict_rows(report, intent, packet, api, host)
     return FirewallResult(
@@ -186,6 +204,16 @@ def check_intent(intent, *, packet=None, **options):
         round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),
         packet=packet, api_verdict=api, host_verdict=host)
+
+
+def firewall_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
+    """Re-run ``port firewall`` offline from a ``--save-capture`` folder."""
+    data, options = runner.replay_options(capture_dir,
+                                          max_workers=max_workers)
+    packet = data.get("packet")
+    return check_intent(sg.intent_from_json(data["intent"]),
+                        packet=sg.Packet(**packet) if packet else None,
+                        **options)
 
 
 def port_firewall(connection, port, *, packet=None, **options):

@@ -45,8 +45,9 @@ class PortFirewall(output.DiagnosisLister):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument(
-            "port", metavar="<port>",
-            help="Port: ID, name, fixed IP address or MAC address")
+            "port", metavar="<port>", nargs="?",
+            help="Port: ID, name, fixed IP address or MAC address (not "
+                 "with --from-capture)")
         parser.add_argument(
             "--long", action="store_true",
             help="Add the evidence of each row: the command run and the "
@@ -81,7 +82,7 @@ class PortFirewall(output.DiagnosisLister):
             "--established", action="store_true",
             help="Ask about a packet of a connection conntrack already "
                  "knows (the reply of an allowed one), not a new one")
-        self.add_host_access_arguments(parser, replay=False)
+        self.add_host_access_arguments(parser)
         return parser
 
     def _packet(self, args):
@@ -110,12 +111,21 @@ class PortFirewall(output.DiagnosisLister):
     def diagnose(self, parsed_args):
         from osc_netdiag import api
         args = parsed_args
+        if args.from_capture:
+            # the capture's own port and question are answered again
+            if args.port or args.remote_ip:
+                self._usage("--from-capture replays its own port and "
+                            "question: give neither")
+            return api.replay(args.from_capture, "port firewall",
+                              max_workers=args.parallel)
+        if args.port is None:
+            self._usage("give a <port> (or --from-capture)")
         packet = self._packet(args)
         inventory = self.inventory(args)
         return api.port_firewall(
             self.sdk_connection(), args.port, packet=packet,
             inventory=inventory, transport=self.transport(args, inventory),
-            max_workers=args.parallel)
+            save_capture=args.save_capture, max_workers=args.parallel)
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS + (("Evidence",) if parsed_args.long else ())

@@ -29,6 +29,7 @@ from osc_netdiag.v1 import capture as capture_cmd
 from osc_netdiag.v1 import cleanup as cleanup_cmd
 from osc_netdiag.v1 import dhcp as dhcp_cmd
 from osc_netdiag.v1 import dns as dns_cmd
+from osc_netdiag.v1 import firewall as firewall_cmd
 from osc_netdiag.v1 import floatingip as floatingip_cmd
 from osc_netdiag.v1 import host as host_cmd
 from osc_netdiag.v1 import ip as ip_cmd
@@ -56,6 +57,10 @@ REPLAYS = {
     "port-trace-firewall": (port_cmd.TracePort, FIXTURES / "firewall" /
                             "trace", ("--long",)),
     "host-check": (host_cmd.CheckHost, FIXTURES / "hostcheck", ()),
+    # one recorded port per firewall driver (tests/fixtures/firewall/
+    # scenarios, recorded on the lab with --save-capture)
+    "port-firewall": (firewall_cmd.PortFirewall, FIXTURES / "firewall" /
+                      "scenarios", ("--long",)),
     "network-vlan-map": (network_cmd.ShowVlanMap, FIXTURES / "vlanmap", ()),
     "dhcp-check": (dhcp_cmd.CheckDhcp,
                    FIXTURES / "l3dhcp" / "scenarios", ("dhcp-",)),
@@ -76,6 +81,7 @@ WRONG_KIND = {
     "port-trace": FIXTURES / "hostcheck" / "healthy",
     "port-trace-firewall": FIXTURES / "hostcheck" / "healthy",
     "host-check": FIXTURES / "vlanmap" / "vlan-healthy",
+    "port-firewall": FIXTURES / "hostcheck" / "healthy",
     "network-vlan-map": FIXTURES / "scenarios" / "vlan-healthy",
     "dhcp-check": FIXTURES / "l3dhcp" / "scenarios" / "router",
     "dns-check": FIXTURES / "l3dhcp" / "scenarios" / "dhcp-port",

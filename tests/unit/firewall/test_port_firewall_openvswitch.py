@@ -21,8 +21,11 @@ security off, nothing allowed in) answer with exit 0.
 import pytest
 
 from osc_netdiag import exitcodes
+from osc_netdiag.firewall import check
 from osc_netdiag.firewall import dispatch
 from tests.unit.firewall import lab_cases as lab
+
+SCENARIOS = lab.LAB.parent / "scenarios"
 
 DENIED = "ingress-tcp22-denied"
 ICMP = "ingress-icmp-allowed"
@@ -223,15 +226,18 @@ def test_a_driver_this_build_cannot_read(monkeypatch):
 
 def test_an_iptables_hybrid_port_goes_to_its_driver():
     # the lab's vxlan2 on compute2 (hybrid plugged, a VIP as an allowed
-    # address pair), recorded: the dispatch reads the binding and runs
-    # the iptables_hybrid view through the same session
-    result = lab.run("hybrid-vxlan2-icmp-allowed")
+    # address pair), recorded with --save-capture: the dispatch reads the
+    # binding and runs the iptables_hybrid view through the same session
+    result = check.firewall_from_capture(str(
+        SCENARIOS / "hybrid-vxlan2-icmp-allowed"))
     assert result.driver == "iptables_hybrid"
     assert result.exit_code == exitcodes.OK
     assert codes(result) == []
     assert (result.api_verdict.decision,
             result.host_verdict.decision) == ("allow", "allow")
-    assert result.host_verdict.decided_by == \
-        "-A neutron-openvswi-i59fe82a5-3 -p icmp -j RETURN"
+    # vxlan1 is a member of vxlan2's remote group: its set lets it in
+    assert result.host_verdict.decided_by == (
+        "-A neutron-openvswi-i29a78755-1 -m set --match-set "
+        "NIPv4438e40ab-b36e-419b-ad13- src -j RETURN")
     assert {r.kind for r in result.rows if r.host == "compute2"} >= {
-        "iptables-rule", "ipset", "host-verdict"}
+        "iptables-rule", "ip6tables-rule", "ipset", "host-verdict"}
