@@ -28,6 +28,7 @@ import dataclasses
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag import exitcodes
+from osc_netdiag.firewall import conntrack
 from osc_netdiag.firewall import dispatch
 from osc_netdiag.firewall import verdict
 from osc_netdiag.models import Status
@@ -52,6 +53,7 @@ class FirewallResult:
     packet: object = None
     api_verdict: object = None
     host_verdict: object = None
+    conntrack: object = None        # a dict with --conntrack
 
     def to_dict(self, long=False):
         data = {"port_id": self.port_id, "host": self.host,
@@ -70,6 +72,10 @@ class FirewallResult:
                 data[name.replace("verdict", "detail")] = \
                     item.detail if item else None
             data["agree"] = self.agree
+            # the case both verdicts evaluated
+            data["evaluated"] = conntrack.evaluated(self.packet)
+        if self.conntrack is not None:
+            data["conntrack"] = self.conntrack
         return data
 
     @property
@@ -109,8 +115,11 @@ def _policy_findings(report, intent):
                     "anything in", port=intent.port_id)
 
 
-def _read_host(run, report, intent, module, packet):
-    """The driver's hops and findings, and its verdict on ``packet``."""
+def _read_host(run, report, intent, module, packet, with_conntrack=False):
+    """The driver's hops and findings, and its verdict on ``packet``.
+
+    With ``with_conntrack``, the verdict's (Verdict, conntrack dict).
+    """
     host = intent.host
     views = run.run({host: module.probes(intent.port_id)})
     if report.host_unreadable(views[host]):
@@ -136,10 +145,14 @@ def _read_host(run, report, intent, module, packet):
     if packet is None:
         return None
     try:
-        return module.host_verdict(intent, packet, view)
+        found = module.host_verdict(intent, packet, view)
     except Unreadable as exc:
         report.skipped(host, "verdict", "host-verdict", exc)
-        return None
+        found = None
+    if with_conntrack:
+        return found, conntrack.read(run, report, intent, module, packet,
+                                     view)
+    return found
 
 
 def _verdict_rows(report, intent, packet, api, host):
@@ -164,15 +177,22 @@ def _verdict_rows(report, intent, packet, api, host):
                     host=intent.host)
 
 
-def context_json(intent, packet):
+def context_json(intent, packet, with_conntrack=False):
     """What a capture keeps of the API's side: the intent and the question."""
     return {"intent": intent.to_dict(),
-            "packet": dataclasses.asdict(packet) if packet else None}
+            "packet": dataclasses.asdict(packet) if packet else None,
+            "conntrack": with_conntrack}
 
 
-def check_intent(intent, *, packet=None, **options):
-    """Compare ``intent`` with its host; answer ``packet`` if given."""
+def check_intent(intent, *, packet=None, with_conntrack=False, **options):
+    """Compare ``intent`` with its host; answer ``packet`` if given.
+
+    ``with_conntrack`` (and a packet): list the port's conntrack entries
+    of that flow too.
+    """
     report = Report()
+    with_conntrack = bool(with_conntrack and packet is not None)
+    tracked = None
     saved = options.get("save_capture")
     _api_rows(report, intent)
     _policy_findings(report, intent)
@@ -186,15 +206,19 @@ def check_intent(intent, *, packet=None, **options):
                     f"the {name} driver's rules on {intent.host} are not "
                     "read by this release", driver=name)
     elif module is not None:
-        with runner.Run(context_json=context_json(intent, packet),
+        with runner.Run(context_json=context_json(intent, packet,
+                                                  with_conntrack),
                         **options) as run:
-            host = _read_host(run, report, intent, module, packet)
+            host = _read_host(run, report, intent, module, packet,
+                              with_conntrack)
+            if with_conntrack:
+                host, tracked = host if host is not None else (None, None)
             hosts, round_trips = run.host_reports(report), run.round_trips
     if module is None and saved:
         # no host to read: the capture still replays the API's answer
         replay.prepare(saved)
         replay.save_json(saved, runner.CONTEXT_FILE,
-                         context_json(intent, packet))
+                         context_json(intent, packet, with_conntrack))
     if packet is not None:
         _verdict_rows(report, intent, packet, api, host)
     return FirewallResult(
@@ -203,7 +227,8 @@ def check_intent(intent, *, packet=None, **options):
         findings=tuple(report.findings), hosts=hosts,
         round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),
-        packet=packet, api_verdict=api, host_verdict=host)
+        packet=packet, api_verdict=api, host_verdict=host,
+        conntrack=tracked)
 
 
 def firewall_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
@@ -213,6 +238,7 @@ def firewall_from_capture(capture_dir, *, max_workers=runner.DEFAULT_WORKERS):
     packet = data.get("packet")
     return check_intent(sg.intent_from_json(data["intent"]),
                         packet=sg.Packet(**packet) if packet else None,
+                        with_conntrack=data.get("conntrack", False),
                         **options)
 
 

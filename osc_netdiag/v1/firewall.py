@@ -33,7 +33,8 @@ class PortFirewall(output.DiagnosisLister):
     With --remote-ip, the question "would this packet get through?": the
     API's verdict (the rule that allows it, or that none does) and the
     host's (ofproto/trace on br-int, or the port's chains evaluated), and
-    whether they agree.
+    whether they agree; with --conntrack, the port's conntrack entries of
+    that flow too.
 
     Exit codes: 0 in sync (a packet that both sides deny is an answer, not
     an error), 2 a question that does not make sense, 3 not resolved,
@@ -82,6 +83,11 @@ class PortFirewall(output.DiagnosisLister):
             "--established", action="store_true",
             help="Ask about a packet of a connection conntrack already "
                  "knows (the reply of an allowed one), not a new one")
+        ask.add_argument(
+            "--conntrack", action="store_true",
+            help="Also list the port's conntrack entries of that flow on "
+                 "its host (read-only: conntrack -L in the port's zone, or "
+                 "ovs-appctl dpctl/dump-conntrack)")
         self.add_host_access_arguments(parser)
         return parser
 
@@ -89,9 +95,10 @@ class PortFirewall(output.DiagnosisLister):
         from osc_netdiag import api
         from osc_netdiag import exitcodes
         if args.remote_ip is None:
-            if args.protocol or args.dst_port or args.established:
-                self._usage("--protocol, --port and --established need "
-                            "--remote-ip")
+            if args.protocol or args.dst_port or args.established or \
+                    args.conntrack:
+                self._usage("--protocol, --port, --established and "
+                            "--conntrack need --remote-ip")
             return None
         try:
             return api.firewall_packet(
@@ -113,7 +120,7 @@ class PortFirewall(output.DiagnosisLister):
         args = parsed_args
         if args.from_capture:
             # the capture's own port and question are answered again
-            if args.port or args.remote_ip:
+            if args.port or args.remote_ip or args.conntrack:
                 self._usage("--from-capture replays its own port and "
                             "question: give neither")
             return api.replay(args.from_capture, "port firewall",
@@ -125,7 +132,8 @@ class PortFirewall(output.DiagnosisLister):
         return api.port_firewall(
             self.sdk_connection(), args.port, packet=packet,
             inventory=inventory, transport=self.transport(args, inventory),
-            save_capture=args.save_capture, max_workers=args.parallel)
+            save_capture=args.save_capture, max_workers=args.parallel,
+            with_conntrack=args.conntrack)
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS + (("Evidence",) if parsed_args.long else ())
@@ -145,5 +153,15 @@ class PortFirewall(output.DiagnosisLister):
             host = result.host_verdict.decision if result.host_verdict \
                 else "not read"
             lines.append(f"verdict: API {result.api_verdict.decision}, "
-                         f"host {host}")
+                         f"host {host} (evaluated: a "
+                         f"{'known' if result.packet.established else 'new'}"
+                         f" connection)")
+        tracked = result.conntrack
+        if tracked is not None:
+            states = ", ".join(e["state"] or e["protocol"]
+                               for e in tracked["entries"]) or "none"
+            lines.append(f"conntrack: zone {tracked['zone']}, "
+                         f"{len(tracked['entries'])} entries of this flow "
+                         f"({states}); the verdicts evaluated a "
+                         f"{tracked['evaluated']} connection")
         self.app.stdout.write("\n" + "\n".join(lines) + "\n")

@@ -39,6 +39,7 @@ from osc_netdiag import names
 from osc_netdiag.parsers import ipset as ipset_parser
 from osc_netdiag.parsers import iptables as iptables_parser
 from osc_netdiag import probes as host_probes
+from osc_netdiag import probes_fw
 from osc_netdiag.secgroups import ALLOW
 from osc_netdiag.secgroups import DENY
 from osc_netdiag.secgroups import EGRESS
@@ -216,3 +217,27 @@ def host_verdict(intent, packet, outputs):
         detail += f"; accepted by {decision.rule}"
     return Verdict(decision=ALLOW if allowed else DENY,
                    decided_by=decided_by, source="host", detail=detail)
+
+
+# -- conntrack (port firewall --conntrack) ---------------------------------
+
+def conntrack_zone_probes(intent):
+    """The raw table, where the driver sets the port's zone."""
+    return [probes_fw.iptables_raw()]
+
+
+def conntrack_zone(intent, view):
+    """The zone of ``-j CT --zone N`` on the port's tap, or None."""
+    tap = names.tap_device(intent.port_id)
+    for table in view.read(probes_fw.iptables_raw()):
+        for rule in table.rules:
+            words = rule.text.split()
+            if rule.target == "CT" and "--zone" in words[:-1] and \
+                    f"--physdev-in {tap} " in f"{rule.text} ":
+                return int(words[words.index("--zone") + 1])
+    return None
+
+
+def conntrack_probe(zone, version, number):
+    """The kernel's entries of the zone (conntrack -L, read-only)."""
+    return probes_fw.conntrack_list(zone, version, number)

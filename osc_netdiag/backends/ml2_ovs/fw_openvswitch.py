@@ -34,6 +34,7 @@ from osc_netdiag.backends.ml2_ovs import fw_ovs_verdict
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Report
 from osc_netdiag import probes as probe_lib
+from osc_netdiag import probes_fw as probe_fw
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import protocol_number
 
@@ -166,3 +167,26 @@ def host_verdict(intent, packet, view):
                           f"port {intent.port_id} is not on {bridge}")
     trace = view.read(trace_probe(intent, packet, ofport, lvid, bridge))
     return fw_ovs_verdict.verdict_of_trace(trace, packet, ofport, bridge)
+
+
+# -- conntrack (port firewall --conntrack) ---------------------------------
+
+def conntrack_zone_probes(intent):
+    """Nothing more: the OVS lists already read give the zone."""
+    return []
+
+
+def conntrack_zone(intent, view):
+    """The port's zone: its network's local VLAN (table 60 loads it into
+    reg6, which the ct() actions use as their zone), or None.
+    """
+    _ofport, lvid = wiring(intent, view)
+    return lvid
+
+
+def conntrack_probe(zone, version, number):
+    """The datapath's entries of the zone (dpctl/dump-conntrack).
+
+    It lists every family and protocol: the caller picks the flow's.
+    """
+    return probe_fw.dpctl_conntrack(zone)

@@ -27,6 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from osc_netdiag.parsers import conntrack  # noqa: E402
 from osc_netdiag.parsers import ip  # noqa: E402
 from osc_netdiag.parsers import ipset  # noqa: E402
 from osc_netdiag.parsers import iptables  # noqa: E402
@@ -55,6 +56,9 @@ PARSERS = {
     "iptables-save-c": iptables.parse_iptables_save,
     "iptables-save-c-t-filter": iptables.parse_iptables_save,
     "ip6tables-save-c-t-filter": iptables.parse_iptables_save,
+    "iptables-save-t-raw": iptables.parse_iptables_save,
+    "conntrack-L": conntrack.parse_conntrack_list,
+    "dpctl-dump-conntrack": conntrack.parse_dpctl_conntrack,
     "ipset-list": ipset.parse_ipset_list,
     "ps": ps.parse_ps,
     "pgrep-a": ps.parse_ps,

@@ -36,6 +36,7 @@ import shlex
 import pytest
 
 from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers import conntrack
 from osc_netdiag.parsers import dnsmasq
 from osc_netdiag.parsers import dnsquery
 from osc_netdiag.parsers import ip
@@ -241,6 +242,20 @@ def check_ipset(sets, text):
         assert list(found.members) == listed
 
 
+def check_conntrack(entries, text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(entries) == len(lines)
+    for entry, line in zip(entries, lines):
+        assert re.split(r"[ ,]", line, 1)[0] == entry.protocol
+        assert re.findall(r"\bsrc=([^ ,)]+)", line) == \
+            [entry.orig.src, entry.reply.src]
+        assert re.findall(r"\bdst=([^ ,)]+)", line) == \
+            [entry.orig.dst, entry.reply.dst]
+        assert f"zone={entry.zone}" in line
+        if entry.state:
+            assert entry.state in line
+
+
 def check_iptables(tables, text):
     assert [t.name for t in tables] == re.findall(r"^\*(\S+)$", text, re.M)
     rule_lines = [re.sub(r"^\[\d+:\d+\] ", "", line)
@@ -397,6 +412,8 @@ ROUND_TRIP = {
     ip_route.parse_ip_rule: check_rules,
     iptables.parse_iptables_save: check_iptables,
     ipset.parse_ipset_list: check_ipset,
+    conntrack.parse_conntrack_list: check_conntrack,
+    conntrack.parse_dpctl_conntrack: check_conntrack,
     ps.parse_ps: check_ps,
     ps.parse_owners: check_owners,
     ss.parse_ss: check_ss,
