@@ -137,7 +137,8 @@ def _read_host(run, report, intent, module, packet, with_conntrack=False):
         hops, findings = module.judge(intent, view)
     except Unreadable as exc:
         report.skipped(host, intent.port_id, "firewall", exc)
-        hops, findings = (), ()
+        # what the driver could judge before the unreadable part
+        hops, findings = getattr(exc, "partial", ((), ()))
     report.hops.extend(hops)
     for item in findings:
         if item not in report.findings:

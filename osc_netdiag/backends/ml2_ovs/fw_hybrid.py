@@ -31,6 +31,7 @@ import ipaddress
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_compare as compare_mod
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_eval as evaluation
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_render6 as render6
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.errors import ParseError
 from osc_netdiag.models import Evidence
 from osc_netdiag.models import Hop
@@ -98,15 +99,21 @@ def compare(intent, outputs):
 
     IPv4 from ``iptables-save``, then IPv6 from ``ip6tables-save``; a plain
     mapping without the IPv6 output (a capture older than the IPv6 view)
-    compares IPv4 only.
+    compares IPv4 only. When the IPv6 table cannot be read (a host whose
+    sudoers predates it), the Unreadable raised carries the IPv4 part as
+    ``partial``, which the caller still shows.
     """
     rows, findings = compare_mod.compare(intent, compare_mod.V4,
                                          filter_table(outputs),
                                          ipsets(outputs))
     if hasattr(outputs, "read") or outputs.get(FILTER6) is not None:
+        try:
+            table6 = filter_table(outputs, FILTER6)
+        except Unreadable as exc:
+            exc.partial = (rows, findings)
+            raise
         more_rows, more = compare_mod.compare(
-            intent, compare_mod.V6, filter_table(outputs, FILTER6),
-            ipsets(outputs))
+            intent, compare_mod.V6, table6, ipsets(outputs))
         rows, findings = rows + more_rows, findings + more
     return rows, findings
 
@@ -142,7 +149,13 @@ def _hop(intent, row):
 
 def judge(intent, outputs):
     """(hops, findings) of the port on its host; see the module doc."""
-    rows, findings = compare(intent, outputs)
+    try:
+        rows, findings = compare(intent, outputs)
+    except Unreadable as exc:
+        rows, findings = getattr(exc, "partial", ((), ()))
+        exc.partial = (tuple(_hop(intent, row) for row in rows),
+                       tuple(findings))
+        raise
     return tuple(_hop(intent, row) for row in rows), tuple(findings)
 
 

@@ -19,6 +19,7 @@ to the same answer; the command refuses a port or a question beside
 
 import json
 import pathlib
+import shutil
 
 import pytest
 
@@ -96,3 +97,24 @@ def test_usage_errors(argv):
     with pytest.raises(SystemExit) as exc:
         run_command(firewall_cmd.PortFirewall, *argv)
     assert exc.value.code == exitcodes.USAGE
+
+
+def test_ipv6_table_refused_keeps_the_ipv4_view(tmp_path):
+    # edit: the recorded ip6tables-save answered as a host whose sudoers
+    # predates it does (sudo's refusal, exit 1): the IPv4 rows are still
+    # judged, the unread command is reported, exit 8
+    target = tmp_path / "case"
+    shutil.copytree(SCENARIOS / "hybrid-vxlan2-icmp-allowed", target)
+    path = target / "hosts" / "compute2.json"
+    data = json.loads(path.read_text())
+    (six,) = [c for c in data["commands"] if c["name"] == "ip6tables-filter"]
+    six.update(stdout="", exit_status=1,
+               stderr="sudo: a password is required\n")
+    path.write_text(json.dumps(data))
+    result = check.firewall_from_capture(str(target))
+    assert result.exit_code == exitcodes.UNREADABLE
+    assert [f.code for f in result.findings] == ["NETDIAG_COMMAND_FAILED"]
+    assert "ip6tables-save -c -t filter" in result.findings[0].summary
+    kinds = {r.kind for r in result.rows if r.host == "compute2"}
+    assert "iptables-rule" in kinds and "ip6tables-rule" not in kinds
+    assert result.host_verdict.decision == "allow"
