@@ -190,7 +190,7 @@ def snapshot(host):
                                for link in json.loads('\n'.join(lines)))
         elif key.endswith(':addr'):
             snap[key] = _json_lines('\n'.join(lines))
-        elif key.endswith('iptables'):
+        elif key.endswith('iptables') or key == 'ip6tables':
             snap[key] = [_CHAIN_COUNTERS.sub('', line) for line in lines
                          if not line.startswith('#')]
         else:
