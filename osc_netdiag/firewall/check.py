@@ -115,22 +115,21 @@ def _policy_findings(report, intent):
                     "anything in", port=intent.port_id)
 
 
-def _read_host(run, report, intent, module, packet, with_conntrack=False):
-    """The driver's hops and findings, and its verdict on ``packet``.
-
-    With ``with_conntrack``, the verdict's (Verdict, conntrack dict).
+def _read_host(run, report, intent, module, packet):
+    """The driver's hops and findings; (its verdict on ``packet``, the
+    host's view), either None when the host could not be read.
     """
     host = intent.host
     views = run.run({host: module.probes(intent.port_id)})
     if report.host_unreadable(views[host]):
-        return None
+        return None, None
     more = getattr(module, "more_probes", None)
     if more is not None:
         try:
             extra = more(intent, views[host], packet)
         except Unreadable as exc:
             report.skipped(host, intent.port_id, "firewall", exc)
-            return None
+            return None, None
         views = run.run({host: extra})
     view = views[host]
     try:
@@ -144,16 +143,12 @@ def _read_host(run, report, intent, module, packet, with_conntrack=False):
         if item not in report.findings:
             report.findings.append(item)
     if packet is None:
-        return None
+        return None, view
     try:
-        found = module.host_verdict(intent, packet, view)
+        return module.host_verdict(intent, packet, view), view
     except Unreadable as exc:
         report.skipped(host, "verdict", "host-verdict", exc)
-        found = None
-    if with_conntrack:
-        return found, conntrack.read(run, report, intent, module, packet,
-                                     view)
-    return found
+        return None, view
 
 
 def _verdict_rows(report, intent, packet, api, host):
@@ -210,10 +205,10 @@ def check_intent(intent, *, packet=None, with_conntrack=False, **options):
         with runner.Run(context_json=context_json(intent, packet,
                                                   with_conntrack),
                         **options) as run:
-            host = _read_host(run, report, intent, module, packet,
-                              with_conntrack)
-            if with_conntrack:
-                host, tracked = host if host is not None else (None, None)
+            host, view = _read_host(run, report, intent, module, packet)
+            if with_conntrack and view is not None:
+                tracked = conntrack.read(run, report, intent, module,
+                                         packet, view)
             hosts, round_trips = run.host_reports(report), run.round_trips
     if module is None and saved:
         # no host to read: the capture still replays the API's answer

@@ -153,8 +153,8 @@ class PortFirewall(output.DiagnosisLister):
             host = result.host_verdict.decision if result.host_verdict \
                 else "not read"
             lines.append(f"verdict: API {result.api_verdict.decision}, "
-                         f"host {host} (evaluated: a "
-                         f"{'known' if result.packet.established else 'new'}"
+                         f"host {host} (evaluated: "
+                         f"{'an established' if result.packet.established else 'a new'}"
                          f" connection)")
         tracked = result.conntrack
         if tracked is not None:

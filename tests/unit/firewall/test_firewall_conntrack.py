@@ -134,3 +134,18 @@ def test_conntrack_needs_a_question():
         assert exc.code == exitcodes.USAGE
     else:
         raise AssertionError("no usage error")
+
+
+def test_the_answer_says_which_case_it_evaluated(monkeypatch):
+    # the lab's recorded --established question (ofproto/trace with
+    # --ct-next trk,est,rpl): the table's verdict line and -f json say so
+    from tests.unit.firewall.test_firewall_command import run
+    argv = ("--remote-ip", "203.0.113.5", "--protocol", "tcp", "--port",
+            "22", "--established")
+    code, app = run(monkeypatch, "ingress-tcp22-established", *argv)
+    assert code == exitcodes.OK
+    assert "(evaluated: an established connection)" in \
+        app.stdout.getvalue()
+    code, app = run(monkeypatch, "ingress-tcp22-established", *argv,
+                    "-f", "json")
+    assert json.loads(app.stdout.getvalue())["evaluated"] == "established"
