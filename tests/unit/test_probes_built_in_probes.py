@@ -10,10 +10,11 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Every probe is built in the probes layer (probes.py, and probes_ovn.py
-for ML2/OVN): no other module constructs a Probe (the features and
-backends call their builders), so every argv is reviewed in one place
-against doc/source/netdiag.sudoers.
+"""Every probe is built in the probes layer (probes.py, probes_ovn.py
+for ML2/OVN, probes_fw.py for the firewall view's conntrack): no other
+module constructs a Probe (the features and backends call their
+builders), so every argv is reviewed in one place against
+doc/source/netdiag.sudoers.
 """
 
 import ast
@@ -28,7 +29,8 @@ from osc_netdiag import probes
 
 ROOT = pathlib.Path(__file__).parents[2] / "osc_netdiag"
 MAC = "fa:16:3e:5c:09:a1"
-PROBE_MODULES = (ROOT / "probes.py", ROOT / "probes_ovn.py")
+PROBE_MODULES = (ROOT / "probes.py", ROOT / "probes_ovn.py",
+                 ROOT / "probes_fw.py")
 
 
 def probe_constructions(source, label):

@@ -38,6 +38,8 @@ SAVED = [
     ("router check", L3DHCP / "router-dvr-snat-rule-deleted",
      exitcodes.ERROR_FINDING),
     ("floatingip check", L3DHCP / "floatingip", exitcodes.OK),
+    ("port firewall", FIXTURES / "firewall" / "scenarios" /
+     "hybrid-vxlan2-icmp-allowed", exitcodes.OK),
 ]
 
 
@@ -59,7 +61,7 @@ def test_replay_names_the_commands_it_knows():
     assert str(exc.value) == (
         "cannot replay 'port capture': one of port trace, host check, "
         "network vlan-map, dhcp check, dns check, router check, "
-        "floatingip check")
+        "floatingip check, port firewall")
 
 
 def test_cleanup_of_all_hosts_asks_the_api_for_them(monkeypatch):
