@@ -37,7 +37,8 @@ class SecurityGroupRule:
     number as a string, or None for any); ``remote_addresses`` are the
     addresses of the remote group's member ports (fixed IPs and allowed
     address pairs of this ethertype), which is what the drivers install in
-    place of the group.
+    place of the group; ``remote_group_name`` that group's Neutron name
+    (None where it was not read: a capture saved before it was).
     """
     id: str
     security_group_id: str
@@ -50,6 +51,7 @@ class SecurityGroupRule:
     remote_group_id: typing.Optional[str] = None
     remote_address_group_id: typing.Optional[str] = None
     remote_addresses: tuple = ()
+    remote_group_name: typing.Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)

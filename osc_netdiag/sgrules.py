@@ -58,10 +58,29 @@ def rule_protocol(rule):
     return number
 
 
-def describe_remote(rule):
+def _group_label(rule, names, long):
+    """A remote group as the operator knows it: its Neutron name.
+
+    With ``long``, its ID beside the name (two groups may share a name,
+    "default" in every project); the bare ID where no name is known.
+    """
+    gid = rule.remote_group_id
+    name = rule.remote_group_name or names.get(gid)
+    if not name:
+        return gid
+    return f"{name} [{gid}]" if long else name
+
+
+def describe_remote(rule, names=None, long=False):
+    """The rule's remote end.
+
+    ``names`` ({group ID: name}) names remote groups; without it they
+    keep their ID, as findings and rows that carry the rule ID do.
+    """
     if rule.remote_group_id:
-        return (f"group {rule.remote_group_id} "
-                f"({len(rule.remote_addresses)} addresses)")
+        label = rule.remote_group_id if names is None \
+            else _group_label(rule, names, long)
+        return f"group {label} ({len(rule.remote_addresses)} addresses)"
     if rule.remote_address_group_id:
         return (f"address group {rule.remote_address_group_id} "
                 f"({len(rule.remote_addresses)} CIDRs)")
@@ -70,10 +89,11 @@ def describe_remote(rule):
     return "anywhere"
 
 
-def describe_rule(rule):
+def describe_rule(rule, names=None, long=False):
     """One rule as an operator reads it.
 
-    For example "ingress IPv4 tcp 22 from 203.0.113.0/24".
+    For example "ingress IPv4 tcp 22 from 203.0.113.0/24"; ``names`` and
+    ``long`` as for ``describe_remote``.
     """
     what = rule.protocol or "any"
     if rule.port_range_min is not None:
@@ -88,14 +108,27 @@ def describe_rule(rule):
             what += f" {rule.port_range_min}"
     way = "from" if rule.direction == sg.INGRESS else "to"
     return f"{rule.direction} {rule.ethertype} {what} {way} " \
-           f"{describe_remote(rule)}"
+           f"{describe_remote(rule, names, long)}"
 
 
-def inbound_policy(intent):
+def group_names(intent):
+    """{group ID: Neutron name} of the groups the intent knows.
+
+    Its own groups, and every remote group a rule names (resolved with
+    the rule).
+    """
+    names = {g.id: g.name for g in intent.security_groups if g.name}
+    for rule in intent.rules:
+        if rule.remote_group_id and rule.remote_group_name:
+            names.setdefault(rule.remote_group_id, rule.remote_group_name)
+    return names
+
+
+def inbound_policy(intent, long=False):
     """The port's inbound policy in one line.
 
     Said plainly when nothing is allowed in: a configuration fact, not
-    an error.
+    an error. Remote groups by name (with ``long``, and their ID).
     """
     if not intent.port_security_enabled:
         return "port security off: everything allowed in"
@@ -107,5 +140,6 @@ def inbound_policy(intent):
                 + (", ".join(g.name or g.id for g in intent.security_groups)
                    or "no group") + "): add one, e.g. 'openstack security "
                 "group rule create --ingress --protocol icmp <group>'")
+    names = group_names(intent)
     return "in: " + "; ".join(
-        describe_rule(r).split(" ", 1)[1] for r in rules)
+        describe_rule(r, names, long).split(" ", 1)[1] for r in rules)

@@ -47,10 +47,13 @@ class FirewallResult:
     packet: object = None
     api_verdict: object = None
     host_verdict: object = None
+    # the inbound line with each remote group's ID beside its name
+    inbound_long: str = ""
 
     def to_dict(self, long=False):
         data = {"port_id": self.port_id, "host": self.host,
-                "driver": self.driver, "inbound_policy": self.inbound,
+                "driver": self.driver,
+                "inbound_policy": self.inbound_long or self.inbound,
                 "exit_code": self.exit_code,
                 "rows": [r.to_dict(long=long) for r in self.rows],
                 "findings": [f.to_dict() for f in self.findings],
@@ -181,7 +184,9 @@ def check_intent(intent, *, packet=None, **options):
         _verdict_rows(report, intent, packet, api, host)
     return FirewallResult(
         port_id=intent.port_id, host=intent.host, driver=name,
-        inbound=verdict.inbound_policy(intent), rows=tuple(report.hops),
+        inbound=verdict.inbound_policy(intent),
+        inbound_long=verdict.inbound_policy(intent, long=True),
+        rows=tuple(report.hops),
         findings=tuple(report.findings), hosts=hosts,
         round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),

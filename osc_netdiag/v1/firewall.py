@@ -130,7 +130,8 @@ class PortFirewall(output.DiagnosisLister):
         super().emit_after_rows(parsed_args)
         result = self.result
         lines = [f"driver: {result.driver} on {result.host}",
-                 f"inbound: {result.inbound}"]
+                 "inbound: " + (result.inbound_long if parsed_args.long
+                                else result.inbound)]
         if result.packet is not None and result.api_verdict is not None:
             host = result.host_verdict.decision if result.host_verdict \
                 else "not read"
