@@ -126,7 +126,10 @@ class Packet:
     and UDP; ``icmp_type``/``icmp_code`` for ICMP. ``established`` says
     whether the packet belongs to a connection conntrack already knows
     (the reply direction of an allowed flow), which stateful groups accept
-    whatever the rules say.
+    whatever the rules say. ``local_ip`` is the port's end as the operator
+    gave it: the source of an egress packet, the destination of an
+    ingress one; None means the port's first fixed IP of the family
+    (``sgrules.local_address``).
     """
     direction: str
     ethertype: str
@@ -136,6 +139,15 @@ class Packet:
     icmp_type: typing.Optional[int] = None
     icmp_code: typing.Optional[int] = None
     established: bool = False
+    local_ip: typing.Optional[str] = None
+
+
+class QuestionError(ValueError):
+    """A packet question that does not fit the port (exit 2).
+
+    For example ``--local-ip`` for an ingress packet naming an address
+    the port does not have.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

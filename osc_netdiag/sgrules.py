@@ -17,6 +17,8 @@ Protocol numbers, and a rule in one line. Shared by the API's verdict
 base layer.
 """
 
+import ipaddress
+
 from osc_netdiag import secgroups as sg
 
 # Neutron accepts a protocol as a name or its number (neutron_lib's
@@ -143,3 +145,56 @@ def inbound_policy(intent, long=False):
     names = group_names(intent)
     return "in: " + "; ".join(
         describe_rule(r, names, long).split(" ", 1)[1] for r in rules)
+
+
+def link_local(mac):
+    """The EUI-64 link-local address Neutron allows for a MAC."""
+    octets = [int(x, 16) for x in mac.split(":")]
+    octets[0] ^= 0x02
+    eui = octets[:3] + [0xff, 0xfe] + octets[3:]
+    groups = [f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2)]
+    return ipaddress.ip_address("fe80::" + ":".join(groups))
+
+
+def own_addresses(intent, version):
+    """What the port may send from, of one IP version, and what each is.
+
+    Its fixed IPs, its allowed address pairs (an address or a CIDR) and,
+    for IPv6, the link-local address of its MAC: what the anti-spoofing
+    of both drivers lets out, [(ip_network, what)].
+    """
+    found = [(ipaddress.ip_network(ip), "fixed IP")
+             for ip in intent.fixed_ips]
+    found += [(ipaddress.ip_network(p.ip_address, strict=False),
+               "allowed address pair")
+              for p in intent.allowed_address_pairs]
+    if version == 6 and intent.mac_address:
+        found.append((ipaddress.ip_network(link_local(intent.mac_address)),
+                      "link-local address"))
+    return [(net, what) for net, what in found if net.version == version]
+
+
+def address_of(intent, address):
+    """What ``address`` is to the port, or None when it is not its own."""
+    ip = ipaddress.ip_address(address)
+    return next((what for net, what in own_addresses(intent, ip.version)
+                 if ip in net), None)
+
+
+def local_address(intent, packet):
+    """The port's end of ``packet``: --local-ip, else its first own.
+
+    The first fixed IP of the packet's family; for IPv6 without one, the
+    link-local address of its MAC; for IPv4 without one, 0.0.0.0 (what a
+    DHCP client sends from).
+    """
+    if packet.local_ip:
+        return packet.local_ip
+    version = ipaddress.ip_address(packet.remote_ip).version
+    own = next((ip for ip in intent.fixed_ips
+                if ipaddress.ip_address(ip).version == version), None)
+    if own is not None:
+        return own
+    if version == 6 and intent.mac_address:
+        return str(link_local(intent.mac_address))
+    return "0.0.0.0" if version == 4 else "::"

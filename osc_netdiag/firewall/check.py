@@ -163,7 +163,12 @@ def _verdict_rows(report, intent, packet, api, host):
 
 
 def check_intent(intent, *, packet=None, **options):
-    """Compare ``intent`` with its host; answer ``packet`` if given."""
+    """Compare ``intent`` with its host; answer ``packet`` if given.
+
+    A question that does not fit the port raises secgroups.QuestionError
+    before any host is read.
+    """
+    verdict.check_question(intent, packet)
     report = Report()
     _api_rows(report, intent)
     _policy_findings(report, intent)

@@ -22,9 +22,11 @@ connection already allowed the other way passes whatever the rules say.
 import ipaddress
 
 from osc_netdiag import secgroups as sg
+from osc_netdiag.sgrules import address_of
 from osc_netdiag.sgrules import describe_rule
 from osc_netdiag.sgrules import ICMP_NUMBERS
 from osc_netdiag.sgrules import inbound_policy  # noqa: F401 (API)
+from osc_netdiag.sgrules import local_address
 from osc_netdiag.sgrules import PORT_PROTOCOLS
 from osc_netdiag.sgrules import protocol_number
 from osc_netdiag.sgrules import rule_protocol
@@ -32,6 +34,40 @@ from osc_netdiag.sgrules import rule_protocol
 PORT_SECURITY_OFF = "port security disabled"
 FILTER_OFF = "security groups disabled (binding port_filter false)"
 CONNTRACK = "conntrack: reply of an allowed connection (stateful group)"
+ANTI_SPOOFING = "anti-spoofing"
+
+
+def check_question(intent, packet):
+    """Refuse a question that does not fit the port (QuestionError).
+
+    An ingress packet's --local-ip is its destination: one of the port's
+    own addresses, else the question is about another port.
+    """
+    if packet is None or packet.local_ip is None or \
+            packet.direction != sg.INGRESS:
+        return
+    if address_of(intent, packet.local_ip) is None:
+        raise sg.QuestionError(
+            f"--local-ip {packet.local_ip} is not an address of port "
+            f"{intent.port_id} (fixed IPs: "
+            f"{', '.join(intent.fixed_ips) or 'none'}; allowed address "
+            "pairs: " + (", ".join(p.ip_address for p in
+                                   intent.allowed_address_pairs) or "none")
+            + ")")
+
+
+def _spoofed(intent, packet):
+    """The Verdict on an egress packet from an address not the port's."""
+    if packet.direction != sg.EGRESS:
+        return None
+    source = local_address(intent, packet)
+    if address_of(intent, source) is not None:
+        return None
+    return sg.Verdict(sg.DENY, ANTI_SPOOFING, "api",
+                      f"{source} is neither a fixed IP nor an allowed "
+                      f"address pair of port {intent.port_id}: its "
+                      "anti-spoofing drops the packet whatever the rules "
+                      "say")
 
 
 def _in_remote(rule, address):
@@ -89,6 +125,9 @@ def api_verdict(intent, packet):
     if not intent.port_filter:
         return sg.Verdict(sg.ALLOW, FILTER_OFF, "api",
                           "the port is bound without a firewall")
+    spoofed = _spoofed(intent, packet)
+    if spoofed is not None:
+        return spoofed
     if packet.established and intent.stateful and intent.security_groups:
         return sg.Verdict(sg.ALLOW, CONNTRACK, "api",
                           "evaluated as an established connection")
@@ -114,5 +153,10 @@ def describe_packet(packet):
             what += f" code {packet.icmp_code}"
     way = "from" if packet.direction == sg.INGRESS else "to"
     state = "established" if packet.established else "new"
+    local = ""
+    if packet.local_ip:
+        # said only when the operator named it: the default is the port's
+        local = (f" to {packet.local_ip}" if packet.direction == sg.INGRESS
+                 else f" from {packet.local_ip}")
     return (f"{packet.direction} {packet.ethertype} {what} {way} "
-            f"{packet.remote_ip} ({state})")
+            f"{packet.remote_ip}{local} ({state})")

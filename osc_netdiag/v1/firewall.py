@@ -58,6 +58,13 @@ class PortFirewall(output.DiagnosisLister):
             "--remote-ip", metavar="<address>",
             help="The other end of the packet (IPv4 or IPv6)")
         ask.add_argument(
+            "--local-ip", metavar="<address>",
+            help="The port's end of the packet: the source of an egress "
+                 "packet (an address the port does not own is dropped by "
+                 "anti-spoofing), the destination of an ingress one (one "
+                 "of its addresses). Default: its first fixed IP of the "
+                 "family")
+        ask.add_argument(
             "--direction", choices=("ingress", "egress"), default="ingress",
             help="ingress: to the port (default); egress: from it")
         ask.add_argument(
@@ -88,16 +95,18 @@ class PortFirewall(output.DiagnosisLister):
         from osc_netdiag import api
         from osc_netdiag import exitcodes
         if args.remote_ip is None:
-            if args.protocol or args.dst_port or args.established:
-                self._usage("--protocol, --port and --established need "
-                            "--remote-ip")
+            if args.protocol or args.dst_port or args.established or \
+                    args.local_ip:
+                self._usage("--protocol, --port, --local-ip and "
+                            "--established need --remote-ip")
             return None
         try:
             return api.firewall_packet(
                 remote_ip=args.remote_ip, protocol=args.protocol,
                 direction=args.direction, port=args.dst_port,
                 ethertype=args.ethertype, icmp_type=args.icmp_type,
-                icmp_code=args.icmp_code, established=args.established)
+                icmp_code=args.icmp_code, established=args.established,
+                local_ip=args.local_ip)
         except ValueError as exc:
             self._usage(str(exc))
         return exitcodes.USAGE          # not reached
@@ -112,10 +121,14 @@ class PortFirewall(output.DiagnosisLister):
         args = parsed_args
         packet = self._packet(args)
         inventory = self.inventory(args)
-        return api.port_firewall(
-            self.sdk_connection(), args.port, packet=packet,
-            inventory=inventory, transport=self.transport(args, inventory),
-            max_workers=args.parallel)
+        try:
+            return api.port_firewall(
+                self.sdk_connection(), args.port, packet=packet,
+                inventory=inventory,
+                transport=self.transport(args, inventory),
+                max_workers=args.parallel)
+        except api.QuestionError as exc:
+            self._usage(str(exc))
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS + (("Evidence",) if parsed_args.long else ())
