@@ -17,6 +17,10 @@ rules are allow rules, evaluated as Neutron's drivers do (any rule of any
 of the port's groups that matches lets the packet through; nothing else
 does), with conntrack's shortcut for stateful groups: a packet of a
 connection already allowed the other way passes whatever the rules say.
+A stateless group has no such shortcut: a reply passes only when a rule
+of its direction admits it. An egress packet from an address that is
+neither a fixed IP nor an allowed address pair of the port (the
+question's --local-ip) is dropped by anti-spoofing before any rule.
 """
 
 import ipaddress
@@ -100,6 +104,17 @@ def _ports_match(rule, number, packet):
     return True
 
 
+def packet_protocol(packet):
+    """The packet's IP protocol number: ICMP of an IPv6 packet is ICMPv6.
+
+    As ping -6 sends it, and as the drivers install an IPv6 rule's icmp.
+    """
+    number = protocol_number(packet.protocol)
+    if number == 1 and packet.ethertype == sg.IPV6:
+        return 58
+    return number
+
+
 def rule_matches(rule, packet):
     """Whether one rule admits the packet.
 
@@ -109,7 +124,7 @@ def rule_matches(rule, packet):
             rule.ethertype != packet.ethertype:
         return False
     number = rule_protocol(rule)
-    if number is not None and number != protocol_number(packet.protocol):
+    if number is not None and number != packet_protocol(packet):
         return False
     if not _ports_match(rule, number, packet):
         return False
@@ -138,9 +153,13 @@ def api_verdict(intent, packet):
                                   f"{describe_rule(rule)} (group "
                                   f"{group.name or group.id})")
     names = ", ".join(g.name or g.id for g in intent.security_groups)
+    why = ""
+    if packet.established and not intent.stateful:
+        why = ("; the groups are stateless: a reply needs a rule of its "
+               "own, conntrack does not admit it")
     return sg.Verdict(sg.DENY, "", "api",
                       f"no rule of {names or 'no group'} allows "
-                      f"{describe_packet(packet)}")
+                      f"{describe_packet(packet)}{why}")
 
 
 def describe_packet(packet):

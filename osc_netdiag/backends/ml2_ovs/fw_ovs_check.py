@@ -180,7 +180,8 @@ def _check_stateless(report, intent, installed, ofport, values):
                 "reply flow(s) in tables 72/82)", groups=names, **values)
     report.hop(host, "stateless", KIND, "tracked",
                f"stateless group(s) {names}: replies accepted by conntrack "
-               f"({tracked[0].text.strip()})", Status.WARN)
+               f"(table {tracked[0].table} priority 50 "
+               "ct_state=+est-rel+rpl)", Status.WARN)
 
 
 def _check_spoofing(report, view, intent, installed, ofport, values):

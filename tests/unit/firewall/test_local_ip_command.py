@@ -1,0 +1,100 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""port firewall --local-ip as OSC runs it, on the lab's recorded IPv6
+port (tools/record_firewall_cases): the source of an egress packet, the
+destination of an ingress one; questions that do not fit the port exit 2
+before any host is read."""
+
+import json
+
+import pytest
+
+from osc_netdiag import api
+from osc_netdiag import exitcodes
+from osc_netdiag.transport import replay
+from osc_netdiag.v1 import firewall as firewall_cmd
+from tests.unit.firewall import lab_cases as lab
+from tests.unit import helpers
+
+SPOOFED6 = "ipv6-v6a-egress-spoofed"
+ICMP6_RULE = "0f1ed79f-0ade-423f-a19c-c84c9fecea92"     # ipv6-icmp, anywhere
+
+
+def run(monkeypatch, case, *argv):
+    folder = str(lab.host_dir(case))
+    opened = []
+
+    class Watched(replay.ReplayTransport):
+        def open(self, target):
+            opened.append(target)
+            return super().open(target)
+    monkeypatch.setattr(api, "host_transport",
+                        lambda *a, **k: Watched(folder))
+    bodies = lab.bodies(case)
+    port = bodies["port.json"]["port"]["id"]
+    app = helpers.FakeApp(lab.CaseConnection(bodies))
+    command = firewall_cmd.PortFirewall(app, None)
+    args = command.get_parser("openstack netdiag").parse_args(
+        [port, *argv])
+    try:
+        code = command.run(args)
+    except SystemExit as exc:
+        code = exc.code
+    return code, app, opened
+
+
+def test_an_egress_packet_from_a_foreign_source_exit_0_both_deny(
+        monkeypatch):
+    code, app, _ = run(monkeypatch, SPOOFED6, "--direction", "egress",
+                       "--remote-ip", "2001:db8::5", "--protocol", "tcp",
+                       "--port", "443", "--local-ip", "2001:db8:21::99",
+                       "-f", "json")
+    doc = json.loads(app.stdout.getvalue())
+    assert code == exitcodes.OK
+    assert doc["packet"]["local_ip"] == "2001:db8:21::99"
+    assert (doc["api_verdict"], doc["api_decided_by"]) == \
+        ("deny", "anti-spoofing")
+    assert (doc["host_verdict"], doc["host_decided_by"]) == \
+        ("deny", "table 71: reg5=0xe,in_port=14, priority 10")
+    assert doc["agree"] is True
+
+
+@pytest.mark.parametrize("argv, words", [
+    # an ingress packet's destination must be the port's own address
+    (["--remote-ip", "2001:db8::5", "--protocol", "icmp", "--local-ip",
+      "2001:db8:21::99"], "--local-ip 2001:db8:21::99 is not an address "
+                          "of port"),
+    (["--remote-ip", "2001:db8::5", "--protocol", "icmp", "--local-ip",
+      "198.18.21.128"], "different families"),
+    (["--local-ip", "198.18.21.128"], "need --remote-ip"),
+])
+def test_a_local_ip_that_does_not_fit_is_exit_2_before_any_host(
+        monkeypatch, argv, words):
+    code, app, opened = run(monkeypatch, SPOOFED6, *argv)
+    assert code == exitcodes.USAGE
+    assert words in app.stderr.getvalue()
+    assert opened == []
+
+
+def test_an_ingress_packet_to_the_vip_is_a_fair_question(monkeypatch):
+    # the VIP is the port's (an allowed address pair): asked, not refused;
+    # this recording has no trace of it, so the host is not answered
+    code, app, opened = run(monkeypatch, SPOOFED6, "--remote-ip",
+                            "2001:db8::5", "--protocol", "icmp",
+                            "--local-ip", "2001:db8:21::250", "-f", "json")
+    doc = json.loads(app.stdout.getvalue())
+    assert code == exitcodes.UNREADABLE
+    assert opened
+    # ping -6 sends ICMPv6: the group's ipv6-icmp rule admits it
+    assert (doc["api_verdict"], doc["api_decided_by"]) == \
+        ("allow", ICMP6_RULE)
