@@ -38,9 +38,9 @@ import os
 from osc_netdiag import backends
 from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
-from osc_netdiag.secgroups import QuestionError  # noqa: F401 (API)
 from osc_netdiag import resolve
 from osc_netdiag import runner
+from osc_netdiag.secgroups import QuestionError  # noqa: F401 (API)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,8 +16,10 @@ no DHCP), a stateful group with IPv6 rules and a stateless group, and
 three ports plugged the way os-vif plugs them, each with a "VM"
 namespace of its own:
 
-``v6a``   the IPv6 port under test: its group, an IPv6 allowed address
-          pair (a VIP), fixed IPs of both families
+``v6a``   the IPv6 port under test: its group (IPv6 in: ICMPv6, TCP 22
+          from the subnet, anything from the group; IPv6 out: TCP and echo requests only),
+          an IPv6 allowed address pair (a VIP), fixed IPs of both
+          families
 ``v6b``   its peer in the same group (a remote group member)
 ``sl``    a port in the stateless group
 
@@ -86,6 +88,17 @@ def _groups():
     _rule(v6["id"], "ingress", "IPv4", protocol="tcp",
           port_range_min=LISTEN_PORT, port_range_max=LISTEN_PORT,
           remote_ip_prefix=CIDR4)
+    # egress IPv6: TCP and echo requests, in place of the group's
+    # allow-all rule, so that a neighbour advertisement leaves only by
+    # its own base flow (the allow-all rule would let it out through
+    # conntrack anyway, and a wrong nd_target would break nothing)
+    for rule in api.get(f"security-groups/{v6['id']}")["security_group"][
+            "security_group_rules"]:
+        if rule["direction"] == "egress" and rule["ethertype"] == "IPv6":
+            api.delete(f"security-group-rules/{rule['id']}")
+    _rule(v6["id"], "egress", "IPv6", protocol="tcp")
+    _rule(v6["id"], "egress", "IPv6", protocol="ipv6-icmp",
+          port_range_min=128)
     stateless = api.post("security-groups", {"security_group": {
         "name": f"{NAME}-stateless", "project_id": PROJECT_ID,
         "stateful": False,

@@ -27,7 +27,17 @@ from tests.unit.firewall import lab_cases as lab
 from tests.unit import helpers
 
 SPOOFED6 = "ipv6-v6a-egress-spoofed"
-ICMP6_RULE = "0f1ed79f-0ade-423f-a19c-c84c9fecea92"     # ipv6-icmp, anywhere
+
+
+def _icmp6_rule():
+    """The recorded group's ingress ipv6-icmp rule (from anywhere)."""
+    bodies = lab.bodies(SPOOFED6)
+    (group,) = [b["security_group"] for n, b in bodies.items()
+                if n.startswith("security-group-")]
+    (rule,) = [r["id"] for r in group["security_group_rules"]
+               if r["direction"] == "ingress"
+               and r["protocol"] == "ipv6-icmp"]
+    return rule
 
 
 def run(monkeypatch, case, *argv):
@@ -64,8 +74,9 @@ def test_an_egress_packet_from_a_foreign_source_exit_0_both_deny(
     assert doc["packet"]["local_ip"] == "2001:db8:21::99"
     assert (doc["api_verdict"], doc["api_decided_by"]) == \
         ("deny", "anti-spoofing")
-    assert (doc["host_verdict"], doc["host_decided_by"]) == \
-        ("deny", "table 71: reg5=0xe,in_port=14, priority 10")
+    assert doc["host_verdict"] == "deny"
+    assert doc["host_decided_by"].startswith("table 71: reg5=")
+    assert doc["host_decided_by"].endswith(", priority 10")
     assert doc["agree"] is True
 
 
@@ -97,4 +108,4 @@ def test_an_ingress_packet_to_the_vip_is_a_fair_question(monkeypatch):
     assert opened
     # ping -6 sends ICMPv6: the group's ipv6-icmp rule admits it
     assert (doc["api_verdict"], doc["api_decided_by"]) == \
-        ("allow", ICMP6_RULE)
+        ("allow", _icmp6_rule())
