@@ -33,7 +33,9 @@ class PortFirewall(output.DiagnosisLister):
     With --remote-ip, the question "would this packet get through?": the
     API's verdict (the rule that allows it, or that none does) and the
     host's (ofproto/trace on br-int, or the port's chains evaluated), and
-    whether they agree.
+    whether they agree. --local-ip is the port's end of it: an egress
+    packet from an address the port does not own is dropped by
+    anti-spoofing, and both verdicts say so.
 
     Exit codes: 0 in sync (a packet that both sides deny is an answer, not
     an error), 2 a question that does not make sense, 3 not resolved,
