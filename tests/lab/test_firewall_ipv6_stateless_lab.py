@@ -136,6 +136,14 @@ def test_an_nd_target_for_the_wrong_address(objs, conn, hosts, fault):
         missing = next(f for f in result.findings
                        if f.code == "NETDIAG_FW_OF_ND_MISSING")
         assert address in missing.summary
+        # port trace reads the whole firewall tables: its firewall row
+        # names the same fault
+        trace = api.trace_port(conn, ports["v6a"]["id"], **hosts)
+        assert trace.exit_code & exitcodes.ERROR_FINDING
+        assert "NETDIAG_FW_OF_ND_MISSING" in codes(trace)
+        (hop,) = [h for h in trace.hops if h.kind == "firewall"]
+        assert (hop.state, str(hop.status)) == ("out of sync", "ERROR")
+        assert "nd-dhcp-ra: wrong" in hop.detail
     lab_faults.wait_until(lambda: _ping6("v6b", address), 20,
                           what="ping6 after the flow is back")
     assert firewall(conn, hosts, ports["v6a"]).exit_code == exitcodes.OK
