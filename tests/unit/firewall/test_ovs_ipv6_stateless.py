@@ -233,7 +233,7 @@ def test_a_stateless_group_on_a_host_that_tracks_it_is_said():
     # a warning: the host allows more than the API (replies), nothing the
     # API allows is dropped
     assert result.exit_code == exitcodes.OK
-    assert codes(result) == [TRACKED]
+    assert codes(result) == ["NETDIAG_FW_OF_STATELESS_TRACKED"]
     assert "ndfw-stateless" in result.findings[0].summary
     row = _row(result, "stateless")
     assert (row.state, str(row.status)) == ("tracked", "WARN")
