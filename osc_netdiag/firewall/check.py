@@ -20,6 +20,7 @@ the packet's trace). Read-only on the host.
 """
 
 import dataclasses
+import ipaddress
 
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
@@ -31,6 +32,7 @@ from osc_netdiag.resolve import secgroups as resolve_secgroups
 from osc_netdiag import runner
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
+from osc_netdiag.sgrules import local_address
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +109,19 @@ def _policy_findings(report, intent):
                     "anything in", port=intent.port_id)
 
 
+def _reads_local_ip(module, intent, packet):
+    """Whether the driver's view answers ``packet`` as asked.
+
+    A view that does not read --local-ip (``READS_LOCAL_IP``) evaluates
+    the port's own first address: right when --local-ip is that one,
+    a wrong answer (and a false disagreement) for any other.
+    """
+    if packet.local_ip is None or getattr(module, "READS_LOCAL_IP", False):
+        return True
+    own = local_address(intent, dataclasses.replace(packet, local_ip=None))
+    return ipaddress.ip_address(own) == ipaddress.ip_address(packet.local_ip)
+
+
 def _read_host(run, report, intent, module, packet):
     """The driver's hops and findings, and its verdict on ``packet``."""
     host = intent.host
@@ -132,6 +147,12 @@ def _read_host(run, report, intent, module, packet):
         if item not in report.findings:
             report.findings.append(item)
     if packet is None:
+        return None
+    if not _reads_local_ip(module, intent, packet):
+        report.hop(host, "verdict", "host-verdict", "not read",
+                   f"the {dispatch.driver_name(intent)} view evaluates the "
+                   f"port's own address, not --local-ip {packet.local_ip}",
+                   Status.SKIP)
         return None
     try:
         return module.host_verdict(intent, packet, view)

@@ -109,3 +109,28 @@ def test_an_ingress_packet_to_the_vip_is_a_fair_question(monkeypatch):
     # ping -6 sends ICMPv6: the group's ipv6-icmp rule admits it
     assert (doc["api_verdict"], doc["api_decided_by"]) == \
         ("allow", _icmp6_rule())
+
+
+def test_a_view_that_does_not_read_the_local_ip_is_not_asked(monkeypatch):
+    # the recorded iptables_hybrid port (vxlan2): its view evaluates the
+    # port's own first IPv4 address, so an egress packet from another
+    # address gets no host verdict (rather than a false disagreement);
+    # from its own address it does
+    case = "hybrid-vxlan2-icmp-allowed"
+    own = next(i["ip_address"] for i in lab.bodies(case)["port.json"]
+               ["port"]["fixed_ips"] if ":" not in i["ip_address"])
+    foreign = lab.run(case, packet=api.firewall_packet(
+        remote_ip="203.0.113.5", protocol="icmp", direction="egress",
+        local_ip="198.18.17.99"))
+    assert foreign.exit_code == exitcodes.OK
+    assert (foreign.api_verdict.decision,
+            foreign.api_verdict.decided_by) == ("deny", "anti-spoofing")
+    assert foreign.host_verdict is None
+    (row,) = [r for r in foreign.rows if r.kind == "host-verdict"]
+    assert (row.state, str(row.status)) == ("not read", "SKIP")
+    assert "not --local-ip 198.18.17.99" in row.detail
+    mine = lab.run(case, packet=api.firewall_packet(
+        remote_ip="203.0.113.5", protocol="icmp", local_ip=own))
+    assert mine.host_verdict is not None
+    assert (mine.api_verdict.decision, mine.host_verdict.decision) == \
+        ("allow", "allow")
