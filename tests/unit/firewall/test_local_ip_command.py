@@ -134,3 +134,16 @@ def test_a_view_that_does_not_read_the_local_ip_is_not_asked(monkeypatch):
     assert mine.host_verdict is not None
     assert (mine.api_verdict.decision, mine.host_verdict.decision) == \
         ("allow", "allow")
+
+
+def test_an_ipv6_question_with_its_ethertype_is_answered_from_the_trace(
+        monkeypatch):
+    code, app, _ = run(monkeypatch, "ipv6-v6a-tcp80-denied", "--ethertype",
+                       "IPv6", "--remote-ip", "2001:db8::5", "--protocol",
+                       "tcp", "--port", "80", "-f", "json")
+    doc = json.loads(app.stdout.getvalue())
+    assert code == exitcodes.OK
+    assert doc["packet"]["ethertype"] == "IPv6"
+    assert (doc["api_verdict"], doc["host_verdict"]) == ("deny", "deny")
+    assert "ofproto/trace on br-int: tables 0 -> 58 -> 59 -> 60 -> 81 " \
+           "-> 82 -> 93" in doc["host_detail"]
