@@ -133,12 +133,16 @@ def _reads_local_ip(module, intent, packet):
     return ipaddress.ip_address(own) == ipaddress.ip_address(packet.local_ip)
 
 
-def _read_host(run, report, intent, module, packet):
+def _read_host(run, report, intent, module, packet, first_extra=()):
     """The driver's hops and findings; (its verdict on ``packet``, the
     host's view), either None when the host could not be read.
+
+    ``first_extra``: probes read with the driver's first ones (the
+    conntrack zone's), saving a round trip.
     """
     host = intent.host
-    views = run.run({host: module.probes(intent.port_id)})
+    views = run.run({host: list(module.probes(intent.port_id)) +
+                     list(first_extra)})
     if report.host_unreadable(views[host]):
         return None, None
     more = getattr(module, "more_probes", None)
@@ -231,7 +235,10 @@ def check_intent(intent, *, packet=None, with_conntrack=False, **options):
         with runner.Run(context_json=context_json(intent, packet,
                                                   with_conntrack),
                         **options) as run:
-            host, view = _read_host(run, report, intent, module, packet)
+            zone_probes = module.conntrack_zone_probes(intent) \
+                if with_conntrack else ()
+            host, view = _read_host(run, report, intent, module, packet,
+                                    zone_probes)
             if with_conntrack and view is not None:
                 tracked = conntrack.read(run, report, intent, module,
                                          packet, view)

@@ -106,7 +106,8 @@ def _row(host, command, entry, opener):
 def read(run, report, intent, module, packet, view):
     """The entries of the packet's flow, as rows; a dict for ``-f json``.
 
-    ``view``: the host's answers so far (the driver's own probes).
+    ``view``: the host's answers so far (the driver's own probes, and
+    the zone's when the caller read them with those).
     """
     host = intent.host
     result = {"evaluated": evaluated(packet), "zone": None, "entries": []}

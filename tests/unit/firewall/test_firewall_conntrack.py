@@ -63,6 +63,8 @@ def test_hybrid_tcp_entries_of_the_flow_in_the_ports_zone():
     (evidence,) = [r.evidence[0].command for r in result.rows
                    if r.kind == "conntrack"][:1]
     assert evidence == "conntrack -L -w 4097 -f ipv4 -p tcp"
+    # the raw table is read with the chains, the entries then: two trips
+    assert result.round_trips == 2
 
 
 def test_hybrid_icmp_entry():
