@@ -189,14 +189,20 @@ class Run:
         self.close()
 
 
-def run_plan(host_probes, evaluate, *, context_json=None, **options):
-    """A one-phase diagnosis: read every host of ``host_probes`` once and
-    ``evaluate(views)`` -> Report. Returns (report, host reports,
-    round trips).
+def run_plan(host_probes, evaluate, *, context_json=None, follow=None,
+             **options):
+    """Read every host of ``host_probes`` once and ``evaluate(views)`` ->
+    Report. ``follow(views)``, if given, plans a second phase from the
+    first one's answers (host -> probes, possibly empty): what can only
+    be asked once a first answer is known (an OpenFlow port number).
+    Returns (report, host reports, round trips).
     """
     from osc_netdiag.linux import containers
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
+        more = follow(views) if follow is not None else None
+        if more:
+            views = run.phase(more)
         report = evaluate(views)
         # Open vSwitch not found on a host: is it in a container?
         containers.hint(report, run)
