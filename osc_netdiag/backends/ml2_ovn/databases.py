@@ -105,7 +105,7 @@ def _switch_port(report, context, view):
                     f"Logical_Switch_Port {port.id}: {field} is {ovn}, the "
                     f"API says {api}", port=port.id, field=field, ovn=ovn,
                     api=api)
-    detail = (f"{switch_name} ({network.name or network.id}): addresses "
+    detail = (f"on network {network.name or network.id}: addresses "
               f"{' | '.join(lsp.addresses) or '-'}, up "
               f"{str(lsp.up).lower()}, requested-chassis "
               f"{requested or '-'}, revision "

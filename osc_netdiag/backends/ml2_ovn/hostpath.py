@@ -129,9 +129,23 @@ def _expected(context, answer, seen, db_view):
     return "tunnel", chassis
 
 
+def _dropped_over_there(context, answer, seen, db_view, tunnels):
+    """A drop in an egress pipeline happens on the chassis of the port
+    the packet goes out by (the destination's ACLs are enforced there):
+    the port's own chassis rightly tunnels it to that chassis.
+    """
+    stage = answer.trace.drop_stage
+    if stage is None or stage.pipeline != "egress" or not tunnels:
+        return False
+    want, chassis = _expected(context, answer, seen, db_view)
+    return want == "tunnel" and bool(_encap_ips(seen, chassis) & set(tunnels))
+
+
 def _parts(context, answer, seen, db_view, tunnels, local):
     """Why the host's answer parts from the logical one, or None."""
     if not answer.delivered_to:
+        if _dropped_over_there(context, answer, seen, db_view, tunnels):
+            return None
         if tunnels or local:
             return "the logical pipeline drops it, the chassis sends it on"
         return None
@@ -175,6 +189,8 @@ def evaluate(report, context, view, answers, seen, db_view):
         said = ", ".join(f"geneve to {ip}" for ip in tunnels)
         said = said or ("a port of this chassis" if local else "nowhere")
         part = _parts(context, answer, seen, db_view, tunnels, local)
+        if part is None and not answer.delivered_to and tunnels:
+            said += " (the logical pipeline drops it there, in its egress)"
         if part is not None:
             report.find("NETDIAG_OVN_HOST_PARTS",
                         f"{view.host}:{packet.device}",

@@ -143,6 +143,22 @@ def _groups(context):
     return rules, names
 
 
+def _side_groups(context, side):
+    """The security groups judging ``side`` of the ping: the traced
+    port's on the way out, the destination port's on the way in.
+    """
+    if side == "egress":
+        groups = [g.name or g.id for g in
+                  getattr(context.firewall, "security_groups", ()) or ()]
+        owner = "the port's security groups"
+    else:
+        dest = context.destination
+        groups = sorted({name or group_id for group_id, name in
+                         (dest.rule_groups.values() if dest else ())})
+        owner = "the destination port's security groups"
+    return f"{owner} ({', '.join(groups)})" if groups else owner
+
+
 def acl_of(stage, acls):
     """The ACL whose logical flow ``stage`` is, or None (a flow of
     northd's own, such as its default allow).
@@ -170,8 +186,8 @@ def acl_label(stage, acls, context):
             name = names.get(group_id, group_id or "?")
         return f"security group {name} rule {acl.rule_id} ({side})"
     if f"@{DROP_GROUP}" in stage.match:
-        return (f"Neutron's drop ACL ({side}: no rule of the port's "
-                f"security groups allows it)")
+        return (f"Neutron's drop ACL ({side}: no rule of "
+                f"{_side_groups(context, side)} allows it)")
     group = _PORT_GROUP.search(stage.match)
     if group is not None:
         group_id = group.group(1).replace("_", "-")
