@@ -226,14 +226,19 @@ def fault_delete_remote_output_flows(status, name):
     """
     inst = status["instances"][name]
     key = _datapath_key(inst["port_id"])
-    assert _remote_flows(inst["host"], key), "no remote output flows to delete"
+    before = len(_remote_flows(inst["host"], key))
+    assert before, "no remote output flows to delete"
     lab_exec(inst["host"], "ovs-ofctl", "del-flows", "br-int",
              "table=%d,metadata=%#x" % (REMOTE_OUTPUT_TABLE, key))
 
     def restore():
         tool("restart", inst["host"], "ovn-controller")
-        wait(lambda: _remote_flows(inst["host"], key), 60,
+        # every one of them back, not the first few ovn-controller puts
+        wait(lambda: len(_remote_flows(inst["host"], key)) >= before, 60,
              "the remote output flows installed again")
+        wait(lambda: "connected" in lab_exec(
+            inst["host"], "ovn-appctl", "-t", "ovn-controller",
+            "connection-status").stdout, 30, "ovn-controller connected")
     return restore
 
 
