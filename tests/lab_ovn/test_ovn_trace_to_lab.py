@@ -88,3 +88,17 @@ def test_lowered_encap_mtu_is_caught_by_host_check(ovn_lab, fault):
 def test_to_an_address_that_is_not_one_is_a_usage_error(ovn_lab):
     code, doc = trace(ovn_lab, "geneve1", "--to", "198.18.17.300")
     assert (code, doc) == (2, None)
+
+
+def test_to_changes_nothing_in_the_databases_nor_the_chassis(ovn_lab):
+    # ofproto/trace computes a packet's path: br-int's flows (without
+    # their counters) and the OVN tables a trace reads stay as they were
+    from tests.lab_ovn.test_ovn_trace_lab import snapshot
+
+    def flows():
+        return faults.lab_exec("compute1", "ovs-ofctl", "--no-stats",
+                               "dump-flows", "br-int").stdout
+    before = (snapshot(), flows())
+    ip = ovn_lab["instances"]["geneve2"]["ip"]
+    assert trace(ovn_lab, "geneve1", "--to", ip)[0] == 0
+    assert (snapshot(), flows()) == before
