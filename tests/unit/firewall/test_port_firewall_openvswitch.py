@@ -186,6 +186,7 @@ def test_a_remote_group_member_missing_and_one_stale(tmp_path):
     # 198.18.99.9 admitted
     result = lab.run(DENIED, tmp_path, {MEMBERS_82: lab.replace(
         "nw_src=198.18.16.16 ", "nw_src=198.18.99.9 ")}, packet=None)
+    assert codes(result)[1:] == ["NETDIAG_FW_OF_REMOTE_MEMBER_STALE"]
     assert codes(result) == ["NETDIAG_FW_OF_REMOTE_MEMBER_MISSING",
                              "NETDIAG_FW_OF_REMOTE_MEMBER_STALE"]
     assert result.exit_code == exitcodes.ERROR_FINDING
