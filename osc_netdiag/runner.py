@@ -200,10 +200,11 @@ def run_plan(host_probes, evaluate, *, context_json=None, follow=None,
     Returns (report, host reports, round trips).
     """
     return run_plan_timed(host_probes, evaluate, context_json=context_json,
-                          **options)[:3]
+                          follow=follow, **options)[:3]
 
 
-def run_plan_timed(host_probes, evaluate, *, context_json=None, **options):
+def run_plan_timed(host_probes, evaluate, *, context_json=None, follow=None,
+                   **options):
     """``run_plan``, and {host: seconds spent on it} (its open and every
     batch, the container hint's included: hosts are read in parallel, so
     each has its own).
