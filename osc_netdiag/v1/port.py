@@ -94,7 +94,9 @@ class TracePort(output.DiagnosisLister):
                                       "<port>, not --server\n")
                 raise SystemExit(exitcodes.USAGE)
             return api.trace_server(conn, args.server, **options)
-        return [api.trace_port(conn, args.port, to=args.to, **options)]
+        if args.to:
+            options["to"] = args.to
+        return [api.trace_port(conn, args.port, **options)]
 
     def exit_code_of(self, traces):
         from osc_netdiag import exitcodes
