@@ -40,6 +40,7 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
+from osc_netdiag.secgroups import QuestionError  # noqa: F401 (API)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,10 +217,11 @@ def port_firewall(connection, port, *, packet=None, **options):
 
 def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
                     ethertype=None, icmp_type=None, icmp_code=None,
-                    established=False):
+                    established=False, local_ip=None):
     """The ``secgroups.Packet`` of a ``port firewall`` question; ValueError
     when it does not make sense (a port for ICMP, an IPv4 address with
-    --ethertype IPv6, an unknown protocol).
+    --ethertype IPv6, an unknown protocol, --local-ip of another family
+    than --remote-ip).
     """
     import ipaddress
     from osc_netdiag import secgroups
@@ -229,6 +231,12 @@ def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
     if ethertype not in (None, family):
         raise ValueError(f"--remote-ip {remote_ip} is not an {ethertype} "
                          "address")
+    local = None
+    if local_ip is not None:
+        local = ipaddress.ip_address(local_ip)
+        if local.version != address.version:
+            raise ValueError(f"--local-ip {local_ip} and --remote-ip "
+                             f"{remote_ip} are of different families")
     number = sgrules.protocol_number(protocol)
     if number is None:
         raise ValueError("--protocol: name the packet's protocol (tcp, "
@@ -247,7 +255,8 @@ def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
     return secgroups.Packet(
         direction=direction, ethertype=family, protocol=str(protocol),
         remote_ip=str(address), port=port, icmp_type=icmp_type,
-        icmp_code=icmp_code, established=bool(established))
+        icmp_code=icmp_code, established=bool(established),
+        local_ip=None if local is None else str(local))
 
 
 def capture_port(connection, port, **options):

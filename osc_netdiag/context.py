@@ -183,6 +183,16 @@ class PortContext:
     # port trace --to: the chosen destination (None: the gateway only)
     destination: Optional[Destination] = None
 
+    def dhcp_serving_agents(self):
+        """The DHCP agents that serve this port: none when DHCP is off on
+        every subnet of the port. Neutron keeps such a network scheduled to
+        its agents, but the agent removes the qdhcp- namespace and dnsmasq,
+        so nothing of DHCP is to be found on their hosts.
+        """
+        if not any(s.enable_dhcp for s in self.subnets):
+            return ()
+        return self.dhcp_agents
+
     def to_json(self):
         return dataclasses.asdict(self)
 
