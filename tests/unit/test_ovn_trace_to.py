@@ -27,6 +27,8 @@ import shutil
 import pytest
 
 from osc_netdiag import api
+from osc_netdiag.backends.ml2_ovn import hostpath
+from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag import context as ctx
 from osc_netdiag.errors import ResolveError
 from osc_netdiag import exitcodes
@@ -223,3 +225,22 @@ def test_to_is_refused_for_ml2_ovs_with_exit_3():
         api._with_destination(None, context, "198.18.17.80")
     assert exc.value.reason == "unsupported"    # exit 3, as the CLI maps it
     assert "port trace --to is not available for ML2/OVS" in str(exc.value)
+
+
+def test_no_host_trace_without_the_port_s_br_int_interface():
+    # the lab fault: geneve1's iface-id cleared, so br-int has no port
+    # number for it; the logical answer stands alone, and the second
+    # round trip is asked (for --show-commands) but has nothing to run
+    code, doc = replay(SCENARIOS / "iface-id-cleared")
+    assert code == 4
+    assert hop(doc, "network1", "ovn-logical",
+               "ping 198.18.17.1")["state"] == "delivered"
+    assert not [h for h in doc["hops"] if h["kind"] == "ovn-host-trace"]
+    context = ctx.PortContext.from_json(
+        replay_mod.load_json(str(SCENARIOS / "iface-id-cleared"), "context"))
+
+    class NoInterfaces:
+        def read(self, probe):
+            raise Unreadable("compute1", probe, "error", "not read")
+    assert hostpath.follow_up(context, {"compute1": NoInterfaces()}) == \
+        {"compute1": []}

@@ -56,7 +56,10 @@ def trace_probe(context, packet, ofport):
 
 
 def follow_up(context, views):
-    """The second round trip: {port's host: ofproto/trace probes}."""
+    """The second round trip: {port's host: ofproto/trace probes}; an
+    empty list when the port number is not known (nothing to ask, but
+    --show-commands then says a later phase depends on the answers).
+    """
     host = context.port.binding_host
     view = views.get(host)
     traced = [p for p in logical.packets(context) if p.probe is not None]
@@ -64,7 +67,7 @@ def follow_up(context, views):
         return {}
     ofport = _ofport(context, view)
     if ofport is None:
-        return {}
+        return {host: []}
     return {host: [trace_probe(context, p, ofport) for p in traced]}
 
 
