@@ -244,3 +244,23 @@ def test_no_host_trace_without_the_port_s_br_int_interface():
             raise Unreadable("compute1", probe, "error", "not read")
     assert hostpath.follow_up(context, {"compute1": NoInterfaces()}) == \
         {"compute1": []}
+
+
+def test_the_drop_acl_names_whose_groups_judge_the_way_in():
+    # the real drop stage of the ACL fault's trace (ls_out_acl, Neutron's
+    # drop-all): for the --to ping the destination's groups judge it; for
+    # the router's reply to the port (the gateway ping) the port's own
+    from osc_netdiag.backends.ml2_ovn import logical
+    from osc_netdiag.parsers.ovn_trace import parse_ovn_trace
+    recorded = SCENARIOS / "geneve-to-acl-dropped"
+    context = ctx.PortContext.from_json(
+        replay_mod.load_json(str(recorded), "context"))
+    stage = parse_ovn_trace((SCENARIOS.parent / "probes" / (
+        "ovn-trace--geneve-to-acl-dropped-network1-2.out")).read_text()
+    ).drop_stage
+    assert logical.acl_label(stage, (), context) == (
+        "Neutron's drop ACL (ingress: no rule of the destination port's "
+        "security groups (netdiag-test-no-ingress) allows it)")
+    assert logical.acl_label(stage, (), context, reply=True) == (
+        "Neutron's drop ACL (ingress: no rule of the port's security "
+        "groups (the reply to it) (default) allows it)")

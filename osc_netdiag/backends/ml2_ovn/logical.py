@@ -143,14 +143,17 @@ def _groups(context):
     return rules, names
 
 
-def _side_groups(context, side):
+def _side_groups(context, side, reply):
     """The security groups judging ``side`` of the ping: the traced
-    port's on the way out, the destination port's on the way in.
+    port's on the way out, the destination port's on the way in (the
+    traced port's again for the reply of its router, ``reply``).
     """
-    if side == "egress":
+    if side == "egress" or reply:
         groups = [g.name or g.id for g in
                   getattr(context.firewall, "security_groups", ()) or ()]
         owner = "the port's security groups"
+        if reply and side != "egress":
+            owner = "the port's security groups (the reply to it)"
     else:
         dest = context.destination
         groups = sorted({name or group_id for group_id, name in
@@ -173,8 +176,11 @@ def acl_of(stage, acls):
     return None
 
 
-def acl_label(stage, acls, context):
-    """The Neutron object behind an ACL stage, or None."""
+def acl_label(stage, acls, context, reply=False):
+    """The Neutron object behind an ACL stage, or None; ``reply``: the
+    packet is the router's answer coming back to the port (the gateway
+    ping), whose own groups judge its way in.
+    """
     rules, names = _groups(context)
     acl = acl_of(stage, acls or ())
     side = "egress" if stage.name == "ls_in_acl" else "ingress"
@@ -187,7 +193,7 @@ def acl_label(stage, acls, context):
         return f"security group {name} rule {acl.rule_id} ({side})"
     if f"@{DROP_GROUP}" in stage.match:
         return (f"Neutron's drop ACL ({side}: no rule of "
-                f"{_side_groups(context, side)} allows it)")
+                f"{_side_groups(context, side, reply)} allows it)")
     group = _PORT_GROUP.search(stage.match)
     if group is not None:
         group_id = group.group(1).replace("_", "-")
@@ -273,7 +279,8 @@ def _one(report, context, view, packet, acls):
     if trace is None:
         return None
     walked = " -> ".join(trace.datapaths) or "-"
-    named = [label for label in (acl_label(s, acls, context)
+    reply = packet.kind == "gateway"
+    named = [label for label in (acl_label(s, acls, context, reply)
                                  for s in trace.stages
                                  if s.name in ACL_STAGES) if label]
     port = context.port
@@ -281,7 +288,7 @@ def _one(report, context, view, packet, acls):
         stage = trace.drop_stage
         where = (f" at {stage.name} (table {stage.table} of "
                  f"{stage.datapath})" if stage else "")
-        label = acl_label(stage, acls, context) \
+        label = acl_label(stage, acls, context, reply) \
             if stage is not None and stage.name in ACL_STAGES else None
         by = f" by {label}" if label else ""
         if label is not None and packet.kind == "destination":
