@@ -69,10 +69,14 @@ ssh_transport = runner.ssh_transport
 
 def trace_port(connection, port, *, inventory=None, transport=None,
                save_capture=None, max_workers=runner.DEFAULT_WORKERS,
-               progress=None):
-    """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
+               progress=None, to=None):
+    """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path;
+    ``to``: also trace a packet to this IPv4 address (ML2/OVN).
+    """
     sdk_port = resolve.find_port(connection, port)
     context = _port_context(connection, sdk_port)
+    if to is not None:
+        context = _with_destination(connection, context, to)
     return trace_context(context, inventory=inventory, transport=transport,
                          save_capture=save_capture, max_workers=max_workers,
                          progress=progress)
@@ -105,6 +109,23 @@ def _port_context(connection, sdk_port):
         firewall=resolve_secgroups.intent_of(connection, sdk_port))
 
 
+def _with_destination(connection, context, to):
+    """The context with ``port trace --to``'s destination; ResolveError
+    (exit 3) for a backend whose trace does not follow one.
+    """
+    from osc_netdiag.errors import ResolveError
+    from osc_netdiag.resolve import destination
+    backend = backends.for_port(backends.binding_of(context.port))
+    trace = backends.diagnosis(backend, "TRACE", "port trace")
+    if not getattr(trace, "FOLLOWS_DESTINATION", False):
+        raise ResolveError(
+            "unsupported", f"port trace --to is not available for "
+            f"{backend.NAME} in this release (it is for ML2/OVN)")
+    return dataclasses.replace(
+        context, destination=destination.destination_of(connection, context,
+                                                        to))
+
+
 def trace_from_capture(capture_dir, *, latency=0.0,
                        max_workers=runner.DEFAULT_WORKERS):
     """Re-run the diagnosis offline from a ``--save-capture`` directory."""
@@ -126,9 +147,11 @@ def trace_context(context, *, inventory=None, transport=None,
         # kept in the context, so --save-capture replays the same plan
         context = dataclasses.replace(context,
                                       ovn_db_host=inventory.ovn_db_host)
+    follow = getattr(trace, "follow_up", None)
     report, hosts, round_trips = runner.run_plan(
         trace.plan(context),
         lambda views: trace.evaluate(context, views),
+        follow=(lambda views: follow(context, views)) if follow else None,
         context_json=context.to_json(), inventory=inventory,
         transport=transport, save_capture=save_capture,
         max_workers=max_workers, progress=progress)

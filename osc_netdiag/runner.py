@@ -191,16 +191,20 @@ class Run:
         self.close()
 
 
-def run_plan(host_probes, evaluate, *, context_json=None, **options):
-    """A one-phase diagnosis: read every host of ``host_probes`` once and
-    ``evaluate(views)`` -> Report. Returns (report, host reports,
-    round trips).
+def run_plan(host_probes, evaluate, *, context_json=None, follow=None,
+             **options):
+    """Read every host of ``host_probes`` once and ``evaluate(views)`` ->
+    Report. ``follow(views)``, if given, plans a second phase from the
+    first one's answers (host -> probes, possibly empty): what can only
+    be asked once a first answer is known (an OpenFlow port number).
+    Returns (report, host reports, round trips).
     """
     return run_plan_timed(host_probes, evaluate, context_json=context_json,
-                          **options)[:3]
+                          follow=follow, **options)[:3]
 
 
-def run_plan_timed(host_probes, evaluate, *, context_json=None, **options):
+def run_plan_timed(host_probes, evaluate, *, context_json=None, follow=None,
+                   **options):
     """``run_plan``, and {host: seconds spent on it} (its open and every
     batch, the container hint's included: hosts are read in parallel, so
     each has its own).
@@ -208,6 +212,9 @@ def run_plan_timed(host_probes, evaluate, *, context_json=None, **options):
     from osc_netdiag.linux import containers
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
+        more = follow(views) if follow is not None else None
+        if more:
+            views = run.phase(more)
         report = evaluate(views)
         # Open vSwitch not found on a host: is it in a container?
         containers.hint(report, run)
