@@ -24,7 +24,6 @@ diagnosis again from that folder, with no API and no host.
 """
 
 import dataclasses
-import ipaddress
 
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
@@ -37,7 +36,6 @@ from osc_netdiag.resolve import secgroups as resolve_secgroups
 from osc_netdiag import runner
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
-from osc_netdiag.sgrules import local_address
 from osc_netdiag.transport import replay
 
 
@@ -120,19 +118,6 @@ def _policy_findings(report, intent):
                     "anything in", port=intent.port_id)
 
 
-def _reads_local_ip(module, intent, packet):
-    """Whether the driver's view answers ``packet`` as asked.
-
-    A view that does not read --local-ip (``READS_LOCAL_IP``) evaluates
-    the port's own first address: right when --local-ip is that one,
-    a wrong answer (and a false disagreement) for any other.
-    """
-    if packet.local_ip is None or getattr(module, "READS_LOCAL_IP", False):
-        return True
-    own = local_address(intent, dataclasses.replace(packet, local_ip=None))
-    return ipaddress.ip_address(own) == ipaddress.ip_address(packet.local_ip)
-
-
 def _read_host(run, report, intent, module, packet, first_extra=()):
     """The driver's hops and findings; (its verdict on ``packet``, the
     host's view), either None when the host could not be read.
@@ -165,12 +150,6 @@ def _read_host(run, report, intent, module, packet, first_extra=()):
         if item not in report.findings:
             report.findings.append(item)
     if packet is None:
-        return None, view
-    if not _reads_local_ip(module, intent, packet):
-        report.hop(host, "verdict", "host-verdict", "not read",
-                   f"the {dispatch.driver_name(intent)} view evaluates the "
-                   f"port's own address, not --local-ip {packet.local_ip}",
-                   Status.SKIP)
         return None, view
     try:
         return module.host_verdict(intent, packet, view), view

@@ -25,18 +25,14 @@ firewall flows, which the openvswitch view reports.
 
 A driver module offers ``probes(port_id)``, optionally
 ``more_probes(intent, view, packet)``, ``judge(intent, view)`` -> (hops,
-findings) and ``host_verdict(intent, packet, view)`` -> Verdict; and
-``READS_LOCAL_IP = True`` when its verdict is on the packet's
-``local_ip`` (else it is asked only about the port's own first
-address).
+findings) and ``host_verdict(intent, packet, view)`` -> Verdict, which evaluates the
+packet as sent from (egress) or to (ingress) ``packet.local_ip`` when it
+is set, so that a source the port may not use meets the host's own
+anti-spoofing.
 """
 
+from osc_netdiag.backends.ml2_ovs import fw_hybrid
 from osc_netdiag.backends.ml2_ovs import fw_openvswitch
-
-try:        # the iptables_hybrid view, where this build has it
-    from osc_netdiag.backends.ml2_ovs import fw_hybrid
-except ImportError:                         # pragma: no cover
-    fw_hybrid = None
 
 OPENVSWITCH = "openvswitch"
 IPTABLES_HYBRID = "iptables_hybrid"

@@ -188,7 +188,9 @@ def _wire(intent, packet):
     the port's own first address of the packet's family and its MAC on the
     instance's side.
     """
-    own = _own_address(intent, packet.ethertype)
+    # --local-ip when asked (an egress packet from another address meets
+    # the port's -s chain, Neutron's anti-spoofing), else its own first
+    own = packet.local_ip or _own_address(intent, packet.ethertype)
     tap = names.tap_device(intent.port_id)
     qvb = names.qvb_device(intent.port_id)
     qbr = names.qbr_device(intent.port_id)

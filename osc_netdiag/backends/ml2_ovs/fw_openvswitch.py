@@ -40,8 +40,6 @@ from osc_netdiag.sgrules import local_address
 from osc_netdiag.sgrules import protocol_number
 
 NAME = "openvswitch"
-# the packet question's --local-ip is the traced packet's own address
-READS_LOCAL_IP = True
 INT_BRIDGE = "br-int"
 # the other end of a traced packet: a locally administered MAC no port
 # has, and the ephemeral port a client would use

@@ -126,11 +126,12 @@ def hybrid_run(packet):
         inventory=Inventory(), transport=replay.ReplayTransport(str(folder)))
 
 
-def test_a_view_that_does_not_read_the_local_ip_is_not_asked(monkeypatch):
-    # the recorded iptables_hybrid port (vxlan2): its view evaluates the
-    # port's own first IPv4 address, so an egress packet from another
-    # address gets no host verdict (rather than a false disagreement);
-    # from its own address it does
+def test_the_hybrid_view_walks_the_packet_from_the_local_ip(monkeypatch):
+    # the recorded iptables_hybrid port (vxlan2): an egress packet from an
+    # address the port may not use meets its -s chain's final DROP (the
+    # Guide's "Drop traffic without an IP/MAC allow rule."), and both
+    # verdicts agree on deny: an answer, exit 0; from its own address the
+    # same packet is allowed by both
     own = "198.18.17.19"
     foreign = hybrid_run(api.firewall_packet(
         remote_ip="203.0.113.5", protocol="icmp", direction="egress",
@@ -138,15 +139,17 @@ def test_a_view_that_does_not_read_the_local_ip_is_not_asked(monkeypatch):
     assert foreign.exit_code == exitcodes.OK
     assert (foreign.api_verdict.decision,
             foreign.api_verdict.decided_by) == ("deny", "anti-spoofing")
-    assert foreign.host_verdict is None
-    (row,) = [r for r in foreign.rows if r.kind == "host-verdict"]
-    assert (row.state, str(row.status)) == ("not read", "SKIP")
-    assert "not --local-ip 198.18.17.99" in row.detail
+    assert foreign.host_verdict.decision == "deny"
+    assert foreign.host_verdict.decided_by == (
+        '-A neutron-openvswi-s29a78755-1 -m comment --comment "Drop traffic '
+        'without an IP/MAC allow rule." -j DROP')
     mine = hybrid_run(api.firewall_packet(
-        remote_ip="203.0.113.5", protocol="icmp", local_ip=own))
-    assert mine.host_verdict is not None
+        remote_ip="203.0.113.5", protocol="icmp", direction="egress",
+        local_ip=own))
+    assert mine.exit_code == exitcodes.OK
     assert (mine.api_verdict.decision, mine.host_verdict.decision) == \
         ("allow", "allow")
+    assert "neutron-openvswi-s" not in mine.host_verdict.decided_by
 
 
 def test_an_ipv6_question_with_its_ethertype_is_answered_from_the_trace(
