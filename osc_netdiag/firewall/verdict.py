@@ -25,6 +25,7 @@ question's --local-ip) is dropped by anti-spoofing before any rule.
 
 import ipaddress
 
+from osc_netdiag.firewall import builtins
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import address_of
 from osc_netdiag.sgrules import describe_rule
@@ -143,6 +144,9 @@ def api_verdict(intent, packet):
     spoofed = _spoofed(intent, packet)
     if spoofed is not None:
         return spoofed
+    builtin = builtins.verdict(intent, packet, packet_protocol(packet) == 58)
+    if builtin is not None:
+        return builtin
     if packet.established and intent.stateful and intent.security_groups:
         return sg.Verdict(sg.ALLOW, CONNTRACK, "api",
                           "evaluated as an established connection")
