@@ -27,8 +27,8 @@ from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.firewall import verdict
 from osc_netdiag import secgroups
-from tests.unit.firewall.test_local_ip_command import hybrid_run
 from tests.unit.firewall import lab_cases as lab
+from tests.unit.firewall.test_local_ip_command import hybrid_run
 
 SCENARIOS = lab.LAB.parent / "scenarios"
 NS_IN = "-A neutron-openvswi-i29a78755-1 -p ipv6-icmp -m icmp6 --icmpv6-type"
