@@ -39,6 +39,9 @@ QROUTER = "ns-addr:qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"
 # the qr- (198.18.16.1) and qg- (198.19.0.56) addresses as ip -j prints them
 QR_ADDR = '"local":"198.18.16.1",'
 QG_ADDR = '"local":"198.19.0.56",'
+# qg-4ed7e451-34's Port row, a member of br-int's ports, and br-ex's ports
+QG_PORT = '["uuid","c6198926-4faa-406f-a282-b8e3edf5f208"]'
+BR_EX_PORTS = '"br-ex",["set",['
 
 
 def _ha(state, *others):
@@ -56,7 +59,8 @@ def _ha(state, *others):
     return edit
 
 
-# name: (context edit or None, output edit (old, new) or None,
+# name: (context edit or None, output edit (old, new) of the qrouter-
+#        namespace's addresses, or a list of (command, old, new), or None;
 #        finding codes, exit code)
 CASES = {
     "qr-address-wrong": (
@@ -80,6 +84,13 @@ CASES = {
     "ha-active-qg-address-wrong": (
         _ha("active"), (QG_ADDR, '"local":"198.19.0.57",'),
         ["NETDIAG_ROUTER_DEVICE_BROKEN"], 4),
+    # two edits of network1's Bridge table: qg- moved from br-int to br-ex,
+    # the Operations Guide's layout (external_network_bridge): no VLAN
+    # translation for it, br-ex's NICs checked instead
+    "qg-plugged-into-br-ex": (
+        None, [("ovs-bridges", QG_PORT + ",", ""),
+               ("ovs-bridges", BR_EX_PORTS, BR_EX_PORTS + QG_PORT + ",")],
+        [], 0),
     # two agents claim the active copy (split brain), or one of two does;
     # network2 is not in the recording (no agent there, not read)
     "ha-two-active": (
@@ -106,8 +117,11 @@ def test_router_hops_with_one_edit(case, tmp_path):
     capture = EditedCapture(HEALTHY, tmp_path)
     if context_edit is not None:
         capture.edit_context(context_edit)
-    if output_edit is not None:
+    if isinstance(output_edit, tuple):
         capture.replace("network1", QROUTER, *output_edit)
+    for command, old, new in output_edit or () if isinstance(
+            output_edit, list) else ():
+        capture.replace("network1", command, old, new)
     code, doc = _run(capture)
     assert code == exit_code
     assert sorted(f["code"] for f in doc["findings"]) == codes
