@@ -156,3 +156,5 @@ def test_netns_text_values_and_refusals():
              "ip netns: unexpected line "
              "'qrouter-5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170 (id: 0'")
     _refused(ip.parse_ip_netns, None, "ip netns: expected text, got NoneType")
+    _refused(ip.parse_ip_netns, text.encode(),
+             "ip netns: expected text, got bytes")
