@@ -122,6 +122,21 @@ def test_a_link_address_that_is_no_mac_reads_as_none():
     assert real.mac is not None and edited.mac is None
 
 
+def test_a_list_member_that_is_no_object_is_refused():
+    objs, _ = _with_addresses()
+    _refused(ip.parse_ip_addr, _text(objs + ["lo"]),
+             f"{WHAT}: expected objects, got 'lo'")
+
+
+def test_an_empty_object_is_skipped_not_the_end():
+    # ip -j prints {} for a link a filter excluded; edit: one such {}
+    # before the capture's real objects, which must all still be read
+    objs = _objects(ADDR)
+    assert ip.parse_ip_addr(_text([{}] + objs)) == \
+        ip.parse_ip_addr(_text(objs))
+    assert len(ip.parse_ip_addr(_text(objs))) == len(objs) > 1
+
+
 def test_netns_json_values_and_refusals():
     text = NETNS_JSON.read_text()
     assert ip.parse_ip_netns(text) == (
