@@ -119,6 +119,8 @@ NO_SHAPE = [
     (["set", [1], 2], ["set", [1], 2]),    # three elements
     ([1, "x"], [1, "x"]),                  # the type is no string
     (["set", [["frob", 1]]], ["frob", 1]),  # a bad member inside a set
+    (["map", [[["frob", 1], "x"]]], ["frob", 1]),  # a bad key of a map
+    (["map", [["k", ["frob", 1]]]], ["frob", 1]),  # a bad value of a map
 ]
 
 
