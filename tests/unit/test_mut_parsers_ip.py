@@ -128,6 +128,22 @@ def test_a_list_member_that_is_no_object_is_refused():
              f"{WHAT}: expected objects, got 'lo'")
 
 
+def test_output_that_is_no_json_list_is_refused():
+    text = ADDR.read_text()
+    # edit: the closing bracket of the list cut (the newline kept)
+    cut = text.rstrip("\n")[:-1] + "\n"
+    try:
+        json.loads(cut)
+    except ValueError as exc:
+        reason = str(exc)
+    _refused(ip.parse_ip_addr, cut,
+             f"{WHAT}: not valid JSON (truncated?): {reason}")
+    # edit: the first object alone, not in a list
+    first = json.dumps(_objects(ADDR)[0], separators=(",", ":")) + "\n"
+    _refused(ip.parse_ip_addr, first,
+             f"{WHAT}: expected a JSON list, got dict")
+
+
 def test_an_empty_object_is_skipped_not_the_end():
     # ip -j prints {} for a link a filter excluded; edit: one such {}
     # before the capture's real objects, which must all still be read

@@ -155,3 +155,19 @@ def test_a_bad_map_entry_is_refused():
     text = _edited("Port", "other_config", ["map", [[["set", []], "x"]]])
     _refused("Port", text,
              "ovs-vsctl --format=json: bad map key [['set', []], 'x']")
+
+
+def test_output_that_is_no_ovs_json_table_is_refused():
+    text = (CAPTURES / TABLES["Port"][0]).read_text()
+    # edit: the closing brace of the document cut (the newline kept)
+    cut = text.rstrip("\n")[:-1] + "\n"
+    try:
+        json.loads(cut)
+    except ValueError as exc:
+        reason = str(exc)
+    _refused("Port", cut, "ovs-vsctl --format=json: not valid JSON "
+             f"(truncated?): {reason}")
+    # edit: the rows alone, without the headings
+    rows = json.dumps(json.loads(text)["data"][:1]) + "\n"
+    _refused("Port", rows, "ovs-vsctl --format=json: expected "
+             f"{{'data','headings'}}, got {str(json.loads(rows))[:200]!r}")
