@@ -40,6 +40,7 @@ from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag import resolve
 from osc_netdiag import runner
+from osc_netdiag.secgroups import QuestionError  # noqa: F401 (API)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,10 +69,14 @@ ssh_transport = runner.ssh_transport
 
 def trace_port(connection, port, *, inventory=None, transport=None,
                save_capture=None, max_workers=runner.DEFAULT_WORKERS,
-               progress=None):
-    """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path."""
+               progress=None, to=None):
+    """Resolve ``port`` (ID, name, fixed IP or MAC) and trace its path;
+    ``to``: also trace a packet to this IPv4 address (ML2/OVN).
+    """
     sdk_port = resolve.find_port(connection, port)
     context = _port_context(connection, sdk_port)
+    if to is not None:
+        context = _with_destination(connection, context, to)
     return trace_context(context, inventory=inventory, transport=transport,
                          save_capture=save_capture, max_workers=max_workers,
                          progress=progress)
@@ -104,6 +109,23 @@ def _port_context(connection, sdk_port):
         firewall=resolve_secgroups.intent_of(connection, sdk_port))
 
 
+def _with_destination(connection, context, to):
+    """The context with ``port trace --to``'s destination; ResolveError
+    (exit 3) for a backend whose trace does not follow one.
+    """
+    from osc_netdiag.errors import ResolveError
+    from osc_netdiag.resolve import destination
+    backend = backends.for_port(backends.binding_of(context.port))
+    trace = backends.diagnosis(backend, "TRACE", "port trace")
+    if not getattr(trace, "FOLLOWS_DESTINATION", False):
+        raise ResolveError(
+            "unsupported", f"port trace --to is not available for "
+            f"{backend.NAME} in this release (it is for ML2/OVN)")
+    return dataclasses.replace(
+        context, destination=destination.destination_of(connection, context,
+                                                        to))
+
+
 def trace_from_capture(capture_dir, *, latency=0.0,
                        max_workers=runner.DEFAULT_WORKERS):
     """Re-run the diagnosis offline from a ``--save-capture`` directory."""
@@ -125,9 +147,11 @@ def trace_context(context, *, inventory=None, transport=None,
         # kept in the context, so --save-capture replays the same plan
         context = dataclasses.replace(context,
                                       ovn_db_host=inventory.ovn_db_host)
+    follow = getattr(trace, "follow_up", None)
     report, hosts, round_trips = runner.run_plan(
         trace.plan(context),
         lambda views: trace.evaluate(context, views),
+        follow=(lambda views: follow(context, views)) if follow else None,
         context_json=context.to_json(), inventory=inventory,
         transport=transport, save_capture=save_capture,
         max_workers=max_workers, progress=progress)
@@ -193,10 +217,11 @@ def port_firewall(connection, port, *, packet=None, **options):
 
 def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
                     ethertype=None, icmp_type=None, icmp_code=None,
-                    established=False):
+                    established=False, local_ip=None):
     """The ``secgroups.Packet`` of a ``port firewall`` question; ValueError
     when it does not make sense (a port for ICMP, an IPv4 address with
-    --ethertype IPv6, an unknown protocol).
+    --ethertype IPv6, an unknown protocol, --local-ip of another family
+    than --remote-ip).
     """
     import ipaddress
     from osc_netdiag import secgroups
@@ -206,6 +231,12 @@ def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
     if ethertype not in (None, family):
         raise ValueError(f"--remote-ip {remote_ip} is not an {ethertype} "
                          "address")
+    local = None
+    if local_ip is not None:
+        local = ipaddress.ip_address(local_ip)
+        if local.version != address.version:
+            raise ValueError(f"--local-ip {local_ip} and --remote-ip "
+                             f"{remote_ip} are of different families")
     number = sgrules.protocol_number(protocol)
     if number is None:
         raise ValueError("--protocol: name the packet's protocol (tcp, "
@@ -224,7 +255,8 @@ def firewall_packet(*, remote_ip, protocol, direction="ingress", port=None,
     return secgroups.Packet(
         direction=direction, ethertype=family, protocol=str(protocol),
         remote_ip=str(address), port=port, icmp_type=icmp_type,
-        icmp_code=icmp_code, established=bool(established))
+        icmp_code=icmp_code, established=bool(established),
+        local_ip=None if local is None else str(local))
 
 
 def capture_port(connection, port, **options):

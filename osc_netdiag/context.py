@@ -146,6 +146,24 @@ class Router:
 
 
 @dataclasses.dataclass(frozen=True)
+class Destination:
+    """``port trace --to IP``: the address, and what the API says is
+    there. ``mac`` is the next hop's MAC the instance would send to: the
+    destination port's on its own network, the router interface's beyond
+    it (None when neither is known: nothing to trace).
+    """
+    ip: str
+    mac: Optional[str] = None
+    via: str = ""                     # "port", "router", "" (no next hop)
+    port_id: Optional[str] = None     # the Neutron port holding the IP
+    port_name: str = ""
+    network_name: str = ""
+    # security group rule ID -> [group ID, group name] of the destination
+    # port's groups (its ingress ACLs named by Neutron object)
+    rule_groups: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class PortContext:
     """Everything the API knows that the trace compares the hosts against."""
     port: PortInfo
@@ -162,6 +180,18 @@ class PortContext:
     # the port's secgroups.PortFirewallIntent, for the trace's firewall
     # hop; None when not read (older captures)
     firewall: Optional[object] = None
+    # port trace --to: the chosen destination (None: the gateway only)
+    destination: Optional[Destination] = None
+
+    def dhcp_serving_agents(self):
+        """The DHCP agents that serve this port: none when DHCP is off on
+        every subnet of the port. Neutron keeps such a network scheduled to
+        its agents, but the agent removes the qdhcp- namespace and dnsmasq,
+        so nothing of DHCP is to be found on their hosts.
+        """
+        if not any(s.enable_dhcp for s in self.subnets):
+            return ()
+        return self.dhcp_agents
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -212,6 +242,8 @@ class PortContext:
             network_hosts=tuple(data["network_hosts"]),
             ovn_db_host=data.get("ovn_db_host"),
             firewall=secgroups.intent_from_json(data.get("firewall")),
+            destination=(Destination(**data["destination"])
+                         if data.get("destination") else None),
         )
 
 
@@ -250,6 +282,9 @@ class HostCheckContext:
     # there; where the Northbound/Southbound clients run
     physnets: dict = dataclasses.field(default_factory=dict)
     ovn_db_host: Optional[str] = None
+    # ML2/OVN: host -> [MTU, network name] of the largest-MTU overlay
+    # network with a port bound there (empty in older recordings)
+    overlay_mtus: dict = dataclasses.field(default_factory=dict)
 
     def agent_types(self):
         """host -> the types of its recorded agents (what chose the
@@ -285,6 +320,8 @@ class HostCheckContext:
                           for h, v in data.get("tunnel_needs", {}).items()},
             physnets={h: tuple(v) for h, v in data.get("physnets", {}).items()},
             ovn_db_host=data.get("ovn_db_host"),
+            overlay_mtus={h: list(v) for h, v in
+                          data.get("overlay_mtus", {}).items()},
         )
 
 

@@ -45,6 +45,9 @@ class HostCheck:
     hosts: tuple                # of models.HostReport
     round_trips: int
     exit_code: int
+    # ((host, seconds spent reading it), ...): for --prometheus-file; not in
+    # to_dict, whose output stays the same from run to run
+    durations: tuple = ()
 
     def to_dict(self):
         return {"exit_code": self.exit_code,
@@ -66,12 +69,13 @@ def check_context(context, **options):
         # kept in the context, so --save-capture replays the same plan
         context = dataclasses.replace(context,
                                       ovn_db_host=inventory.ovn_db_host)
-    report, hosts, round_trips = runner.run_plan(
+    report, hosts, round_trips, elapsed = runner.run_plan_timed(
         check.plan(context), lambda views: check.evaluate(context, views),
         context_json=context.to_json(), **options)
     return HostCheck(rows=tuple(report.hops), findings=tuple(report.findings),
                      hosts=hosts, round_trips=round_trips,
-                     exit_code=exitcodes.for_report(report.findings, hosts))
+                     exit_code=exitcodes.for_report(report.findings, hosts),
+                     durations=tuple(sorted(elapsed.items())))
 
 
 def check_hosts(connection, hosts=(), *, all_hosts=False, **options):

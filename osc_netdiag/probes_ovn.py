@@ -43,6 +43,8 @@ OVN_LISTS = {
                       ovn_db.parse_encaps),
     "ovn-sb-datapaths": ("ovn-sbctl", "Datapath_Binding",
                          ovn_db.DATAPATH_COLUMNS, ovn_db.parse_datapaths),
+    # the ACLs a logical trace meets are named by their security group rule
+    "ovn-nb-acls": ("ovn-nbctl", "ACL", ovn_db.ACL_COLUMNS, ovn_db.parse_acls),
 }
 
 
@@ -101,7 +103,11 @@ def ovs_system_ids():
 def ovn_trace_ping(network_id, port_id, mac, ip, dst_mac, dst_ip):
     # ovn-trace of a ping to dst_ip at dst_mac, built from checked values
     # only (UUIDs, MACs, IPv4); its abort on a port OVN does not know is
-    # read by the backend
+    # read by the backend. --detailed names each stage the packet meets
+    # (the ACLs among them); --ct=new, once for each conntrack lookup of
+    # the way out and of the destination's side, because a ping starts a
+    # connection (ovn-trace assumes an established one otherwise, which
+    # the ACLs of the destination's security groups would not judge)
     network_id, port_id = map(names.checked_uuid, (network_id, port_id))
     if not all(MAC_RE.match(v or "") for v in (mac, dst_mac)):
         raise UnsafeNameError(f"not a MAC address: {mac!r}, {dst_mac!r}")
@@ -110,5 +116,6 @@ def ovn_trace_ping(network_id, port_id, mac, ip, dst_mac, dst_ip):
             f'eth.dst == {dst_mac} && ip4.src == {ip} && ip4.dst == {dst_ip} '
             f'&& ip.ttl == 64 && icmp4.type == 8')
     return Probe(f"ovn-trace:{port_id}:{dst_ip}",
-                 ("ovn-trace", "--summary", "--minimal",
-                  f"neutron-{network_id}", flow), ovn_trace.parse_ovn_trace)
+                 ("ovn-trace", "--ct=new", "--ct=new", "--detailed",
+                  "--minimal", f"neutron-{network_id}", flow),
+                 ovn_trace.parse_ovn_trace)

@@ -13,7 +13,7 @@
 """A host check's result in the text format node_exporter's textfile
 collector reads (``--prometheus-file``): per host whether it could be read
 and its worst finding, the findings by host, severity and code, how long
-the check took and when it ran.
+the check took and each host's part of it, and when it ran.
 
 The file is written whole or not at all: to a temporary file in the same
 folder (named so that the collector, which reads ``*.prom`` only, never
@@ -44,6 +44,9 @@ HELP = {
                 "(host is empty for a finding about no single host)",
     "duration_seconds": "How long the whole check took (hosts are read "
                         "in parallel)",
+    "host_duration_seconds": "How long reading the host took: its login "
+                             "and every batch of commands (the whole check "
+                             "takes about the longest host's)",
     "last_run_timestamp_seconds": "When the check finished (Unix time)",
     "exit_code": "The check's exit code (0 healthy; see netdiag's exit "
                  "codes)",
@@ -73,6 +76,8 @@ def render(result, *, duration, finished):
     took ``duration`` seconds and finished at Unix time ``finished``.
     """
     hosts = [h.host for h in result.hosts]
+    # a host not opened (not run) has none
+    seconds = dict(getattr(result, "durations", ()))
     status = {}
     for report in result.hosts:
         status[report.host] = (STATUS_OK if report.status == models.HOST_OK
@@ -94,6 +99,9 @@ def render(result, *, duration, finished):
                      for (host, severity, code), count
                      in sorted(counts.items())],
         "duration_seconds": [((), round(float(duration), 3))],
+        "host_duration_seconds": [
+            ((("host", h),), round(float(seconds[h]), 3))
+            for h in hosts if h in seconds],
         "last_run_timestamp_seconds": [((), round(float(finished), 3))],
         "exit_code": [((), int(result.exit_code))],
     }

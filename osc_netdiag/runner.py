@@ -121,6 +121,7 @@ class Run:
         self.probes = {}
         self.round_trips = 0
         self.phases = 0
+        self.elapsed = {}       # host: seconds spent on it, every phase
 
     def phase(self, host_probes, *, open_idle=False):
         """Run the probes not read yet; ``open_idle``: a host with nothing
@@ -147,6 +148,7 @@ class Run:
                 plan[self.targets[host]] = [p.command for p in new]
         for host, outcome in self.pool.run(plan, self.progress).items():
             self.round_trips += outcome.round_trips
+            self.elapsed[host] = self.elapsed.get(host, 0.0) + outcome.elapsed
             previous = self.outcomes.get(host)
             if previous is None:
                 self.outcomes[host] = outcome
@@ -189,15 +191,32 @@ class Run:
         self.close()
 
 
-def run_plan(host_probes, evaluate, *, context_json=None, **options):
-    """A one-phase diagnosis: read every host of ``host_probes`` once and
-    ``evaluate(views)`` -> Report. Returns (report, host reports,
-    round trips).
+def run_plan(host_probes, evaluate, *, context_json=None, follow=None,
+             **options):
+    """Read every host of ``host_probes`` once and ``evaluate(views)`` ->
+    Report. ``follow(views)``, if given, plans a second phase from the
+    first one's answers (host -> probes, possibly empty): what can only
+    be asked once a first answer is known (an OpenFlow port number).
+    Returns (report, host reports, round trips).
+    """
+    return run_plan_timed(host_probes, evaluate, context_json=context_json,
+                          follow=follow, **options)[:3]
+
+
+def run_plan_timed(host_probes, evaluate, *, context_json=None, follow=None,
+                   **options):
+    """``run_plan``, and {host: seconds spent on it} (its open and every
+    batch, the container hint's included: hosts are read in parallel, so
+    each has its own).
     """
     from osc_netdiag.linux import containers
     with Run(context_json=context_json, **options) as run:
         views = run.phase(host_probes, open_idle=True)
+        more = follow(views) if follow is not None else None
+        if more:
+            views = run.phase(more)
         report = evaluate(views)
         # Open vSwitch not found on a host: is it in a container?
         containers.hint(report, run)
-        return report, run.host_reports(report), run.round_trips
+        return (report, run.host_reports(report), run.round_trips,
+                dict(run.elapsed))

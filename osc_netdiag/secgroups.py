@@ -37,7 +37,8 @@ class SecurityGroupRule:
     number as a string, or None for any); ``remote_addresses`` are the
     addresses of the remote group's member ports (fixed IPs and allowed
     address pairs of this ethertype), which is what the drivers install in
-    place of the group.
+    place of the group; ``remote_group_name`` that group's Neutron name
+    (None where it was not read: a capture saved before it was).
     """
     id: str
     security_group_id: str
@@ -50,6 +51,7 @@ class SecurityGroupRule:
     remote_group_id: typing.Optional[str] = None
     remote_address_group_id: typing.Optional[str] = None
     remote_addresses: tuple = ()
+    remote_group_name: typing.Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,7 +126,10 @@ class Packet:
     and UDP; ``icmp_type``/``icmp_code`` for ICMP. ``established`` says
     whether the packet belongs to a connection conntrack already knows
     (the reply direction of an allowed flow), which stateful groups accept
-    whatever the rules say.
+    whatever the rules say. ``local_ip`` is the port's end as the operator
+    gave it: the source of an egress packet, the destination of an
+    ingress one; None means the port's first fixed IP of the family
+    (``sgrules.local_address``).
     """
     direction: str
     ethertype: str
@@ -134,6 +139,15 @@ class Packet:
     icmp_type: typing.Optional[int] = None
     icmp_code: typing.Optional[int] = None
     established: bool = False
+    local_ip: typing.Optional[str] = None
+
+
+class QuestionError(ValueError):
+    """A packet question that does not fit the port (exit 2).
+
+    For example ``--local-ip`` for an ingress packet naming an address
+    the port does not have.
+    """
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,6 +17,8 @@ Protocol numbers, and a rule in one line. Shared by the API's verdict
 base layer.
 """
 
+import ipaddress
+
 from osc_netdiag import secgroups as sg
 
 # Neutron accepts a protocol as a name or its number (neutron_lib's
@@ -58,10 +60,29 @@ def rule_protocol(rule):
     return number
 
 
-def describe_remote(rule):
+def _group_label(rule, names, long):
+    """A remote group as the operator knows it: its Neutron name.
+
+    With ``long``, its ID beside the name (two groups may share a name,
+    "default" in every project); the bare ID where no name is known.
+    """
+    gid = rule.remote_group_id
+    name = rule.remote_group_name or names.get(gid)
+    if not name:
+        return gid
+    return f"{name} [{gid}]" if long else name
+
+
+def describe_remote(rule, names=None, long=False):
+    """The rule's remote end.
+
+    ``names`` ({group ID: name}) names remote groups; without it they
+    keep their ID, as findings and rows that carry the rule ID do.
+    """
     if rule.remote_group_id:
-        return (f"group {rule.remote_group_id} "
-                f"({len(rule.remote_addresses)} addresses)")
+        label = rule.remote_group_id if names is None \
+            else _group_label(rule, names, long)
+        return f"group {label} ({len(rule.remote_addresses)} addresses)"
     if rule.remote_address_group_id:
         return (f"address group {rule.remote_address_group_id} "
                 f"({len(rule.remote_addresses)} CIDRs)")
@@ -70,10 +91,11 @@ def describe_remote(rule):
     return "anywhere"
 
 
-def describe_rule(rule):
+def describe_rule(rule, names=None, long=False):
     """One rule as an operator reads it.
 
-    For example "ingress IPv4 tcp 22 from 203.0.113.0/24".
+    For example "ingress IPv4 tcp 22 from 203.0.113.0/24"; ``names`` and
+    ``long`` as for ``describe_remote``.
     """
     what = rule.protocol or "any"
     if rule.port_range_min is not None:
@@ -88,14 +110,27 @@ def describe_rule(rule):
             what += f" {rule.port_range_min}"
     way = "from" if rule.direction == sg.INGRESS else "to"
     return f"{rule.direction} {rule.ethertype} {what} {way} " \
-           f"{describe_remote(rule)}"
+           f"{describe_remote(rule, names, long)}"
 
 
-def inbound_policy(intent):
+def group_names(intent):
+    """{group ID: Neutron name} of the groups the intent knows.
+
+    Its own groups, and every remote group a rule names (resolved with
+    the rule).
+    """
+    names = {g.id: g.name for g in intent.security_groups if g.name}
+    for rule in intent.rules:
+        if rule.remote_group_id and rule.remote_group_name:
+            names.setdefault(rule.remote_group_id, rule.remote_group_name)
+    return names
+
+
+def inbound_policy(intent, long=False):
     """The port's inbound policy in one line.
 
     Said plainly when nothing is allowed in: a configuration fact, not
-    an error.
+    an error. Remote groups by name (with ``long``, and their ID).
     """
     if not intent.port_security_enabled:
         return "port security off: everything allowed in"
@@ -107,5 +142,59 @@ def inbound_policy(intent):
                 + (", ".join(g.name or g.id for g in intent.security_groups)
                    or "no group") + "): add one, e.g. 'openstack security "
                 "group rule create --ingress --protocol icmp <group>'")
+    names = group_names(intent)
     return "in: " + "; ".join(
-        describe_rule(r).split(" ", 1)[1] for r in rules)
+        describe_rule(r, names, long).split(" ", 1)[1] for r in rules)
+
+
+def link_local(mac):
+    """The EUI-64 link-local address Neutron allows for a MAC."""
+    octets = [int(x, 16) for x in mac.split(":")]
+    octets[0] ^= 0x02
+    eui = octets[:3] + [0xff, 0xfe] + octets[3:]
+    groups = [f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2)]
+    return ipaddress.ip_address("fe80::" + ":".join(groups))
+
+
+def own_addresses(intent, version):
+    """What the port may send from, of one IP version, and what each is.
+
+    Its fixed IPs, its allowed address pairs (an address or a CIDR) and,
+    for IPv6, the link-local address of its MAC: what the anti-spoofing
+    of both drivers lets out, [(ip_network, what)].
+    """
+    found = [(ipaddress.ip_network(ip), "fixed IP")
+             for ip in intent.fixed_ips]
+    found += [(ipaddress.ip_network(p.ip_address, strict=False),
+               "allowed address pair")
+              for p in intent.allowed_address_pairs]
+    if version == 6 and intent.mac_address:
+        found.append((ipaddress.ip_network(link_local(intent.mac_address)),
+                      "link-local address"))
+    return [(net, what) for net, what in found if net.version == version]
+
+
+def address_of(intent, address):
+    """What ``address`` is to the port, or None when it is not its own."""
+    ip = ipaddress.ip_address(address)
+    return next((what for net, what in own_addresses(intent, ip.version)
+                 if ip in net), None)
+
+
+def local_address(intent, packet):
+    """The port's end of ``packet``: --local-ip, else its first own.
+
+    The first fixed IP of the packet's family; for IPv6 without one, the
+    link-local address of its MAC; for IPv4 without one, 0.0.0.0 (what a
+    DHCP client sends from).
+    """
+    if packet.local_ip:
+        return packet.local_ip
+    version = ipaddress.ip_address(packet.remote_ip).version
+    own = next((ip for ip in intent.fixed_ips
+                if ipaddress.ip_address(ip).version == version), None)
+    if own is not None:
+        return own
+    if version == 6 and intent.mac_address:
+        return str(link_local(intent.mac_address))
+    return "0.0.0.0" if version == 4 else "::"

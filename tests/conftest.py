@@ -12,7 +12,7 @@
 
 """No silent skips in CI.
 
-A test that needs root, a real sshd, real sudo or the lab skips on a
+A test that needs root, a real sshd, real sudo, Podman or the lab skips on a
 developer's machine that lacks them, with its reason. In CI (the ``CI``
 environment variable is set and not empty) such a skip is a FAILURE: the run
 would otherwise be green while every host-key or sudoers test was never run.
@@ -28,7 +28,8 @@ import os
 
 import pytest
 
-ENVIRONMENT_REASONS = ("needs root", "needs sshd", "needs sudo", "needs the lab")
+ENVIRONMENT_REASONS = ("needs root", "needs sshd", "needs sudo", "needs the lab",
+                       "needs podman")
 
 
 def in_ci():

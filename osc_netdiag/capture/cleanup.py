@@ -160,6 +160,11 @@ def cleanup(hosts, *, inventory, transport, force=False, yes=True,
             reports.append(models.HostReport(host, outcome.target.address,
                                              models.HOST_OK))
             due[host] = find_leftovers(host, outcome.results, now, force)
+        # --show-commands: what --yes removes depends on the listings'
+        # answers, which a plan never gets; its transport says so
+        later = getattr(transport, "phase_asked", None)
+        if yes and later is not None:
+            later(2, hosts)
         if not yes:
             found = [x for items in due.values() for x in items]
             return CleanupResult(tuple(found), tuple(reports),

@@ -63,6 +63,36 @@ CODES = {
         E, "The flow that drops DHCP offers sent by port {port} is "
            "missing on {host}: the instance could act as a DHCP server "
            "on its network. " + RESTART_ + "."),
+    "NETDIAG_FW_OF_DHCP_CLIENT_MISSING": (
+        E, "{host} has no flow letting port {port} send {protocol} requests "
+           "from {address}: the instance gets no address (or lease "
+           "renewal) that way. " + RESTART_ + "."),
+    "NETDIAG_FW_OF_RA_SPOOF_MISSING": (
+        E, "The flow that drops IPv6 router advertisements sent by port "
+           "{port} is missing on {host}: the instance could act as a "
+           "router for its network. " + RESTART_ + "."),
+    "NETDIAG_FW_OF_ND_MISSING": (
+        E, "Port {port}'s IPv6 neighbour discovery for {address} (MAC "
+           "{mac}) lacks {what} on {host}: its neighbours cannot resolve "
+           "(or it cannot announce) that address, and IPv6 traffic to it "
+           "fails. " + RESTART_ + "."),
+    "NETDIAG_FW_OF_ND_STALE": (
+        W, "{host} lets port {port} answer IPv6 neighbour discovery for "
+           "{address}, which is neither a fixed IP nor an allowed address "
+           "pair in the API (it could take that address over on its "
+           "network): " + RESTART + "."),
+    "NETDIAG_FW_OF_INGRESS_BASE_MISSING": (
+        E, "Table {table} on {host} does not let {what} reach port {port}: "
+           "address resolution, neighbour discovery or DHCP to the "
+           "instance fails. " + RESTART_ + "."),
+    "NETDIAG_FW_OF_STATELESS_TRACKED": (
+        W, "Port {port}'s group(s) {groups} are stateless, but the "
+           "openvswitch firewall driver on {host} tracks connections "
+           "anyway (Neutron's openvswitch driver does not implement "
+           "stateless groups): replies get through without a rule of "
+           "their own, more than the API allows. Use the iptables_hybrid "
+           "or OVN driver where stateless filtering matters, or give the "
+           "group the rules a stateful one would need."),
     "NETDIAG_FW_OF_RULE_MISSING": (
         E, "Security group rule {rule} ({what}) has no flow in table "
            "{table} on {host}: traffic it allows is dropped. "

@@ -116,11 +116,26 @@ CODES = {
                                   "network set --mtu ...')."),
     "NETDIAG_OVN_TRACE_DROP": (E, "OVN's logical pipeline drops the "
                                "port's traffic before any chassis sees it: "
-                               "run the command in the evidence with "
-                               "--detailed instead of --minimal on the "
-                               "database host to see the stage (port "
-                               "security, an ACL of the port's security "
-                               "groups, routing) that drops it."),
+                               "the hop names the stage (port security, "
+                               "routing, an ACL) where it dies, and its "
+                               "evidence holds the whole detailed "
+                               "ovn-trace, run on the database host."),
+    "NETDIAG_OVN_ACL_DROP": (E, "An ACL drops the ping from port {port} "
+                             "to {destination}: {acl}. If the traffic "
+                             "should pass, add a rule allowing it to that "
+                             "security group (or to a group of the port "
+                             "that must receive it)."),
+    "NETDIAG_OVN_HOST_PARTS": (E, "The chassis {host} does not do what "
+                               "OVN's logical pipeline says for the "
+                               "port's packet: ovn-controller's OpenFlow "
+                               "tables on {bridge} are missing or stale. "
+                               "Restart ovn-controller on {host}: it "
+                               "installs its flows again from scratch "
+                               "('ovn-appctl -t ovn-controller recompute' "
+                               "does not restore flows removed behind its "
+                               "back). If they still part, the evidence's "
+                               "ofproto/trace shows the table where the "
+                               "chassis's path ends."),
     "NETDIAG_OVN_ROUTER_PORT_MISSING": (E, "The Northbound database has no "
                                         "Logical_Router_Port lrp-{port} "
                                         "for router {router}: repair it "

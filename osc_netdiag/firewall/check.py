@@ -20,6 +20,7 @@ the packet's trace). Read-only on the host.
 """
 
 import dataclasses
+import ipaddress
 
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
@@ -31,6 +32,7 @@ from osc_netdiag.resolve import secgroups as resolve_secgroups
 from osc_netdiag import runner
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import describe_rule
+from osc_netdiag.sgrules import local_address
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,10 +49,13 @@ class FirewallResult:
     packet: object = None
     api_verdict: object = None
     host_verdict: object = None
+    # the inbound line with each remote group's ID beside its name
+    inbound_long: str = ""
 
     def to_dict(self, long=False):
         data = {"port_id": self.port_id, "host": self.host,
-                "driver": self.driver, "inbound_policy": self.inbound,
+                "driver": self.driver,
+                "inbound_policy": self.inbound_long or self.inbound,
                 "exit_code": self.exit_code,
                 "rows": [r.to_dict(long=long) for r in self.rows],
                 "findings": [f.to_dict() for f in self.findings],
@@ -104,6 +109,19 @@ def _policy_findings(report, intent):
                     "anything in", port=intent.port_id)
 
 
+def _reads_local_ip(module, intent, packet):
+    """Whether the driver's view answers ``packet`` as asked.
+
+    A view that does not read --local-ip (``READS_LOCAL_IP``) evaluates
+    the port's own first address: right when --local-ip is that one,
+    a wrong answer (and a false disagreement) for any other.
+    """
+    if packet.local_ip is None or getattr(module, "READS_LOCAL_IP", False):
+        return True
+    own = local_address(intent, dataclasses.replace(packet, local_ip=None))
+    return ipaddress.ip_address(own) == ipaddress.ip_address(packet.local_ip)
+
+
 def _read_host(run, report, intent, module, packet):
     """The driver's hops and findings, and its verdict on ``packet``."""
     host = intent.host
@@ -129,6 +147,12 @@ def _read_host(run, report, intent, module, packet):
         if item not in report.findings:
             report.findings.append(item)
     if packet is None:
+        return None
+    if not _reads_local_ip(module, intent, packet):
+        report.hop(host, "verdict", "host-verdict", "not read",
+                   f"the {dispatch.driver_name(intent)} view evaluates the "
+                   f"port's own address, not --local-ip {packet.local_ip}",
+                   Status.SKIP)
         return None
     try:
         return module.host_verdict(intent, packet, view)
@@ -160,7 +184,12 @@ def _verdict_rows(report, intent, packet, api, host):
 
 
 def check_intent(intent, *, packet=None, **options):
-    """Compare ``intent`` with its host; answer ``packet`` if given."""
+    """Compare ``intent`` with its host; answer ``packet`` if given.
+
+    A question that does not fit the port raises secgroups.QuestionError
+    before any host is read.
+    """
+    verdict.check_question(intent, packet)
     report = Report()
     _api_rows(report, intent)
     _policy_findings(report, intent)
@@ -181,7 +210,9 @@ def check_intent(intent, *, packet=None, **options):
         _verdict_rows(report, intent, packet, api, host)
     return FirewallResult(
         port_id=intent.port_id, host=intent.host, driver=name,
-        inbound=verdict.inbound_policy(intent), rows=tuple(report.hops),
+        inbound=verdict.inbound_policy(intent),
+        inbound_long=verdict.inbound_policy(intent, long=True),
+        rows=tuple(report.hops),
         findings=tuple(report.findings), hosts=hosts,
         round_trips=round_trips,
         exit_code=exitcodes.for_report(report.findings, hosts),

@@ -25,7 +25,10 @@ firewall flows, which the openvswitch view reports.
 
 A driver module offers ``probes(port_id)``, optionally
 ``more_probes(intent, view, packet)``, ``judge(intent, view)`` -> (hops,
-findings) and ``host_verdict(intent, packet, view)`` -> Verdict.
+findings) and ``host_verdict(intent, packet, view)`` -> Verdict; and
+``READS_LOCAL_IP = True`` when its verdict is on the packet's
+``local_ip`` (else it is asked only about the port's own first
+address).
 """
 
 from osc_netdiag.backends.ml2_ovs import fw_openvswitch

@@ -35,6 +35,7 @@ absence is shown, not reported.
 
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
+from osc_netdiag.linux import fip as fip_side
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
 from osc_netdiag import names
@@ -64,8 +65,7 @@ def floating_ips_on(context, host):
 
 
 def agent_gateway_on(context, host):
-    return next((p for p in context.agent_gateways
-                 if p.binding_host == host), None)
+    return fip_side.agent_gateway(context.agent_gateways, host)
 
 
 def host_probes(context, host):
@@ -162,19 +162,13 @@ def _show_if_present(report, view, ns, device, kind, why):
 
 def check_agent_gateway(report, view, context, fip_ns):
     host = view.host
-    port = agent_gateway_on(context, host)
-    if port is None:
-        report.find("NETDIAG_ROUTER_NO_AGENT_GATEWAY", f"{host}:{fip_ns}",
-                    f"no floatingip_agent_gateway port on the external "
-                    f"network is bound to {host}", host=host,
-                    network=context.gateway.network_id)
-        report.hop(host, "fg-", "fip-gateway-port", "absent",
-                   "the API has no floatingip_agent_gateway port for this "
-                   "host", Status.ERROR)
-        return
-    devices.check_ns_device(report, view, fip_ns, names.fg_device(port.id),
-                            port.ips(), "NETDIAG_ROUTER_DEVICE_BROKEN",
-                            "fip-gateway-port")
+    fip_side.check_agent_gateway(
+        report, view, fip_ns, agent_gateway_on(context, host),
+        missing=("NETDIAG_ROUTER_NO_AGENT_GATEWAY",
+                 f"no floatingip_agent_gateway port on the external network "
+                 f"is bound to {host}",
+                 {"network": context.gateway.network_id}),
+        broken="NETDIAG_ROUTER_DEVICE_BROKEN")
 
 
 def check_fip_routes(report, view, fip_ns, fpr, fips, rfp_link):
@@ -183,16 +177,13 @@ def check_fip_routes(report, view, fip_ns, fpr, fips, rfp_link):
     """
     host = view.host
     probe = probes.netns_routes(fip_ns)
-    try:
-        routes = view.read(probe)
-    except Unreadable as exc:
-        report.skipped(host, f"{fip_ns} routes", "fip-route", exc)
+    routes = fip_side.read_routes(report, view, probe, fip_ns)
+    if routes is None:
         return
     rfp_ips = {a.local for a in rfp_link.addresses} if rfp_link else set()
     for fip in fips:
-        route = next((r for r in routes
-                      if r.dst in (fip.address, f"{fip.address}/32")
-                      and r.dev == fpr), None)
+        route = fip_side.host_route(routes, fip.address,
+                                    lambda r: r.dev == fpr)
         if route is not None:
             status = Status.OK
             if rfp_ips and route.gateway not in rfp_ips:

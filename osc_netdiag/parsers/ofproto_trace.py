@@ -62,6 +62,9 @@ _RULE = re.compile(r"^ *-+\Z")
 _SEPARATOR = re.compile(r"^=+\Z")
 _RECIRC = re.compile(r"^recirc\(0x[0-9a-f]+\) - resume conntrack with "
                      r"(?:default )?ct_state=([a-z|+-]+)")
+# after "Datapath actions:" when ovs-vswitchd handles the flow itself
+# (OVN's router answering a ping to its own address does)
+_SLOW_PATH = "This flow is handled by the userspace slow path because it:"
 _HEADERS = ("Flow: ", "Final flow: ", "Megaflow: ", "Datapath actions: ")
 
 
@@ -145,6 +148,8 @@ def _margin_line(builder, line):
                 builder.headers[header] = line[len(header):]
             return
     recirc = _RECIRC.match(line)
+    if line.startswith(_SLOW_PATH):
+        return      # a note after the actions; its "  - reason" lines too
     if _SEPARATOR.match(line):
         builder.close_pass()
     elif recirc:

@@ -54,6 +54,8 @@ CHASSIS_COLUMNS = ("_uuid", "name", "hostname", "encaps", "other_config")
 ENCAP_COLUMNS = ("_uuid", "type", "ip", "chassis_name")
 OPEN_VSWITCH_COLUMNS = ("external_ids",)
 DATAPATH_COLUMNS = ("_uuid", "tunnel_key", "external_ids")
+ACL_COLUMNS = ("_uuid", "priority", "direction", "match", "action",
+               "external_ids")
 
 
 @dataclass(frozen=True)
@@ -335,3 +337,30 @@ def parse_connection_status(text: str) -> str:
     if len(lines) != 1 or lines[0] not in CONNECTION_STATES:
         raise ParseError(f"{what}: unexpected output {text[:200]!r}")
     return lines[0]
+
+
+@dataclass(frozen=True)
+class Acl:
+    """An ACL (NB): Neutron writes one per security group rule, with the
+    rule's ID in external_ids, and its drop-all ACLs without one.
+    """
+    uuid: str
+    priority: int
+    direction: str        # from-lport (the port sends), to-lport
+    match: str
+    action: str
+    external_ids: dict
+
+    @property
+    def rule_id(self) -> Optional[str]:
+        return self.external_ids.get("neutron:security_group_rule_id")
+
+
+def parse_acls(text: str) -> tuple:
+    """``ovn-nbctl ... list ACL``."""
+    w = "ovn-nbctl ACL"
+    return tuple(Acl(
+        uuid=_t(r["_uuid"], str, w), priority=_t(r["priority"], int, w),
+        direction=_t(r["direction"], str, w), match=_t(r["match"], str, w),
+        action=_t(r["action"], str, w), external_ids=_map(r["external_ids"], w))
+        for r in _rows(text, w, ACL_COLUMNS))

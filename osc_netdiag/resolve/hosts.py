@@ -92,11 +92,37 @@ def resolve_context(conn, hosts=(), all_hosts=False):
         distributed_router_ids=tuple(sorted(
             r.id for r in routers if getattr(r, "is_distributed", False))),
         tunnel_needs=tunnel_needs,
-        physnets=(_physnets(net, networks, hosts)
-                  if getattr(backend, "HOST_PHYSNETS", False) else {}))
+        **(_ovn_needs(net, networks, hosts)
+           if getattr(backend, "HOST_PHYSNETS", False) else {}))
 
 
-def _physnets(net, networks, hosts):
+def _ovn_needs(net, networks, hosts):
+    """ML2/OVN: what each chassis must carry for the networks with a port
+    bound there: their physnets (bridge mappings) and the largest MTU of
+    their overlay networks (geneve's overhead on the encap device).
+    """
+    ports = list(net.ports())
+    return {"physnets": _physnets(ports, networks, hosts),
+            "overlay_mtus": _overlay_mtus(ports, networks, hosts)}
+
+
+def _overlay_mtus(ports, networks, hosts):
+    """host -> [MTU, network name] of its largest-MTU overlay network."""
+    overlay = {}
+    for network in networks:
+        info = resolve.network_info(network)
+        if info.mtu and any(s.is_tunnel for s in info.segments):
+            overlay[network.id] = (info.mtu, info.name or info.id)
+    found = {}
+    for port in ports:
+        need = overlay.get(port.network_id)
+        if port.binding_host_id in hosts and need is not None and \
+                need > tuple(found.get(port.binding_host_id, (0, ""))):
+            found[port.binding_host_id] = need
+    return {h: list(v) for h, v in sorted(found.items())}
+
+
+def _physnets(ports, networks, hosts):
     """host -> the physical networks of the networks with a port bound
     there (what its bridge mappings must carry).
     """
@@ -107,7 +133,7 @@ def _physnets(net, networks, hosts):
                 physnet_of.setdefault(network.id, set()).add(
                     seg.physical_network)
     found = {}
-    for port in net.ports():
+    for port in ports:
         if port.binding_host_id in hosts:
             found.setdefault(port.binding_host_id, set()).update(
                 physnet_of.get(port.network_id, ()))

@@ -91,6 +91,23 @@ def _address_group(net_api, group_id, cache):
     return cache[key]
 
 
+def _group_name(net_api, group_id, cache):
+    """A remote group's Neutron name, or None where it cannot be read.
+
+    The port's own groups are named already (``group_of`` puts them in
+    the cache); another group costs one GET, and a group this user may
+    not read (another project's) keeps its ID.
+    """
+    from openstack import exceptions
+    key = ("group-name", group_id)
+    if key not in cache:
+        try:
+            cache[key] = net_api.get_security_group(group_id).name or None
+        except exceptions.SDKException:
+            cache[key] = None
+    return cache[key]
+
+
 def _int_or_none(value):
     return None if value is None else int(value)
 
@@ -102,9 +119,11 @@ def rule_of(raw, net_api, cache):
     """
     ethertype = raw.get("ethertype") or sg.IPV4
     remote = ()
+    name = None
     if raw.get("remote_group_id"):
         remote = _member_addresses(net_api, raw["remote_group_id"],
                                    cache)[ethertype]
+        name = _group_name(net_api, raw["remote_group_id"], cache)
     elif raw.get("remote_address_group_id"):
         remote = _address_group(net_api, raw["remote_address_group_id"],
                                 cache)[ethertype]
@@ -118,7 +137,7 @@ def rule_of(raw, net_api, cache):
         remote_ip_prefix=raw.get("remote_ip_prefix") or None,
         remote_group_id=raw.get("remote_group_id") or None,
         remote_address_group_id=raw.get("remote_address_group_id") or None,
-        remote_addresses=tuple(remote))
+        remote_addresses=tuple(remote), remote_group_name=name)
 
 
 def _rule_order(rule):
@@ -129,6 +148,7 @@ def _rule_order(rule):
 
 
 def group_of(sdk_group, net_api, cache):
+    cache[("group-name", sdk_group.id)] = sdk_group.name or None
     rules = [rule_of(raw, net_api, cache)
              for raw in sdk_group.security_group_rules or ()]
     stateful = getattr(sdk_group, "stateful", None)

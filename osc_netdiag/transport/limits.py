@@ -27,6 +27,7 @@ was cut is ``error`` with "output cut at N bytes", never ``ok``.
 
 import dataclasses
 import re
+import time
 from typing import Optional
 
 from osc_netdiag import errors
@@ -114,6 +115,8 @@ class _Stream:
         self._inside = None      # the command whose body is being read
         self._body = 0           # bytes of that body seen (kept or not)
         self.cut = {}            # index -> bytes of its body seen
+        # index -> time.monotonic() when its opening / closing marker came
+        self.began, self.ended = {}, {}
         self._begin = re.compile(re.escape(self._mark) + rb":B:(\d{1,%d})\n"
                                  % _DIGITS)
         self._hold = len(self._mark) + _DIGITS * 2 + 8
@@ -149,6 +152,7 @@ class _Stream:
         if index < self._index or index >= self._count:
             return buf[match.end():]        # data that looks like a marker
         self.kept += match.group(0)
+        self.began[index] = time.monotonic()
         self._index = index + 1
         self._inside, self._body = index, 0
         return buf[match.end():]
@@ -165,6 +169,7 @@ class _Stream:
             return None
         self._keep(buf[:match.start()])
         self.kept += match.group(0)
+        self.ended[self._inside] = time.monotonic()
         self._inside = None
         return buf[match.end():]
 
@@ -221,6 +226,26 @@ class BoundedBatch:
         self.out.finish()
         self.err.finish()
         return bytes(self.out.kept), bytes(self.err.kept)
+
+    def timed(self, results: list) -> list:
+        """Results with their ``duration``: seconds from the first opening
+        marker of the command that arrived here to the last closing one.
+
+        Measured on this side as the framed output arrives (one script runs
+        a batch, so the host's clock is never read): a command's own run
+        plus how late its lines came. A command not finished runs until
+        the batch ended; one that never began took 0.
+        """
+        stop = time.monotonic()
+        timed = []
+        for index, result in enumerate(results):
+            began = [s.began[index] for s in (self.out, self.err)
+                     if index in s.began]
+            ended = [s.ended.get(index, stop) for s in (self.out, self.err)
+                     if index in s.began]
+            duration = max(ended) - min(began) if began else 0.0
+            timed.append(dataclasses.replace(result, duration=duration))
+        return timed
 
     def mark_cuts(self, results: list) -> list:
         """Results of the commands whose output was cut become ``error``."""

@@ -71,11 +71,11 @@ def run_counted(shell_argv: Sequence[str], commands: Sequence[Command], *,
         _kill_group(proc)
     proc.wait()
     out, err = batch.streams()
-    return batch.mark_cuts(script.parse_framed(
+    return batch.timed(batch.mark_cuts(script.parse_framed(
         out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
         commands, nonce, sudo=sudo,
         cut_status=models.HOST_TIMEOUT if ending == DEADLINE
-        else models.HOST_ERROR)), batch.received
+        else models.HOST_ERROR))), batch.received
 
 
 DONE, DEADLINE, CAPPED = "done", "deadline", "capped"

@@ -46,6 +46,10 @@ NOT_GRANTED = "NOT GRANTED by netdiag.sudoers"
 # root: the shipped file cannot know it, the operator grants it as printed
 NOT_GRANTED_PREFIX = NOT_GRANTED + " (exec prefix: grant this argv as printed)"
 NO_FILE = "(netdiag.sudoers not found)"
+# port capture's one script per host: sudo runs a shell, and a shell as
+# root is root; the shipped file cannot grant that and does not
+NOT_GRANTED_SCRIPT = (NOT_GRANTED + " (a shell script as root: needs sudo "
+                      "for sh itself, which is full root)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +86,7 @@ class PlanSession(HostSession):
     def __init__(self, owner, target: HostTarget):
         self._owner = owner
         self.target = target
+        self.batches = 0
 
     def run(self, commands: Sequence[Command]) -> list:
         # The very script a real run would send (the nonce aside): what it
@@ -89,12 +94,25 @@ class PlanSession(HostSession):
         script.build_script(commands, sudo=self.target.sudo,
                             exec_prefix=self.target.exec_prefix,
                             nonce=script.new_nonce())
+        self.batches += 1
         for command in commands:
             self._owner.add(self.target, command)
         return [CommandResult(name=c.name, argv=tuple(c.argv), stdout="",
                               stderr="", exit_status=None,
                               status=models.HOST_NOT_RUN, message=NOT_RUN)
                 for c in commands]
+
+    def stream(self, argv, *, deadline, on_line, stop, max_bytes=None):
+        """Keep the streamed argv (port capture's script) as it is given.
+
+        Its caller built it whole, sudo included. After a batch on this
+        session (the capture's NIC lookup) it is planned from answers the
+        plan does not have, and says so. Nothing runs: no line, status
+        None (as for a cut stream).
+        """
+        self._owner.add_argv(self.target, "stream", tuple(argv),
+                             after_answers=self.batches > 0)
+        return None
 
 
 class PlanTransport(Transport):
@@ -159,6 +177,20 @@ class PlanTransport(Transport):
                               argv, under_sudo, granted, condition)
         with self._lock:
             self.planned.append(item)
+
+    def add_argv(self, target, name, argv, *, after_answers=False):
+        """A whole argv built by its feature (sudo and prefixes in it)."""
+        under_sudo = (argv[argv.index("sudo") + 3:]
+                      if target.sudo and "sudo" in argv else ())
+        granted = self.sudoers_for(under_sudo)
+        if granted == NOT_GRANTED and under_sudo[:2] == ("sh", "-c"):
+            granted = NOT_GRANTED_SCRIPT
+        phase = self.phase + 1 if after_answers else self.phase
+        with self._lock:
+            if after_answers:
+                self.later.setdefault(target.name, []).append(phase)
+            self.planned.append(PlannedCommand(target.name, phase, name,
+                                               argv, under_sudo, granted))
 
     def sudoers_for(self, argv):
         if not argv:

@@ -20,6 +20,7 @@ round trip per host per phase.
 import concurrent.futures
 import dataclasses
 import threading
+import time
 from typing import Dict
 from typing import List
 from typing import Optional
@@ -38,6 +39,7 @@ class HostOutcome:
     results: list = dataclasses.field(default_factory=list)   # CommandResults
     error: Optional[errors.HostError] = None
     round_trips: int = 0
+    elapsed: float = 0.0        # seconds spent on this host (open included)
 
     @property
     def ok(self):
@@ -54,6 +56,7 @@ def _as_host_error(target, exc) -> errors.HostError:
 def _run_once(transport: Transport, target: HostTarget, commands) -> HostOutcome:
     outcome = HostOutcome(target=target)
     session = None
+    started = time.monotonic()
     try:
         session = transport.open(target)
         outcome.results = session.run(list(commands)) if commands else []
@@ -61,6 +64,7 @@ def _run_once(transport: Transport, target: HostTarget, commands) -> HostOutcome
         outcome.results = []
         outcome.error = _as_host_error(target, exc)
     finally:
+        outcome.elapsed = time.monotonic() - started
         if session is not None:
             outcome.round_trips = session.round_trips
             session.close()
@@ -201,6 +205,7 @@ class HostPool:
         outcome = HostOutcome(target=target)
         session = None
         before = 0
+        started = time.monotonic()
         try:
             session = self._session(target)
             before = session.round_trips
@@ -208,6 +213,8 @@ class HostPool:
         except Exception as exc:
             outcome.results = []
             outcome.error = _as_host_error(target, exc)
+        # this phase's: its own open (the first phase) and batch
+        outcome.elapsed = time.monotonic() - started
         if session is not None:
             outcome.round_trips = session.round_trips - before
         return outcome

@@ -18,9 +18,12 @@ A capture folder holds one JSON file per host (``hosts/<host>.json``)::
      "status": "ok", "message": "",
      "commands": [{"name": "ovs-vsctl-show", "argv": ["ovs-vsctl", "show"],
                    "stdout": "...", "stderr": "", "exit_status": 0,
-                   "status": "ok", "message": ""}]}
+                   "status": "ok", "message": "", "duration": 0.012}]}
 
 ``status`` is ``ok`` or the status of the HostError the host failed with;
+``duration`` is the command's as the run measured it (seconds; see
+``limits.BoundedBatch.timed``), and a replay reports it as recorded (0.0
+from a capture saved before it was kept);
 other layers keep the API context next to it with :func:`save_json`.
 Whole-host scenarios recorded once double as tests and as offline input.
 """
@@ -88,7 +91,7 @@ def result_to_dict(result: CommandResult) -> dict:
     return {"name": result.name, "argv": list(result.argv),
             "stdout": result.stdout, "stderr": result.stderr,
             "exit_status": result.exit_status, "status": result.status,
-            "message": result.message}
+            "message": result.message, "duration": result.duration}
 
 
 def result_from_dict(data: dict) -> CommandResult:
@@ -97,6 +100,8 @@ def result_from_dict(data: dict) -> CommandResult:
                          stderr=data.get("stderr", ""),
                          exit_status=data.get("exit_status"),
                          status=data.get("status", models.HOST_OK),
+                         # as recorded; 0.0 in a capture older than that
+                         duration=float(data.get("duration", 0.0)),
                          message=data.get("message", ""))
 
 

@@ -135,11 +135,11 @@ class SSHSession(HostSession):
             LOG.warning("%s: batch of %d commands passed its %.0fs deadline",
                         self.target.name, len(commands), deadline)
         out, err = batch.streams()
-        return batch.mark_cuts(script.parse_framed(
+        return batch.timed(batch.mark_cuts(script.parse_framed(
             out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
             commands, nonce, sudo=self.target.sudo,
             cut_status=models.HOST_TIMEOUT if ending == sshio.DEADLINE
-            else models.HOST_ERROR))
+            else models.HOST_ERROR)))
 
     def stream(self, argv, *, deadline, on_line, stop, max_bytes=None):
         """See HostSession.stream: on a new channel of this connection."""

@@ -16,6 +16,7 @@ that says what is expected, before the API or any host is contacted.
 """
 
 import argparse
+import ipaddress
 import math
 
 
@@ -66,3 +67,14 @@ def output_dir(text):
         return outdir.check(text)
     except outdir.UnsafeOutputDir as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def ipv4_address(text):
+    """port trace --to: one IPv4 address, in its canonical form (what
+    reaches ovn-trace's and ofproto/trace's argv is this, never the text).
+    """
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except (ipaddress.AddressValueError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected an IPv4 address, got {text!r}") from None

@@ -94,8 +94,14 @@ class CapturePort(output.DiagnosisLister):
     def diagnose(self, parsed_args):
         from osc_netdiag import api
 
+        from osc_netdiag.v1 import show_commands
+
         args = parsed_args
         inventory = self.inventory(args)
+        transport = self.transport(args, inventory)
+        # --show-commands plans the run --yes allows: refused, a capture
+        # runs nothing, and the plan for approving it would be empty
+        yes = args.yes or show_commands.planned(self)
         stop = threading.Event()
         previous = {}
 
@@ -108,8 +114,8 @@ class CapturePort(output.DiagnosisLister):
             result = api.capture_port(
                 self.sdk_connection(), args.port, at=args.at,
                 bpf=args.filter, count=args.count, duration=args.duration,
-                snaplen=args.snaplen, yes=args.yes, inventory=inventory,
-                transport=self.transport(args, inventory),
+                snaplen=args.snaplen, yes=yes, inventory=inventory,
+                transport=transport,
                 stop=stop, max_workers=args.parallel, write_dir=args.write,
                 progress=self.progress())
         finally:
@@ -149,7 +155,9 @@ class CapturePort(output.DiagnosisLister):
                  output.finding_rows(result.findings)))
 
     def produce_output(self, parsed_args, column_names, data):
-        if (not self.result.applied and not parsed_args.findings_only
+        # a --show-commands plan (no "applied") prints as any plan does
+        if (not getattr(self.result, "applied", True)
+                and not parsed_args.findings_only
                 and parsed_args.formatter not in output.DOCUMENT_FORMATS):
             self.app.stdout.write(
                 "Refused without --yes: this capture would create on the "

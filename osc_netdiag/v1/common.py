@@ -38,7 +38,7 @@ class HostAccessMixin:
     def add_host_access_arguments(self, parser, replay=True):
         """``replay=False``: no --save-capture/--from-capture, for commands
         that act on the hosts live (a capture, a cleanup) and so have
-        nothing to record or replay.
+        nothing to record or replay (--show-commands they have).
         """
         group = parser.add_argument_group("host access")
         group.add_argument(
@@ -79,10 +79,11 @@ class HostAccessMixin:
             help="This machine is the Neutron host <host> (default: its "
                  "hostname): run that host's probes here, without SSH; the "
                  "other hosts of the path are still read over SSH")
-        if not replay:
-            return parser
+        # every command that reaches hosts can show what it would run
         from osc_netdiag.v1 import show_commands
         show_commands.add_argument(where)
+        if not replay:
+            return parser
         where.add_argument(
             "--from-capture", metavar="<dir>",
             help="Re-run the diagnosis offline from a --save-capture "

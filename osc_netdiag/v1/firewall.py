@@ -33,7 +33,9 @@ class PortFirewall(output.DiagnosisLister):
     With --remote-ip, the question "would this packet get through?": the
     API's verdict (the rule that allows it, or that none does) and the
     host's (ofproto/trace on br-int, or the port's chains evaluated), and
-    whether they agree.
+    whether they agree. --local-ip is the port's end of it: an egress
+    packet from an address the port does not own is dropped by
+    anti-spoofing, and both verdicts say so.
 
     Exit codes: 0 in sync (a packet that both sides deny is an answer, not
     an error), 2 a question that does not make sense, 3 not resolved,
@@ -57,6 +59,13 @@ class PortFirewall(output.DiagnosisLister):
         ask.add_argument(
             "--remote-ip", metavar="<address>",
             help="The other end of the packet (IPv4 or IPv6)")
+        ask.add_argument(
+            "--local-ip", metavar="<address>",
+            help="The port's end of the packet: the source of an egress "
+                 "packet (an address the port does not own is dropped by "
+                 "anti-spoofing), the destination of an ingress one (one "
+                 "of its addresses). Default: its first fixed IP of the "
+                 "family")
         ask.add_argument(
             "--direction", choices=("ingress", "egress"), default="ingress",
             help="ingress: to the port (default); egress: from it")
@@ -88,16 +97,18 @@ class PortFirewall(output.DiagnosisLister):
         from osc_netdiag import api
         from osc_netdiag import exitcodes
         if args.remote_ip is None:
-            if args.protocol or args.dst_port or args.established:
-                self._usage("--protocol, --port and --established need "
-                            "--remote-ip")
+            if args.protocol or args.dst_port or args.established or \
+                    args.local_ip:
+                self._usage("--protocol, --port, --local-ip and "
+                            "--established need --remote-ip")
             return None
         try:
             return api.firewall_packet(
                 remote_ip=args.remote_ip, protocol=args.protocol,
                 direction=args.direction, port=args.dst_port,
                 ethertype=args.ethertype, icmp_type=args.icmp_type,
-                icmp_code=args.icmp_code, established=args.established)
+                icmp_code=args.icmp_code, established=args.established,
+                local_ip=args.local_ip)
         except ValueError as exc:
             self._usage(str(exc))
         return exitcodes.USAGE          # not reached
@@ -112,10 +123,14 @@ class PortFirewall(output.DiagnosisLister):
         args = parsed_args
         packet = self._packet(args)
         inventory = self.inventory(args)
-        return api.port_firewall(
-            self.sdk_connection(), args.port, packet=packet,
-            inventory=inventory, transport=self.transport(args, inventory),
-            max_workers=args.parallel)
+        try:
+            return api.port_firewall(
+                self.sdk_connection(), args.port, packet=packet,
+                inventory=inventory,
+                transport=self.transport(args, inventory),
+                max_workers=args.parallel)
+        except api.QuestionError as exc:
+            self._usage(str(exc))
 
     def row_columns(self, parsed_args):
         return ROW_COLUMNS + (("Evidence",) if parsed_args.long else ())
@@ -130,7 +145,8 @@ class PortFirewall(output.DiagnosisLister):
         super().emit_after_rows(parsed_args)
         result = self.result
         lines = [f"driver: {result.driver} on {result.host}",
-                 f"inbound: {result.inbound}"]
+                 "inbound: " + (result.inbound_long if parsed_args.long
+                                else result.inbound)]
         if result.packet is not None and result.api_verdict is not None:
             host = result.host_verdict.decision if result.host_verdict \
                 else "not read"

@@ -12,6 +12,7 @@
 
 """``openstack netdiag port trace``."""
 
+from osc_netdiag.v1 import argtypes
 from osc_netdiag.v1 import output
 
 HOP_COLUMNS = ("Host", "Device", "Kind", "State", "Detail", "Status")
@@ -50,6 +51,12 @@ class TracePort(output.DiagnosisLister):
                  "(needs Graphviz's dot), or .dot (the Graphviz text); "
                  "hosts as boxes, hops in path order, translations and "
                  "tunnels on the edges, the broken hop and its finding red")
+        parser.add_argument(
+            "--to", metavar="<ip-address>", type=argtypes.ipv4_address,
+            help="ML2/OVN: also trace a ping from the port to this IPv4 "
+                 "address through OVN's logical pipeline (ovn-trace) and "
+                 "the port's chassis (ofproto/trace): an instance on the "
+                 "same network, one behind the router, or beyond it")
         self.add_host_access_arguments(parser)
         return parser
 
@@ -82,7 +89,13 @@ class TracePort(output.DiagnosisLister):
                        save_capture=args.save_capture,
                        max_workers=args.parallel, progress=self.progress())
         if args.server:
+            if args.to:
+                self.app.stderr.write("netdiag port trace: --to traces one "
+                                      "<port>, not --server\n")
+                raise SystemExit(exitcodes.USAGE)
             return api.trace_server(conn, args.server, **options)
+        if args.to:
+            options["to"] = args.to
         return [api.trace_port(conn, args.port, **options)]
 
     def exit_code_of(self, traces):

@@ -40,6 +40,9 @@ def transport(command, args):
     if getattr(args, "save_capture", None):
         raise NetdiagError("--show-commands runs nothing: there is nothing "
                            "for --save-capture to keep")
+    if getattr(args, "write", None):
+        raise NetdiagError("--show-commands runs nothing: there is no "
+                           "packet for --write to save")
     from osc_netdiag import api
     command.planning = api.plan_transport()
     return command.planning

@@ -154,3 +154,111 @@ def fault_wrong_port_security(status, name):
         lab_exec(DB_HOST, "ovn-nbctl", "lsp-set-port-security",
                  inst["port_id"], "%s %s" % (inst["mac"], inst["ip"]))
     return restore
+
+
+def openstack(*argv, timeout=120):
+    """The lab's API through the openstack client (what an operator
+    would type), -f json where it prints something.
+    """
+    env = dict(os.environ,
+               OS_CLIENT_CONFIG_FILE=os.path.join(REPO, ".lab-ovn", "clouds.yaml"))
+    cp = subprocess.run([os.path.join(REPO, ".venv", "bin", "openstack"),
+                         "--os-cloud", "netdiag-lab", *argv],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        text=True, timeout=timeout, env=env)
+    if cp.returncode != 0:
+        raise AssertionError("openstack %s failed: %s" % (" ".join(argv),
+                                                          cp.stderr[-2000:]))
+    return cp.stdout
+
+
+NO_INGRESS_GROUP = "netdiag-test-no-ingress"
+
+
+def fault_no_ingress_rule(status, name):
+    """Instance ``name``'s port in a security group of its own with no
+    ingress rule (Neutron's egress rules only): OVN's ACLs drop a ping to
+    it. Present but wrong: the port keeps port security and a group.
+    """
+    import json
+    inst = status["instances"][name]
+    before = json.loads(openstack("port", "show", inst["port_id"], "-c",
+                                  "security_group_ids", "-f", "json"))
+    group = json.loads(openstack("security", "group", "create",
+                                 NO_INGRESS_GROUP, "-f", "json"))["id"]
+    openstack("port", "set", "--no-security-group", "--security-group",
+              group, inst["port_id"])
+
+    def restore():
+        argv = ["port", "set", "--no-security-group"]
+        for old in before["security_group_ids"]:
+            argv += ["--security-group", old]
+        openstack(*argv, inst["port_id"])
+        openstack("security", "group", "delete", group)
+    return restore
+
+
+# OVN 23.03's OFTABLE_REMOTE_OUTPUT: the flows that send a logical port's
+# packets through the tunnel to the chassis holding the destination port
+REMOTE_OUTPUT_TABLE = 39
+
+
+def _datapath_key(port_id):
+    datapath = lab_exec(DB_HOST, "ovn-sbctl", "--bare", "--columns=datapath",
+                        "find", "Port_Binding",
+                        "logical_port=%s" % port_id).stdout.strip()
+    return int(lab_exec(DB_HOST, "ovn-sbctl", "get", "Datapath_Binding",
+                        datapath, "tunnel_key").stdout.strip())
+
+
+def _remote_flows(host, key):
+    out = lab_exec(host, "ovs-ofctl", "dump-flows", "br-int",
+                   "table=%d,metadata=%#x" % (REMOTE_OUTPUT_TABLE, key)).stdout
+    return [line for line in out.splitlines() if "cookie=" in line]
+
+
+def fault_delete_remote_output_flows(status, name):
+    """On instance ``name``'s chassis, the OpenFlow flows that tunnel its
+    network's packets to the other chassis deleted behind ovn-controller's
+    back (it does not put them back until it restarts): the logical
+    pipeline still delivers to a port on another chassis, the chassis
+    sends it nowhere.
+    """
+    inst = status["instances"][name]
+    key = _datapath_key(inst["port_id"])
+    before = len(_remote_flows(inst["host"], key))
+    assert before, "no remote output flows to delete"
+    lab_exec(inst["host"], "ovs-ofctl", "del-flows", "br-int",
+             "table=%d,metadata=%#x" % (REMOTE_OUTPUT_TABLE, key))
+
+    def restore():
+        tool("restart", inst["host"], "ovn-controller")
+        # every one of them back, not the first few ovn-controller puts
+        wait(lambda: len(_remote_flows(inst["host"], key)) >= before, 60,
+             "the remote output flows installed again")
+        wait(lambda: "connected" in lab_exec(
+            inst["host"], "ovn-appctl", "-t", "ovn-controller",
+            "connection-status").stdout, 30, "ovn-controller connected")
+    return restore
+
+
+def fault_lower_encap_mtu(status, name):
+    """The encap device (br-phy, holding ovn-encap-ip) of instance
+    ``name``'s chassis lowered to 1400 through its mtu_request: geneve
+    packets of the overlay network's full MTU no longer fit.
+    """
+    host = status["instances"][name]["host"]
+    lab_exec(host, "ovs-vsctl", "set", "Interface", "br-phy",
+             "mtu_request=1400")
+
+    def restore():
+        # OVS keeps an internal port's MTU when mtu_request is cleared:
+        # ask for 1500 first, then leave it unset as the lab built it
+        lab_exec(host, "ovs-vsctl", "set", "Interface", "br-phy",
+                 "mtu_request=1500")
+        wait(lambda: "mtu 1500" in lab_exec(host, "ip", "-o", "link", "show",
+                                            "br-phy").stdout, 30,
+             "br-phy's MTU back to 1500")
+        lab_exec(host, "ovs-vsctl", "remove", "Interface", "br-phy",
+                 "mtu_request", "1500")
+    return restore

@@ -61,7 +61,11 @@ class Sshd:
 
 
 def start(host: nsssh.NsHost, address: str, port: int, extra="",
-          host_key=None) -> Sshd:
+          host_key=None, mounts_too=True) -> Sshd:
+    """``mounts_too=False``: enter only the namespace's network, not the
+    mount namespace ``ip netns exec`` makes (its own /sys, without this
+    machine's cgroup mounts, and /etc/netns files over /etc).
+    """
     folder = pathlib.Path(tempfile.mkdtemp(prefix="sshd-", dir=host.folder))
     folder.chmod(0o755)
     server = Sshd(host=host, address=address, port=port, folder=folder,
@@ -87,9 +91,11 @@ PermitRootLogin prohibit-password
 LogLevel DEBUG1
 {extra}
 """)
+    enter = (["ip", "netns", "exec", host.netns] if mounts_too else
+             ["nsenter", f"--net=/run/netns/{host.netns}"])
     server.proc = subprocess.Popen(
-        ["ip", "netns", "exec", host.netns, nsssh.SSHD, "-f", str(config),
-         "-D", "-E", str(server.log)], stdin=subprocess.DEVNULL)
+        enter + [nsssh.SSHD, "-f", str(config), "-D", "-E", str(server.log)],
+        stdin=subprocess.DEVNULL)
     end = time.monotonic() + 10
     while time.monotonic() < end:
         if server.proc.poll() is not None:

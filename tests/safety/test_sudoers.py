@@ -152,6 +152,22 @@ REFUSED = [
      "chassis-del", "compute1"],
     ["ovn-sbctl", "--timeout=5", "--format=json", "--columns=name", "find",
      "Port_Binding", "logical_port=compute1"],
+    # the ACL list, but no other list of the Northbound (ACL_x, ACLs)
+    ["ovn-nbctl", "--timeout=5", "--format=json", "--columns=name", "list",
+     "ACLs"],
+    ["ovn-nbctl", "--timeout=5", "--format=json", "--columns=name", "list",
+     "ACL", "--", "acl-del", f"neutron-{UUID}"],
+    # ovn-trace: only the fixed options, only a Neutron switch, only a ping
+    ["ovn-trace", "--ct=new", "--ct=new", "--detailed", "--minimal",
+     "--ovs", f"neutron-{UUID}",
+     f'inport == "{UUID}" && eth.src == {MAC} && eth.dst == {MAC} && '
+     'ip4.src == 198.18.17.76 && ip4.dst == 198.18.17.80 && ip.ttl == 64 '
+     '&& icmp4.type == 8'],
+    ["ovn-trace", "--ct=new", "--ct=new", "--detailed", "--minimal",
+     f"neutron-{UUID}",
+     f'inport == "{UUID}" && eth.src == {MAC} && eth.dst == {MAC} && '
+     'ip4.src == 198.18.17.76 && ip4.dst == 198.18.17.80 && ip.ttl == 64 '
+     '&& udp'],
     ["ovn-appctl", "--timeout=5", "-t", "ovn-controller", "exit"],
     ["ovn-appctl", "--timeout=5", "-t", "ovn-northd", "connection-status"],
     ["ovs-vsctl", "--timeout=5", "--format=json", "--columns=other_config",

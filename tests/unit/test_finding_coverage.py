@@ -15,11 +15,14 @@ test.
 
 A code that no unit or safety test names is a diagnosis nobody has seen
 fire: the test that raises it must assert it by name (the whole code, as
-a word). This file and the catalogue's own test do not count, since they
-name codes without raising them. A code raised nowhere in the package is
-removed from the catalogue instead.
+a word, in a string of an ``assert`` statement, on any of its lines: a
+comment, a table or a list that no assert names does not count). This
+file and the catalogue's own test do not count, since they name codes
+without raising them. A code raised nowhere in the package is removed
+from the catalogue instead.
 """
 
+import ast
 import pathlib
 import re
 
@@ -39,14 +42,44 @@ def _names_in(paths):
     return found
 
 
+def asserted_in(text):
+    """The codes named in the strings of the ``assert`` statements of a
+    module's source ``text``.
+    """
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Assert):
+            for part in ast.walk(node):
+                if isinstance(part, ast.Constant) and \
+                        isinstance(part.value, str):
+                    found.update(CODE.findall(part.value))
+    return found
+
+
 def test_every_code_is_asserted_by_a_test():
     sources = [p for folder in TEST_DIRS for p in sorted(folder.rglob("*.py"))
                if p.resolve() not in NOT_COUNTED]
     assert sources
-    uncovered = sorted(set(CATALOGUE) - _names_in(sources))
+    asserted = set()
+    for path in sources:
+        asserted |= asserted_in(path.read_text(encoding="utf-8"))
+    uncovered = sorted(set(CATALOGUE) - asserted)
     assert uncovered == [], (
-        f"{len(uncovered)} finding code(s) named by no test under "
-        "tests/unit or tests/safety: " + ", ".join(uncovered))
+        f"{len(uncovered)} finding code(s) named in no assert of a test "
+        "under tests/unit or tests/safety: " + ", ".join(uncovered))
+
+
+def test_only_an_assert_names_a_code():
+    text = (
+        "# NETDIAG_IN_A_COMMENT\n"
+        "TABLE = ['NETDIAG_IN_A_LIST']\n"
+        "def test():\n"
+        "    found = f(TABLE)  # NETDIAG_BESIDE_AN_ASSERT\n"
+        "    assert found == ['NETDIAG_ON_THE_ASSERT_LINE']\n"
+        "    assert found == ['NETDIAG_A',\n"
+        "                     'NETDIAG_ON_A_CONTINUATION_LINE']\n")
+    assert asserted_in(text) == {"NETDIAG_ON_THE_ASSERT_LINE", "NETDIAG_A",
+                                 "NETDIAG_ON_A_CONTINUATION_LINE"}
 
 
 def test_every_code_is_raised_by_the_package():

@@ -101,8 +101,7 @@ def test_router_namespace_where_the_router_is_not_hosted(healthy):
     # context: network1's L3 agent hosts no router; the router still exists.
     healthy.edit_context(lambda d: d["hosted_routers"].update(network1=[]))
     result = check(healthy)
-    assert codes(result) == EXTRA_BRIDGES + [
-        "NETDIAG_HOST_NAMESPACE_NOT_HOSTED"]
+    assert codes(result) == EXTRA_BRIDGES + ["NETDIAG_HOST_NAMESPACE_NOT_HOSTED"]
     assert bad_rows(result) == [
         ("network1", f"qrouter-{ROUTER}", "namespace", "not hosted", "WARN")]
     assert result.exit_code == exitcodes.OK       # a WARNING only

@@ -47,7 +47,7 @@ FORMATS = ("table", "json", "yaml", "csv", "value")
 
 OVN = FIXTURES / "ovn" / "scenarios"
 OVN_TRACES = ("geneve-", "vlan-", "controller-", "iface-", "bridge-",
-              "metadata-", "stale-", "switch-", "port-")
+              "metadata-", "stale-", "switch-", "port-", "remote-")
 
 # which command replays which recorded folder
 REPLAYS = {

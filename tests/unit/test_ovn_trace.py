@@ -28,9 +28,9 @@ from osc_netdiag.v1 import port as port_cmd
 from tests.unit import helpers
 
 SCENARIOS = pathlib.Path(__file__).parents[1] / "fixtures" / "ovn" / "scenarios"
-GENEVE1 = "6f5edede-b614-4cf6-8f3f-b88fd24de0d6"
-TAP = "tap6f5edede-b6"
-NETWORK = "020d93e7-c3da-4e43-9adc-979af6ff0866"
+GENEVE1 = "bc3e1b0a-0f9e-40d0-a5be-a9c8f7e36061"
+TAP = "tapbc3e1b0a-0f"
+NETWORK = "7e69ac62-ac1a-4747-813d-2c9a55b64329"
 
 
 def replay(directory):
@@ -79,10 +79,10 @@ def test_geneve_port_path_is_named_in_neutron_terms():
     assert "on geneve-net (geneve" in hops[("api", "neutron-port")]["detail"]
     assert "router lab-router" in hops[("api", "neutron-port")]["detail"]
     assert hops[("network1", "ovn-nb-lsp")]["detail"].startswith(
-        f"neutron-{NETWORK} (geneve-net): addresses fa:16:3e:17:58:69 "
-        "198.18.17.64, up true, requested-chassis compute1")
+        "on network geneve-net: addresses fa:16:3e:14:4d:3f "
+        "198.18.17.76, up true, requested-chassis compute1")
     assert hops[("network1", "ovn-sb-binding")]["detail"] == (
-        "chassis compute1 (compute1), tunnel key 5, up true")
+        "chassis compute1 (compute1), tunnel key 3, up true")
     assert hops[("network1", "ovn-gateway")]["state"] == "network1"
     assert hops[("compute1", "ovn-iface")]["state"] == "installed"
     tunnels = sorted(h["device"] for h in doc["hops"]
@@ -92,8 +92,16 @@ def test_geneve_port_path_is_named_in_neutron_terms():
     logical = hops[("network1", "ovn-logical")]
     assert (logical["device"], logical["state"], logical["detail"]) == (
         "ping 198.18.17.1", "delivered",
-        "through geneve-net -> lab-router -> geneve-net; reply leaves by "
-        "geneve1")
+        "to router lab-router through geneve-net -> lab-router -> "
+        "geneve-net; the reply delivered to port geneve1; allowed by "
+        "security group default rule 11426bca-4b7b-4688-86a0-d938c420d493 "
+        "(egress), security group default rule "
+        "be9ca2e1-20fb-4814-9029-f68673a72125 (ingress)")
+    host = hops[("compute1", "ovn-host-trace")]
+    assert (host["device"], host["state"], host["status"]) == (
+        "ping 198.18.17.1", "agrees", "OK")
+    assert host["detail"].startswith("br-int sends it to a port of this "
+                                     "chassis; ")
 
 
 def test_vlan_port_has_its_localnet_and_bridge_mapping():
@@ -172,8 +180,8 @@ def test_switch_port_deleted_behind_neutrons_back():
 def test_port_security_drift(tmp_path):
     # port_security names another IP than the API gives the port
     d = edited(tmp_path, "geneve-healthy", "network1", f"ovn-nb-lsp:{GENEVE1}",
-               lambda t: t.replace('"fa:16:3e:17:58:69 198.18.17.64",true',
-                                   '"fa:16:3e:17:58:69 198.18.17.65",true'))
+               lambda t: t.replace('"fa:16:3e:14:4d:3f 198.18.17.76",true',
+                                   '"fa:16:3e:14:4d:3f 198.18.17.77",true'))
     code, doc, _ = replay(d)
     assert code == 4
     assert codes(doc) == ["NETDIAG_OVN_LSP_DRIFT"]
@@ -194,8 +202,8 @@ def test_requested_chassis_drift(tmp_path):
 def test_port_claimed_by_another_chassis(tmp_path):
     # the binding's chassis is compute2's row
     d = edited(tmp_path, "geneve-healthy", "network1", f"ovn-sb-pb:{GENEVE1}",
-               lambda t: t.replace("37130f89-9acf-4e2e-958e-f6bc1b3fcc6e",
-                                   "3d13dfe7-e432-452e-96dc-fa2446a5d6f6"))
+               lambda t: t.replace("909a3c9d-78e5-4492-93e4-9025940d8422",
+                                   "77e336fc-1608-4109-ac9f-1b3725e4c472"))
     code, doc, _ = replay(d)
     assert code == 4
     assert codes(doc) == ["NETDIAG_OVN_WRONG_CHASSIS"]
@@ -241,7 +249,7 @@ def test_localnet_tag_against_the_segment(tmp_path):
 
 
 def test_router_port_missing(tmp_path):
-    lrp = "ovn-nb-lrp:ca5642e7-1def-46b2-856e-a2abe1def606"
+    lrp = "ovn-nb-lrp:8330e200-ba01-43f2-9374-2fb2ce0795df"
     d = edited(tmp_path, "geneve-healthy", "network1", lrp,
                lambda t: '{"data":[],"headings":' + t.split('"headings":')[1])
     code, doc, _ = replay(d)
@@ -250,9 +258,9 @@ def test_router_port_missing(tmp_path):
 
 
 def test_gateway_held_by_no_chassis(tmp_path):
-    probe = "ovn-sb-pb:cr-lrp-e439c3e6-3ec6-4a91-a1cf-9659d3c73ac2"
+    probe = "ovn-sb-pb:cr-lrp-0f33f79d-aaa3-4888-8d3e-583eef5528b3"
     d = edited(tmp_path, "geneve-healthy", "network1", probe,
-               lambda t: t.replace('["uuid","5fff6b60-f030-41b9-89a2-8428a86a81cb"]',
+               lambda t: t.replace('["uuid","e0a7b412-d0f5-401f-b68b-9c50a89c5576"]',
                                    '["set",[]]'))
     code, doc, _ = replay(d)
     assert code == 4
@@ -284,7 +292,12 @@ def test_wrong_port_security_is_dropped_by_the_logical_pipeline():
     assert codes(doc) == ["NETDIAG_OVN_LSP_DRIFT", "NETDIAG_OVN_TRACE_DROP"]
     logical = rows(doc)[("network1", "ovn-logical")]
     assert (logical["state"], logical["detail"]) == (
-        "dropped", "through geneve-net; dropped")
+        "dropped", "to router lab-router through geneve-net; dropped at "
+        "ls_in_apply_port_sec (table 1 of geneve-net)")
+    # the chassis drops it too: the two answers agree
+    host = rows(doc)[("compute1", "ovn-host-trace")]
+    assert (host["state"], host["status"]) == ("agrees", "OK")
+    assert host["detail"].startswith("br-int sends it to nowhere; ")
 
 
 def test_a_port_ovn_does_not_know_is_not_traced():

@@ -54,7 +54,7 @@ def test_geneve_network_shows_its_tunnel_key():
     assert (code, codes(doc)) == (0, [])
     [row] = doc["rows"]
     assert (row["network_type"], row["segmentation_id"], row["local_vlan"],
-            row["detail"]) == ("geneve", 43936, 3, "OVN tunnel key 3")
+            row["detail"]) == ("geneve", 63316, 3, "OVN tunnel key 3")
 
 
 def test_removed_bridge_mapping_on_a_carrying_host():

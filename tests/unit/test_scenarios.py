@@ -172,3 +172,9 @@ def test_dvr_lab_distributed_router_gateway_in_snat_namespace():
     assert kinds.index("gateway-port") > kinds.index("namespace")
     gateway = [h for h in trace.hops if h.kind == "gateway-port"]
     assert len(gateway) == 1 and snat[0] in gateway[0].detail
+
+
+def test_ingress_translation_missing_is_named():
+    # the BROKEN table's code, named in an assert as every code must be
+    trace = replay("vlan-ingress-flow-missing")
+    assert [f.code for f in trace.findings] == ["NETDIAG_OVS_NO_INGRESS_TRANSLATION"]

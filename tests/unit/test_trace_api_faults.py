@@ -94,6 +94,26 @@ def test_network_without_dhcp_agent(vlan):
     assert trace.exit_code == ERROR_FINDING
 
 
+def test_dhcp_off_on_the_subnet_expects_no_qdhcp_namespace(vlan):
+    # context: the port's subnet has enable_dhcp false; network1 (still
+    # the network's DHCP agent in the API) has no qdhcp- namespace for it,
+    # as Neutron's agent leaves it once DHCP is off. Nothing is broken.
+    ctx = vlan.context()
+    net = ctx["network"]["id"]
+
+    def dhcp_off(data):
+        for subnet in data["subnets"]:
+            subnet["enable_dhcp"] = False
+    vlan.edit_context(dhcp_off)
+    vlan.replace("network1", "netns",
+                 f'{{"name":"qdhcp-{net}","id":', '{"name":"qdhcp-other","id":')
+    trace = trace_of(vlan)
+    assert codes(trace) == []
+    # the one hop not OK says why nothing of DHCP was looked for
+    assert bad_hops(trace) == [("api", net, "dhcp", "disabled", "SKIP")]
+    assert trace.exit_code == OK
+
+
 def test_router_without_l3_agent(vlan):
     vlan.edit_context(lambda d: d["router"].update(l3_agents=[]))
     trace = trace_of(vlan)

@@ -189,10 +189,15 @@ def check_mapping(report, host, physnet, maps, bridges, names, note=""):
 
 
 def _mtu(report, context, view, ids):
-    """The device holding the chassis's encap IP must carry the network's
-    largest packet plus the geneve overhead.
+    network = context.network
+    check_mtu(report, view, ids, network.mtu, network.name or network.id)
+
+
+def check_mtu(report, view, ids, mtu, network):
+    """The device holding the chassis's encap IP must carry ``network``'s
+    largest packet (``mtu``) plus the geneve overhead.
     """
-    host, mtu = view.host, context.network.mtu
+    host = view.host
     encap_ip = ids.get("ovn-encap-ip")
     if not mtu or not encap_ip:
         return
@@ -206,13 +211,12 @@ def _mtu(report, context, view, ids):
     if not ok:
         report.find("NETDIAG_OVN_MTU_TOO_SMALL", f"{host}:{link.ifname}",
                     f"{host}: {link.ifname} ({encap_ip}) has MTU {link.mtu}; "
-                    f"network {context.network.name or context.network.id} "
-                    f"(MTU {mtu}) needs {need} over geneve",
+                    f"network {network} (MTU {mtu}) needs {need} over geneve",
                     host=host, device=link.ifname, mtu=link.mtu, need=need,
-                    network=context.network.name or context.network.id)
+                    network=network)
     report.hop(host, link.ifname, "ovn-underlay-mtu", str(link.mtu),
-               f"encap {encap_ip}: MTU {link.mtu}, network MTU {mtu} + "
-               f"{GENEVE_OVERHEAD_V4} = {need}",
+               f"encap {encap_ip}: MTU {link.mtu}, network {network} MTU "
+               f"{mtu} + {GENEVE_OVERHEAD_V4} = {need}",
                Status.OK if ok else Status.ERROR)
 
 

@@ -105,7 +105,7 @@ def _switch_port(report, context, view):
                     f"Logical_Switch_Port {port.id}: {field} is {ovn}, the "
                     f"API says {api}", port=port.id, field=field, ovn=ovn,
                     api=api)
-    detail = (f"{switch_name} ({network.name or network.id}): addresses "
+    detail = (f"on network {network.name or network.id}: addresses "
               f"{' | '.join(lsp.addresses) or '-'}, up "
               f"{str(lsp.up).lower()}, requested-chassis "
               f"{requested or '-'}, revision "
@@ -257,36 +257,3 @@ def _gateway(report, router, view, chassis):
                f" (HA_Chassis_Group candidates: {candidates or '-'})",
                Status.OK if active else Status.ERROR, [view.evidence(probe)])
     return active
-
-
-def logical_path(report, context, view, probe):
-    """OVN's own answer for a ping from the port to its router: where the
-    logical pipeline sends it (ovn-trace), with Neutron's names.
-    """
-    if probe is None:
-        return
-    result = view.result(probe)
-    device = f"ping {probe.name.rsplit(':', 1)[1]}"
-    evidence = [view.evidence(probe)]
-    if result is not None and result.exit_status not in (None, 0):
-        # ovn-trace aborts on a port the Southbound does not know
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        report.hop(view.host, device, "ovn-logical", "not traced",
-                   f"ovn-trace: {last[:200]}", Status.SKIP, evidence)
-        return
-    trace = _read(report, view, probe, device, "ovn-logical")
-    if trace is None:
-        return
-    if trace.dropped:
-        report.find("NETDIAG_OVN_TRACE_DROP", f"{context.port.id}:{device}",
-                    f"OVN's logical pipeline drops a {device} from port "
-                    f"{context.port.id} ({trace.flow})",
-                    port=context.port.id,
-                    network=context.network.name or context.network.id)
-    walked = " -> ".join(trace.datapaths) or "-"
-    report.hop(view.host, device, "ovn-logical",
-               "dropped" if trace.dropped else "delivered",
-               f"through {walked}; " + ("reply leaves by "
-                                        + ", ".join(trace.outputs)
-                                        if trace.outputs else "dropped"),
-               Status.ERROR if trace.dropped else Status.OK, evidence)

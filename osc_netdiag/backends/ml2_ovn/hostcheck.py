@@ -16,7 +16,9 @@ On every host: ovn-controller connected to the Southbound database; the
 chassis registered once, under the Neutron host name, with its geneve
 encap at the host's ``ovn-encap-ip``; a geneve tunnel on br-int to every
 other chassis; a bridge in ``ovn-bridge-mappings`` for each physnet
-Neutron uses there, and that bridge on the host; the gateway role. The
+Neutron uses there, and that bridge on the host; the gateway role; the
+encap device's MTU against the largest overlay network bound there plus
+geneve's overhead. The
 Southbound rows are read once, on the OVN database host.
 """
 
@@ -34,8 +36,9 @@ def db_host(context):
 
 
 def host_probes():
+    # ip addr: the encap device's MTU against the overlay networks'
     return [probes_ovn.ovn_controller_status(), probes_ovn.ovs_system_ids(),
-            probes.ovs_bridges(), probes.ovs_interfaces()]
+            probes.ovs_bridges(), probes.ovs_interfaces(), probes.ip_addr()]
 
 
 def plan(context):
@@ -86,6 +89,8 @@ def _check_host(report, context, view, chassis, encaps):
     _encap(report, view, ids, chassis, encaps)
     _tunnels(report, view, chassis, encaps)
     _mappings(report, context, view, ids)
+    mtu, network = (context.overlay_mtus.get(view.host) or (None, None))
+    port_chassis.check_mtu(report, view, ids, mtu, network)
 
 
 class _Seen:

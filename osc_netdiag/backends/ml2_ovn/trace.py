@@ -21,11 +21,18 @@ metadata namespace). The hops follow the port from what Neutron asked for
 
 from osc_netdiag.backends.ml2_ovn import chassis
 from osc_netdiag.backends.ml2_ovn import databases
+from osc_netdiag.backends.ml2_ovn import hostpath
+from osc_netdiag.backends.ml2_ovn import logical
 from osc_netdiag.backends import port_state
 from osc_netdiag.checks.engine import Report
 from osc_netdiag import names
 from osc_netdiag import probes
 from osc_netdiag import probes_ovn
+
+
+# port trace --to: the logical pipeline and the chassis follow a ping to
+# the chosen address too
+FOLLOWS_DESTINATION = True
 
 
 def db_host(context):
@@ -34,21 +41,6 @@ def db_host(context):
     port's own host.
     """
     return context.ovn_db_host or context.port.binding_host
-
-
-def logical_ping(context):
-    """ovn-trace of a ping from the port to its router's address on the
-    port's subnet, or None (no IPv4 address, no gateway).
-    """
-    port, router = context.port, context.router
-    for subnet_id, ip in port.fixed_ips:
-        subnet = next((s for s in context.subnets if s.id == subnet_id), None)
-        if subnet and subnet.gateway_ip and "." in ip and \
-                "." in subnet.gateway_ip:
-            return probes_ovn.ovn_trace_ping(
-                port.network_id, port.id, port.mac, ip,
-                router.interface_port.mac, subnet.gateway_ip)
-    return None
 
 
 def _provider(context):
@@ -66,9 +58,7 @@ def plan(context):
         db.append(probes_ovn.ovn_localnet_ports())
     if router is not None and router.interface_port is not None:
         db.append(probes_ovn.ovn_find("ovn-nb-lrp", router.interface_port.id))
-        ping = logical_ping(context)
-        if ping is not None:
-            db.append(ping)
+    db += logical.db_probes(context)
     if router is not None and router.gateway_port is not None:
         gateway = router.gateway_port.id
         db += [probes_ovn.ovn_find("ovn-nb-lrp", gateway),
@@ -92,16 +82,22 @@ def evaluate(context, views):
     _api_hop(report, context)
     db_view = views[db_host(context)]
     seen = databases.Seen()
+    answers = []
     if not report.host_unreadable(db_view):
         seen = databases.check(report, context, db_view)
-        if context.router is not None and \
-                context.router.interface_port is not None:
-            databases.logical_path(report, context, db_view,
-                                   logical_ping(context))
+        answers = logical.evaluate(report, context, db_view)
     compute = views[context.port.binding_host]
     if compute is db_view or not report.host_unreadable(compute):
         chassis.check(report, context, compute, seen)
+        hostpath.evaluate(report, context, compute, answers, seen, db_view)
     return report
+
+
+def follow_up(context, views):
+    """The second round trip: the chassis's ofproto/trace of the pings,
+    once its br-int port number is known.
+    """
+    return hostpath.follow_up(context, views)
 
 
 def _api_hop(report, context):

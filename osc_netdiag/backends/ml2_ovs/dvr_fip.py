@@ -18,8 +18,8 @@ See ``trace_dvr`` for where Neutron puts each of them."""
 import ipaddress
 import types
 
-from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.linux import devices
+from osc_netdiag.linux import fip as fip_side
 from osc_netdiag.linux import nat
 from osc_netdiag.models import Status
 from osc_netdiag import names
@@ -27,8 +27,7 @@ from osc_netdiag import probes
 
 
 def agent_gateway(context, host):
-    return next((p for p in context.router.agent_gateways
-                 if p.binding_host == host), None)
+    return fip_side.agent_gateway(context.router.agent_gateways, host)
 
 
 def _v4(link):
@@ -145,19 +144,13 @@ def _check_rule(report, host, state, fip, rfp, fpr_ip):
 
 def _check_agent_gateway(report, context, view, fip_ns):
     host = view.host
-    port = agent_gateway(context, host)
-    if port is None:
-        network = context.router.gateway_port.network_id
-        report.find("NETDIAG_DVR_NO_AGENT_GATEWAY", f"{host}:{fip_ns}",
-                    f"no floatingip_agent_gateway port on {network} is "
-                    f"bound to {host}", host=host, network=network)
-        report.hop(host, "fg-", "fip-gateway-port", "absent",
-                   "the API has no floatingip_agent_gateway port for this "
-                   "host", Status.ERROR)
-        return
-    devices.check_ns_device(report, view, fip_ns, names.fg_device(port.id),
-                            port.ips(), "NETDIAG_DVR_DEVICE_BROKEN",
-                            "fip-gateway-port")
+    network = context.router.gateway_port.network_id
+    fip_side.check_agent_gateway(
+        report, view, fip_ns, agent_gateway(context, host),
+        missing=("NETDIAG_DVR_NO_AGENT_GATEWAY",
+                 f"no floatingip_agent_gateway port on {network} is bound "
+                 f"to {host}", {"network": network}),
+        broken="NETDIAG_DVR_DEVICE_BROKEN")
 
 
 def _check_fip_routes(report, view, fip_ns, fpr, fips, rfp_ip):
@@ -167,15 +160,12 @@ def _check_fip_routes(report, view, fip_ns, fpr, fips, rfp_ip):
     """
     host = view.host
     probe = probes.netns_route_tables(fip_ns)
-    try:
-        routes = view.read(probe)
-    except Unreadable as exc:
-        report.skipped(host, f"{fip_ns} routes", "fip-route", exc)
+    routes = fip_side.read_routes(report, view, probe, fip_ns)
+    if routes is None:
         return
     for fip in fips:
-        route = next((r for r in routes if r.type is None
-                      and r.dst in (fip.address, f"{fip.address}/32")),
-                     None)
+        route = fip_side.host_route(routes, fip.address,
+                                    lambda r: r.type is None)
         found = (f"via {route.gateway or '-'} dev {route.dev}" if route
                  else "no route")
         evidence = [view.evidence(probe, [f"{fip.address} {found}"]

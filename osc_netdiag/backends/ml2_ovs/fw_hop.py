@@ -24,7 +24,9 @@ from osc_netdiag.backends.ml2_ovs import fw_openvswitch
 from osc_netdiag.backends.ml2_ovs import fw_ovs_check
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag.models import Evidence
 from osc_netdiag.models import Status
+from osc_netdiag.sgrules import group_names
 from osc_netdiag.sgrules import inbound_policy
 
 try:        # the iptables_hybrid view, where this build has it
@@ -68,6 +70,19 @@ def _judge(module, intent, view):
     return module.judge(intent, view)
 
 
+def _group_evidence(intent):
+    """The remote groups the inbound line names, with their IDs.
+
+    The row names them by name; ``--long`` and JSON show this evidence.
+    """
+    names = group_names(intent)
+    wanted = sorted({r.remote_group_id for r in intent.rules
+                     if r.direction == "ingress" and r.remote_group_id})
+    return tuple(Evidence("api", f"openstack security group show {gid}",
+                          (f"name {names.get(gid) or '-'}",))
+                 for gid in wanted)
+
+
 def check(report, context, view):
     """Add the firewall hop of the port to the trace's report."""
     intent = context.firewall
@@ -79,7 +94,8 @@ def check(report, context, view):
         state = "not filtered" if name == "noop" else "not read"
         report.hop(view.host, "firewall", KIND, state,
                    f"{name}; {policy}",
-                   Status.OK if name == "noop" else Status.SKIP)
+                   Status.OK if name == "noop" else Status.SKIP,
+                   _group_evidence(intent))
         return
     try:
         hops, findings = _judge(module, intent, view)
@@ -98,4 +114,5 @@ def check(report, context, view):
     if wrong:
         detail += "; " + "; ".join(wrong[:5]) + \
             (f" (+{len(wrong) - 5} more)" if len(wrong) > 5 else "")
-    report.hop(view.host, "firewall", KIND, state, detail, status)
+    report.hop(view.host, "firewall", KIND, state, detail, status,
+               _group_evidence(intent))

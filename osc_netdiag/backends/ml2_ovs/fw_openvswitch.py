@@ -35,9 +35,12 @@ from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.checks.engine import Report
 from osc_netdiag import probes as probe_lib
 from osc_netdiag import secgroups as sg
+from osc_netdiag.sgrules import local_address
 from osc_netdiag.sgrules import protocol_number
 
 NAME = "openvswitch"
+# the packet question's --local-ip is the traced packet's own address
+READS_LOCAL_IP = True
 INT_BRIDGE = "br-int"
 # the other end of a traced packet: a locally administered MAC no port
 # has, and the ephemeral port a client would use
@@ -97,18 +100,15 @@ def more_probes(intent, view, packet=None):
 def trace_flow(intent, packet, ofport, lvid):
     """The ofproto/trace flow of ``packet``.
 
-    Egress enters from the port's ofport with its MAC and first address
-    of the packet's family; ingress enters from br-int's LOCAL port on
-    the port's local VLAN, to its MAC. Built only from validated values
-    (ints, MACs, addresses).
+    Egress enters from the port's ofport with its MAC, from the packet's
+    local address (--local-ip, else the port's first of the family: an
+    address the port does not own is what anti-spoofing drops); ingress
+    enters from br-int's LOCAL port on the port's local VLAN, to its MAC
+    and local address. Built only from validated values (ints, MACs,
+    addresses).
     """
     remote = ipaddress.ip_address(packet.remote_ip)
-    own = next((ip for ip in intent.fixed_ips
-                if ipaddress.ip_address(ip).version == remote.version),
-               None)
-    if own is None:
-        own = str(flows.link_local(intent.mac_address)) \
-            if remote.version == 6 else "0.0.0.0"
+    own = local_address(intent, packet)
     v6 = remote.version == 6
     number = protocol_of(packet)
     token = flows._TOKENS.get((sg.IPV6 if v6 else sg.IPV4, number))
@@ -116,11 +116,11 @@ def trace_flow(intent, packet, ofport, lvid):
     if packet.direction == sg.EGRESS:
         fields.append(f"in_port={int(ofport)}")
         src_mac, dst_mac = intent.mac_address, PEER_MAC
-        src, dst = own, str(remote)
+        src, dst = str(ipaddress.ip_address(own)), str(remote)
     else:
         fields += ["in_port=LOCAL", f"dl_vlan={int(lvid or 0)}"]
         src_mac, dst_mac = PEER_MAC, intent.mac_address
-        src, dst = str(remote), own
+        src, dst = str(remote), str(ipaddress.ip_address(own))
     fields.append(token or ("ipv6" if v6 else "ip"))
     fields += [f"dl_src={src_mac}", f"dl_dst={dst_mac}"]
     ip_field = "ipv6" if v6 else "nw"

@@ -22,6 +22,7 @@ rules tables (72/82), conjunctions and their member addresses included.
 
 import ipaddress
 
+from osc_netdiag.backends.ml2_ovs import fw_ovs_base
 from osc_netdiag.backends.ml2_ovs import fw_ovs_flows as flows
 from osc_netdiag.backends.ml2_ovs import topology
 from osc_netdiag.models import Status
@@ -143,13 +144,44 @@ def check_wired(report, view, intent, bridge, device, ofport, lvid,
     installed, members_read = _all_flows(view, ofport, zone, lvid, bridge,
                                          whole_tables)
     _check_spoofing(report, view, intent, installed, ofport, values)
+    fw_ovs_base.check_base(report, intent, installed, ofport, values)
     if not intent.stateful:
-        report.hop(host, "rules", KIND, "not compared",
-                   "stateless groups: their flows are not compared by "
-                   "this release", Status.SKIP)
-        return
+        _check_stateless(report, intent, installed, ofport, values)
     _check_rules(report, view, intent, installed, ofport,
                  zone if members_read else None, values)
+
+
+def _check_stateless(report, intent, installed, ofport, values):
+    """A stateless group on a host that tracks the port's connections.
+
+    Neutron 29.0.0's openvswitch driver reads no ``stateful`` flag: it
+    installs a stateless group's rules like a stateful one's, conntrack
+    and all, and accepts replies (priority 50, ``+est-rel+rpl``) that
+    the API says need a rule of their own. Its rules are compared as
+    such; the accepting flow is the evidence.
+    """
+    host, port = values["host"], values["port"]
+    tracked = [f for f in installed
+               if f.table in (flows.RULES_EGRESS_TABLE,
+                              flows.RULES_INGRESS_TABLE)
+               and f.match_get("reg5") == hex(ofport) and f.priority == 50
+               and f.match_get("ct_state") == "+est-rel+rpl"]
+    names = ", ".join(g.name or g.id for g in intent.security_groups
+                      if not g.stateful)
+    if not tracked:
+        report.hop(host, "stateless", KIND, "untracked",
+                   f"stateless group(s) {names}: no conntrack reply flow",
+                   Status.OK)
+        return
+    report.find("NETDIAG_FW_OF_STATELESS_TRACKED", f"{host}:{port}:stateless",
+                f"port {port}'s group(s) {names} are stateless, but the "
+                f"openvswitch firewall on {host} tracks its connections and "
+                f"accepts their replies without a rule ({len(tracked)} "
+                "reply flow(s) in tables 72/82)", groups=names, **values)
+    report.hop(host, "stateless", KIND, "tracked",
+               f"stateless group(s) {names}: replies accepted by conntrack "
+               f"(table {tracked[0].table} priority 50 "
+               "ct_state=+est-rel+rpl)", Status.WARN)
 
 
 def _check_spoofing(report, view, intent, installed, ofport, values):

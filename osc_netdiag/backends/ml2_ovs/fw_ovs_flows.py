@@ -32,6 +32,7 @@ import ipaddress
 
 from osc_netdiag import secgroups as sg
 from osc_netdiag.sgrules import ICMP_NUMBERS
+from osc_netdiag.sgrules import link_local  # noqa: F401 (API)
 from osc_netdiag.sgrules import PORT_PROTOCOLS
 from osc_netdiag.sgrules import rule_protocol
 
@@ -183,21 +184,12 @@ def network_text(net):
     return str(net)
 
 
-def link_local(mac):
-    """The EUI-64 link-local address Neutron allows for a MAC."""
-    octets = [int(x, 16) for x in mac.split(":")]
-    octets[0] ^= 0x02
-    eui = octets[:3] + [0xff, 0xfe] + octets[3:]
-    groups = [f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2)]
-    return ipaddress.ip_address("fe80::" + ":".join(groups))
-
-
 def allowed_sources(intent):
     """(MAC, ip_network) pairs the port may send from.
 
     Its fixed IPs with its MAC, each allowed address pair with its MAC,
-    and the IPv6 link-local address of each of those MACs. Each tagged
-    with what the API calls it.
+    and the IPv6 link-local address of the port's MAC. Each tagged with
+    what the API calls it.
     """
     found = {}
     mac = intent.mac_address
@@ -206,9 +198,10 @@ def allowed_sources(intent):
     for pair in intent.allowed_address_pairs:
         net = ipaddress.ip_network(pair.ip_address, strict=False)
         found.setdefault((pair.mac_address, net), "allowed address pair")
-    for pair_mac in {m for m, _ in found} | {mac}:
-        net = ipaddress.ip_network(link_local(pair_mac))
-        found.setdefault((pair_mac, net), "link-local address")
+    # Neutron allows the link-local address of the port's own MAC only
+    # (OFPort.update); a pair's other MAC gets none
+    found.setdefault((mac, ipaddress.ip_network(link_local(mac))),
+                     "link-local address")
     return found
 
 

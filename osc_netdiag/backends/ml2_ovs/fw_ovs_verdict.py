@@ -76,6 +76,13 @@ def verdict_of_trace(trace, packet, ofport, bridge):
     conntrack = (f"; conntrack assumed {', '.join(states)}"
                  if states else "")
     path = " -> ".join(str(s.table) for s in steps[:index + 1])
+    why = ""
+    if decision == sg.DENY and step is not None and \
+            step.table == flows.BASE_EGRESS_TABLE:
+        # table 71 lets out only the port's own MAC/IP pairs: a packet it
+        # drops never reached a rule
+        why = ("anti-spoofing: no table 71 flow lets the port send from "
+               "this source; ")
     return sg.Verdict(decision, step.describe() if step else "", "host",
-                      f"ofproto/trace on {bridge}: tables {path}"
+                      f"{why}ofproto/trace on {bridge}: tables {path}"
                       f"{conntrack}")

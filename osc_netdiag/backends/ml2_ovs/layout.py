@@ -27,7 +27,7 @@ def _network_hosts(context, network):
     if network.id != context.network.id:
         return None
     hosts = set(context.network_hosts)
-    hosts.update(a.host for a in context.dhcp_agents)
+    hosts.update(a.host for a in context.dhcp_serving_agents())
     if context.router is not None:
         hosts.update(a.host for a in context.router.l3_agents)
     return hosts

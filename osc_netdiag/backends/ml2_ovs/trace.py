@@ -64,7 +64,7 @@ def _translation_probes(agent, network):
 
 
 def _dhcp_hosts(context):
-    return [a.host for a in context.dhcp_agents]
+    return [a.host for a in context.dhcp_serving_agents()]
 
 
 def _l3_hosts(context):
@@ -139,8 +139,8 @@ def evaluate(context, views):
         if report.host_unreadable(views[host]):
             continue
         _network_node_hops(report, context, views[host])
-    if not context.dhcp_agents and any(s.enable_dhcp
-                                       for s in context.subnets):
+    if any(s.enable_dhcp for s in context.subnets) and \
+            not context.dhcp_agents:
         report.find("NETDIAG_DHCP_NOT_HOSTED", context.network.id,
                     f"DHCP is enabled on the subnet but no DHCP agent hosts "
                     f"network {context.network.id}",
@@ -180,8 +180,12 @@ def _api_hops(report, context):
             report.hop("api", host, "ovs-agent", "dead",
                        _agent_detail(agent), Status.ERROR)
     binding.check_path_bindings(report, context)
-    for agent in context.dhcp_agents + (context.router.l3_agents
-                                        if context.router else ()):
+    if not any(s.enable_dhcp for s in context.subnets):
+        report.hop("api", network.id, "dhcp", "disabled",
+                   "DHCP is off on the port's subnets: no qdhcp- namespace "
+                   "or dnsmasq serves this port", Status.SKIP)
+    l3_agents = context.router.l3_agents if context.router else ()
+    for agent in context.dhcp_serving_agents() + l3_agents:
         if not agent.alive or not agent.admin_state_up:
             report.find("NETDIAG_AGENT_DEAD", agent.host,
                         f"{agent.agent_type} on {agent.host} is "

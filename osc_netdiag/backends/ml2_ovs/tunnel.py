@@ -32,7 +32,7 @@ from osc_netdiag import probes
 def tunnel_peers(context, host):
     """Hosts that must have a tunnel from ``host`` for this network."""
     hosts = set(context.network_hosts)
-    hosts.update(a.host for a in context.dhcp_agents)
+    hosts.update(a.host for a in context.dhcp_serving_agents())
     if context.router is not None:
         hosts.update(a.host for a in context.router.l3_agents)
     hosts.discard(host)

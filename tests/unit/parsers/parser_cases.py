@@ -86,6 +86,7 @@ OVN_PARSERS = {
     "ovn-controller-status": ovn_db.parse_connection_status,
     "ovs-system-ids": ovn_db.parse_open_vswitch_ids,
     "ovn-trace": ovn_trace.parse_ovn_trace,
+    "ovn-nb-acls": ovn_db.parse_acls,
 }
 
 # Real captures whose correct parse is empty (nothing to list).

@@ -366,6 +366,12 @@ def check_logical_trace(result, text):
     assert result.drops == sum(1 for line in lines[:len(lines) - len(minimal)]
                                if line.strip() == "drop;")
     assert all(f'dp="{d}"' in text for d in result.datapaths)
+    # each stage of a detailed trace is one of its lines, whole
+    for stage in result.stages:
+        assert any(line.strip().startswith(f"{stage.table}. {stage.name} (")
+                   and line.endswith(f", priority {stage.priority}, uuid "
+                                     f"{stage.uuid}") and stage.match in line
+                   for line in lines), stage
 
 
 def check_connection_status(result, text):
@@ -382,6 +388,7 @@ ROUND_TRIP = {
     ovn_db.parse_chassis: check_ovn_rows,
     ovn_db.parse_encaps: check_ovn_rows,
     ovn_db.parse_datapaths: check_ovn_rows,
+    ovn_db.parse_acls: check_ovn_rows,
     ovn_db.parse_open_vswitch_ids: check_ovs_ids,
     ovn_db.parse_connection_status: check_connection_status,
     ovn_trace.parse_ovn_trace: check_logical_trace,
