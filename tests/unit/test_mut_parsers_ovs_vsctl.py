@@ -167,7 +167,18 @@ def test_output_that_is_no_ovs_json_table_is_refused():
         reason = str(exc)
     _refused("Port", cut, "ovs-vsctl --format=json: not valid JSON "
              f"(truncated?): {reason}")
-    # edit: the rows alone, without the headings
-    rows = json.dumps(json.loads(text)["data"][:1]) + "\n"
+    # edit: the rows alone, without the headings (the message shows the
+    # first 200 characters of what it got)
+    rows = json.dumps(json.loads(text)["data"]) + "\n"
+    assert len(str(json.loads(rows))) > 201
     _refused("Port", rows, "ovs-vsctl --format=json: expected "
              f"{{'data','headings'}}, got {str(json.loads(rows))[:200]!r}")
+    # edits: a heading that is no string; rows that are no list
+    doc = json.loads(text)
+    doc["headings"][1] = 5
+    _refused("Port", json.dumps(doc) + "\n",
+             "ovs-vsctl --format=json: bad headings or data")
+    doc = json.loads(text)
+    doc["data"] = {}
+    _refused("Port", json.dumps(doc) + "\n",
+             "ovs-vsctl --format=json: bad headings or data")
