@@ -178,6 +178,13 @@ def test_output_that_is_no_ovs_json_table_is_refused():
     doc["headings"][1] = 5
     _refused("Port", json.dumps(doc) + "\n",
              "ovs-vsctl --format=json: bad headings or data")
+    # edit: the first row one cell short
+    doc = json.loads(text)
+    short = doc["data"][0][:-1]
+    doc["data"][0] = short
+    _refused("Port", json.dumps(doc) + "\n",
+             "ovs-vsctl --format=json: row does not match headings: "
+             f"{short!r:.200}")
     doc = json.loads(text)
     doc["data"] = {}
     _refused("Port", json.dumps(doc) + "\n",
