@@ -51,14 +51,14 @@ L3DHCP = FIXTURES / "l3dhcp" / "scenarios"
 
 @pytest.fixture
 def marked_leftovers(tmp_path, monkeypatch):
-    """cleanup on compute1 replays the lab's listings with one expired
-    netdiag mirror (and an operator's mirror it must leave).
+    """cleanup on compute1 replays real listings (tools/capture_cleanup_fixtures)
+    with one expired netdiag mirror (and an operator's mirror it must leave).
     """
     commands = []
     for command, table in zip(cleanup_mod.list_commands(),
                               ("bridge", "mirror", "port")):
         text = (FIXTURES / "capture" /
-                f"ovs-vsctl--{table}-marked.out").read_text()
+                f"ovs-vsctl-list--{table}-leftover.out").read_text()
         commands.append(replay.result_to_dict(CommandResult(
             command.name, command.argv, text, "", 0)))
     (tmp_path / "hosts").mkdir()

@@ -152,7 +152,7 @@ def _leftover_answers(command):
     if command.name.startswith("capture-remove-"):
         return ""
     return (FIXTURES / "capture" /
-            f"ovs-vsctl--{table}-marked.out").read_text()
+            f"ovs-vsctl-list--{table}-leftover.out").read_text()
 
 
 def _cleanup_plan(hosts, yes, inventory=None):

@@ -10,8 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""cleanup's selection against real ovs-vsctl listings from the lab: one
-mirror+port marked by netdiag (expired), one operator's mirror+port.
+"""cleanup's selection against real ovs-vsctl listings (recorded by
+tools/capture_cleanup_fixtures from a private ovsdb-server): one mirror and
+output port made by the product's own argv and marked (expired at 1000),
+one operator's mirror with no marker, an instance's port.
 """
 
 import pathlib
@@ -26,7 +28,7 @@ def results():
     out = []
     for command, table in zip(cleanup.list_commands(),
                               ("bridge", "mirror", "port")):
-        text = (FIXTURES / f"ovs-vsctl--{table}-marked.out").read_text()
+        text = (FIXTURES / f"ovs-vsctl-list--{table}-leftover.out").read_text()
         out.append(CommandResult(command.name, command.argv, text, "", 0))
     return out
 

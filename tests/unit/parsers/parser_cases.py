@@ -104,10 +104,6 @@ EMPTY = {
 NOT_PARSER_INPUT = {
     # tcpdump's stderr: read by parse_stats (tests/unit/capture).
     **{p.name: "tcpdump stderr" for p in CAPTURE.glob("tcpdump--*.err")},
-    # To be re-recorded from the lab (values made up): see the README.
-    "ovs-vsctl--bridge-marked.out": "to be re-recorded",
-    "ovs-vsctl--mirror-marked.out": "to be re-recorded",
-    "ovs-vsctl--port-marked.out": "to be re-recorded",
     # The framed base64 stream of `port capture -w` (tests/unit/capture).
     "ndcap-stream--dhcp-write.out": "capture stream",
     # An empty capture (one blank line; its stats are in the .err): read by
@@ -116,7 +112,8 @@ NOT_PARSER_INPUT = {
     # ovs-vsctl's stderr without a database (tests/unit/capture).
     "ovs-vsctl--add-port-no-db.err": "ovs-vsctl stderr",
     # cleanup's listings from tools/capture_cleanup_fixtures, read through
-    # cleanup.find_leftovers (tests/unit/capture/test_cleanup_codes.py).
+    # cleanup.find_leftovers (tests/unit/capture/test_cleanup_codes.py,
+    # test_cleanup.py) and the cleanup command (test_command_output.py).
     **{p.name: "cleanup listing"
        for p in CAPTURE.glob("ovs-vsctl-list--*.out")},
 }
