@@ -205,7 +205,10 @@ def _stats_fields(line: str, m) -> dict:
 # raise later; any other line, odd but valid or malformed, takes the eager
 # parser, which parses everything now or raises ParseError now.
 
-_FAST = re.compile(_STATS.pattern + r"(?:(" + _fields.VALIDATED_MATCH + r") )?"
+# A match never starts with "actions=": the eager parser reads a line whose
+# counters are followed by "actions=" as a flow without a match, so a
+# second " actions=" later on that line is a fault, not the real actions.
+_FAST = re.compile(_STATS.pattern + r"(?:(?!actions=)(" + _fields.VALIDATED_MATCH + r") )?"
                    r"actions=(" + _fields.VALIDATED_ACTIONS + r")\Z")
 
 

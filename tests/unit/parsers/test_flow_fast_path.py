@@ -131,6 +131,11 @@ FAULTS = {
     "empty-actions": ("actions=mod_vlan_vid:1,resubmit(,58)", "actions="),
     "cut-before-actions": (" actions=mod_vlan_vid:1,resubmit(,58)", ""),
     "cut-in-match": (',dl_vlan=2113 actions=mod_vlan_vid:1,resubmit(,58)', ",dl_vl"),
+    # a second " actions=" before the match: the strict parser reads the
+    # first as the actions and refuses the space in them (found by the
+    # garbling property test below, once, on a generated draw)
+    "actions-before-match": ("n_bytes=0, priority=3,",
+                             "n_bytes=0, actions=priority=3,"),
     "cut-in-stats": ("n_bytes=0, priority=3,in_port=\"int-br-eth1\",dl_vlan=2113 "
                      "actions=mod_vlan_vid:1,resubmit(,58)", "n_byt"),
 }
