@@ -130,6 +130,14 @@ class Report:
                  f"not checked: {err.message}", models.Status.SKIP)
         return True
 
+    def read_or_skip(self, view, probe, device, kind):
+        """view.read(probe), or None with the hop recorded as skipped."""
+        try:
+            return view.read(probe)
+        except Unreadable as exc:
+            self.skipped(view.host, device, kind, exc)
+            return None
+
     def skipped(self, host, device, kind, exc):
         """Record a hop that could not be checked because a probe failed."""
         self.unreadable.append((host, exc.probe.name, exc.status))

@@ -72,17 +72,9 @@ def check_controller(report, view):
                Status.OK if ok else Status.ERROR, evidence)
 
 
-def _read(report, view, probe, device, kind):
-    try:
-        return view.read(probe)
-    except Unreadable as exc:
-        report.skipped(view.host, device, kind, exc)
-        return None
-
-
 def _system_ids(report, view):
-    return _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
-                 "ovn-chassis-config")
+    return report.read_or_skip(view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
+                               "ovn-chassis-config")
 
 
 def check_registration(report, context, view, seen, ids):
@@ -118,7 +110,7 @@ def check_registration(report, context, view, seen, ids):
 def _interface(report, context, view):
     port, host = context.port, view.host
     probe = probes.ovs_interfaces()
-    rows = _read(report, view, probe, names.tap_device(port.id), "ovn-iface")
+    rows = report.read_or_skip(view, probe, names.tap_device(port.id), "ovn-iface")
     if rows is None:
         return
     evidence = [view.evidence(probe)]
@@ -155,8 +147,8 @@ def _wiring(report, context, view, seen, ids):
     if any(s.is_tunnel for s in context.network.segments):
         _mtu(report, context, view, ids)
     maps = mappings(ids.get("ovn-bridge-mappings", ""))
-    bridges = _read(report, view, probes.ovs_bridges(), "bridges",
-                    "ovs-bridge")
+    bridges = report.read_or_skip(view, probes.ovs_bridges(), "bridges",
+                                  "ovs-bridge")
     names_ = {b.name for b in bridges or ()}
     for segment in context.network.segments:
         if segment.is_tunnel:
@@ -201,7 +193,7 @@ def check_mtu(report, view, ids, mtu, network):
     encap_ip = ids.get("ovn-encap-ip")
     if not mtu or not encap_ip:
         return
-    links = _read(report, view, probes.ip_addr(), encap_ip, "ovn-mtu")
+    links = report.read_or_skip(view, probes.ip_addr(), encap_ip, "ovn-mtu")
     link = next((li for li in links or () for a in li.addresses
                  if a.local == encap_ip), None)
     if link is None or link.mtu is None:
@@ -226,8 +218,8 @@ def _tunnels(report, context, view, seen):
     peers = {h for h in context.network_hosts if h != host}
     if seen.gateway is not None and seen.gateway.hostname != host:
         peers.add(seen.gateway.hostname)
-    rows = _read(report, view, probes.ovs_interfaces(), "tunnels",
-                 "ovn-tunnel")
+    rows = report.read_or_skip(view, probes.ovs_interfaces(), "tunnels",
+                               "ovn-tunnel")
     if rows is None:
         return
     remotes = {i.options.get("remote_ip") for i in rows if i.type == "geneve"}
@@ -252,13 +244,13 @@ def _tunnels(report, context, view, seen):
 def _metadata(report, context, view):
     host = view.host
     ns = names.ovnmeta_namespace(context.network.id)
-    listed = _read(report, view, probes.netns_list(), ns, "ovn-metadata")
+    listed = report.read_or_skip(view, probes.netns_list(), ns, "ovn-metadata")
     if listed is None:
         return
     present = any(n.name == ns for n in listed)
     addresses = []
     if present:
-        links = _read(report, view, probes.netns_addr(ns), ns, "ovn-metadata")
+        links = report.read_or_skip(view, probes.netns_addr(ns), ns, "ovn-metadata")
         addresses = [a.local for link in links or () for a in link.addresses]
     ok = present and METADATA_IP in addresses
     if not ok:

@@ -23,7 +23,6 @@ Seen.
 
 import dataclasses
 
-from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag import probes_ovn
 
@@ -37,21 +36,13 @@ class Seen:
     gateway: object = None        # the Chassis holding the router gateway
 
 
-def _read(report, view, probe, device, kind):
-    try:
-        return view.read(probe)
-    except Unreadable as exc:
-        report.skipped(view.host, device, kind, exc)
-        return None
-
-
 def check(report, context, view):
     seen = Seen()
-    chassis = _read(report, view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
-                    "ovn-sb-chassis")
+    chassis = report.read_or_skip(view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
+                                  "ovn-sb-chassis")
     seen.chassis = chassis or ()
-    seen.encaps = _read(report, view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
-                        "ovn-sb-encap") or ()
+    seen.encaps = report.read_or_skip(view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
+                                      "ovn-sb-encap") or ()
     _switch_port(report, context, view)
     seen.bound_chassis = _binding(report, context, view, seen.chassis)
     _localnet(report, context, view)
@@ -67,7 +58,7 @@ def _switch_port(report, context, view):
     port, network = context.port, context.network
     host = view.host
     probe = probes_ovn.ovn_find("ovn-nb-lsp", port.id)
-    rows = _read(report, view, probe, port.id, "ovn-nb-lsp")
+    rows = report.read_or_skip(view, probe, port.id, "ovn-nb-lsp")
     if rows is None:
         return
     evidence = [view.evidence(probe)]
@@ -82,8 +73,8 @@ def _switch_port(report, context, view):
                    evidence)
         return
     lsp = rows[0]
-    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
-                     switch_name, "ovn-nb-ls") or ()
+    switches = report.read_or_skip(view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
+                                   switch_name, "ovn-nb-ls") or ()
     drift = []
     want = _expected_addresses(port)
     if want not in lsp.addresses:
@@ -123,7 +114,7 @@ def _switch_port(report, context, view):
 def _binding(report, context, view, chassis):
     port = context.port
     probe = probes_ovn.ovn_find("ovn-sb-pb", port.id)
-    rows = _read(report, view, probe, port.id, "ovn-sb-binding")
+    rows = report.read_or_skip(view, probe, port.id, "ovn-sb-binding")
     if rows is None:
         return None
     evidence = [view.evidence(probe)]
@@ -171,9 +162,9 @@ def _localnet(report, context, view):
     if not provider:
         return
     probe = probes_ovn.ovn_localnet_ports()
-    rows = _read(report, view, probe, "localnet", "ovn-nb-localnet")
-    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
-                     f"neutron-{network.id}", "ovn-nb-ls")
+    rows = report.read_or_skip(view, probe, "localnet", "ovn-nb-localnet")
+    switches = report.read_or_skip(view, probes_ovn.ovn_find("ovn-nb-ls", network.id),
+                                   f"neutron-{network.id}", "ovn-nb-ls")
     if rows is None or switches is None:
         return
     on_switch = set(switches[0].ports) if switches else set()
@@ -208,7 +199,7 @@ def _router(report, context, view, chassis):
         if port is None:
             continue
         probe = probes_ovn.ovn_find("ovn-nb-lrp", port.id)
-        rows = _read(report, view, probe, f"lrp-{port.id}", "ovn-nb-lrp")
+        rows = report.read_or_skip(view, probe, f"lrp-{port.id}", "ovn-nb-lrp")
         if rows is None:
             continue
         if not rows:
@@ -232,15 +223,15 @@ def _router(report, context, view, chassis):
 def _gateway(report, router, view, chassis):
     port = router.gateway_port
     name = router.name or router.id
-    groups = _read(report, view, probes_ovn.ovn_list("ovn-nb-ha-groups"), "HA_Chassis_Group",
-                   "ovn-nb-ha") or ()
-    members = _read(report, view, probes_ovn.ovn_list("ovn-nb-ha-chassis"), "HA_Chassis",
-                    "ovn-nb-ha") or ()
+    groups = report.read_or_skip(view, probes_ovn.ovn_list("ovn-nb-ha-groups"), "HA_Chassis_Group",
+                                 "ovn-nb-ha") or ()
+    members = report.read_or_skip(view, probes_ovn.ovn_list("ovn-nb-ha-chassis"), "HA_Chassis",
+                                  "ovn-nb-ha") or ()
     group = next((g for g in groups if g.name == f"neutron-{router.id}"), None)
     ranked = sorted((m for m in members if group and m.uuid in group.ha_chassis),
                     key=lambda m: -m.priority)
     probe = probes_ovn.ovn_find("ovn-sb-pb", "cr-lrp-" + port.id)
-    rows = _read(report, view, probe, f"cr-lrp-{port.id}", "ovn-sb-binding")
+    rows = report.read_or_skip(view, probe, f"cr-lrp-{port.id}", "ovn-sb-binding")
     if rows is None:
         return None
     by_uuid = {c.uuid: c for c in chassis}

@@ -24,7 +24,6 @@ Southbound rows are read once, on the OVN database host.
 
 from osc_netdiag.backends.ml2_ovn import chassis as port_chassis
 from osc_netdiag.checks.engine import Report
-from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
@@ -50,23 +49,15 @@ def plan(context):
     return hosts
 
 
-def _read(report, view, probe, device, kind):
-    try:
-        return view.read(probe)
-    except Unreadable as exc:
-        report.skipped(view.host, device, kind, exc)
-        return None
-
-
 def evaluate(context, views):
     report = Report()
     db_view = views[db_host(context)]
     chassis, encaps = (), ()
     if not report.host_unreadable(db_view):
-        chassis = _read(report, db_view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
-                        "ovn-sb-chassis") or ()
-        encaps = _read(report, db_view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
-                       "ovn-sb-encap") or ()
+        chassis = report.read_or_skip(db_view, probes_ovn.ovn_list("ovn-sb-chassis"), "Chassis",
+                                      "ovn-sb-chassis") or ()
+        encaps = report.read_or_skip(db_view, probes_ovn.ovn_list("ovn-sb-encaps"), "Encap",
+                                     "ovn-sb-encap") or ()
     for host in context.hosts:
         view = views[host]
         if view is not db_view and report.host_unreadable(view):
@@ -79,8 +70,8 @@ def evaluate(context, views):
 
 def _check_host(report, context, view, chassis, encaps):
     port_chassis.check_controller(report, view)
-    ids = _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
-                "ovn-chassis-config")
+    ids = report.read_or_skip(view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
+                              "ovn-chassis-config")
     seen = _Seen(chassis, encaps)
     port_chassis.check_registration(report, context, view, seen, ids)
     if ids is None:
@@ -135,8 +126,8 @@ def _encap(report, view, ids, chassis, encaps):
 
 def _tunnels(report, view, chassis, encaps):
     host = view.host
-    rows = _read(report, view, probes.ovs_interfaces(), "tunnels",
-                 "ovn-tunnel")
+    rows = report.read_or_skip(view, probes.ovs_interfaces(), "tunnels",
+                               "ovn-tunnel")
     if rows is None:
         return
     remotes = {i.options.get("remote_ip") for i in rows if i.type == "geneve"}
@@ -162,8 +153,8 @@ def _tunnels(report, view, chassis, encaps):
 def _mappings(report, context, view, ids):
     host = view.host
     maps = mappings(ids.get("ovn-bridge-mappings", ""))
-    bridges = _read(report, view, probes.ovs_bridges(), "bridges",
-                    "ovs-bridge")
+    bridges = report.read_or_skip(view, probes.ovs_bridges(), "bridges",
+                                  "ovs-bridge")
     names = {b.name for b in bridges or ()}
     for physnet in context.physnets.get(host, ()):
         port_chassis.check_mapping(report, host, physnet, maps, bridges,

@@ -229,14 +229,6 @@ def port_label(name, context):
 
 # -- the logical answer of each packet --
 
-def _read(report, view, probe, device, kind):
-    try:
-        return view.read(probe)
-    except Unreadable as exc:
-        report.skipped(view.host, device, kind, exc)
-        return None
-
-
 def evaluate(report, context, view):
     """One ``ovn-logical`` hop per packet; returns the Answers."""
     answers = []
@@ -275,7 +267,7 @@ def _one(report, context, view, packet, acls):
         report.hop(view.host, packet.device, "ovn-logical", "not traced",
                    f"ovn-trace: {last[:200]}", Status.SKIP, evidence)
         return None
-    trace = _read(report, view, probe, packet.device, "ovn-logical")
+    trace = report.read_or_skip(view, probe, packet.device, "ovn-logical")
     if trace is None:
         return None
     walked = " -> ".join(trace.datapaths) or "-"

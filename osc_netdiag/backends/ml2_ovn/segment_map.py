@@ -26,7 +26,6 @@ tunnel key.
 
 from osc_netdiag.backends.ml2_ovs.map_host import MapRow
 from osc_netdiag.checks.engine import Report
-from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag.models import Status
 from osc_netdiag.parsers.ovn_db import mappings
 from osc_netdiag import probes
@@ -55,14 +54,6 @@ def _row(host, bridge, segment, key, status, detail):
                   detail)
 
 
-def _read(report, view, probe, device, kind):
-    try:
-        return view.read(probe)
-    except Unreadable as exc:
-        report.skipped(view.host, device, kind, exc)
-        return None
-
-
 def evaluate(context, views, rows):
     report = Report()
     view = views[db_host(context)]
@@ -80,16 +71,16 @@ def evaluate(context, views, rows):
 def _databases(report, context, view, rows):
     network, host = context.network, view.host
     name = f"neutron-{network.id}"
-    switches = _read(report, view, probes_ovn.ovn_find("ovn-nb-ls", network.id), name,
-                     "ovn-nb-ls")
+    switches = report.read_or_skip(view, probes_ovn.ovn_find("ovn-nb-ls", network.id), name,
+                                   "ovn-nb-ls")
     if switches is None:
         return
     on_switch = set(switches[0].ports) if switches else set()
-    localnets = [p for p in _read(report, view, probes_ovn.ovn_localnet_ports(),
-                                  "localnet", "ovn-nb-localnet") or ()
+    localnets = [p for p in report.read_or_skip(view, probes_ovn.ovn_localnet_ports(),
+                                                "localnet", "ovn-nb-localnet") or ()
                  if p.uuid in on_switch]
-    datapaths = _read(report, view, probes_ovn.ovn_list("ovn-sb-datapaths"), name,
-                      "ovn-sb-datapath") or ()
+    datapaths = report.read_or_skip(view, probes_ovn.ovn_list("ovn-sb-datapaths"), name,
+                                    "ovn-sb-datapath") or ()
     for segment in network.segments:
         if segment.is_tunnel:
             dp = next((d for d in datapaths if d.switch == network.id), None)
@@ -122,10 +113,10 @@ def _databases(report, context, view, rows):
 
 def _host(report, context, view, rows):
     host, network = view.host, context.network
-    ids = _read(report, view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
-                "ovn-chassis-config")
-    bridges = _read(report, view, probes.ovs_bridges(), "bridges",
-                    "ovs-bridge")
+    ids = report.read_or_skip(view, probes_ovn.ovs_system_ids(), "Open_vSwitch",
+                              "ovn-chassis-config")
+    bridges = report.read_or_skip(view, probes.ovs_bridges(), "bridges",
+                                  "ovs-bridge")
     if ids is None:
         return
     maps = mappings(ids.get("ovn-bridge-mappings", ""))
