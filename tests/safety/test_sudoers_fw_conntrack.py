@@ -119,3 +119,34 @@ def test_real_sudo_refuses(real, argv):
         pytest.skip(f"{argv[0]} not installed here")
     status, stdout, _ = real[tuple(argv)]
     assert (status, stdout) == (1, "")
+
+
+def _aliases():
+    """Cmnd_Alias name -> its commands, and the names the user line grants.
+
+    Read from the shipped sudoers file.
+    """
+    joined = lib.SUDOERS.read_text().replace("\\\n", " ")
+    aliases = {}
+    granted = ()
+    for line in joined.splitlines():
+        if line.startswith("Cmnd_Alias "):
+            name, commands = line[len("Cmnd_Alias "):].split(" = ", 1)
+            aliases[name.strip()] = [c.strip() for c in commands.split(", ")]
+        elif line.startswith("netdiag ALL = (root) NOPASSWD:"):
+            granted = [n.strip() for n in line.split(":", 1)[1].split(",")]
+    return aliases, granted
+
+
+def test_the_firewall_aliases_are_granted_and_hold_only_their_probes():
+    # NETDIAG_FW (ofproto/trace) and NETDIAG_FW_CT (the conntrack reads) are
+    # sudoers aliases, not finding codes: each must be on the user line,
+    # and NETDIAG_FW_CT must hold exactly the three read-only forms
+    aliases, granted = _aliases()
+    assert "NETDIAG_FW" in granted and "NETDIAG_FW_CT" in granted
+    assert "NETDIAG_FW" in aliases
+    assert aliases["NETDIAG_FW_CT"] == [
+        "/usr/sbin/iptables-save -t raw",
+        "/usr/sbin/conntrack ^-L -w [0-9]{1,5} -f ipv[46] -p "
+        "(tcp|udp|icmp|icmpv6|sctp)$",
+        "/usr/bin/ovs-appctl ^dpctl/dump-conntrack zone=[0-9]{1,5}$"]
