@@ -1,0 +1,162 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The verdicts mutmut stored in mutants/, counted, or the mutants to run next.
+
+Run by tools/mutation with mutmut's virtualenv (it imports mutmut):
+
+    mutation_report.py report [GLOB...]     figures and the survivors
+    mutation_report.py unjudged [GLOB...]   names of the mutants with no verdict
+    mutation_report.py sample N [GLOB...]   N of those, drawn at random
+
+A survivor named in tests/mutation-equivalent.rst (its name in double
+backticks) is one no behaviour can tell from the original: it is counted
+apart and its diff is not printed again.
+"""
+
+import collections
+import fnmatch
+import math
+import os
+import random
+import re
+import sys
+
+from mutmut.configuration import config
+from mutmut.mutation.data import SourceFileMutationData
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.stats import status_by_exit_code
+from mutmut.utils.file_utils import walk_mutatable_files
+
+# A timeout counts as killed: the mutant made a covered test hang.
+KILLED = {"killed", "timeout", "caught by type check"}
+UNJUDGED = "not checked"
+EQUIVALENTS_FILE = "tests/mutation-equivalent.rst"
+# The draw is the same every time unless asked otherwise, so a sample can
+# be re-run (to re-judge it after new tests) and compared.
+SEED = int(os.environ.get("MUTATION_SEED", "12"))
+
+
+def load_verdicts(globs):
+    """(path, mutant name, status) of every mutant matching the globs."""
+    config()
+    verdicts = []
+    for path in walk_mutatable_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name, code in sorted(data.exit_code_by_key.items()):
+            if not globs or any(fnmatch.fnmatch(name, g) for g in globs):
+                verdicts.append((path, name, status_by_exit_code[code]))
+    return verdicts
+
+
+def equivalent_names():
+    with open(EQUIVALENTS_FILE, encoding="utf-8") as f:
+        return set(re.findall(r"``([\w.ǁ]+__mutmut_\d+)``", f.read()))
+
+
+def module_of(name):
+    # Names look like pkg.module.x_function__mutmut_3 or
+    # pkg.module.xǁClassǁmethod__mutmut_3.
+    return name.rpartition(".")[0]
+
+
+def stratified_estimate(per_module):
+    """Kill rate over the modules judged in part or whole, and its 95% range.
+
+    Each module is a stratum: its judged mutants stand for all of it (true
+    of a random draw from it, and exact when it is judged whole), weighted by
+    its size. The range is the normal one of stratified sampling, with the
+    finite-population correction (nothing to add for a module judged whole).
+    """
+    strata = [(t, j, k) for t, j, k in per_module.values() if j]
+    size = sum(t for t, _, _ in strata)
+    estimate = sum(t * k / j for t, j, k in strata) / size
+    variance = sum(
+        (t / size) ** 2 * (k / j) * (1 - k / j) / j * (1 - j / t)
+        for t, j, k in strata)
+    spread = 1.96 * math.sqrt(variance)
+    return size, estimate, max(0.0, estimate - spread), min(1.0, estimate + spread)
+
+
+def report(globs):
+    verdicts = load_verdicts(globs)
+    if not verdicts:
+        sys.exit("no mutants match: run tools/mutation first")
+    equivalent = equivalent_names()
+    per_module = collections.defaultdict(lambda: [0, 0, 0])  # total, judged, killed
+    for _, name, status in verdicts:
+        counts = per_module[module_of(name)]
+        counts[0] += 1
+        if status != UNJUDGED:
+            counts[1] += 1
+            counts[2] += status in KILLED
+    print("module: killed of judged (mutants in module)")
+    for module, (total, judged, killed) in sorted(per_module.items()):
+        share = f"{100.0 * killed / judged:.1f}%" if judged else "-"
+        print(f"  {module}: {killed} of {judged} ({total}) {share}")
+
+    judged = [v for v in verdicts if v[2] != UNJUDGED]
+    if not judged:
+        sys.exit("no mutants judged yet")
+    survivors = [v for v in judged if v[2] not in KILLED]
+    explained = [v for v in survivors if v[1] in equivalent]
+    unexplained = [v for v in survivors if v[1] not in equivalent]
+    killed = len(judged) - len(survivors)
+    unjudged = len(verdicts) - len(judged)
+    if unjudged:
+        covered, estimate, low, high = stratified_estimate(per_module)
+        print(f"warning: {unjudged} of {len(verdicts)} mutants not judged; "
+              f"the figure covers the {len(judged)} judged")
+        print(f"estimated over the {covered} mutants of the modules judged "
+              f"in part or whole: {100.0 * estimate:.1f}% killed "
+              f"(95% range {100.0 * low:.1f}-{100.0 * high:.1f}%, if each "
+              "module's judged mutants are a random draw from it)")
+        for module, (total, judged_here, _) in sorted(per_module.items()):
+            if not judged_here:
+                print(f"  not judged at all: {module} ({total})")
+    print(f"survivors explained as equivalent in {EQUIVALENTS_FILE}: "
+          f"{len(explained)}; not explained: {len(unexplained)}")
+    for _, name, status in explained:
+        print(f"equivalent: {name}")
+    print(f"killed {killed} of {len(judged)} mutants "
+          f"({100.0 * killed / len(judged):.1f}%)")
+    for path, name, status in unexplained:
+        module, _, mangled = name.rpartition(".")
+        function = mangled.rpartition("__mutmut_")[0][2:].replace("ǁ", ".")
+        print(f"{status}: {module} {function} ({name})")
+        for line in get_diff_for_mutant(name, path=path).splitlines()[2:]:
+            if line[:1] in "+-":
+                print(f"    {line}")
+
+
+def unjudged_names(globs):
+    return [name for _, name, status in load_verdicts(globs)
+            if status == UNJUDGED]
+
+
+def main(argv):
+    command, args = argv[0], argv[1:]
+    if command == "report":
+        report(args)
+    elif command == "unjudged":
+        print("\n".join(unjudged_names(args)))
+    elif command == "sample":
+        names = unjudged_names(args[1:])
+        count = min(int(args[0]), len(names))
+        print("\n".join(sorted(random.Random(SEED).sample(names, count))))
+    else:
+        sys.exit(f"unknown command {command!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
