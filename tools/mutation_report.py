@@ -17,6 +17,7 @@ Run by tools/mutation with mutmut's virtualenv (it imports mutmut):
     mutation_report.py report [GLOB...]     figures and the survivors
     mutation_report.py unjudged [GLOB...]   names of the mutants with no verdict
     mutation_report.py sample N [GLOB...]   N of those, drawn at random
+    mutation_report.py import-time          judge the import-time functions
 
 A survivor named in tests/mutation-equivalent.rst (its name in double
 backticks) is one no behaviour can tell from the original: it is counted
@@ -25,10 +26,12 @@ apart and its diff is not printed again.
 
 import collections
 import fnmatch
+import json
 import math
 import os
 import random
 import re
+import subprocess
 import sys
 
 from mutmut.configuration import config
@@ -45,18 +48,98 @@ EQUIVALENTS_FILE = "tests/mutation-equivalent.rst"
 # be re-run (to re-judge it after new tests) and compared.
 SEED = int(os.environ.get("MUTATION_SEED", "12"))
 
+# Functions that run only while their module is imported (building the flow
+# parser's fast-path pattern, installing its lazy fields). mutmut learns
+# which tests cover a function by watching calls, so it credits these to
+# whichever test happened to import the module first, and judges their
+# mutants by that one unrelated test alone. They are judged here instead:
+# each mutant in a fresh interpreter (so the import runs with the mutant
+# active) against the tests of the flow parser.
+IMPORT_TIME = (
+    "osc_netdiag.parsers._ofctl_fields.x__nested__mutmut_*",
+    "osc_netdiag.parsers.ofctl.x__install_lazy_fields__mutmut_*",
+    "osc_netdiag.parsers.ofctl.x\u01c1_Lazy\u01c1__init____mutmut_*",
+    "osc_netdiag.parsers.ofctl.x\u01c1_Lazy\u01c1__set_name____mutmut_*",
+)
+IMPORT_TIME_TESTS = (
+    "tests/unit/parsers/test_flow_fast_path.py",
+    "tests/unit/parsers/test_known_values.py",
+    "tests/unit/parsers/test_properties.py",
+    "tests/unit/parsers/test_captures.py",
+    "tests/unit/test_vlanmap_flow_parser.py",
+    "tests/unit/mutation/test_parser_edges.py",
+)
+# Kept beside mutmut's own records, which a later mutmut run would rewrite.
+IMPORT_TIME_VERDICTS = "mutants/import-time-verdicts.json"
+IMPORT_TIME_LIMIT_S = 900
+
 
 def load_verdicts(globs):
     """(path, mutant name, status) of every mutant matching the globs."""
     config()
+    fresh = import_time_verdicts()
     verdicts = []
     for path in walk_mutatable_files():
         data = SourceFileMutationData(path=path)
         data.load()
         for name, code in sorted(data.exit_code_by_key.items()):
-            if not globs or any(fnmatch.fnmatch(name, g) for g in globs):
-                verdicts.append((path, name, status_by_exit_code[code]))
+            if globs and not any(fnmatch.fnmatch(name, g) for g in globs):
+                continue
+            if is_import_time(name):
+                # mutmut's verdict came from the wrong test: only a verdict
+                # of the fresh-interpreter judge counts, if it judged this
+                # very change.
+                kept = fresh.get(name)
+                code = None
+                if kept and kept["diff"] == get_diff_for_mutant(name, path=path):
+                    code = kept["exit_code"]
+            verdicts.append((path, name, status_by_exit_code[code]))
     return verdicts
+
+
+def is_import_time(name):
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IMPORT_TIME)
+
+
+def import_time_verdicts():
+    try:
+        with open(IMPORT_TIME_VERDICTS, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def judge_import_time():
+    """Run each import-time mutant's tests in a fresh interpreter; store it."""
+    config()
+    fresh = import_time_verdicts()
+    for path in walk_mutatable_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name in sorted(data.exit_code_by_key):
+            if not is_import_time(name):
+                continue
+            diff = get_diff_for_mutant(name, path=path)
+            if name in fresh and fresh[name]["diff"] == diff:
+                continue
+            env = dict(os.environ, MUTANT_UNDER_TEST=name)
+            env.pop("CI", None)
+            try:
+                code = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-x", "-q",
+                     "-p", "no:cacheprovider", *IMPORT_TIME_TESTS],
+                    cwd="mutants", env=env, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=IMPORT_TIME_LIMIT_S).returncode
+            except subprocess.TimeoutExpired:
+                code = 36
+            # pytest: 0 all passed, 1 a test failed, 2 interrupted (an
+            # import error while collecting, here a kill), others internal.
+            code = {0: 0, 1: 1, 2: 1}.get(code, code)
+            fresh[name] = {"exit_code": code, "diff": diff}
+            print(f"{status_by_exit_code[code]}: {name}", flush=True)
+            with open(IMPORT_TIME_VERDICTS, "w", encoding="utf-8") as f:
+                json.dump(fresh, f, indent=1, sort_keys=True)
 
 
 def equivalent_names():
@@ -140,8 +223,9 @@ def report(globs):
 
 
 def unjudged_names(globs):
+    # The import-time functions are left to their own judge (see above).
     return [name for _, name, status in load_verdicts(globs)
-            if status == UNJUDGED]
+            if status == UNJUDGED and not is_import_time(name)]
 
 
 def main(argv):
@@ -150,6 +234,8 @@ def main(argv):
         report(args)
     elif command == "unjudged":
         print("\n".join(unjudged_names(args)))
+    elif command == "import-time":
+        judge_import_time()
     elif command == "sample":
         names = unjudged_names(args[1:])
         count = min(int(args[0]), len(names))
