@@ -144,6 +144,52 @@ def test_subnet_rule_of_another_prefix_length_is_no_rule(snat):
     assert trace.exit_code == ERROR_FINDING
 
 
+def test_missing_fixed_ip_rule_remedy_names_the_namespace(fip):
+    # the rule to table 16 names another source than the fixed IP
+    # 198.18.18.78 (ip -j rule edited in one field: src -> 198.18.18.254)
+    # kills dvr_fip _check_rule mutant 16 (namespace= dropped: the remedy
+    # says "<namespace>")
+    fip.edit(fip.host, f"ns-rule:{fip.qrouter}",
+             lambda rules: _route(rules, src="198.18.18.78").update(
+                 src="198.18.18.254"))
+    trace = fip.trace()
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_FIP_RULE_MISSING", "compute1:from 198.18.18.78",
+        f"{QROUTER} on compute1 has no rule from 198.18.18.78",
+        f"{QROUTER} on compute1 has no 'ip rule from 198.18.18.78': traffic "
+        "of the instance does not leave through its floating IP "
+        f"198.19.0.54. {RESTART}")]
+    assert _not_ok(trace) == [(
+        "compute1", "from 198.18.18.78", "fip-rule", "absent",
+        "expected from 198.18.18.78 lookup <table> (floating IP "
+        "198.19.0.54)", Status.ERROR)]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_mac_rewrite_to_the_router_mac_is_an_error_row(snat):
+    # br-tun table 1 on compute2 rewrites the qr- MAC fa:16:3e:6f:70:9d to
+    # itself, not to the host's DVR MAC fa:16:3f:e4:08:25 (dump-flows
+    # edited in one place)
+    # kills trace_dvr _check_mac_rewrite mutant 87 (the row's status None)
+    mac = "fa:16:3e:6f:70:9d"
+    snat.capture.replace(snat.host, "flows:br-tun:table=1",
+                         "mod_dl_src:fa:16:3f:e4:08:25", f"mod_dl_src:{mac}")
+    trace = snat.trace()
+    assert _not_ok(trace) == [(
+        "compute2", "br-tun table=1", "dvr-mac", "absent",
+        f"expected dl_vlan=3,dl_src={mac} -> mod_dl_src:<host DVR MAC>",
+        Status.ERROR)]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_MAC_REWRITE_WRONG", "compute2:br-tun:dvr-mac",
+        f"br-tun table 1 on compute2 has no rewrite of {mac} to the host's "
+        "DVR MAC on local VLAN 3",
+        f"br-tun on compute2 does not rewrite the router port's MAC {mac} to "
+        "the host's DVR MAC on local VLAN 3 (table 1): routed packets leave "
+        "compute2 with the gateway MAC every DVR host shares. Restart "
+        "neutron-openvswitch-agent on compute2.")]
+    assert trace.exit_code == ERROR_FINDING
+
+
 @pytest.fixture
 def vlan(tmp_path):
     return EditedCapture(SCENARIOS / "single-vlan-healthy", tmp_path)
