@@ -49,9 +49,14 @@ def test_wrong_next_hop_names_every_external_gateway(tmp_path):
         context=context)
     problem = ("via 198.19.0.254, the external subnet's gateway is "
                "198.19.0.1 or 198.19.8.1")
-    assert [(f.code, f.summary) for f in result.findings] == [(
+    # and the remedy's expected gateways (check_routes mutant 160: " OR ")
+    assert [(f.code, f.summary, f.remedy) for f in result.findings] == [(
         "NETDIAG_ROUTER_DEFAULT_ROUTE_WRONG",
-        f"the default route of {QROUTER} on network1 is wrong: {problem}")]
+        f"the default route of {QROUTER} on network1 is wrong: {problem}",
+        f"The default route of {QROUTER} on network1 goes via 198.19.0.254 "
+        f"dev {QG}, not the external subnet's gateway 198.19.0.1 or "
+        "198.19.8.1: restart neutron-l3-agent on network1 (it re-applies the "
+        "gateway); if it comes back wrong, check the subnet's gateway_ip.")]
     assert [(r.state, r.detail, r.status) for r in result.rows
             if r.kind == "route"] == [
         ("wrong", f"via 198.19.0.254 dev {QG}; {problem}", Status.ERROR)]
