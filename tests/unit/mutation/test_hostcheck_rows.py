@@ -81,3 +81,21 @@ def test_patch_tun_peered_elsewhere_is_named_by_its_own_name(healthy):
         "peer=patch-int (or restart neutron-openvswitch-agent on compute1).")
     assert codes(result) == EXTRA_BRIDGES + ["NETDIAG_OVS_PATCH_PEER"]
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_patch_int_under_another_name_is_said_missing(healthy):
+    # ovs-interfaces: the Interface row patch-int renamed patch-inx; patch-tun
+    # still names patch-int as its peer, which no interface is now
+    # kills topology check_patch_pair mutant 85 (the missing end's words)
+    healthy.replace("compute1", "ovs-interfaces", '"patch-int","patch"',
+                    '"patch-inx","patch"')
+    result = check(healthy)
+    broken = "patch-tun peer=patch-int, patch-int missing"
+    assert _rows(result, "patch")[0] == (
+        "patch-tun<->patch-int", "broken", broken, Status.ERROR)
+    [finding] = [f for f in result.findings
+                 if f.code == "NETDIAG_OVS_PATCH_PEER"]
+    assert (finding.subject, finding.summary) == (
+        "compute1:patch-tun<->patch-int",
+        f"patch pair br-int <-> br-tun on compute1 is broken: {broken}")
+    assert result.exit_code == exitcodes.ERROR_FINDING
