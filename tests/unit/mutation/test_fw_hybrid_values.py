@@ -84,8 +84,8 @@ def test_a_missing_set_member_is_named_in_the_hop_and_the_remedy():
     hops, findings = fw_hybrid.judge(fx.intent("vxlan2"),
                                      fx.outputs(ipsets=text))
     (hop,) = [h for h in hops if h.device == SET_V4]
-    assert (hop.kind, hop.state, str(hop.status)) == ("ipset", "differs",
-                                                     "ERROR")
+    assert (hop.kind, hop.state, str(hop.status)) == (
+        "ipset", "differs", "ERROR")
     assert hop.detail.endswith("; missing: 198.18.17.51/32")
     assert "198.18.17.51/32" not in hop.detail.split("; missing")[0]
     found = _one(findings)
