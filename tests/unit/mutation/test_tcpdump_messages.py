@@ -1,0 +1,58 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""tcpdump's refusals word for word (found by the mutation run): the
+message names the line a user has to look at. Every case is a real capture
+(tests/fixtures/capture) edited in one place, named in the case.
+"""
+
+import pathlib
+
+import pytest
+
+from osc_netdiag.errors import ParseError
+from osc_netdiag.parsers import tcpdump
+
+FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "capture"
+VLAN = (FIXTURES / "tcpdump--vlan-eth1.out").read_text()
+VXLAN = (FIXTURES / "tcpdump--vxlan-eth2.out").read_text()
+
+
+def refused(text, message):
+    with pytest.raises(ParseError) as exc:
+        tcpdump.parse_tcpdump(text)
+    assert str(exc.value) == message
+
+
+def test_unreadable_vlan_header_names_the_line():
+    # edit: the first packet's 802.1Q header without the comma after the VID
+    text = VLAN.replace("vlan 2113, p 0", "vlan 2113 p 0", 1)
+    refused(text, "tcpdump: unreadable 802.1Q header: "
+            f"{text.splitlines()[0]!r}")
+
+
+def test_line_that_is_no_packet_is_named():
+    # edit: the first packet's length not a number
+    text = VLAN.replace("length 102:", "length x102:", 1)
+    refused(text, f"tcpdump: not a packet line: {text.splitlines()[0]!r}")
+
+
+def test_inner_frame_without_its_packet_is_named():
+    # edit: the capture's first line (the outer packet) cut off
+    first, rest = VXLAN.split("\n", 1)
+    refused(rest, "tcpdump: inner frame without its outer packet: "
+            f"{rest.splitlines()[0]!r}")
+
+
+def test_cut_short_names_tcpdump():
+    refused(VLAN[:-1],
+            "tcpdump: output does not end with a newline (truncated?)")
