@@ -10,9 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""tcpdump's refusals word for word (found by the mutation run): the
-message names the line a user has to look at. Every case is a real capture
-(tests/fixtures/capture) edited in one place, named in the case.
+"""tcpdump's refusals word for word (the message names the line a user
+has to look at) and a blank line skipped, not taken for the end (some real
+captures end with one; found by the mutation run). Every case is a real
+capture (tests/fixtures/capture) edited in one place, named in the case.
 """
 
 import pathlib
@@ -56,3 +57,11 @@ def test_inner_frame_without_its_packet_is_named():
 def test_cut_short_names_tcpdump():
     refused(VLAN[:-1],
             "tcpdump: output does not end with a newline (truncated?)")
+
+
+def test_blank_line_is_skipped_not_the_end():
+    # edit: an empty line after the first packet
+    first, rest = VLAN.split("\n", 1)
+    packets = tcpdump.parse_tcpdump(f"{first}\n\n{rest}")
+    assert packets == tcpdump.parse_tcpdump(VLAN)
+    assert len(packets) == len(VLAN.splitlines())
