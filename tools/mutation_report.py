@@ -17,6 +17,7 @@ Run by tools/mutation with mutmut's virtualenv (it imports mutmut):
     mutation_report.py report [GLOB...]     figures and the survivors
     mutation_report.py unjudged [GLOB...]   names of the mutants with no verdict
     mutation_report.py sample N [GLOB...]   N of those, drawn at random
+    mutation_report.py import-time          judge the import-time functions
 
 A survivor named in tests/mutation-equivalent.rst (its name in double
 backticks) is one no behaviour can tell from the original: it is counted
@@ -25,10 +26,12 @@ apart and its diff is not printed again.
 
 import collections
 import fnmatch
+import json
 import math
 import os
 import random
 import re
+import subprocess
 import sys
 
 from mutmut.configuration import config
@@ -40,23 +43,110 @@ from mutmut.utils.file_utils import walk_mutatable_files
 # A timeout counts as killed: the mutant made a covered test hang.
 KILLED = {"killed", "timeout", "caught by type check"}
 UNJUDGED = "not checked"
+# A run stopped by hand leaves its running mutants so; they were not judged.
+INTERRUPTED = "check was interrupted by user"
 EQUIVALENTS_FILE = "tests/mutation-equivalent.rst"
 # The draw is the same every time unless asked otherwise, so a sample can
 # be re-run (to re-judge it after new tests) and compared.
 SEED = int(os.environ.get("MUTATION_SEED", "12"))
 
+# Functions that run only while their module is imported (building the flow
+# parser's fast-path pattern, installing its lazy fields). mutmut learns
+# which tests cover a function by watching calls, so it credits these to
+# whichever test happened to import the module first, and judges their
+# mutants by that one unrelated test alone. They are judged here instead:
+# each mutant in a fresh interpreter (so the import runs with the mutant
+# active) against the tests of the flow parser.
+IMPORT_TIME = (
+    "osc_netdiag.parsers._ofctl_fields.x__nested__mutmut_*",
+    "osc_netdiag.parsers.ofctl.x__install_lazy_fields__mutmut_*",
+    "osc_netdiag.parsers.ofctl.x\u01c1_Lazy\u01c1__init____mutmut_*",
+    "osc_netdiag.parsers.ofctl.x\u01c1_Lazy\u01c1__set_name____mutmut_*",
+)
+IMPORT_TIME_TESTS = (
+    "tests/unit/parsers/test_flow_fast_path.py",
+    "tests/unit/parsers/test_known_values.py",
+    "tests/unit/parsers/test_properties.py",
+    "tests/unit/parsers/test_captures.py",
+    "tests/unit/test_vlanmap_flow_parser.py",
+    "tests/unit/mutation/test_parser_edges.py",
+)
+# Every name --sample drew, so the report can tell a random draw's verdicts
+# from those of named or whole runs (mutmut runs fastest-first, so a
+# partly run module is not a random draw of it).
+DRAWN = "mutants/sample-drawn.txt"
+# Kept beside mutmut's own records, which a later mutmut run would rewrite.
+IMPORT_TIME_VERDICTS = "mutants/import-time-verdicts.json"
+IMPORT_TIME_LIMIT_S = 900
+
 
 def load_verdicts(globs):
     """(path, mutant name, status) of every mutant matching the globs."""
     config()
+    fresh = import_time_verdicts()
     verdicts = []
     for path in walk_mutatable_files():
         data = SourceFileMutationData(path=path)
         data.load()
         for name, code in sorted(data.exit_code_by_key.items()):
-            if not globs or any(fnmatch.fnmatch(name, g) for g in globs):
-                verdicts.append((path, name, status_by_exit_code[code]))
+            if globs and not any(fnmatch.fnmatch(name, g) for g in globs):
+                continue
+            if is_import_time(name):
+                # mutmut's verdict came from the wrong test: only a verdict
+                # of the fresh-interpreter judge counts, if it judged this
+                # very change.
+                kept = fresh.get(name)
+                code = None
+                if kept and kept["diff"] == get_diff_for_mutant(name, path=path):
+                    code = kept["exit_code"]
+            status = status_by_exit_code[code]
+            verdicts.append((path, name, UNJUDGED if status == INTERRUPTED else status))
     return verdicts
+
+
+def is_import_time(name):
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IMPORT_TIME)
+
+
+def import_time_verdicts():
+    try:
+        with open(IMPORT_TIME_VERDICTS, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def judge_import_time():
+    """Run each import-time mutant's tests in a fresh interpreter; store it."""
+    config()
+    fresh = import_time_verdicts()
+    for path in walk_mutatable_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name in sorted(data.exit_code_by_key):
+            if not is_import_time(name):
+                continue
+            diff = get_diff_for_mutant(name, path=path)
+            if name in fresh and fresh[name]["diff"] == diff:
+                continue
+            env = dict(os.environ, MUTANT_UNDER_TEST=name)
+            env.pop("CI", None)
+            try:
+                code = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-x", "-q",
+                     "-p", "no:cacheprovider", *IMPORT_TIME_TESTS],
+                    cwd="mutants", env=env, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=IMPORT_TIME_LIMIT_S).returncode
+            except subprocess.TimeoutExpired:
+                code = 36
+            # pytest: 0 all passed, 1 a test failed, 2 interrupted (an
+            # import error while collecting, here a kill), others internal.
+            code = {0: 0, 1: 1, 2: 1}.get(code, code)
+            fresh[name] = {"exit_code": code, "diff": diff}
+            print(f"{status_by_exit_code[code]}: {name}", flush=True)
+            with open(IMPORT_TIME_VERDICTS, "w", encoding="utf-8") as f:
+                json.dump(fresh, f, indent=1, sort_keys=True)
 
 
 def equivalent_names():
@@ -70,22 +160,55 @@ def module_of(name):
     return name.rpartition(".")[0]
 
 
-def stratified_estimate(per_module):
-    """Kill rate over the modules judged in part or whole, and its 95% range.
+def stratified_estimate(verdicts, drawn):
+    """Kill rate of the set estimated from its judged mutants, and 95% range.
 
-    Each module is a stratum: its judged mutants stand for all of it (true
-    of a random draw from it, and exact when it is judged whole), weighted by
-    its size. The range is the normal one of stratified sampling, with the
-    finite-population correction (nothing to add for a module judged whole).
+    Each module is a stratum in two parts: the mutants judged outside any
+    draw (named or whole runs: counted exactly) and the rest of the module,
+    for which the judged mutants of the random draws (--sample) stand, in
+    proportion. The range is that of stratified sampling with the
+    finite-population correction. A module with unjudged mutants and no
+    judged draw is left out (its exact part stays in): returned apart.
     """
-    strata = [(t, j, k) for t, j, k in per_module.values() if j]
-    size = sum(t for t, _, _ in strata)
-    estimate = sum(t * k / j for t, j, k in strata) / size
-    variance = sum(
-        (t / size) ** 2 * (k / j) * (1 - k / j) / j * (1 - j / t)
-        for t, j, k in strata)
-    spread = 1.96 * math.sqrt(variance)
-    return size, estimate, max(0.0, estimate - spread), min(1.0, estimate + spread)
+    parts = collections.defaultdict(lambda: [0, 0, 0, 0, 0])
+    for _, name, status in verdicts:
+        part = parts[module_of(name)]
+        part[0] += 1
+        if status == UNJUDGED:
+            continue
+        if name in drawn:
+            part[3] += 1
+            part[4] += status in KILLED
+        else:
+            part[1] += 1
+            part[2] += status in KILLED
+    size = killed = variance = 0.0
+    uncovered = []
+    for module, (total, exact, exact_killed, sampled, sampled_killed) in parts.items():
+        rest = total - exact
+        size += exact
+        killed += exact_killed
+        if not rest:
+            continue
+        if not sampled:
+            uncovered.append((module, rest))
+            continue
+        rate = sampled_killed / sampled
+        size += rest
+        killed += rest * rate
+        variance += rest * rest * rate * (1 - rate) / sampled * (1 - sampled / rest)
+    estimate = killed / size
+    spread = 1.96 * math.sqrt(variance) / size
+    return (int(size), estimate, max(0.0, estimate - spread),
+            min(1.0, estimate + spread), sorted(uncovered))
+
+
+def drawn_names():
+    try:
+        with open(DRAWN, encoding="utf-8") as f:
+            return set(f.read().split())
+    except FileNotFoundError:
+        return set()
 
 
 def report(globs):
@@ -114,16 +237,23 @@ def report(globs):
     killed = len(judged) - len(survivors)
     unjudged = len(verdicts) - len(judged)
     if unjudged:
-        covered, estimate, low, high = stratified_estimate(per_module)
+        covered, estimate, low, high, uncovered = stratified_estimate(
+            verdicts, drawn_names())
         print(f"warning: {unjudged} of {len(verdicts)} mutants not judged; "
               f"the figure covers the {len(judged)} judged")
-        print(f"estimated over the {covered} mutants of the modules judged "
-              f"in part or whole: {100.0 * estimate:.1f}% killed "
-              f"(95% range {100.0 * low:.1f}-{100.0 * high:.1f}%, if each "
-              "module's judged mutants are a random draw from it)")
-        for module, (total, judged_here, _) in sorted(per_module.items()):
-            if not judged_here:
-                print(f"  not judged at all: {module} ({total})")
+        print(f"estimated over {covered} of the {len(verdicts)} mutants: "
+              f"{100.0 * estimate:.1f}% killed (95% range {100.0 * low:.1f}"
+              f"-{100.0 * high:.1f}%; judged outside a random draw: exact; "
+              "the rest of each module: its judged draws)")
+        for module, rest in uncovered:
+            print(f"  outside the estimate: {rest} of {module} (no judged draw)")
+        waiting = sum(1 for _, name, status in verdicts
+                      if status == UNJUDGED and name in drawn_names())
+        if waiting:
+            # mutmut runs the fastest mutants first: a draw judged in part
+            # leans to them.
+            print(f"warning: {waiting} drawn mutants not judged yet; the "
+                  "estimate is a random draw's only once its draw is judged whole")
     print(f"survivors explained as equivalent in {EQUIVALENTS_FILE}: "
           f"{len(explained)}; not explained: {len(unexplained)}")
     for _, name, status in explained:
@@ -140,8 +270,9 @@ def report(globs):
 
 
 def unjudged_names(globs):
+    # The import-time functions are left to their own judge (see above).
     return [name for _, name, status in load_verdicts(globs)
-            if status == UNJUDGED]
+            if status == UNJUDGED and not is_import_time(name)]
 
 
 def main(argv):
@@ -150,10 +281,15 @@ def main(argv):
         report(args)
     elif command == "unjudged":
         print("\n".join(unjudged_names(args)))
+    elif command == "import-time":
+        judge_import_time()
     elif command == "sample":
         names = unjudged_names(args[1:])
         count = min(int(args[0]), len(names))
-        print("\n".join(sorted(random.Random(SEED).sample(names, count))))
+        chosen = sorted(random.Random(SEED).sample(names, count))
+        with open(DRAWN, "a", encoding="utf-8") as f:
+            f.write("".join(name + "\n" for name in chosen))
+        print("\n".join(chosen))
     else:
         sys.exit(f"unknown command {command!r}")
 
