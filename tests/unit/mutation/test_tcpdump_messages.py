@@ -65,3 +65,24 @@ def test_blank_line_is_skipped_not_the_end():
     packets = tcpdump.parse_tcpdump(f"{first}\n\n{rest}")
     assert packets == tcpdump.parse_tcpdump(VLAN)
     assert len(packets) == len(VLAN.splitlines())
+
+
+INNER = ("fa:16:3e:75:62:49 > fa:16:3e:49:97:45, ethertype IPv4 (0x0800), "
+         "length 98: 198.18.17.41 > 198.18.17.43: ICMP echo request, "
+         "id 6316, seq 1, length 64")
+
+
+def test_decapsulated_frame_keeps_the_outer_packets_time():
+    first = tcpdump.parse_tcpdump(VXLAN)[0]
+    assert first.frame() == tcpdump.Packet(
+        time=1795638892.588184, src_mac="fa:16:3e:75:62:49",
+        dst_mac="fa:16:3e:49:97:45", ethertype="IPv4", length=98,
+        vlan=None, summary="198.18.17.41 > 198.18.17.43: ICMP echo "
+        "request, id 6316, seq 1, length 64", inner=None, text=INNER)
+
+
+def test_second_inner_frame_of_one_packet_is_refused():
+    # edit: the first packet's inner frame printed twice
+    assert VXLAN.count(INNER + "\n") == 1
+    refused(VXLAN.replace(INNER + "\n", INNER + "\n" + INNER + "\n"),
+            f"tcpdump: inner frame without its outer packet: {INNER!r}")
