@@ -258,6 +258,11 @@ def report(globs):
           f"{len(explained)}; not explained: {len(unexplained)}")
     for _, name, status in explained:
         print(f"equivalent: {name}")
+    # A listed name that a run killed is a wrong explanation, or one left
+    # behind by a change of the code: the line is to be removed.
+    for _, name, status in judged:
+        if name in equivalent and status in KILLED:
+            print(f"listed as equivalent but {status}: {name}")
     print(f"killed {killed} of {len(judged)} mutants "
           f"({100.0 * killed / len(judged):.1f}%)")
     for path, name, status in unexplained:
