@@ -71,9 +71,9 @@ IMPORT_TIME_TESTS = (
     "tests/unit/test_vlanmap_flow_parser.py",
     "tests/unit/mutation/test_parser_edges.py",
 )
-# Every name --sample drew, so the report can tell a random draw's verdicts
-# from those of named or whole runs (mutmut runs fastest-first, so a
-# partly run module is not a random draw of it).
+# Every draw of --sample (a "# draw" line, then its names), so the report can
+# tell the last random draw's verdicts from those of named or whole runs
+# (mutmut runs fastest-first, so a partly run module is not a random draw).
 DRAWN = "mutants/sample-drawn.txt"
 # Kept beside mutmut's own records, which a later mutmut run would rewrite.
 IMPORT_TIME_VERDICTS = "mutants/import-time-verdicts.json"
@@ -163,10 +163,10 @@ def module_of(name):
 def stratified_estimate(verdicts, drawn):
     """Kill rate of the set estimated from its judged mutants, and 95% range.
 
-    Each module is a stratum in two parts: the mutants judged outside any
-    draw (named or whole runs: counted exactly) and the rest of the module,
-    for which the judged mutants of the random draws (--sample) stand, in
-    proportion. The range is that of stratified sampling with the
+    Each module is a stratum in two parts: the mutants judged outside the
+    last draw (named or whole runs, earlier draws: counted exactly) and the
+    rest of the module, for which the last random draw's (--sample) judged
+    mutants there stand, in proportion. The range is that of stratified sampling with the
     finite-population correction. A module with unjudged mutants and no
     judged draw is left out (its exact part stays in): returned apart.
     """
@@ -204,11 +204,21 @@ def stratified_estimate(verdicts, drawn):
 
 
 def drawn_names():
+    """The names of the last draw: it stands for the rest of the set.
+
+    A draw is taken from the mutants unjudged at the time, so the last one
+    is a random draw of what is still unjudged. Earlier draws, judged whole
+    since (and often re-judged after tests written for their survivors),
+    count as judged mutants like any other, not as a sample.
+    """
     try:
         with open(DRAWN, encoding="utf-8") as f:
-            return set(f.read().split())
+            lines = f.read().splitlines()
     except FileNotFoundError:
         return set()
+    marks = [i for i, line in enumerate(lines) if line.startswith("#")]
+    last = lines[marks[-1] + 1:] if marks else lines
+    return {line for line in last if line}
 
 
 def report(globs):
@@ -243,8 +253,8 @@ def report(globs):
               f"the figure covers the {len(judged)} judged")
         print(f"estimated over {covered} of the {len(verdicts)} mutants: "
               f"{100.0 * estimate:.1f}% killed (95% range {100.0 * low:.1f}"
-              f"-{100.0 * high:.1f}%; judged outside a random draw: exact; "
-              "the rest of each module: its judged draws)")
+              f"-{100.0 * high:.1f}%; judged outside the last random draw: "
+              "exact; the rest of each module: that draw's verdicts there)")
         for module, rest in uncovered:
             print(f"  outside the estimate: {rest} of {module} (no judged draw)")
         waiting = sum(1 for _, name, status in verdicts
@@ -293,6 +303,7 @@ def main(argv):
         count = min(int(args[0]), len(names))
         chosen = sorted(random.Random(SEED).sample(names, count))
         with open(DRAWN, "a", encoding="utf-8") as f:
+            f.write(f"# draw: seed {SEED}, {count} of {len(names)} unjudged\n")
             f.write("".join(name + "\n" for name in chosen))
         print("\n".join(chosen))
     else:
