@@ -1,0 +1,137 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Survivors of a fresh mutation draw in the linux checks, the DVR trace and
+host check, each killed on a real recording edited in one place as the
+test's comment says; the whole row or finding an operator reads.
+"""
+
+import dataclasses
+
+from osc_netdiag import exitcodes
+from osc_netdiag.models import Status
+from tests.unit.edited import EditedCapture
+from tests.unit.l3dhcp.test_dhcp_faults import replace_in
+from tests.unit.l3dhcp.test_router_faults import check as router_check
+from tests.unit.l3dhcp.test_router_faults import FIP
+from tests.unit.l3dhcp.test_router_faults import scenario
+from tests.unit.l3dhcp.test_router_faults import UPSTREAM
+from tests.unit.mutation import test_hybrid_plug as hybrid
+from tests.unit.test_hostcheck_faults import check as host_check
+from tests.unit.test_hostcheck_faults import FIXTURES as HOSTCHECK
+from tests.unit.test_trace_dvr import _link
+from tests.unit.test_trace_dvr import Dvr
+from tests.unit.test_trace_dvr import FIP_SCENARIO
+
+
+def test_qvb_in_no_bridge_row():
+    # ip -d -j addr show (captures/ip-d-j-addr--host.out), made healthy as
+    # test_hybrid_plug does, then qvb's "master" removed: qvb in no bridge
+    # kills devices _veth_hop mutants 36 (the words "no bridge") and 53
+    # (the row's host)
+    def edit(links):
+        hybrid.healthy(links)
+        del links[hybrid.QVB]["master"]
+    assert hybrid.hops(hybrid.run(edit))[2] == (
+        "compute1", hybrid.QVB, "veth", "wrong",
+        f"in no bridge, peer {hybrid.QVO}, MTU 1500; in no bridge, "
+        f"not {hybrid.QBR}", "ERROR")
+
+
+def test_standby_router_without_a_float_snat_rule(tmp_path):
+    # router recording (l3dhcp/scenarios/router), its API context made HA
+    # with network1's L3 agent standby; nat table: float-snat's
+    # --to-source 198.19.0.43 -> .44. A standby copy's missing rule is
+    # shown, not judged (SKIP)
+    # kills nat _nat_row mutant 33 (the row's kind left out)
+    context = scenario.load_context("router")
+    context = dataclasses.replace(
+        context, gateway_ips=(UPSTREAM,), ha=True,
+        agents=tuple(dataclasses.replace(a, ha_state="standby")
+                     for a in context.agents))
+    result = router_check(tmp_path, replace_in(
+        "ns-iptables", f"-j SNAT --to-source {FIP} ",
+        "-j SNAT --to-source 198.19.0.44 "), context=context)
+    assert [(r.host, r.device, r.state, r.detail, r.status)
+            for r in result.rows if r.kind == "nat-rule"][2] == (
+        "network1", "SNAT 198.18.16.39", "absent",
+        "standby: -s 198.18.16.39/32 -j SNAT --to-source 198.19.0.43",
+        Status.SKIP)
+    assert [f.code for f in result.findings] == ["NETDIAG_ROUTER_HA_STATE"]
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_host_without_ovs_agent_row(tmp_path):
+    # context: compute1's Open vSwitch agent removed from the agent list
+    # kills hostcheck evaluate_host mutant 58 (the row's words)
+    healthy = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    healthy.edit_context(lambda d: d["ovs_agents"].pop("compute1"))
+    result = host_check(healthy)
+    assert [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "compute1" and r.kind == "agent"] == [
+        ("Open vSwitch agent", "absent", "not in the API's agent list",
+         Status.ERROR)]
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_rfp_admin_down(tmp_path):
+    # dvr-lab-distributed-router-healthy: ip -j addr in qrouter- on
+    # compute1: rfp-'s flags lose UP and LOWER_UP, its operstate DOWN (as
+    # "ip link set rfp- down" leaves it)
+    # kills dvr_fip check mutant 16 (rfp-'s finding code)
+    fip = Dvr(FIP_SCENARIO, tmp_path)
+
+    def change(links):
+        link = _link(links, fip.rfp)
+        link.update(flags=["BROADCAST", "MULTICAST"], operstate="DOWN")
+    fip.edit(fip.host, f"ns-addr:{fip.qrouter}", change)
+    trace = fip.trace()
+    assert [(f.code, f.subject, f.summary) for f in trace.findings] == [(
+        "NETDIAG_DVR_DEVICE_BROKEN", f"compute1:{fip.rfp}",
+        f"{fip.rfp} in {fip.qrouter} on compute1: DOWN (admin down)")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_qr_with_another_mac_row(tmp_path):
+    # dvr-lab-distributed-router-healthy: qr- in qrouter- carries
+    # fa:16:3e:00:00:01, not the interface port's MAC
+    # kills trace_dvr _check_qr_mac mutant 25 (the row's device)
+    fip = Dvr(FIP_SCENARIO, tmp_path)
+    fip.edit(fip.host, f"ns-addr:{fip.qrouter}",
+             lambda links: _link(links, fip.qr).update(
+                 address="fa:16:3e:00:00:01"))
+    trace = fip.trace()
+    mac = fip.router["interface_port"]["mac"]
+    assert [(h.host, h.device, h.state, h.detail, h.status)
+            for h in trace.hops if h.kind == "router-mac"] == [
+        ("compute1", fip.qr, "wrong", f"fa:16:3e:00:00:01, expected {mac}",
+         Status.ERROR)]
+
+
+def test_fip_route_via_another_address_remedy(tmp_path):
+    # dvr-lab-distributed-router-healthy: ip -j addr in qrouter-: rfp-'s
+    # address moved to 169.254.90.2 (test_trace_dvr's edit); fip-'s route
+    # to the floating IP no longer goes via it
+    # kills dvr_fip _check_fip_routes mutant 70 (the host in the remedy)
+    fip = Dvr(FIP_SCENARIO, tmp_path)
+
+    def change(links):
+        addr = next(a for a in _link(links, fip.rfp)["addr_info"]
+                    if a["family"] == "inet")
+        addr["local"] = "169.254.90.2"
+    fip.edit(fip.host, f"ns-addr:{fip.qrouter}", change)
+    trace = fip.trace()
+    [remedy] = [f.remedy for f in trace.findings
+                if f.code == "NETDIAG_DVR_FIP_ROUTE_WRONG"]
+    assert " on compute1 does not route " in remedy
+    assert remedy.endswith("restart neutron-l3-agent on compute1 (it "
+                           "rebuilds the router there).")
