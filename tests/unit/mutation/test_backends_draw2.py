@@ -16,10 +16,21 @@ test's comment says; the whole row or finding an operator reads.
 """
 
 import dataclasses
+import json
+import pathlib
+import types
 
+from osc_netdiag.backends.ml2_ovs import capture_points
+from osc_netdiag.backends.ml2_ovs import fw_hop
+from osc_netdiag.checks.engine import Report
+from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
+from osc_netdiag import secgroups
+from osc_netdiag.transport.base import HostTarget
+from osc_netdiag.transport.replay import ReplayTransport
 from tests.unit.edited import EditedCapture
+from tests.unit.firewall.test_firewall_capture import SCENARIOS as FW
 from tests.unit.l3dhcp.test_dhcp_faults import replace_in
 from tests.unit.l3dhcp.test_router_faults import check as router_check
 from tests.unit.l3dhcp.test_router_faults import FIP
@@ -31,6 +42,9 @@ from tests.unit.test_hostcheck_faults import FIXTURES as HOSTCHECK
 from tests.unit.test_trace_dvr import _link
 from tests.unit.test_trace_dvr import Dvr
 from tests.unit.test_trace_dvr import FIP_SCENARIO
+from tests.unit.test_trace_faults import trace_of
+
+SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
 
 
 def test_qvb_in_no_bridge_row():
@@ -135,3 +149,85 @@ def test_fip_route_via_another_address_remedy(tmp_path):
     assert " on compute1 does not route " in remedy
     assert remedy.endswith("restart neutron-l3-agent on compute1 (it "
                            "rebuilds the router there).")
+
+
+def test_nic_holding_the_tunnel_address_outside_ovs(tmp_path):
+    # vxlan-healthy, compute1's ip -j addr: br-phy (the OVS internal port
+    # holding the tunneling_ip 198.18.1.11) renamed eth7, a device in no
+    # OVS bridge as with the kernel datapath: eth7 is the NIC itself
+    # kills capture_points find_nic mutant 34 (the device's name)
+    capture = EditedCapture(SCENARIOS / "vxlan-healthy", tmp_path)
+    capture.replace("compute1", "ip-addr", '"ifname":"br-phy"',
+                    '"ifname":"eth7"')
+    context = ctx_mod.PortContext.from_json(capture.context())
+    target = HostTarget("compute1", "compute1")
+    session = ReplayTransport(str(capture)).open(target)
+    results = session.run(capture_points.nic_commands())
+    assert capture_points.find_nic(context, "compute1", target,
+                                   results) == "eth7"
+
+
+def test_noop_firewall_row():
+    # firewall/openvswitch-vxlan1-tcp22-denied's API intent with
+    # port_filter false (security groups off in the binding): the noop
+    # driver, nothing read on the host
+    # kills fw_hop check mutant 15 (the row's state)
+    data = json.loads((FW / "openvswitch-vxlan1-tcp22-denied" /
+                       "context.json").read_text())
+    data["intent"]["port_filter"] = False
+    report = Report()
+    fw_hop.check(report, types.SimpleNamespace(
+        firewall=secgroups.intent_from_json(data["intent"])),
+        types.SimpleNamespace(host="compute1"))
+    assert [(h.host, h.device, h.kind, h.state, h.detail, h.status)
+            for h in report.hops] == [(
+                "compute1", "firewall", "firewall", "not filtered",
+                "noop; no firewall on the binding: everything allowed in",
+                Status.OK)]
+    assert report.findings == []
+
+
+def test_physical_nic_down_summary(tmp_path):
+    # vlan-healthy, compute1's ip -j addr: eth1's operstate UP -> DOWN
+    # (test_trace_faults' edit)
+    # kills vlan check_physical_nics mutant 174 (the finding's summary)
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    capture.replace("compute1", "ip-addr",
+                    '"ifname":"eth1","flags":["BROADCAST","MULTICAST",'
+                    '"PROMISC","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue",'
+                    '"operstate":"UP"',
+                    '"ifname":"eth1","flags":["BROADCAST","MULTICAST",'
+                    '"PROMISC","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue",'
+                    '"operstate":"DOWN"')
+    trace = trace_of(capture)
+    assert [(f.code, f.subject, f.summary) for f in trace.findings] == [(
+        "NETDIAG_PHYS_NIC_DOWN", "compute1:eth1",
+        "eth1 (br-eth1) on compute1 is down")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_vlan_segment_renumbered_on_a_host_without_agent(tmp_path):
+    # vlan-healthy's API context, TWO edits: compute1's Open vSwitch agent
+    # removed from the agent list, and the network's VLAN segment 2113 ->
+    # 2114, so the OVS port's other_config (segmentation_id 2113) names no
+    # segment and the segment is chosen without an agent to say which
+    # physnets it maps: the network's first segment is taken
+    # kills topology choose_segment mutant 19 (agent.bridge_mappings read
+    # with no agent: the trace fails)
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+
+    def edit(data):
+        data["ovs_agents"].pop("compute1")
+        data["network"]["segments"][0]["segmentation_id"] = 2114
+    capture.edit_context(edit)
+    trace = trace_of(capture)
+    assert [(h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops if h.host == "compute1" and
+            h.kind in ("ovs-port", "bridge-mapping")] == [
+        ("tapc5f2011d-5a", "ovs-port", "wrong",
+         "on br-int, ofport 3, local VLAN 1; segmentation_id 2113",
+         Status.ERROR),
+        ("physnet physnet1", "bridge-mapping", "absent",
+         "the agent reports no bridge for this physical network",
+         Status.ERROR)]
+    assert trace.exit_code == 12
