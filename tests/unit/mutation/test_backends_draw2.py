@@ -230,4 +230,25 @@ def test_vlan_segment_renumbered_on_a_host_without_agent(tmp_path):
         ("physnet physnet1", "bridge-mapping", "absent",
          "the agent reports no bridge for this physical network",
          Status.ERROR)]
-    assert trace.exit_code == 12
+    assert trace.exit_code == exitcodes.ERROR_FINDING | exitcodes.UNREADABLE
+
+
+def test_router_namespace_output_without_a_nat_table(tmp_path):
+    # router recording (l3dhcp/scenarios/router), iptables-save -t nat in
+    # qrouter-: its "*nat" header line -> "*raw", so the output holds no
+    # nat table: every NAT rule the router needs is reported missing
+    # kills nat _nat_rules mutant 13 (rules read from a table that is not
+    # there: the check fails instead)
+    result = router_check(tmp_path, replace_in("ns-iptables", "*nat\n",
+                                               "*raw\n"))
+    assert [(r.device, r.state, r.status) for r in result.rows
+            if r.kind == "nat-rule"] == [
+        ("SNAT 198.19.0.56", "absent", Status.ERROR),
+        (f"DNAT {FIP}", "absent", Status.ERROR),
+        ("SNAT 198.18.16.39", "absent", Status.ERROR)]
+    assert [f.subject for f in result.findings
+            if f.code == "NETDIAG_ROUTER_NAT_RULE_MISSING"] == [
+        "network1:SNAT 198.19.0.56", f"network1:DNAT {FIP}",
+        "network1:SNAT 198.18.16.39"]
+    assert len(result.findings) == 3
+    assert result.exit_code == exitcodes.ERROR_FINDING
