@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Survivors of a fresh mutation draw in the linux checks, the DVR trace and
+"""Survivors of a fresh mutation draw in the linux checks, port trace and
 host check, each killed on a real recording edited in one place as the
 test's comment says; the whole row or finding an operator reads.
 """
@@ -252,3 +252,21 @@ def test_router_namespace_output_without_a_nat_table(tmp_path):
         "network1:SNAT 198.18.16.39"]
     assert len(result.findings) == 3
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_network_without_dhcp_agent_remedy(tmp_path):
+    # vlan-healthy's API context: no DHCP agent hosts the network (its
+    # subnet has DHCP on), test_trace_api_faults' edit
+    # kills trace evaluate mutant 47 (the network left out of the remedy)
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    capture.edit_context(lambda d: d.update(dhcp_agents=[], dhcp_ports=[]))
+    network = capture.context()["network"]["id"]
+    trace = trace_of(capture)
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in trace.findings] == [(
+                "NETDIAG_DHCP_NOT_HOSTED", network,
+                "DHCP is enabled on the subnet but no DHCP agent hosts "
+                f"network {network}",
+                "No DHCP agent hosts the network: openstack network agent "
+                f"add network --dhcp <agent> {network}.")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
