@@ -11,8 +11,9 @@
 #    under the License.
 
 """Survivors of a fresh mutation draw in the linux checks, port trace and
-host check, each killed on a real recording edited in one place as the
-test's comment says; the whole row or finding an operator reads.
+host check, each killed on a real recording edited as the test's comment
+says (in one place, but for the one test that says it needs two); the whole
+row or finding an operator reads.
 """
 
 import dataclasses
@@ -144,11 +145,14 @@ def test_fip_route_via_another_address_remedy(tmp_path):
         addr["local"] = "169.254.90.2"
     fip.edit(fip.host, f"ns-addr:{fip.qrouter}", change)
     trace = fip.trace()
-    [remedy] = [f.remedy for f in trace.findings
-                if f.code == "NETDIAG_DVR_FIP_ROUTE_WRONG"]
-    assert " on compute1 does not route " in remedy
-    assert remedy.endswith("restart neutron-l3-agent on compute1 (it "
-                           "rebuilds the router there).")
+    address = fip.router["floating_ips"][0]["address"]
+    assert [f.remedy for f in trace.findings
+            if f.code == "NETDIAG_DVR_FIP_ROUTE_WRONG"] == [
+        f"{fip.fip_ns} on compute1 does not route {address} via "
+        f"169.254.90.2 dev {fip.fpr} (via 169.254.88.134 dev {fip.fpr}): "
+        "fg- answers ARP for a floating IP only through that route (proxy "
+        "ARP). restart neutron-l3-agent on compute1 (it rebuilds the router "
+        "there)."]
 
 
 def test_nic_holding_the_tunnel_address_outside_ovs(tmp_path):
