@@ -139,12 +139,12 @@ def test_a_udp_packet_meets_the_dhcp_reply_rule_without_a_source_port():
 
 
 def test_an_ingress_packet_is_to_the_ports_own_address():
-    # edit: gre2's DHCP reply RETURN without its "-m udp --sport 67", so
-    # only its -d to the port's address and the protocol decide (_wire
-    # mutant 49: no destination on an ingress packet)
-    rule = "-d 198.18.19.47/32 -p udp --dport 68 -j RETURN"
+    # edit: gre2's DHCP reply RETURN without its "--sport 67", so its -d
+    # to the port's address decides (_wire mutant 49: no destination on an
+    # ingress packet)
+    rule = "-d 198.18.19.47/32 -p udp -m udp --dport 68 -j RETURN"
     text = _edited(fx.IPTABLES, GRE2_DHCP,
-                   GRE2_DHCP.replace(" -m udp --sport 67", ""))
+                   GRE2_DHCP.replace(" --sport 67", ""))
     v = _verdict(text, "udp", 68)
     assert (v.decision, v.decided_by) == ("allow", f"-A {GRE2_I} {rule}")
 
