@@ -31,6 +31,7 @@ from tests.unit.firewall.test_port_firewall_openvswitch import T71 as T71_5
 from tests.unit.mutation.test_fw_ovs_values import DENIED_PORT
 
 T72 = "flows:br-int:table=72,reg5="
+T82 = "flows:br-int:table=82,reg5="
 V6A_MAC = "fa:16:3e:11:6e:6f"     # v6a's MAC, as recorded
 
 
@@ -96,8 +97,7 @@ def test_a_rule_flow_for_another_port_is_missing(tmp_path):
     # flow's port not read, any port taken)
     (rule,) = _rule_ids(MEMBER, direction="ingress", ethertype="IPv6",
                         port_range_min=22)
-    result = lab.run(MEMBER, tmp_path, {"flows:br-int:table=82,reg5=":
-                                        lab.replace(
+    result = lab.run(MEMBER, tmp_path, {T82: lab.replace(
         "ipv6_src=2001:db8:21::/64,tp_dst=22 ",
         "ipv6_src=2001:db8:21::/64,tp_dst=23 ")}, packet=None)
     (found,) = result.findings
