@@ -19,6 +19,10 @@ Written against surviving mutants of ``backends.ml2_ovs.fw_ovs_check``,
 one of these tests fails.
 """
 
+import json
+import shutil
+
+from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from tests.unit.firewall import lab_cases as lab
@@ -28,6 +32,7 @@ from tests.unit.firewall.test_ovs_ipv6_stateless import V6A_ADDRESS
 from tests.unit.firewall.test_port_firewall_openvswitch import DENIED
 from tests.unit.firewall.test_port_firewall_openvswitch import T60
 from tests.unit.firewall.test_port_firewall_openvswitch import T71 as T71_5
+from tests.unit.firewall.test_trace_firewall_hop import TRACE
 from tests.unit.mutation.test_fw_ovs_values import DENIED_PORT
 
 T72 = "flows:br-int:table=72,reg5="
@@ -166,3 +171,35 @@ def test_nd_flows_of_another_mac_name_the_ports_mac(tmp_path):
     assert found.remedy.startswith(
         f"Port {port}'s IPv6 neighbour discovery for {V6A_ADDRESS} (MAC "
         f"{V6A_MAC}) lacks ICMPv6 type 133 on compute1: ")
+
+
+def test_a_traced_port_whose_table_60_flow_loads_no_zone(tmp_path):
+    # port trace of the lab's vxlan1 port (whole firewall tables read),
+    # its table 60 flow without its load into register 6 (the zone):
+    # present, and wrong (_all_flows mutant 27: every flow of the tables
+    # taken as the port's once a zone is known, and the register 6 of
+    # other ports' flows compared with hex(None) when none is)
+    target = tmp_path / "vxlan1"
+    shutil.copytree(TRACE, target)
+    context = json.loads((target / "context.json").read_text())
+    path = target / "hosts" / "compute1.json"
+    data = json.loads(path.read_text())
+    (command,) = [c for c in data["commands"]
+                  if c["name"] == "flows:br-int:table=60"]
+    lines = command["stdout"].splitlines(keepends=True)
+    mac = context["port"]["mac"]
+    reg5 = next(x for x in lines if f"dl_dst={mac}" in x).split(
+        "load:")[1].split("->")[0]
+    (entry,) = [i for i, x in enumerate(lines)
+                if "priority=100,in_port=" in x and
+                f"load:{reg5}->NXM_NX_REG5[]" in x]
+    zone = lines[entry].split("NXM_NX_REG5[],")[1].split("resubmit")[0]
+    assert zone.endswith("->NXM_NX_REG6[],"), zone
+    lines[entry] = lines[entry].replace(zone, "")
+    command["stdout"] = "".join(lines)
+    path.write_text(json.dumps(data))
+    trace = api.trace_from_capture(str(target))
+    (hop,) = [h for h in trace.hops if h.kind == "firewall"]
+    assert (hop.host, hop.state, str(hop.status)) == ("compute1", "in sync",
+                                                      "OK")
+    assert trace.exit_code == exitcodes.OK
