@@ -203,3 +203,20 @@ def test_a_traced_port_whose_table_60_flow_loads_no_zone(tmp_path):
     assert (hop.host, hop.state, str(hop.status)) == ("compute1", "in sync",
                                                       "OK")
     assert trace.exit_code == exitcodes.OK
+
+
+def test_an_address_pair_written_with_its_prefix(tmp_path):
+    # v6a's allowed address pair 2001:db8:21::250 written in the API body
+    # as 2001:db8:21::250/64, a network with host bits that Neutron's
+    # validator takes for an IPv6 pair: the recorded flows are for the
+    # address alone (_net mutant 5: such a pair refused with ValueError)
+    def widen(bodies):
+        (pair,) = bodies["port.json"]["port"]["allowed_address_pairs"]
+        pair["ip_address"] = "2001:db8:21::250/64"
+    result = lab.run(MEMBER, tmp_path, packet=None, edit_api=widen)
+    nd = sorted(f.subject for f in result.findings
+                if f.code.startswith("NETDIAG_FW_OF_ND_"))
+    port = _port()
+    assert nd == [f"compute1:{port}:nd:2001:db8:21::/64",
+                  f"compute1:{port}:nd:2001:db8:21::250"]
+    assert result.exit_code == exitcodes.ERROR_FINDING
