@@ -11,8 +11,9 @@
 #    under the License.
 
 """The openvswitch firewall's port check, on flows recorded in the lab
-(``lab_cases``) with one recorded flow edited in one place, said at the
-edit, leaving it present but wrong.
+(``lab_cases``, and the port trace of vxlan1) with one recorded flow or
+API field edited in one place, said at the edit, leaving it present but
+wrong.
 
 Written against surviving mutants of ``backends.ml2_ovs.fw_ovs_check``,
 ``fw_ovs_flows`` and ``fw_ovs_base`` (named in the comments), each of which
@@ -207,9 +208,10 @@ def test_a_traced_port_whose_table_60_flow_loads_no_zone(tmp_path):
 
 def test_an_address_pair_written_with_its_prefix(tmp_path):
     # v6a's allowed address pair 2001:db8:21::250 written in the API body
-    # as 2001:db8:21::250/64, a network with host bits that Neutron's
-    # validator takes for an IPv6 pair: the recorded flows are for the
-    # address alone (_net mutant 5: such a pair refused with ValueError)
+    # as 2001:db8:21::250/64, a prefix with host bits: the recorded flows
+    # are for the address alone, so the prefix's network is missing and
+    # the address stale (_net mutant 5: such a pair refused with
+    # ValueError)
     def widen(bodies):
         (pair,) = bodies["port.json"]["port"]["allowed_address_pairs"]
         pair["ip_address"] = "2001:db8:21::250/64"
