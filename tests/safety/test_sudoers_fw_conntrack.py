@@ -150,3 +150,15 @@ def test_the_firewall_aliases_are_granted_and_hold_only_their_probes():
         "/usr/sbin/conntrack ^-L -w [0-9]{1,5} -f ipv[46] -p "
         "(tcp|udp|icmp|icmpv6|sctp)$",
         "/usr/bin/ovs-appctl ^dpctl/dump-conntrack zone=[0-9]{1,5}$"]
+
+
+def test_the_router_nat_alias_is_granted_and_reads_only_nat_tables():
+    # NETDIAG_NAT (the router check's NAT reads) is a sudoers alias, not a
+    # finding code: it must be on the user line and hold exactly one form,
+    # iptables-save of the nat table in a router's own namespace
+    aliases, granted = _aliases()
+    assert "NETDIAG_NAT" in granted
+    uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    assert aliases["NETDIAG_NAT"] == [
+        f"/usr/sbin/ip ^netns exec (qrouter|snat|fip)-{uuid} "
+        "/usr/sbin/iptables-save -t nat$"]
