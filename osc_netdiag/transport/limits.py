@@ -232,9 +232,10 @@ class BoundedBatch:
         marker of the command that arrived here to the last closing one.
 
         Measured on this side as the framed output arrives (one script runs
-        a batch, so the host's clock is never read): a command's own run
-        plus how late its lines came. A command not finished runs until
-        the batch ended; one that never began took 0.
+        a batch, so the host's clock is never read): a command's own run,
+        give or take how late its first and last lines came. A command
+        not finished runs until the batch ended; one that never began
+        took 0.
         """
         stop = time.monotonic()
         timed = []

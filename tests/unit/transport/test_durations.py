@@ -32,14 +32,20 @@ COMMANDS = [Command("slow", ("sleep", "0.4")),
             Command("stuck", ("sleep", "5"), timeout=0.3)]
 
 
+# Durations are measured here, as the framed lines arrive: an opening
+# marker that comes a few milliseconds late (a busy host, SSH windowing)
+# makes the figure that much shorter than the command's own run.
+ARRIVAL_JITTER = 0.05
+
+
 def check_durations(results):
     slow, quick, slower, stuck = (r.duration for r in results)
     assert [r.status for r in results] == [models.HOST_OK] * 3 + [
         models.HOST_TIMEOUT]
-    assert 0.4 <= slow < 0.4 + 0.5
+    assert 0.4 - ARRIVAL_JITTER <= slow < 0.4 + 0.5
     assert 0 <= quick < 0.2
-    assert 0.7 <= slower < 0.7 + 0.5
-    assert 0.3 <= stuck < 0.3 + 0.5
+    assert 0.7 - ARRIVAL_JITTER <= slower < 0.7 + 0.5
+    assert 0.3 - ARRIVAL_JITTER <= stuck < 0.3 + 0.5
 
 
 def test_local_transport_times_each_command():
