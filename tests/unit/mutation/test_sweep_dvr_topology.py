@@ -33,6 +33,7 @@ from tests.unit.test_trace_dvr import _route
 from tests.unit.test_trace_dvr import Dvr
 from tests.unit.test_trace_dvr import SCENARIOS
 from tests.unit.test_trace_dvr import SNAT_SCENARIO
+from tests.unit.test_trace_faults import trace_of
 
 OK, ERROR_FINDING = exitcodes.OK, exitcodes.ERROR_FINDING
 TABLE = "3323073025"
@@ -220,7 +221,9 @@ def test_failed_dhcp_binding_on_a_tunnel_network_names_the_tunnel_type(snat):
     # network1's agent lists gre only in tunnel_types (the context edited:
     # the port's vif_type and status, the agent's tunnel_types)
     # kills binding binding_causes mutants 19 (the test inverted: "looks
-    # able to bind it") and 20 (the cause None: join of None, TypeError)
+    # able to bind it") and 20 (the cause None: join of None, TypeError),
+    # and check_binding's finding fields (the remedy names port, host,
+    # status and causes)
     def change(data):
         data["dhcp_ports"][0].update(vif_type="binding_failed",
                                      status="DOWN")
@@ -230,10 +233,18 @@ def test_failed_dhcp_binding_on_a_tunnel_network_names_the_tunnel_type(snat):
     trace = snat.trace()
     port = "be888ad2-d89c-4e62-b8aa-36440f42c729"
     cause = "the agent on network1 has no vxlan in tunnel_types"
-    assert [(f.code, f.subject, f.summary) for f in trace.findings] == [(
+    findings = [(f.code, f.subject, f.summary, f.remedy)
+                for f in trace.findings]
+    assert findings == [(
         "NETDIAG_PORT_BINDING_FAILED", port,
         f"the DHCP port {port} on network1 could not be bound: "
-        f"binding:vif_type binding_failed, status DOWN; likely: {cause}")]
+        f"binding:vif_type binding_failed, status DOWN; likely: {cause}",
+        f"Neutron could not bind port {port} on network1 (binding:vif_type "
+        "binding_failed, status DOWN); the agent leaves it on the dead VLAN "
+        f"4095 and nothing passes. Likely causes: {cause}. Fix the cause, "
+        f"then rebind: openstack port set --host network1 {port} (for a "
+        "router gateway, unset and set the gateway again; for a DHCP port, "
+        "restart neutron-dhcp-agent on network1).")]
     assert [(h.host, h.device, h.kind, h.state, h.detail, h.status)
             for h in trace.hops if h.kind == "binding"] == [(
                 "api", port, "binding", "binding_failed",
@@ -254,3 +265,77 @@ def test_binding_cause_when_the_agent_maps_no_physnet(tmp_path):
         "aio1 could not be bound: binding:vif_type binding_failed, status "
         "DOWN; likely: the agent on aio1 has no bridge_mappings entry for "
         "physical network public (flat on public; it maps none)")
+
+
+# -- why a host's way out is needed (layout) ----------------------------------
+
+def _vlan_trace(tmp_path, change_context=None, host_edit=None):
+    capture = EditedCapture(SCENARIOS / "single-vlan-healthy", tmp_path)
+    if change_context:
+        capture.edit_context(change_context)
+    if host_edit:
+        capture.replace("aio1", *host_edit)
+    return trace_of(capture)
+
+
+def _nic_rows(trace):
+    return [(h.host, h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops if h.kind == "nic" and
+            h.status is not Status.OK]
+
+
+NIC_ABSENT = ("aio1", "br-eth1", "nic", "absent",
+              "no physical port in the bridge", Status.ERROR)
+
+
+def test_two_other_hosts_carry_the_network(tmp_path):
+    # the API shows ports of the VLAN network on compute8 and compute9 too
+    # (context: network_hosts edited in one field): aio1's br-eth1 without
+    # a NIC cuts them off, said with both names and the plural
+    # kills layout physical_path_needed mutants 21 (", " changed), 22,
+    # 24, 25 ("carry" changed) and 27 (plural only from three hosts)
+    trace = _vlan_trace(tmp_path, lambda d: d.update(
+        network_hosts=d["network_hosts"] + ["compute8", "compute9"]))
+    assert [(f.code, f.subject, f.summary) for f in trace.findings] == [(
+        "NETDIAG_PHYS_NIC_MISSING", "aio1:br-eth1",
+        "br-eth1 on aio1 has no physical interface, and compute8, compute9 "
+        "also carry it")]
+    assert _nic_rows(trace) == [NIC_ABSENT]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_provider_network_without_a_router(tmp_path):
+    # no Neutron router on the network (context: router edited to null):
+    # the subnet's gateway .1 is then a physical router's, so aio1's NIC
+    # is needed
+    # kills layout _network_hosts mutant 5 (the router's L3 agents read
+    # when there is no router: AttributeError) and physical_path_needed
+    # mutants 30 (router_ips None: "in None", a TypeError) and 31 (the
+    # interface port read on no router)
+    trace = _vlan_trace(tmp_path, lambda d: d.update(router=None))
+    assert [(f.code, f.subject, f.summary) for f in trace.findings] == [(
+        "NETDIAG_PHYS_NIC_MISSING", "aio1:br-eth1",
+        "br-eth1 on aio1 has no physical interface, and subnet "
+        "198.18.16.0/24's gateway 198.18.16.1 is not a Neutron router port")]
+    assert _nic_rows(trace) == [NIC_ABSENT]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_external_bridge_without_its_nic_names_the_external_network(
+        tmp_path):
+    # br-ex's NIC eth3 is recorded as an internal port (ovs-vsctl list
+    # Interface edited in one field: type "" -> "internal"), so br-ex has
+    # no physical interface: the router gateway's network is external,
+    # its gateway off the host
+    # kills layout physical_path_needed mutants 6 and 7 (the reason's
+    # text)
+    trace = _vlan_trace(tmp_path, host_edit=(
+        "ovs-interfaces", '"eth3","",1,', '"eth3","internal",1,'))
+    [finding] = [f for f in trace.findings
+                 if f.code == "NETDIAG_PHYS_NIC_MISSING"]
+    assert (finding.subject, finding.summary) == (
+        "aio1:br-ex", "br-ex on aio1 has no physical interface, and public "
+        "is an external network: its gateway is off the host")
+    assert ("aio1", "br-ex", "nic", "absent", "no physical port in the "
+            "bridge", Status.ERROR) in _nic_rows(trace)
+    assert trace.exit_code == ERROR_FINDING
