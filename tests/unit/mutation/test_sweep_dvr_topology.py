@@ -29,8 +29,10 @@ from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_dvr_fip_binding_rows import _failed_gateway
 from tests.unit.mutation.test_dvr_fip_binding_rows import QR
 from tests.unit.mutation.test_dvr_fip_binding_rows import QROUTER
+from tests.unit.test_trace_dvr import _link
 from tests.unit.test_trace_dvr import _route
 from tests.unit.test_trace_dvr import Dvr
+from tests.unit.test_trace_dvr import FIP_SCENARIO
 from tests.unit.test_trace_dvr import SCENARIOS
 from tests.unit.test_trace_dvr import SNAT_SCENARIO
 from tests.unit.test_trace_faults import trace_of
@@ -211,6 +213,32 @@ def test_snat_port_with_two_addresses_on_the_subnet_names_both(snat):
     expected = f"198.18.18.70 or 198.18.18.71 dev {QR}"
     assert _snat_findings(trace) == [_snat_finding(CIDR, found, expected)]
     assert _snat_rows(trace) == [_wrong_row(CIDR, found, expected)]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_qr_with_another_mac_whole_finding(tmp_path):
+    # dvr-lab-distributed-router-healthy: qr- in qrouter- on compute1
+    # carries fa:16:3e:00:00:01, not the interface port's MAC (ip -j addr
+    # edited in one field: address)
+    # kills trace_dvr _check_qr_mac mutants 6 (subject None), 7 (summary
+    # None), 8 (host None: the remedy says "None") and the other fields of
+    # the finding the remedy is written from
+    fip = Dvr(FIP_SCENARIO, tmp_path)
+    fip.edit(fip.host, f"ns-addr:{fip.qrouter}",
+             lambda links: _link(links, fip.qr).update(
+                 address="fa:16:3e:00:00:01"))
+    trace = fip.trace()
+    found = (f"{QR} in {QROUTER} on compute1 has MAC fa:16:3e:00:00:01, the "
+             "router interface port")
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in trace.findings] == [(
+                "NETDIAG_DVR_QR_MAC_WRONG", f"compute1:{QR}",
+                f"{found} d8dfbf75-d231-4c26-b002-40bd835d4e28 has "
+                "fa:16:3e:6f:70:9d",
+                f"{found}'s is fa:16:3e:6f:70:9d: instances on compute1 ARP "
+                "for the gateway and get an address no flow expects. restart "
+                "neutron-l3-agent on compute1 (it rebuilds the router "
+                "there).")]
     assert trace.exit_code == ERROR_FINDING
 
 
