@@ -20,8 +20,17 @@ Written against the survivors of the whole sweep of
 fails.
 """
 
+import pytest
+
 from osc_netdiag.backends.ml2_ovs import fw_hybrid
+from osc_netdiag.checks.engine import HostView
+from osc_netdiag.checks.engine import Unreadable
+from osc_netdiag import models
 from osc_netdiag.models import Severity
+from osc_netdiag.secgroups import Packet
+from osc_netdiag.transport.base import CommandResult
+from osc_netdiag.transport.pool import HostOutcome
+from tests.unit.firewall import hybrid6_fixtures as fx6
 from tests.unit.firewall import hybrid_fixtures as fx
 from tests.unit.firewall.test_fw_hybrid import without
 from tests.unit.mutation.test_fw_hybrid_values import _one
@@ -76,8 +85,9 @@ def test_a_missing_spoof_return_is_found_whole():
 def test_a_missing_group_rule_is_found_whole():
     # edit: gre2's ICMP rule removed from its ingress chain
     # (_missing_finding mutants 29-32 and 36-39: the host, chain, rule or
-    # origin left out of the remedy)
-    _, findings = fw_hybrid.judge(
+    # origin left out of the remedy; _hop mutants 71: counters said for a
+    # line not installed, "None packets", 73: "XXXX" after its origin)
+    hops, findings = fw_hybrid.judge(
         fx.intent("gre2"), fx.outputs(iptables=without(fx.IPTABLES,
                                                        GRE2_ICMP)))
     rule = GRE2_ICMP[len(GRE2_I) + 4:-1]
@@ -86,6 +96,9 @@ def test_a_missing_group_rule_is_found_whole():
         f"{GRE2_I} on compute2 lacks '{rule}' ({GRE2_ICMP_RULE})",
         f"compute2 lacks the rule '{rule}' in {GRE2_I} that the API asks "
         f"for ({GRE2_ICMP_RULE}). {RESTART}")
+    (hop,) = [h for h in hops if h.state == "missing"]
+    assert (hop.device, hop.kind, hop.detail, hop.evidence[0].lines) == (
+        GRE2_I, "iptables-rule", f"{rule} [{GRE2_ICMP_RULE}]", ())
 
 
 # -- fw_hybrid_compare._plain and fw_hybrid._hop: stale set members -------
@@ -137,3 +150,66 @@ def test_a_fixed_line_installed_twice_is_named_as_out_of_place():
         f"{GRE2_I} on compute2 has Neutron's fixed rules out of order",
         f"{GRE2_I} on compute2 has its rules out of Neutron's order (first "
         f"out of place: {ESTABLISHED}): a rule may be shadowed. {RESTART}")
+
+
+# -- fw_hybrid._own_address: the address an IPv6 packet leaves from --------
+
+V6_EGRESS = Packet(direction="egress", ethertype="IPv6", protocol="udp",
+                   port=53, remote_ip="2001:db8::5")
+VLAN2_O6 = "neutron-openvswi-oa74aa20f-3"
+VLAN2_S6 = "neutron-openvswi-sa74aa20f-3"
+V6_PATH = ("a new connection; chains: FORWARD -> neutron-filter-top -> "
+           "neutron-openvswi-local -> neutron-openvswi-FORWARD -> "
+           f"neutron-openvswi-sg-chain -> {VLAN2_O6} -> {VLAN2_S6}")
+
+
+def test_an_ipv6_packet_of_a_port_without_ipv6_leaves_from_its_link_local():
+    # edit: none; vlan2 has an IPv4 fixed IP and an IPv6 allowed address
+    # pair, so its anti-spoofing chain in ip6tables lets its link-local
+    # address (and the pair's) through and drops any other (_own_address
+    # mutants 3: its IPv4 address taken, 15 and 17: "0.0.0.0", 19: None;
+    # each then dropped by the anti-spoofing DROP)
+    v = fw_hybrid.host_verdict(fx6.intent("vlan2"), V6_EGRESS,
+                               fx6.outputs())
+    assert (v.decision, v.decided_by, v.detail) == (
+        "allow", f"-A {VLAN2_O6} -j RETURN",
+        f"{V6_PATH}; accepted by -A neutron-openvswi-sg-chain -j ACCEPT")
+
+
+def test_an_ipv6_packet_leaves_from_the_ports_ipv6_fixed_ip():
+    # edit: vlan2's API body given an IPv6 fixed IP, which the recorded
+    # anti-spoofing chain (older than it) does not let through: the packet
+    # leaves from that address and is dropped (_own_address mutant 6: no
+    # fixed IP of "version 7" found, the link-local taken, allowed)
+    def v6(port):
+        port["fixed_ips"].append({"subnet_id": port["fixed_ips"][0][
+            "subnet_id"], "ip_address": "fd00:198:18::51"})
+    v = fw_hybrid.host_verdict(fx6.intent("vlan2", edit_port=v6), V6_EGRESS,
+                               fx6.outputs())
+    assert (v.decision, v.decided_by, v.detail) == (
+        "deny", f"-A {VLAN2_S6} -m comment --comment \"Drop traffic without "
+        "an IP/MAC allow rule.\" -j DROP", V6_PATH)
+
+
+# -- fw_hybrid.judge: the IPv4 table unreadable ----------------------------
+
+def test_an_unreadable_ipv4_table_is_unreadable_with_nothing_judged():
+    # edit: the iptables-save of compute2 refused by sudo (the line sudo
+    # prints without a grant), the other two probes' outputs as recorded
+    # (judge mutants 9 and 12: no "partial" on the exception, so a
+    # TypeError or AttributeError instead of the hop skipped)
+    probes = fw_hybrid.probes(fx.intent("gre2").port_id)
+    stdout = {fw_hybrid.FILTER: "", fw_hybrid.FILTER6: fx6.IP6TABLES,
+              fw_hybrid.IPSETS: fx.IPSETS}
+    results = [CommandResult(p.name, p.argv, stdout[p.name], "", 0)
+               for p in probes if p.name != fw_hybrid.FILTER]
+    results.append(CommandResult(
+        fw_hybrid.FILTER, probes[0].argv, "",
+        "sudo: a password is required\n", 1, models.HOST_PERMISSION))
+    view = HostView("compute2", HostOutcome(target=None, results=results),
+                    probes)
+    with pytest.raises(Unreadable) as caught:
+        fw_hybrid.judge(fx.intent("gre2"), view)
+    assert caught.value.partial == ((), ())
+    assert (caught.value.probe.name, caught.value.said()) == (
+        fw_hybrid.FILTER, "permission, exit 1: sudo: a password is required")
