@@ -213,3 +213,99 @@ def test_an_unreadable_ipv4_table_is_unreadable_with_nothing_judged():
     assert caught.value.partial == ((), ())
     assert (caught.value.probe.name, caught.value.said()) == (
         fw_hybrid.FILTER, "permission, exit 1: sudo: a password is required")
+
+
+# -- fw_hybrid_compare._compare_chain: whole findings and hops -------------
+
+SG_CHAIN = "neutron-openvswi-sg-chain"
+VXLAN2_I = "neutron-openvswi-ia5bf0a8e-e"
+IPT = "iptables-save -c -t filter"
+SG_TO_VM = ("# the security group chain sends the port's packets to its own "
+            "ingress (i) or egress (o) chain")
+
+
+def _hop_fields(hop):
+    (evidence,) = hop.evidence
+    return (hop.host, hop.device, hop.kind, hop.state, hop.detail,
+            str(hop.status), evidence.host, evidence.command, evidence.lines)
+
+
+def test_a_jump_to_another_ports_chain_is_found_whole():
+    # edit: sg-chain sends gre2's ingress packets to vxlan2's ingress chain
+    jump = (f"-m physdev --physdev-out tap85bbfe3b-99 --physdev-is-bridged "
+            f"-m comment --comment \"Jump to the VM specific chain.\" -j ")
+    text = _edited(fx.IPTABLES, f"{jump}{GRE2_I}\n", f"{jump}{VXLAN2_I}\n")
+    hops, findings = fw_hybrid.judge(fx.intent("gre2"),
+                                     fx.outputs(iptables=text))
+    assert [_fields(f) for f in findings] == [
+        ("NETDIAG_FW_IPT_CHAIN_MISSING", Severity.ERROR,
+         f"compute2:{SG_CHAIN}",
+         f"{SG_CHAIN} on compute2 has no '{jump}{GRE2_I}'",
+         f"The port's chain {GRE2_I} (or the jump to it) is not in "
+         "compute2's filter table, so the port's traffic is not filtered as "
+         f"the API says. {RESTART}"),
+        ("NETDIAG_FW_IPT_RULE_EXTRA", Severity.ERROR, f"compute2:{SG_CHAIN}",
+         f"{SG_CHAIN} on compute2 has '{jump}{VXLAN2_I}', which no API rule "
+         "of the port explains",
+         f"{SG_CHAIN} on compute2 has the rule '{jump}{VXLAN2_I}' that no API "
+         "rule of the port explains (added by hand, or left from a deleted "
+         f"rule). {RESTART}")]
+    assert [_hop_fields(h) for h in hops if h.state != "installed"] == [
+        ("compute2", SG_CHAIN, "iptables-rule", "missing",
+         f"{jump}{GRE2_I} [to the port's ingress chain (Neutron)]", "ERROR",
+         "compute2", IPT, (SG_TO_VM,)),
+        ("compute2", SG_CHAIN, "iptables-rule", "extra",
+         f"{jump}{VXLAN2_I} [no API rule]; 12 packets, 1984 bytes", "ERROR",
+         "compute2", IPT, (f"-A {SG_CHAIN} {jump}{VXLAN2_I}", SG_TO_VM))]
+
+
+def test_the_ports_ingress_chain_missing_is_found_whole():
+    # edit: gre2's ingress chain declared nowhere and all its own lines
+    # gone (the jumps to it stay), as in test_fw_hybrid
+    lines = [t for t in fx.IPTABLES.splitlines(keepends=True)
+             if f" {GRE2_I} " not in t and not t.startswith(f":{GRE2_I} ")]
+    hops, findings = fw_hybrid.judge(fx.intent("gre2"),
+                                     fx.outputs(iptables="".join(lines)))
+    assert [_fields(f) for f in findings] == [
+        ("NETDIAG_FW_IPT_CHAIN_MISSING", Severity.ERROR, f"compute2:{GRE2_I}",
+         f"{GRE2_I} is not in compute2's filter table",
+         f"The port's chain {GRE2_I} (or the jump to it) is not in "
+         "compute2's filter table, so the port's traffic is not filtered as "
+         f"the API says. {RESTART}")]
+    missing = [h for h in hops if h.state != "installed"]
+    assert [(h.device, h.state, h.detail.rsplit(" [", 1)[1],
+             str(h.status)) for h in missing] == [
+        (GRE2_I, "missing", origin + "]", "ERROR")
+        for origin in ("conntrack: known sessions (Neutron)",
+                       "DHCP replies to the port (Neutron)",
+                       "DHCP broadcast replies (Neutron)", GRE2_ICMP_RULE,
+                       "28b3df2b-7e23-44b6-b2de-ffca6a6cccfa",
+                       "conntrack: invalid packets (Neutron)",
+                       "default drop (Neutron)")]
+    assert _hop_fields(missing[0]) == (
+        "compute2", GRE2_I, "iptables-rule", "missing",
+        f"{ESTABLISHED} [conntrack: known sessions (Neutron)]", "ERROR",
+        "compute2", IPT, ("# replies and related packets of a connection "
+                          "conntrack already accepted pass without matching "
+                          "the rules again",))
+
+
+# -- fw_hybrid_order.check: the shadowed finding whole ----------------------
+
+def test_a_return_shadowed_by_the_fallback_jump_is_found_whole():
+    # edit: gre2's jump to sg-fallback moved above its ICMP rule
+    fallback = GRE2_FALLBACK[len("[2:656] "):]
+    icmp = f"[1:84] {GRE2_ICMP}"
+    text = _edited(fx.IPTABLES, GRE2_FALLBACK, "")
+    text = _edited(text, icmp, GRE2_FALLBACK + icmp)
+    _, findings = fw_hybrid.judge(fx.intent("gre2"),
+                                  fx.outputs(iptables=text))
+    blocker = fallback[len(GRE2_I) + 4:-1]
+    rule = GRE2_ICMP[len(GRE2_I) + 4:-1]
+    assert _fields(_one(findings)) == (
+        "NETDIAG_FW_IPT_RULE_SHADOWED", Severity.ERROR, f"compute2:{GRE2_I}",
+        f"{GRE2_I} on compute2 drops with '{blocker}' before '{rule}' can "
+        "allow",
+        f"{GRE2_I} on compute2 has '{blocker}', which drops everything it "
+        f"reaches, before '{rule}', which Neutron puts ahead of it: what that "
+        f"rule allows is dropped. {RESTART}")
