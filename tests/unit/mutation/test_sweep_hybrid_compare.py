@@ -232,8 +232,8 @@ def _hop_fields(hop):
 
 def test_a_jump_to_another_ports_chain_is_found_whole():
     # edit: sg-chain sends gre2's ingress packets to vxlan2's ingress chain
-    jump = (f"-m physdev --physdev-out tap85bbfe3b-99 --physdev-is-bridged "
-            f"-m comment --comment \"Jump to the VM specific chain.\" -j ")
+    jump = ("-m physdev --physdev-out tap85bbfe3b-99 --physdev-is-bridged "
+            "-m comment --comment \"Jump to the VM specific chain.\" -j ")
     text = _edited(fx.IPTABLES, f"{jump}{GRE2_I}\n", f"{jump}{VXLAN2_I}\n")
     hops, findings = fw_hybrid.judge(fx.intent("gre2"),
                                      fx.outputs(iptables=text))
