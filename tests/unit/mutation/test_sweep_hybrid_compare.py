@@ -27,15 +27,20 @@ from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Unreadable
 from osc_netdiag import models
 from osc_netdiag.models import Severity
+from osc_netdiag.resolve import secgroups
 from osc_netdiag.secgroups import Packet
 from osc_netdiag.transport.base import CommandResult
 from osc_netdiag.transport.pool import HostOutcome
+from tests.unit.firewall.api_fixtures import FakeConnection
+from tests.unit.firewall.api_fixtures import FakeNetwork
 from tests.unit.firewall import hybrid6_fixtures as fx6
 from tests.unit.firewall import hybrid_fixtures as fx
 from tests.unit.firewall.test_fw_hybrid import without
 from tests.unit.mutation.test_fw_hybrid_values import _one
 from tests.unit.mutation.test_fw_hybrid_values import DEFAULT
 from tests.unit.mutation.test_fw_hybrid_values import GRE2_I
+from tests.unit.mutation.test_fw_hybrid_values import GRE2_O
+from tests.unit.mutation.test_fw_hybrid_values import GRE2_S
 from tests.unit.mutation.test_fw_hybrid_values import SET_V4
 from tests.unit.mutation.test_fw_hybrid_values import VIP_LINE
 from tests.unit.mutation.test_fw_hybrid_values import VXLAN2_S
@@ -106,12 +111,15 @@ def test_a_missing_group_rule_is_found_whole():
 def test_stale_networks_in_a_set_are_named_whole_in_findings_and_hop():
     # edit: two networks added to the default group's IPv4 set (a hash:net
     # set, as ipset list prints a member wider than /32), which no port of
-    # the group holds (_plain mutants 2: the prefix length dropped, 5:
-    # "None" for the network; _hop mutants 25 and 26: the stale members
-    # not shown, 28: the hop's detail only its last part, 31: the members
+    # the group holds; named in the order of their text, not of their
+    # addresses (_plain mutants 2: the prefix length dropped, 5: "None" for
+    # the network; _compare_sets mutants 56 and 58: sorted by address, 63,
+    # 67 and 79: the row's stale list lost or "None", 100-103: the finding
+    # lost or its address; _hop mutants 25 and 26: the stale members not
+    # shown, 28: the hop's detail only its last part, 31: the members
     # joined with "XX, XX")
     text = _edited(fx.IPSETS, "198.18.18.98\n",
-                   "198.18.18.98\n198.18.5.0/24\n198.18.6.0/24\n")
+                   "198.18.18.98\n198.18.5.0/24\n198.18.40.0/24\n")
     text = text.replace("Number of entries: 8", "Number of entries: 10", 1)
     hops, findings = fw_hybrid.judge(fx.intent("vxlan2"),
                                      fx.outputs(ipsets=text))
@@ -123,14 +131,14 @@ def test_stale_networks_in_a_set_are_named_whole_in_findings_and_hop():
          f"{net} is in the ipset {SET_V4} on compute2 but no port of remote "
          f"group {DEFAULT} has it: a deleted port's leftover lets its next "
          f"owner in. {RESTART}")
-        for net in ("198.18.5.0/24", "198.18.6.0/24")]
+        for net in ("198.18.40.0/24", "198.18.5.0/24")]
     (hop,) = [h for h in hops if h.device == SET_V4]
     members = ("198.18.16.16/32, 198.18.16.50/32, 198.18.17.250/32, "
                "198.18.17.51/32, 198.18.17.77/32, 198.18.18.82/32, "
-               "198.18.18.98/32, 198.18.19.49/32")     # sorted as text
+               "198.18.18.98/32, 198.18.19.49/32")
     assert (hop.state, hop.detail) == (
-        "differs", f"remote group {DEFAULT}: {members}, 198.18.5.0/24, "
-        "198.18.6.0/24; stale: 198.18.5.0/24, 198.18.6.0/24")
+        "differs", f"remote group {DEFAULT}: {members}, 198.18.40.0/24, "
+        "198.18.5.0/24; stale: 198.18.40.0/24, 198.18.5.0/24")
 
 
 # -- fw_hybrid_order._first_diff ------------------------------------------
@@ -309,3 +317,143 @@ def test_a_return_shadowed_by_the_fallback_jump_is_found_whole():
         f"{GRE2_I} on compute2 has '{blocker}', which drops everything it "
         f"reaches, before '{rule}', which Neutron puts ahead of it: what that "
         f"rule allows is dropped. {RESTART}")
+
+
+# -- fw_hybrid_compare._compare_sets: order and every set ------------------
+
+def test_missing_set_members_are_named_in_the_order_of_their_text():
+    # edit: 198.18.17.51 and 198.18.17.250 (both ports of the default
+    # group) gone from its IPv4 set: ".250" before ".51", as text sorts
+    # (_compare_sets mutants 50 and 52: sorted by address, ".51" first)
+    text = fx.IPSETS.replace("198.18.17.51\n", "", 1).replace(
+        "198.18.17.250\n", "", 1).replace(
+        "Number of entries: 8", "Number of entries: 6", 1)
+    hops, findings = fw_hybrid.judge(fx.intent("vxlan2"),
+                                     fx.outputs(ipsets=text))
+    assert [(f.code, f.summary) for f in findings] == [
+        ("NETDIAG_FW_IPT_IPSET_MEMBER_MISSING",
+         f"{address} is missing from ipset {SET_V4} on compute2")
+        for address in ("198.18.17.250", "198.18.17.51")]
+    (hop,) = [h for h in hops if h.device == SET_V4]
+    assert hop.detail.endswith(
+        "; missing: 198.18.17.250/32, 198.18.17.51/32")
+
+
+LAB_SSH = "0d698110-ca56-4ea0-b594-caba3664783d"    # gre2's group
+SET_LAB_SSH = "NIPv40d698110-ca56-4ea0-b594-"
+
+
+def _intent_with_group_rule(name, rule):
+    """fx.intent, with ``rule`` added to the default group's body."""
+    ports = [fx._body(p.name)["port"]
+             for p in sorted(fx.API.glob("port-*.json"))]
+    port = next(p for p in ports if p["name"] == name)
+    groups, members = [], {}
+    for path in sorted(fx.API.glob("security-group-*.json")):
+        group = fx._body(path.name)["security_group"]
+        if group["id"] == DEFAULT:
+            group["security_group_rules"].append(rule)
+        groups.append(group)
+        gname = path.name[len("security-group-"):-len(".json")]
+        members[group["id"]] = fx._body(f"ports-of-{gname}.json")["ports"]
+    conn = FakeConnection(FakeNetwork(ports, groups, members))
+    return secgroups.intent_of(conn, conn.network.find_port(port["id"]))
+
+
+def test_a_missing_set_does_not_end_the_comparison_of_the_next():
+    # edit: the default group's body given one more rule, IPv4 in from the
+    # remote group lab-ssh-icmp (gre2's), whose set the host has not got:
+    # that set is missing, and the default group's own set (after it by
+    # name) still compared (_compare_sets mutant 41: the loop left at the
+    # missing set, the default set's row lost)
+    base = next(r for r in fx._body("security-group-default.json")[
+        "security_group"]["security_group_rules"]
+        if r["remote_group_id"] == DEFAULT and r["ethertype"] == "IPv4")
+    rule = dict(base, id="5e0c2b4a-9f1d-4c3e-8a7b-6d5f4e3c2b1a",
+                remote_group_id=LAB_SSH)
+    hops, findings = fw_hybrid.judge(_intent_with_group_rule("vxlan2", rule),
+                                     fx.outputs())
+    sets = [(h.device, h.state, h.detail) for h in hops if h.kind == "ipset"]
+    assert sets == [
+        (SET_LAB_SSH, "missing", f"remote group {LAB_SSH}: no member"),
+        (SET_V4, "installed", f"remote group {DEFAULT}: 198.18.16.16/32, "
+         "198.18.16.50/32, 198.18.17.250/32, 198.18.17.51/32, "
+         "198.18.17.77/32, 198.18.18.82/32, 198.18.18.98/32, "
+         "198.18.19.49/32")]
+    assert [(f.code, f.subject) for f in findings
+            if f.code.startswith("NETDIAG_FW_IPT_IPSET")] == [
+        ("NETDIAG_FW_IPT_IPSET_MISSING", f"compute2:{SET_LAB_SSH}")]
+
+
+# -- fw_hybrid_order: which lines are in Neutron's fixed order -------------
+
+VXLAN2_PAIR = (f"[0:0] -A {VXLAN2_S} -s 198.18.17.250/32 -m mac --mac-source "
+               "fa:16:3e:28:29:a3 -m comment --comment \"Allow traffic from "
+               "defined IP/MAC pairs.\" -j RETURN\n")
+VXLAN2_FIXED = (f"[9:756] -A {VXLAN2_S} -s 198.18.17.77/32 -m mac "
+                "--mac-source fa:16:3e:28:29:a3 -m comment --comment "
+                "\"Allow traffic from defined IP/MAC pairs.\" -j RETURN\n")
+
+
+def test_anti_spoofing_returns_in_another_order_are_no_finding():
+    # edit: vxlan2's two anti-spoofing RETURNs swapped (its fixed IP's
+    # before its allowed address pair's): both still RETURN before the
+    # DROP, and their order among themselves is the agent's (_misplaced
+    # mutants 5 and 6: the anti-spoofing RETURNs taken for fixed lines)
+    text = _edited(fx.IPTABLES, VXLAN2_PAIR + VXLAN2_FIXED,
+                   VXLAN2_FIXED + VXLAN2_PAIR)
+    _, findings = fw_hybrid.judge(fx.intent("vxlan2"),
+                                  fx.outputs(iptables=text))
+    assert findings == ()
+
+
+GRE2_SPOOF_RETURN = (f"[8:672] -A {GRE2_S} -s 198.18.19.47/32 -m mac "
+                     "--mac-source fa:16:3e:4c:d5:f1 -m comment --comment "
+                     "\"Allow traffic from defined IP/MAC pairs.\" "
+                     "-j RETURN\n")
+GRE2_SPOOF_DROP = (f"[0:0] -A {GRE2_S} -m comment --comment \"Drop traffic "
+                   "without an IP/MAC allow rule.\" -j DROP\n")
+
+
+def _rule_of(line, chain):
+    """The text after '-A CHAIN ' of a capture's line."""
+    return line.split(f"-A {chain} ", 1)[1][:-1]
+
+
+def test_the_drop_right_after_the_only_spoof_return_moved_above_it():
+    # edit: gre2's anti-spoofing DROP moved above its one RETURN, the line
+    # right before it in Neutron's order (_shadowed mutant 11: blockers
+    # looked for from two lines on, so none found)
+    text = _edited(fx.IPTABLES, GRE2_SPOOF_RETURN + GRE2_SPOOF_DROP,
+                   GRE2_SPOOF_DROP + GRE2_SPOOF_RETURN)
+    _, findings = fw_hybrid.judge(fx.intent("gre2"),
+                                  fx.outputs(iptables=text))
+    found = _one(findings)
+    assert (found.code, found.subject, found.summary) == (
+        "NETDIAG_FW_IPT_RULE_SHADOWED", f"compute2:{GRE2_S}",
+        f"{GRE2_S} on compute2 drops with "
+        f"'{_rule_of(GRE2_SPOOF_DROP, GRE2_S)}' before "
+        f"'{_rule_of(GRE2_SPOOF_RETURN, GRE2_S)}' can allow")
+
+
+GRE2_ALLOW_ALL = f"[2:168] -A {GRE2_O} -j RETURN\n"
+GRE2_O_FALLBACK = (f"[0:0] -A {GRE2_O} -m comment --comment \"Send unmatched "
+                   "traffic to the fallback chain.\" -j "
+                   "neutron-openvswi-sg-fallback\n")
+
+
+def test_a_return_after_the_jump_to_the_spoof_chain_can_be_shadowed():
+    # edit: gre2's egress jump to sg-fallback moved above its group rule
+    # "-j RETURN", which comes after the (non-RETURN) jump to the
+    # anti-spoofing chain (_shadowed mutant 9: the search stopped at that
+    # jump, so only an order finding)
+    text = _edited(fx.IPTABLES, GRE2_O_FALLBACK, "")
+    text = _edited(text, GRE2_ALLOW_ALL, GRE2_O_FALLBACK + GRE2_ALLOW_ALL)
+    _, findings = fw_hybrid.judge(fx.intent("gre2"),
+                                  fx.outputs(iptables=text))
+    found = _one(findings)
+    assert (found.code, found.subject, found.summary) == (
+        "NETDIAG_FW_IPT_RULE_SHADOWED", f"compute2:{GRE2_O}",
+        f"{GRE2_O} on compute2 drops with "
+        f"'{_rule_of(GRE2_O_FALLBACK, GRE2_O)}' before '-j RETURN' can "
+        "allow")
