@@ -114,8 +114,8 @@ def test_stale_networks_in_a_set_are_named_whole_in_findings_and_hop():
     # the group holds; named in the order of their text, not of their
     # addresses (_plain mutants 2: the prefix length dropped, 5: "None" for
     # the network; _compare_sets mutants 56 and 58: sorted by address, 63,
-    # 67 and 79: the row's stale list lost or "None", 100-103: the finding
-    # lost or its address; _hop mutants 25 and 26: the stale members not
+    # 67 and 79: the row's stale list lost or "None", 100-118: the finding
+    # lost or its code, subject, summary or values; _hop mutants 25 and 26: the stale members not
     # shown, 28: the hop's detail only its last part, 31: the members
     # joined with "XX, XX")
     text = _edited(fx.IPSETS, "198.18.18.98\n",
@@ -240,6 +240,10 @@ def _hop_fields(hop):
 
 def test_a_jump_to_another_ports_chain_is_found_whole():
     # edit: sg-chain sends gre2's ingress packets to vxlan2's ingress chain
+    # (_compare_chain mutants 109-111, 113-115, 117-119, 122, 125, 126,
+    # 129-132: the extra line's row lost or its chain, text, origin, state
+    # or counters changed; 135, 137-139, 143-145: the extra finding's
+    # subject or remedy values lost)
     jump = ("-m physdev --physdev-out tap85bbfe3b-99 --physdev-is-bridged "
             "-m comment --comment \"Jump to the VM specific chain.\" -j ")
     text = _edited(fx.IPTABLES, f"{jump}{GRE2_I}\n", f"{jump}{VXLAN2_I}\n")
@@ -269,7 +273,10 @@ def test_a_jump_to_another_ports_chain_is_found_whole():
 
 def test_the_ports_ingress_chain_missing_is_found_whole():
     # edit: gre2's ingress chain declared nowhere and all its own lines
-    # gone (the jumps to it stay), as in test_fw_hybrid
+    # gone (the jumps to it stay), as in test_fw_hybrid (_compare_chain
+    # mutants 19: own chains taken for shared, 22-34: the finding lost or
+    # its code, subject, summary or remedy values changed, 35-43: the
+    # chain's rows lost or their state changed)
     lines = [t for t in fx.IPTABLES.splitlines(keepends=True)
              if f" {GRE2_I} " not in t and not t.startswith(f":{GRE2_I} ")]
     hops, findings = fw_hybrid.judge(fx.intent("gre2"),
