@@ -242,6 +242,25 @@ def test_qr_with_another_mac_whole_finding(tmp_path):
     assert trace.exit_code == ERROR_FINDING
 
 
+def test_mac_rewrite_to_the_router_mac_row_shows_the_flow(snat):
+    # br-tun table 1 on compute2 rewrites the qr- MAC to itself, not to
+    # the host's DVR MAC fa:16:3f:e4:08:25 (dump-flows edited in one
+    # place): the absent row shows the flow it read
+    # kills trace_dvr _check_mac_rewrite mutant 95 (the row without its
+    # evidence)
+    mac = "fa:16:3e:6f:70:9d"
+    snat.capture.replace(snat.host, "flows:br-tun:table=1",
+                         "mod_dl_src:fa:16:3f:e4:08:25", f"mod_dl_src:{mac}")
+    trace = snat.trace()
+    [row] = [h for h in trace.hops if h.kind == "dvr-mac"]
+    assert (row.state, row.evidence) == ("absent", (Evidence(
+        "compute2", "ovs-ofctl dump-flows br-tun table=1",
+        (" cookie=0x7c04a9b3c05982bb, duration=131.785s, table=1, "
+         "n_packets=12, n_bytes=1224, idle_age=1981, priority=1,dl_vlan=3,"
+         f"dl_src={mac} actions=mod_dl_src:{mac},resubmit(,2)",)),))
+    assert trace.exit_code == ERROR_FINDING
+
+
 # -- failed bindings: the cause read from the agent --------------------------
 
 def test_failed_dhcp_binding_on_a_tunnel_network_names_the_tunnel_type(snat):
