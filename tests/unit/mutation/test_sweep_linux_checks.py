@@ -30,6 +30,7 @@ import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
+from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_dvr_fip_binding_rows import _findings
 from tests.unit.mutation.test_dvr_fip_binding_rows import _not_ok
 from tests.unit.mutation.test_dvr_fip_binding_rows import FIP_NS
@@ -42,6 +43,8 @@ from tests.unit.mutation.test_hybrid_plug import run as run_plug
 from tests.unit.test_trace_dvr import _link
 from tests.unit.test_trace_dvr import Dvr
 from tests.unit.test_trace_dvr import FIP_SCENARIO
+from tests.unit.test_trace_faults import SCENARIOS
+from tests.unit.test_trace_faults import trace_of
 
 FPR = "fpr-5e7a3540-6"
 FG = "fg-1c137009-37"
@@ -181,3 +184,66 @@ def test_a_qvb_whose_peer_is_not_named():
     assert hops(report)[2] == (
         "compute1", QVB, "veth", "wrong",
         f"in {QBR}, peer -, MTU 1500; LOWERLAYERDOWN", "ERROR")
+
+
+# -- linux.nat: a router namespace without a default route -----------------
+
+QROUTER = "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"   # vlan-healthy's
+ROUTE_ARGV = f"ip netns exec {QROUTER} /usr/sbin/ip -j route show"
+
+
+def _without_default_route(tmp_path, gateway_ips=None):
+    # vlan-healthy, network1's ip -j route in the qrouter-: its default
+    # route turned into 0.0.0.0/1 (as test_trace_api_faults does)
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    capture.replace("network1", f"ns-route:{QROUTER}", '"dst":"default"',
+                    '"dst":"0.0.0.0/1"')
+    if gateway_ips is not None:
+        capture.edit_context(
+            lambda d: d["router"].update(gateway_ips=gateway_ips))
+    trace = trace_of(capture)
+    [hop] = _bad_hops(trace)
+    assert _evidence(hop) == [("network1", ROUTE_ARGV, ())]
+    return trace, (hop.host, hop.device, hop.kind, hop.state, hop.detail,
+                   hop.status)
+
+
+def test_no_default_route_names_every_external_gateway(tmp_path):
+    # the context gets the external subnets' gateway_ips, an IPv4 and an
+    # IPv6 subnet's (the recording predates gateway_ips): every one is
+    # named (kills linux.nat check_routes' text mutants: the summary, the
+    # row's detail and the separators of the gateways)
+    trace, hop = _without_default_route(
+        tmp_path, ["198.19.0.1", "2001:db8:19::1"])
+    gateways = "198.19.0.1, 2001:db8:19::1"
+    assert hop == ("network1", "default route", "route", "absent",
+                   f"expected via {gateways}", Status.ERROR)
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in trace.findings] == [(
+                "NETDIAG_ROUTER_NO_DEFAULT_ROUTE", f"network1:{QROUTER}",
+                f"{QROUTER} on network1 has no default route, but the "
+                f"external subnet's gateway is {gateways}: no traffic of the "
+                "router leaves the external subnet",
+                f"{QROUTER} on network1 has no default route although the "
+                f"external subnet's gateway is {gateways}: restart "
+                "neutron-l3-agent on network1 (it re-applies the gateway) "
+                "and check its log for the router.")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_no_default_route_and_no_gateway_known(tmp_path):
+    # the same fault, the recorded context as it is (no gateway_ip known)
+    trace, hop = _without_default_route(tmp_path)
+    assert hop == ("network1", "default route", "route", "absent",
+                   "no external gateway_ip known", Status.WARN)
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in trace.findings] == [(
+                "NETDIAG_ROUTER_NO_GATEWAY_IP", f"network1:{QROUTER}",
+                f"{QROUTER} on network1 has no default route; the API gives "
+                "no gateway_ip of the external subnet",
+                f"{QROUTER} on network1 has no default route and the API "
+                "gives the external subnet no gateway_ip (or it could not be "
+                "read): traffic leaving the cloud reaches only the external "
+                "subnet itself. Set the subnet's gateway_ip if it should go "
+                "further.")]
+    assert trace.exit_code == exitcodes.OK
