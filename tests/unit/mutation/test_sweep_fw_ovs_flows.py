@@ -29,6 +29,7 @@ import types
 from osc_netdiag import api
 from osc_netdiag.backends.ml2_ovs import fw_openvswitch
 from osc_netdiag.checks.engine import HostView
+from osc_netdiag import exitcodes
 from osc_netdiag.firewall import check
 from osc_netdiag.inventory import Inventory
 from osc_netdiag import secgroups as sg
@@ -164,3 +165,34 @@ def test_the_agents_integration_bridge_is_traced(tmp_path):
         "ofproto/trace on br-vm: tables 0 -> 58 -> 59 -> 60 -> 81 -> 82 -> "
         "93; conntrack assumed trk|new")
     assert result.findings == ()
+
+
+def test_an_interface_ovs_could_not_add_has_no_ofport(tmp_path):
+    # the port's Interface row with ofport -1 (what OVS writes for an
+    # interface it could not add; edited from 5): the port is not on
+    # br-int, so nothing is traced (kills fw_openvswitch wiring mutant 5:
+    # ofport -1 taken as the port's)
+    result = lab.run(DENIED, tmp_path, {"ovs-interfaces": lab.replace(
+        f'"{TAP}","",5,', f'"{TAP}","",-1,')})
+    assert result.host_verdict == sg.Verdict(
+        "deny", "no ofport", "host", f"port {DENIED_PORT} is not on br-int")
+    assert [(f.code, f.summary) for f in result.findings] == [(
+        "NETDIAG_OVS_PORT_MISSING", "no interface of br-int on compute1 has "
+        f"iface-id {DENIED_PORT}")]
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_an_interface_whose_port_row_is_not_listed(tmp_path):
+    # the port's Port row named tap142e0e0c-2d (edited from -2c; as a Port
+    # added after ovs-vsctl listed the Ports would be missing): the
+    # interface is found, with no local VLAN (kills fw_openvswitch wiring
+    # mutant 14: the missing Port's tag read)
+    result = lab.run(DENIED, tmp_path, {"ovs-ports": lab.replace(
+        f'"{TAP}",["uuid","{TAP_PORT_UUID}"]',
+        f'"tap142e0e0c-2d",["uuid","{TAP_PORT_UUID}"]')}, packet=None)
+    assert result.findings == ()
+    assert result.exit_code == exitcodes.OK
+    hop = next(h for h in result.rows if h.host == "compute1")
+    assert (hop.device, hop.state, hop.detail) == (
+        TAP, "ofport 5", "table 60 sends it to the firewall (reg5=0x5, "
+        "zone 2)")
