@@ -32,6 +32,7 @@ from osc_netdiag.checks.engine import HostView
 from osc_netdiag import exitcodes
 from osc_netdiag.firewall import check
 from osc_netdiag.inventory import Inventory
+from osc_netdiag.models import Status
 from osc_netdiag import secgroups as sg
 from osc_netdiag.transport import replay
 from tests.unit.firewall import lab_cases as lab
@@ -196,3 +197,82 @@ def test_an_interface_whose_port_row_is_not_listed(tmp_path):
     assert (hop.device, hop.state, hop.detail) == (
         TAP, "ofport 5", "table 60 sends it to the firewall (reg5=0x5, "
         "zone 2)")
+
+
+# -- fw_ovs_base: the port's DHCP, RA and ingress base flows -----------------
+
+T71 = "flows:br-int:table=71,reg5=5"
+T81 = "flows:br-int:table=81,reg5=5"
+RESTART = ("Restart neutron-openvswitch-agent on compute1: it re-installs "
+           "every firewall flow of its ports.")
+
+
+def _edits(*pairs):
+    """One change of a recorded table: each (old, new) in turn."""
+    def change(text):
+        for old, new in pairs:
+            text = lab.replace(old, new)(text)
+        return text
+    return change
+
+
+def _base(result):
+    (hop,) = [h for h in result.rows if h.device == "nd-dhcp-ra"]
+    return hop.state, hop.detail, hop.status
+
+
+def test_dhcpv6_and_ra_replies_of_the_port_sent_on(tmp_path):
+    # table 71: the flows that drop the port's DHCPv6 replies (udp6
+    # 547->546) and router advertisements (icmp6 type 134) send them to
+    # table 73 (the rules) instead of 93 (drop): present, and wrong
+    # (kills fw_ovs_base _check_dhcp_ra's mutants of these two findings and
+    # their problems, and check_base's join of the problems)
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        ("tp_src=547,tp_dst=546 actions=resubmit(,93)",
+         "tp_src=547,tp_dst=546 actions=resubmit(,73)"),
+        ("icmp_type=134 actions=resubmit(,93)",
+         "icmp_type=134 actions=resubmit(,73)"))}, packet=None)
+    port = DENIED_PORT
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in result.findings] == [
+        ("NETDIAG_FW_OF_DHCP_SPOOF_MISSING", f"compute1:{port}:dhcpv6",
+         f"no flow drops DHCPv6 server replies sent by port {port} on "
+         "compute1",
+         f"The flow that drops DHCP offers sent by port {port} is missing "
+         "on compute1: the instance could act as a DHCP server on its "
+         f"network. {RESTART}"),
+        ("NETDIAG_FW_OF_RA_SPOOF_MISSING", f"compute1:{port}:ra",
+         f"no flow drops IPv6 router advertisements sent by port {port} on "
+         "compute1",
+         "The flow that drops IPv6 router advertisements sent by port "
+         f"{port} is missing on compute1: the instance could act as a "
+         f"router for its network. {RESTART}")]
+    assert _base(result) == (
+        "wrong", "DHCPv6 replies from the port not dropped; router "
+        "advertisements from the port not dropped", Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_arp_and_dhcpv6_replies_sent_to_another_port(tmp_path):
+    # table 81: the port's ARP and DHCPv6 reply flows output to ofport 6
+    # instead of 5 (kills fw_ovs_base _check_ingress mutants 9, 21, 23:
+    # the finding's subject and the separators of what is lacking)
+    result = lab.run(DENIED, tmp_path, {T81: _edits(
+        ("priority=100,arp,reg5=0x5 actions=output:5",
+         "priority=100,arp,reg5=0x5 actions=output:6"),
+        ("tp_src=547,tp_dst=546 actions=output:5",
+         "tp_src=547,tp_dst=546 actions=output:6"))}, packet=None)
+    port = DENIED_PORT
+    lacking = "ARP, DHCPv6 replies"
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in result.findings] == [(
+                "NETDIAG_FW_OF_INGRESS_BASE_MISSING",
+                f"compute1:{port}:ingress-base",
+                f"table 81 on compute1 does not let {lacking} reach port "
+                f"{port}",
+                f"Table 81 on compute1 does not let {lacking} reach port "
+                f"{port}: address resolution, neighbour discovery or DHCP "
+                f"to the instance fails. {RESTART}")]
+    assert _base(result) == (
+        "wrong", "ARP to the port not let in; DHCPv6 replies to the port "
+        "not let in", Status.ERROR)
