@@ -37,6 +37,7 @@ from osc_netdiag import secgroups as sg
 from osc_netdiag.transport import replay
 from tests.unit.firewall import lab_cases as lab
 from tests.unit.firewall.test_port_firewall_openvswitch import DENIED
+from tests.unit.firewall.test_trace_firewall_hop import TRACE
 from tests.unit.mutation.test_fw_ovs_values import DENIED_PORT
 
 MAC = "fa:16:3e:b7:78:ce"
@@ -276,3 +277,29 @@ def test_arp_and_dhcpv6_replies_sent_to_another_port(tmp_path):
     assert _base(result) == (
         "wrong", "ARP to the port not let in; DHCPv6 replies to the port "
         "not let in", Status.ERROR)
+
+
+# -- fw_hop: port trace's firewall hop of a hybrid-plugged port -------------
+
+def test_a_hybrid_plugged_ports_firewall_read_from_iptables(tmp_path):
+    # the saved trace of vxlan1 (openvswitch driver), its firewall intent
+    # edited to hybrid_plug true: the hop is judged by the iptables_hybrid
+    # view, which reads iptables-save, a command this recording does not
+    # hold (kills fw_hop _judge mutants 15-17: the view's judge called
+    # without the host's answers, or with one argument)
+    target = tmp_path / "vxlan1"
+    shutil.copytree(TRACE, target)
+    context = json.loads((target / "context.json").read_text())
+    context["firewall"]["hybrid_plug"] = True
+    (target / "context.json").write_text(json.dumps(context))
+    trace = api.trace_from_capture(str(target))
+    said = "error, exit -: iptables-filter: not in capture"
+    (hop,) = [h for h in trace.hops if h.kind == "firewall"]
+    assert (hop.host, hop.device, hop.state, hop.detail, hop.status) == (
+        "compute1", "firewall", "error", f"not checked: {said}",
+        Status.SKIP)
+    assert [(f.code, f.summary) for f in trace.findings] == [(
+        "NETDIAG_COMMAND_FAILED",
+        f"could not read 'iptables-save -c -t filter' on compute1: {said}; "
+        "not checked: firewall firewall")]
+    assert trace.exit_code == exitcodes.UNREADABLE
