@@ -303,3 +303,30 @@ def test_a_hybrid_plugged_ports_firewall_read_from_iptables(tmp_path):
         f"could not read 'iptables-save -c -t filter' on compute1: {said}; "
         "not checked: firewall firewall")]
     assert trace.exit_code == exitcodes.UNREADABLE
+
+
+def test_two_nd_flows_of_the_link_local_address_for_another_mac(tmp_path):
+    # table 71: the port's ND flows of types 130 and 133 from its
+    # link-local address match dl_src fa:16:3e:b7:78:cf, not the port's
+    # :ce (kills fw_ovs_base _check_nd mutants 45, 47: the separators of
+    # what is lacking, and sources mutant 21: what the address is called)
+    source = f"dl_src={MAC},ipv6_src={V6_OWN},icmp_type="
+    other = f"dl_src=fa:16:3e:b7:78:cf,ipv6_src={V6_OWN},icmp_type="
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        (f"{source}130", f"{other}130"), (f"{source}133", f"{other}133"))},
+        packet=None)
+    port = DENIED_PORT
+    lacking = "ICMPv6 type 130, ICMPv6 type 133"
+    assert [(f.code, f.subject, f.summary, f.remedy)
+            for f in result.findings] == [(
+                "NETDIAG_FW_OF_ND_MISSING", f"compute1:{port}:nd:{V6_OWN}",
+                f"table 71 on compute1 lacks the IPv6 neighbour discovery "
+                f"flows of port {port}'s link-local address {V6_OWN} (MAC "
+                f"{MAC}): {lacking}",
+                f"Port {port}'s IPv6 neighbour discovery for {V6_OWN} (MAC "
+                f"{MAC}) lacks {lacking} on compute1: its neighbours cannot "
+                "resolve (or it cannot announce) that address, and IPv6 "
+                f"traffic to it fails. {RESTART}")]
+    assert _base(result) == ("wrong", f"ND of {V6_OWN} missing",
+                             Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
