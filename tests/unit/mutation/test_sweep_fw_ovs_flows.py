@@ -116,6 +116,21 @@ def test_an_icmp_type_and_code_are_traced_as_asked():
               "nw_dst=198.18.17.51", "icmp_type=3", "icmp_code=1")
 
 
+def test_an_icmp_echo_reply_is_traced_as_type_0():
+    # --icmp-type 0 is an echo reply: it was once read as "no type" and
+    # traced as an echo request (type 8)
+    view = _view(DENIED)
+    assert _trace_argv(view, remote_ip="203.0.113.5", protocol="icmp",
+                       icmp_type=0, icmp_code=0) == \
+        _flow(*INGRESS, "icmp", *IN_MACS, "nw_src=203.0.113.5",
+              "nw_dst=198.18.17.51", "icmp_type=0", "icmp_code=0")
+    assert _trace_argv(view, remote_ip="2001:db8::5", protocol="icmpv6",
+                       icmp_type=0, icmp_code=0, direction="egress") == \
+        _flow("in_port=5", "icmp6", f"dl_src={MAC}", f"dl_dst={PEER}",
+              f"ipv6_src={V6_OWN}", "ipv6_dst=2001:db8::5",
+              "icmpv6_type=0", "icmpv6_code=0")
+
+
 def test_an_ingress_packet_of_an_untagged_port_is_traced_on_vlan_0():
     # the port's OVS Port record without its tag (ovs-vsctl prints
     # ["set",[]] before the agent tags a port; edited from 2): the packet
