@@ -16,11 +16,19 @@ findings, hops and verdicts on ``port firewall`` cases recorded in the lab
 said, leaving something present but wrong.
 
 Written against the surviving mutants of ``backends.ml2_ovs.fw_ovs_check``
-and ``fw_ovs_verdict`` (named in the comments), each of which one of
-these tests fails.
+and ``fw_ovs_verdict`` (named in the comments, or killed by a whole
+report), each of which one of these tests fails. The whole reports are
+stored under tests/fixtures/reports/fw-ovs-sweep/ (the recorded cases in
+full, the edited ones as a delta against the unedited report: an unchanged
+list item is "="), written from the command's output when the test was
+added and read through then; rewrite them with ``NETDIAG_WRITE_REPORTS=1``
+after a deliberate change and review the diff.
 """
 
 import copy
+import json
+
+import pytest
 
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Hop
@@ -30,6 +38,7 @@ from tests.unit.firewall.test_ovs_ipv6_stateless import SL_TCP22
 from tests.unit.firewall.test_ovs_ipv6_stateless import T72
 from tests.unit.firewall.test_ovs_ipv6_stateless import T82
 from tests.unit.firewall.test_ovs_ipv6_stateless import TRACKED
+from tests.unit.mutation import reports
 
 SL_PORT = "2af956a2-0b65-4062-9a26-12ea35ffb03b"   # sl, as recorded
 SL_GROUP = "ndfw-stateless"
@@ -178,3 +187,116 @@ def test_a_trace_that_matches_no_flow_of_br_int_is_a_denial(tmp_path):
     assert _hop(result, "verdict") == Hop(
         "compute1", "verdict", "host-verdict", "deny",
         "decided by -; ofproto/trace never reached br-int", Status.ERROR)
+
+
+# -- whole reports of edited recordings ---------------------------------
+
+STORED = lab.LAB.parents[1] / "reports" / "fw-ovs-sweep"
+DENIED = "ingress-tcp22-denied"        # vxlan1, ofport 5, zone 2
+V6A = "ipv6-v6a-icmp6-from-member"     # v6a, ofport 32, zone 14
+T60 = "flows:br-int:table=60"
+T71_5, T82_5 = "flows:br-int:table=71,reg5=5", "flows:br-int:table=82,reg5=5"
+T71_32 = "flows:br-int:table=71,reg5=32"
+T72_5 = "flows:br-int:table=72,reg5=5"
+MEMBERS_5 = "flows:br-int:table=82,reg6=2"
+MEMBERS_32 = "flows:br-int:table=82,reg6=14"
+VXLAN1 = lab.VXLAN1
+TCP8080_RULE = "1c3df5ce-6f66-4b1a-94bf-e826c6cd11ed"
+
+
+def _range(rule_id, low, high):
+    """An API edit: rule ``rule_id``'s port range made low-high."""
+    def edit(bodies):
+        for name, body in bodies.items():
+            if name.startswith("security-group-"):
+                for rule in body["security_group"]["security_group_rules"]:
+                    if rule["id"] == rule_id:
+                        rule.update(port_range_min=low, port_range_max=high)
+    return edit
+
+
+# name: (case, {recorded command (prefix): edit}, API body edit or None),
+# each a single fault: one recorded answer or API field edited in one
+# place (several lines when the edit's text is on each of them)
+EDITS = {
+    # an interface carries another port's iface-id (one digit off)
+    "interface-of-another-port": (DENIED, {"ovs-interfaces": lab.replace(
+        f'["iface-id","{VXLAN1}"]', f'["iface-id","{VXLAN1[:-1]}7"]')},
+        None),
+    # the port's interface could not be added: ofport -1
+    "interface-ofport-minus-one": (DENIED, {"ovs-interfaces": lab.replace(
+        '"tap142e0e0c-2c","",5,', '"tap142e0e0c-2c","",-1,')}, None),
+    "table-60-flow-gone": (DENIED, {T60: lab.drop(
+        "priority=100,in_port=5 ")}, None),
+    "table-60-to-table-73": (DENIED, {T60: lab.replace(
+        "load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x2->NXM_NX_REG6[],resubmit(,73)")}, None),
+    "table-60-to-table-72": (DENIED, {T60: lab.replace(
+        "load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x2->NXM_NX_REG6[],resubmit(,72)")}, None),
+    "table-60-loads-no-zone": (DENIED, {T60: lab.replace(
+        "load:0x5->NXM_NX_REG5[],load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x5->NXM_NX_REG5[],resubmit(,71)")}, None),
+    # zone 3 for the port's tag 2: the members' flows (read by tag) are
+    # not the zone's, so they are not compared
+    "table-60-zone-of-another-vlan": (DENIED, {T60: lab.replace(
+        "load:0x5->NXM_NX_REG5[],load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x5->NXM_NX_REG5[],load:0x3->NXM_NX_REG6[],resubmit(,71)")},
+        None),
+    "ip-source-of-another-address": (DENIED, {T71_5: lab.replace(
+        "nw_src=198.18.17.51 actions=ct(", "nw_src=198.18.17.99 actions=ct(")},
+        None),
+    "arp-source-of-another-address": (DENIED, {T71_5: lab.replace(
+        "arp_spa=198.18.17.51 ", "arp_spa=198.18.17.99 ")}, None),
+    "link-local-source-with-another-mac": (DENIED, {T71_5: lab.replace(
+        "priority=65,ipv6,reg5=0x5,in_port=5,dl_src=fa:16:3e:b7:78:ce,",
+        "priority=65,ipv6,reg5=0x5,in_port=5,dl_src=fa:16:3e:b7:78:cf,")},
+        None),
+    "dhcp-offers-sent-on": (DENIED, {T71_5: lab.replace(
+        "tp_src=67,tp_dst=68 actions=resubmit(,93)",
+        "tp_src=67,tp_dst=68 actions=resubmit(,73)")}, None),
+    "icmp-rule-flow-narrowed": (DENIED, {T82_5: lab.replace(
+        "priority=75,ct_state=+new-est,icmp,reg5=0x5 actions",
+        "priority=75,ct_state=+new-est,icmp,reg5=0x5,nw_src=198.18.0.0/15 "
+        "actions")}, None),
+    "icmp-rule-flows-below-the-rules": (DENIED, {T82_5: lab.replace(
+        "priority=75,", "priority=69,")}, None),
+    "egress-ipv6-rule-flow-gone": (DENIED, {T72_5: lab.drop(
+        "priority=74,ct_state=+new-est,ipv6,reg5=0x5 ")}, None),
+    "member-readdressed": (DENIED, {MEMBERS_5: lab.replace(
+        "nw_src=198.18.16.16 ", "nw_src=198.18.99.9 ")}, None),
+    "accept-flow-of-another-conjunction": (DENIED, {T82_5: lab.replace(
+        "conj_id=17,ct_state=+new-est,ip,", "conj_id=18,ct_state=+new-est,ip,")},
+        None),
+    "conjunction-flow-gone": (DENIED, {T82_5: lab.drop(
+        "ct_state=+new-est,ip,reg5=0x5 actions=conjunction(17,2/2)")}, None),
+    "address-pair-source-of-another-address": (V6A, {T71_32: lab.replace(
+        "ipv6_src=2001:db8:21::250 actions=ct(",
+        "ipv6_src=2001:db8:21::251 actions=ct(")}, None),
+    "ipv6-member-readdressed": (V6A, {MEMBERS_32: lab.replace(
+        "ipv6_src=2001:db8:21::25e ", "ipv6_src=2001:db8:21::25f ")}, None),
+    # the API's tcp 8080 rule made 8080-8081; the flows still say 8080
+    "rule-range-wider-than-its-flows": (
+        V6A, {}, _range(TCP8080_RULE, 8080, 8081)),
+}
+
+
+def _doc(result):
+    return json.loads(json.dumps(result.to_dict(long=True)))
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in lab.LAB.iterdir()))
+def test_whole_report_of_a_recorded_case(case):
+    # the recordings as taken, with their recorded question: every row
+    # (with its evidence), finding and verdict, as stored
+    reports.check(_doc(lab.run(case)), STORED / "recorded" / f"{case}.json")
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_whole_report_of_an_edited_case(edit, tmp_path):
+    case, edits, edit_api = EDITS[edit]
+    healthy = _doc(lab.run(case, packet=None))
+    doc = reports.delta(_doc(lab.run(case, tmp_path, edits, packet=None,
+                                     edit_api=edit_api)), healthy)
+    assert reports.changed(doc)
+    reports.check(doc, STORED / f"{edit}.json")
