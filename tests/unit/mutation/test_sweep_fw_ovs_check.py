@@ -30,9 +30,11 @@ import json
 
 import pytest
 
+from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Hop
 from osc_netdiag.models import Status
+from tests.unit.edited import EditedCapture
 from tests.unit.firewall import lab_cases as lab
 from tests.unit.firewall.test_ovs_ipv6_stateless import SL_TCP22
 from tests.unit.firewall.test_ovs_ipv6_stateless import T72
@@ -300,3 +302,31 @@ def test_whole_report_of_an_edited_case(edit, tmp_path):
                                      edit_api=edit_api)), healthy)
     assert reports.changed(doc)
     reports.check(doc, STORED / f"{edit}.json")
+
+
+# -- the same check in port trace (whole firewall tables read) ----------
+
+TRACE = lab.LAB.parent / "trace" / "vxlan1"   # vxlan1 traced, ofport 5
+# name: (recorded command on compute1, old text, new text), one edit
+TRACE_EDITS = {
+    "as-recorded": None,
+    # one member of the +new-est conjunction re-addressed (the members'
+    # flows are keyed by the zone, register 6)
+    "member-readdressed": (
+        "flows:br-int:table=82", "ct_state=+new-est,ip,reg6=0x2,"
+        "nw_src=198.18.19.10 ", "ct_state=+new-est,ip,reg6=0x2,"
+        "nw_src=198.18.99.9 "),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(TRACE_EDITS))
+def test_the_firewall_of_a_traced_port(edit, tmp_path):
+    # the trace's firewall row (with its evidence) and every finding
+    capture = EditedCapture(TRACE, tmp_path)
+    if TRACE_EDITS[edit]:
+        capture.replace("compute1", *TRACE_EDITS[edit])
+    trace = api.trace_from_capture(str(capture)).to_dict(long=True)
+    doc = json.loads(json.dumps({
+        "exit_code": trace["exit_code"], "findings": trace["findings"],
+        "firewall": [h for h in trace["hops"] if h["kind"] == "firewall"]}))
+    reports.check(doc, STORED / "trace" / f"{edit}.json")
