@@ -306,7 +306,7 @@ def test_whole_report_of_an_edited_case(edit, tmp_path):
 
 # -- the same check in port trace (whole firewall tables read) ----------
 
-TRACE = lab.LAB.parent / "trace" / "vxlan1"   # vxlan1 traced, ofport 5
+TRACED = lab.LAB.parent / "trace" / "vxlan1"  # vxlan1 traced, ofport 5
 # name: (recorded command on compute1, old text, new text), one edit
 TRACE_EDITS = {
     "as-recorded": None,
@@ -322,7 +322,7 @@ TRACE_EDITS = {
 @pytest.mark.parametrize("edit", sorted(TRACE_EDITS))
 def test_the_firewall_of_a_traced_port(edit, tmp_path):
     # the trace's firewall row (with its evidence) and every finding
-    capture = EditedCapture(TRACE, tmp_path)
+    capture = EditedCapture(TRACED, tmp_path)
     if TRACE_EDITS[edit]:
         capture.replace("compute1", *TRACE_EDITS[edit])
     trace = api.trace_from_capture(str(capture)).to_dict(long=True)
