@@ -27,13 +27,17 @@ after a deliberate change and review the diff.
 
 import copy
 import json
+import shutil
 
 import pytest
 
 from osc_netdiag import api
 from osc_netdiag import exitcodes
+from osc_netdiag.firewall import check
+from osc_netdiag.inventory import Inventory
 from osc_netdiag.models import Hop
 from osc_netdiag.models import Status
+from osc_netdiag.transport import replay
 from tests.unit.edited import EditedCapture
 from tests.unit.firewall import lab_cases as lab
 from tests.unit.firewall.test_ovs_ipv6_stateless import SL_TCP22
@@ -364,3 +368,25 @@ def test_the_firewall_of_a_traced_port(edit, tmp_path):
         "exit_code": trace["exit_code"], "findings": trace["findings"],
         "firewall": [h for h in trace["hops"] if h["kind"] == "firewall"]}))
     reports.check(doc, STORED / "trace" / f"{edit}.json")
+
+
+def test_an_integration_bridge_of_another_name(tmp_path):
+    # the vxlan1 case as a host whose agent names its integration bridge
+    # br-vm (the agent's integration_bridge option) would answer it: the
+    # recording with "br-int" renamed in every command and answer, and in
+    # the agent's configuration in the API (_all_flows mutant 9: the
+    # port's flows read from br-int whatever the bridge)
+    target = tmp_path / DENIED
+    shutil.copytree(lab.LAB / DENIED / "host", target)
+    path = target / "hosts" / "compute1.json"
+    path.write_text(path.read_text().replace("br-int", "br-vm"))
+
+    def rename(bodies):
+        for agent in bodies["agents.json"]["agents"]:
+            if agent["configurations"].get("integration_bridge"):
+                agent["configurations"]["integration_bridge"] = "br-vm"
+    result = check.check_intent(
+        lab.intent(DENIED, rename), packet=lab.question(DENIED),
+        inventory=Inventory(), transport=replay.ReplayTransport(str(target)))
+    assert json.dumps(_doc(result)) == json.dumps(
+        _doc(lab.run(DENIED))).replace("br-int", "br-vm")
