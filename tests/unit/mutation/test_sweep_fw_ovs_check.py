@@ -205,10 +205,12 @@ T71_5, T82_5 = "flows:br-int:table=71,reg5=5", "flows:br-int:table=82,reg5=5"
 T71_32 = "flows:br-int:table=71,reg5=32"
 T72_5 = "flows:br-int:table=72,reg5=5"
 T72_32 = "flows:br-int:table=72,reg5=32"
+T82_32 = "flows:br-int:table=82,reg5=32"
 MEMBERS_5 = "flows:br-int:table=82,reg6=2"
 MEMBERS_32 = "flows:br-int:table=82,reg6=14"
 VXLAN1 = lab.VXLAN1
 TCP8080_RULE = "1c3df5ce-6f66-4b1a-94bf-e826c6cd11ed"
+TCP_ANY_RULE = "1c3df5ce-6f66-4b1a-94bf-e826c6cd11ee"   # added below
 
 
 def _range(rule_id, low, high):
@@ -220,6 +222,26 @@ def _range(rule_id, low, high):
                     if rule["id"] == rule_id:
                         rule.update(port_range_min=low, port_range_max=high)
     return edit
+
+
+def _also(old, new):
+    """An edit: after each line holding ``old``, a copy with ``new``."""
+    def change(text):
+        assert old in text, old
+        return "".join(
+            line + (line.replace(old, new) if old in line else "")
+            for line in text.splitlines(keepends=True))
+    return change
+
+
+def _tcp_any_port_rule_too(bodies):
+    """A second rule in v6a's group: the tcp 8080 rule for any port."""
+    for name, body in bodies.items():
+        if name.startswith("security-group-"):
+            rules = body["security_group"]["security_group_rules"]
+            (rule,) = [r for r in rules if r["id"] == TCP8080_RULE]
+            rules.append(dict(rule, id=TCP_ANY_RULE, port_range_min=None,
+                              port_range_max=None))
 
 
 def _member_pair_with_prefix(bodies):
@@ -316,6 +338,25 @@ EDITS = {
         "ct_state=+new-est,ip,reg5=0x5 actions=conjunction(17,2/2)",
         "ct_state=+new-est,ip,reg5=0x5 actions=conjunction(16,2/2),"
         "conjunction(17,2/2)")}, None),
+    # the +new-est flow of the tcp 8080 rule written at priority 78, above
+    # the rules' 70-77
+    "rule-flow-at-priority-78": (V6A, {T82_32: lab.replace(
+        "priority=77,ct_state=+new-est,tcp,reg5=0x20,",
+        "priority=78,ct_state=+new-est,tcp,reg5=0x20,")}, None),
+    # the tcp 8080 rule made 8080-8081 in the API, and its flows as
+    # Neutron writes such a range: each flow also for tp_dst=8081
+    "rule-range-in-two-flows": (
+        V6A, {T82_32: _also("tp_dst=8080 ", "tp_dst=8081 ")},
+        _range(TCP8080_RULE, 8080, 8081)),
+    # the same, the second flows for 8082 instead: 8081 missing
+    "rule-range-in-two-flows-one-for-another-port": (
+        V6A, {T82_32: _also("tp_dst=8080 ", "tp_dst=8082 ")},
+        _range(TCP8080_RULE, 8080, 8081)),
+    # a second API rule with the tcp 8080 rule's match for any port, and
+    # its flows (the 8080 ones without tp_dst) after them: both rules
+    # share the flows' key
+    "rule-of-the-same-match-for-any-port": (
+        V6A, {T82_32: _also(",tp_dst=8080 ", " ")}, _tcp_any_port_rule_too),
     # the API's tcp 8080 rule made 8080-8081; the flows still say 8080
     "rule-range-wider-than-its-flows": (
         V6A, {}, _range(TCP8080_RULE, 8080, 8081)),
