@@ -273,6 +273,11 @@ EDITS = {
     "table-60-to-table-72": (DENIED, {T60: lab.replace(
         "load:0x2->NXM_NX_REG6[],resubmit(,71)",
         "load:0x2->NXM_NX_REG6[],resubmit(,72)")}, None),
+    # the port's resubmit names an in_port too: resubmit(5,71), which this
+    # release does not read as a firewall table (an unknown layout)
+    "table-60-resubmit-with-a-port": (DENIED, {T60: lab.replace(
+        "load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x2->NXM_NX_REG6[],resubmit(5,71)")}, None),
     "table-60-loads-no-zone": (DENIED, {T60: lab.replace(
         "load:0x5->NXM_NX_REG5[],load:0x2->NXM_NX_REG6[],resubmit(,71)",
         "load:0x5->NXM_NX_REG5[],resubmit(,71)")}, None),
