@@ -278,6 +278,19 @@ EDITS = {
     "table-60-resubmit-with-a-port": (DENIED, {T60: lab.replace(
         "load:0x2->NXM_NX_REG6[],resubmit(,71)",
         "load:0x2->NXM_NX_REG6[],resubmit(5,71)")}, None),
+    # the port's resubmit goes on to tables 72 and 74, not 71
+    "table-60-to-two-other-tables": (DENIED, {T60: lab.replace(
+        "load:0x2->NXM_NX_REG6[],resubmit(,71)",
+        "load:0x2->NXM_NX_REG6[],resubmit(,72),resubmit(,74)")}, None),
+    # open1 (port security off, ofport 8) has no table 60 flow
+    "unfiltered-port-without-a-table-60-flow": (OPEN1, {T60: lab.drop(
+        "priority=100,in_port=8 ")}, None),
+    # the Port row holding the tap's Interface named otherwise: its tag is
+    # not found, so the members' flows (keyed by the local VLAN) are not
+    # read, and the members are not compared (nothing else changes)
+    "port-row-of-another-name": (DENIED, {"ovs-ports": lab.replace(
+        '"tap142e0e0c-2c",["uuid","4b3a8bb3-',
+        '"tap142e0e0c-2d",["uuid","4b3a8bb3-')}, None),
     "table-60-loads-no-zone": (DENIED, {T60: lab.replace(
         "load:0x5->NXM_NX_REG5[],load:0x2->NXM_NX_REG6[],resubmit(,71)",
         "load:0x5->NXM_NX_REG5[],resubmit(,71)")}, None),
@@ -368,7 +381,8 @@ EDITS = {
 }
 
 
-UNCHANGED = {"new-flow-feeds-another-conjunction-too"}
+UNCHANGED = {"new-flow-feeds-another-conjunction-too",
+             "port-row-of-another-name"}
 
 
 def _doc(result):
