@@ -25,18 +25,23 @@ import pytest
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Evidence
 from osc_netdiag.models import Status
+from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_dvr_fip_binding_rows import _findings
 from tests.unit.mutation.test_dvr_fip_binding_rows import _not_ok
 from tests.unit.mutation.test_dvr_fip_binding_rows import QROUTER
 from tests.unit.mutation.test_dvr_fip_binding_rows import RESTART
 from tests.unit.mutation.test_dvr_fip_binding_rows import RFP
 from tests.unit.test_trace_dvr import _link
+from tests.unit.test_trace_dvr import _route
 from tests.unit.test_trace_dvr import Dvr
 from tests.unit.test_trace_dvr import FIP_SCENARIO
+from tests.unit.test_trace_faults import SCENARIOS
+from tests.unit.test_trace_faults import trace_of
 
 ERROR_FINDING = exitcodes.ERROR_FINDING
 IP_NS = f"ip netns exec {QROUTER} /usr/sbin/ip"
 FPR = "fpr-5e7a3540-6"
+FIP_NS = "fip-444b6602-936b-4010-b6ae-c4801dc28c9b"
 
 
 @pytest.fixture
@@ -110,4 +115,66 @@ def test_rfp_with_two_ipv4_addresses_lists_both(fip):
     assert _findings(trace)[:2] == findings
     assert [f.code for f in trace.findings[2:]] == [
         "NETDIAG_DVR_FIP_ROUTE_WRONG"]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_floating_ip_route_without_a_next_hop(fip):
+    # fip-'s route to the floating IP has no gateway, only dev fpr- (ip -j
+    # route edited in one place: its "gateway" removed)
+    fip.edit(fip.host, f"ns-route-all:{fip.fip_ns}",
+             lambda routes: _route(routes, dst="198.19.0.54").pop("gateway"))
+    trace = fip.trace()
+    found, expected = f"via - dev {FPR}", f"via 169.254.88.134 dev {FPR}"
+    assert _not_ok(trace) == [(
+        "compute1", "198.19.0.54", "fip-route", "wrong",
+        f"{found}; expected {expected}", Status.ERROR)]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_FIP_ROUTE_WRONG", "compute1:198.19.0.54",
+        f"{FIP_NS} on compute1 routes 198.19.0.54 {found}, expected "
+        f"{expected}",
+        f"{FIP_NS} on compute1 does not route 198.19.0.54 {expected} "
+        f"({found}): fg- answers ARP for a floating IP only through that "
+        f"route (proxy ARP). {RESTART}")]
+    [row] = [h for h in trace.hops if h.status is Status.ERROR]
+    assert row.evidence == (Evidence(
+        "compute1", f"ip netns exec {FIP_NS} /usr/sbin/ip -j route show "
+        "table all", (f"198.19.0.54 {found}",)),)
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_fixed_ip_table_without_a_default_route(fip):
+    # table 16's default route (via fpr-) moved to table 17 (ip -j route in
+    # qrouter- edited in one field)
+    fip.edit(fip.host, f"ns-route-all:{fip.qrouter}",
+             lambda routes: _route(routes, table="16").update(table="17"))
+    trace = fip.trace()
+    what = ("table 16 of 198.18.18.78 has no default route, expected "
+            f"default via 169.254.88.135 dev {RFP}")
+    assert _not_ok(trace) == [("compute1", "from 198.18.18.78", "fip-link",
+                               "wrong", what, Status.ERROR)]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_FIP_LINK_WRONG", "compute1:from 198.18.18.78",
+        f"in {QROUTER} on compute1, {what}",
+        f"In {QROUTER} on compute1, {what}: the floating IP's traffic "
+        f"cannot cross the rfp-/fpr- link. {RESTART}")]
+    [row] = [h for h in trace.hops if h.status is Status.ERROR]
+    assert row.evidence == (
+        Evidence("compute1", f"{IP_NS} -j rule show",
+                 ("from 198.18.18.78 lookup 16",)),
+        Evidence("compute1", f"{IP_NS} -j route show table all", ()))
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_router_without_an_l3_agent_names_the_router(tmp_path):
+    # vlan-healthy's API context: the router's L3 agents emptied (the
+    # edit of test_trace_api_faults)
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    capture.edit_context(lambda d: d["router"].update(l3_agents=[]))
+    router = capture.context()["router"]["id"]
+    trace = trace_of(capture)
+    assert _findings(trace) == [(
+        "NETDIAG_ROUTER_NOT_HOSTED", router,
+        f"no L3 agent hosts router {router}",
+        f"No L3 agent hosts router {router}: openstack network agent add "
+        f"router --l3 <agent> {router}.")]
     assert trace.exit_code == ERROR_FINDING
