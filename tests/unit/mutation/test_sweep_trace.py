@@ -76,6 +76,33 @@ def _link_wrong(own):
     return rows, findings
 
 
+FIP_KINDS = ("fip-link", "fip-rule", "nat-rule", "fip-gateway-port",
+             "fip-route")
+DNAT = ("-A neutron-l3-agent-PREROUTING -d 198.19.0.54/32 -i "
+        f"{RFP} -j DNAT --to-destination 198.18.18.78")
+SNAT = ("-A neutron-l3-agent-float-snat -s 198.18.18.78/32 -j SNAT "
+        "--to-source 198.19.0.54 --random-fully")
+# the floating IP's side of the healthy recording, in order
+HEALTHY = [
+    (RFP, "fip-link", "UP", f"in {QROUTER}: 169.254.88.134/31", Status.OK),
+    ("from 198.18.18.78", "fip-rule", "present",
+     f"lookup 16: default via 169.254.88.135 dev {RFP} (fpr- end; out "
+     "through fip-, not SNAT)", Status.OK),
+    ("DNAT 198.19.0.54", "nat-rule", "present", DNAT, Status.OK),
+    ("SNAT 198.18.18.78", "nat-rule", "present", SNAT, Status.OK),
+    (FPR, "fip-link", "UP", f"in {FIP_NS}: 169.254.88.135/31", Status.OK),
+    ("fg-1c137009-37", "fip-gateway-port", "UP",
+     f"in {FIP_NS}: 198.19.0.68/24", Status.OK),
+    ("198.19.0.54", "fip-route", "present",
+     f"via 169.254.88.134 dev {FPR} (fg- answers ARP for it)", Status.OK)]
+
+
+def _fip_rows(trace):
+    return [(h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops if h.host == "compute1"
+            and h.kind in FIP_KINDS]
+
+
 def test_rfp_without_an_ipv4_address_says_so(fip):
     # rfp- in qrouter- keeps only its IPv6 link-local address (ip -j addr
     # edited in one place: its inet entry removed)
@@ -90,6 +117,10 @@ def test_rfp_without_an_ipv4_address_says_so(fip):
     assert _findings(trace) == findings
     [own, table] = [h for h in trace.hops if h.status is Status.ERROR]
     assert own.evidence == ()
+    # fip- is still read: its route to the floating IP is there, its next
+    # hop not judged (kills dvr_fip check mutants 137 and 138: fip- routes
+    # left unread)
+    assert _fip_rows(trace)[-1] == HEALTHY[-1]
     assert table.evidence == (
         Evidence("compute1", f"{IP_NS} -j rule show",
                  ("from 198.18.18.78 lookup 16",)),
@@ -177,4 +208,161 @@ def test_router_without_an_l3_agent_names_the_router(tmp_path):
         f"no L3 agent hosts router {router}",
         f"No L3 agent hosts router {router}: openstack network agent add "
         f"router --l3 <agent> {router}.")]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_healthy_floating_ip_side_rows(fip):
+    # the reference the tests below edit: the recording as it is
+    trace = fip.trace()
+    assert _fip_rows(trace) == HEALTHY
+    assert trace.exit_code == exitcodes.OK
+
+
+def test_rfp_with_a_host_address_has_no_pair(fip):
+    # rfp-'s address in qrouter- is a /32 (ip -j addr edited in one field:
+    # prefixlen 31 -> 32): a /32 has no other end to route through
+    # kills dvr_fip _peer mutant 4 (only a /32 refused: its peer looked for
+    # in a one-address network)
+    trace = _rfp_addresses(fip, lambda info: next(
+        a for a in info if a["family"] == "inet").update(prefixlen=32))
+    rows, findings = _link_wrong(
+        f"{RFP} has 169.254.88.134/32, not one address of a /31 (the "
+        "rfp-/fpr- pair)")
+    assert _not_ok(trace) == rows
+    assert _findings(trace) == findings
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_floating_ip_route_replaced_by_a_blackhole(fip):
+    # fip-'s route to the floating IP is a blackhole route (ip -j route
+    # edited in one entry: as "ip route add blackhole 198.19.0.54" prints
+    # it): no route that forwards it
+    # kills dvr_fip _check_fip_routes mutants 17 and 20 (routes of any type
+    # taken), 28 and 29 ("no route" spelled otherwise), 36 (an evidence
+    # line for a route not found), 106 and 107 ("absent" spelled otherwise)
+    def blackhole(routes):
+        at = routes.index(_route(routes, dst="198.19.0.54"))
+        routes[at] = {"type": "blackhole", "dst": "198.19.0.54",
+                      "flags": []}
+    fip.edit(fip.host, f"ns-route-all:{fip.fip_ns}", blackhole)
+    trace = fip.trace()
+    expected = f"via 169.254.88.134 dev {FPR}"
+    assert _fip_rows(trace) == HEALTHY[:-1] + [(
+        "198.19.0.54", "fip-route", "absent",
+        f"no route; expected {expected}", Status.ERROR)]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_FIP_ROUTE_WRONG", "compute1:198.19.0.54",
+        f"{FIP_NS} on compute1 routes 198.19.0.54 no route, expected "
+        f"{expected}",
+        f"{FIP_NS} on compute1 does not route 198.19.0.54 {expected} (no "
+        "route): fg- answers ARP for a floating IP only through that route "
+        f"(proxy ARP). {RESTART}")]
+    [row] = [h for h in trace.hops if h.status is Status.ERROR]
+    assert row.evidence == (Evidence(
+        "compute1", f"ip netns exec {FIP_NS} /usr/sbin/ip -j route show "
+        "table all", ()),)
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_dnat_rule_on_the_wrong_device_is_missing(fip):
+    # qrouter-'s DNAT rule for the floating IP matches "-i qr-..." instead
+    # of "-i rfp-..." (iptables-save edited in one place): a distributed
+    # router DNATs only what comes in from fip-
+    # kills dvr_fip check mutants 76 and 92 (the rules judged as on a
+    # standby router: a SKIP row, no finding), 78 and 86 (the in-device
+    # left out: any DNAT rule taken)
+    qr = "qr-d8dfbf75-d2"
+    fip.capture.replace(fip.host, f"ns-iptables:{fip.qrouter}",
+                        f"-d 198.19.0.54/32 -i {RFP}",
+                        f"-d 198.19.0.54/32 -i {qr}")
+    trace = fip.trace()
+    expected = (f"-d 198.19.0.54/32 -i {RFP} -j DNAT --to-destination "
+                "198.18.18.78")
+    assert _fip_rows(trace) == HEALTHY[:2] + [
+        ("DNAT 198.19.0.54", "nat-rule", "absent", f"expected {expected}",
+         Status.ERROR)] + HEALTHY[3:]
+    assert _findings(trace) == [(
+        "NETDIAG_ROUTER_NAT_RULE_MISSING", "compute1:DNAT 198.19.0.54",
+        f"no '{expected}' rule in the router namespace's nat table on "
+        "compute1",
+        "The nat table of the router namespace on compute1 lacks "
+        f"'{expected}': restart neutron-l3-agent on compute1 (it rebuilds "
+        "the router's iptables); if it stays missing, check the agent's log "
+        "for ce75feef-5b7b-47cf-8fa7-18f124a456c7.")]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_ipv6_default_route_in_the_fixed_ip_table_is_not_the_one(fip):
+    # table 16's default route goes via fpr-'s IPv6 link-local address
+    # (ip -j route edited in one field: gateway 169.254.88.135 ->
+    # fe80::e42b:beff:fe07:4d6e): no IPv4 default route, which is what the
+    # floating IP's traffic needs
+    # kills dvr_fip _check_rule mutants 54 and 56 (an IPv6 next hop taken)
+    fip.edit(fip.host, f"ns-route-all:{fip.qrouter}",
+             lambda routes: _route(routes, table="16").update(
+                 gateway="fe80::e42b:beff:fe07:4d6e"))
+    trace = fip.trace()
+    what = ("table 16 of 198.18.18.78 has no default route, expected "
+            f"default via 169.254.88.135 dev {RFP}")
+    assert _fip_rows(trace) == HEALTHY[:1] + [
+        ("from 198.18.18.78", "fip-link", "wrong", what, Status.ERROR)
+    ] + HEALTHY[2:]
+    assert [f.code for f in trace.findings] == ["NETDIAG_DVR_FIP_LINK_WRONG"]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_rfp_missing_leaves_the_fixed_ip_table_unjudged(fip):
+    # rfp- is gone from qrouter- (ip -j addr edited in one field: its name
+    # rfp-5e7a3540-6 -> rfp-5e7a3540-7): reported once, on rfp- itself;
+    # table 16's next hop is then not judged
+    # kills dvr_fip check mutants 57 and 59 (table 16 judged against an
+    # empty next hop), _v4 mutant 2 (a missing link's addresses read)
+    fip.edit(fip.host, f"ns-addr:{fip.qrouter}",
+             lambda links: _link(links, RFP).update(
+                 ifname="rfp-5e7a3540-7"))
+    trace = fip.trace()
+    assert _fip_rows(trace) == [
+        (RFP, "fip-link", "absent", f"not in {QROUTER}", Status.ERROR)
+    ] + HEALTHY[1:]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_DEVICE_BROKEN", f"compute1:{RFP}",
+        f"{RFP} is missing from {QROUTER} on compute1",
+        f"{RFP} in {QROUTER} on compute1 is missing, down or lacks its "
+        f"address: {RESTART}")]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_fpr_missing_still_reads_fip_routes(fip):
+    # fpr- is gone from fip- (ip -j addr edited in one field: its name
+    # fpr-5e7a3540-6 -> fpr-5e7a3540-7): fip-'s route to the floating IP
+    # is still judged, against rfp-'s address
+    # kills dvr_fip check mutant 139 (fip- routes read only without rfp-)
+    fip.edit(fip.host, f"ns-addr:{fip.fip_ns}",
+             lambda links: _link(links, FPR).update(
+                 ifname="fpr-5e7a3540-7"))
+    trace = fip.trace()
+    assert _fip_rows(trace) == HEALTHY[:4] + [
+        (FPR, "fip-link", "absent", f"not in {FIP_NS}", Status.ERROR)
+    ] + HEALTHY[5:]
+    assert [f.code for f in trace.findings] == ["NETDIAG_DVR_DEVICE_BROKEN"]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_second_floating_ip_is_judged_too(fip):
+    # the API context gives the port a second floating IP, 198.19.0.99 of
+    # 198.18.18.79 (context edited in one place: one floating IP added);
+    # nothing on the host is set up for it
+    # kills dvr_fip _check_fip_routes mutant 62 (the loop left after the
+    # first floating IP's good route)
+    fip.capture.edit_context(lambda data: data["router"][
+        "floating_ips"].append({
+            "address": "198.19.0.99", "fixed_ip": "198.18.18.79",
+            "id": "ce75feef-5b7b-47cf-8fa7-18f124a456c8"}))
+    trace = fip.trace()
+    assert _fip_rows(trace)[-2:] == [HEALTHY[-1], (
+        "198.19.0.99", "fip-route", "absent",
+        f"no route; expected via 169.254.88.134 dev {FPR}", Status.ERROR)]
+    assert [f.code for f in trace.findings] == [
+        "NETDIAG_DVR_FIP_RULE_MISSING", "NETDIAG_ROUTER_NAT_RULE_MISSING",
+        "NETDIAG_ROUTER_NAT_RULE_MISSING", "NETDIAG_DVR_FIP_ROUTE_WRONG"]
     assert trace.exit_code == ERROR_FINDING
