@@ -366,3 +366,30 @@ def test_second_floating_ip_is_judged_too(fip):
         "NETDIAG_DVR_FIP_RULE_MISSING", "NETDIAG_ROUTER_NAT_RULE_MISSING",
         "NETDIAG_ROUTER_NAT_RULE_MISSING", "NETDIAG_DVR_FIP_ROUTE_WRONG"]
     assert trace.exit_code == ERROR_FINDING
+
+
+def test_floating_ip_route_missing_and_rfp_without_address(fip):
+    # two faults, edited in two places: rfp- keeps only its IPv6 address
+    # (its inet entry removed) and fip-'s route to the floating IP is gone
+    # (its destination 198.19.0.54 -> 198.19.0.55): the route's next hop
+    # cannot be named, and is said to be rfp-'s address
+    # kills dvr_fip _check_fip_routes mutants 65 and 66 ("<rfp- address>"
+    # spelled otherwise)
+    _rfp_addresses(fip, lambda info: info.remove(next(
+        a for a in info if a["family"] == "inet")))
+    fip.edit(fip.host, f"ns-route-all:{fip.fip_ns}",
+             lambda routes: _route(routes, dst="198.19.0.54").update(
+                 dst="198.19.0.55"))
+    trace = fip.trace()
+    expected = f"via <rfp- address> dev {FPR}"
+    assert _fip_rows(trace)[-1] == (
+        "198.19.0.54", "fip-route", "absent",
+        f"no route; expected {expected}", Status.ERROR)
+    assert _findings(trace)[-1] == (
+        "NETDIAG_DVR_FIP_ROUTE_WRONG", "compute1:198.19.0.54",
+        f"{FIP_NS} on compute1 routes 198.19.0.54 no route, expected "
+        f"{expected}",
+        f"{FIP_NS} on compute1 does not route 198.19.0.54 {expected} (no "
+        "route): fg- answers ARP for a floating IP only through that route "
+        f"(proxy ARP). {RESTART}")
+    assert trace.exit_code == ERROR_FINDING
