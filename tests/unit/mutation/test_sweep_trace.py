@@ -393,3 +393,67 @@ def test_floating_ip_route_missing_and_rfp_without_address(fip):
         "route): fg- answers ARP for a floating IP only through that route "
         f"(proxy ARP). {RESTART}")
     assert trace.exit_code == ERROR_FINDING
+
+
+# -- trace on vlan-healthy (compute1's port c5f2011d-..., 198.18.16.39) ------
+
+PORT_ROW = ("{ips} fa:16:3e:b9:d1:75 on vlan-net ({segments}); bound to "
+            "compute1 vif ovs (direct plug: openvswitch or noop firewall)")
+
+
+def _rows(trace):
+    return [(h.host, h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops]
+
+
+def _vlan_trace(tmp_path, change):
+    capture = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path / "edited")
+    capture.edit_context(change)
+    healthy = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path / "as-is")
+    return trace_of(capture), _rows(trace_of(healthy))
+
+
+def _another_segment_first(segment):
+    return lambda data: data["network"]["segments"].insert(0, segment)
+
+
+def test_network_with_a_tunnel_segment_first(tmp_path):
+    # the API context gives vlan-net a vxlan segment (VNI 1500) ahead of its
+    # vlan one (context edited in one place): the port row names both, and
+    # the vlan segment's translation is still read on every host
+    # kills trace _api_hops mutant 4 (the segments joined by "XX, XX") and
+    # _translation_probes mutant 19 (no probe planned after a tunnel
+    # segment)
+    trace, healthy = _vlan_trace(tmp_path, _another_segment_first(dict(
+        network_type="vxlan", physical_network=None, segmentation_id=1500)))
+    port = healthy[0][:4] + (PORT_ROW.format(
+        ips="198.18.16.39", segments="vxlan 1500, vlan 2113 on physnet1"),
+        Status.OK)
+    assert _rows(trace) == [port] + healthy[1:]
+    assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
+
+
+def test_network_with_an_unmapped_segment_first(tmp_path):
+    # the API context gives vlan-net a flat segment on physnet9, which no
+    # agent maps, ahead of its vlan one (context edited in one place): the
+    # vlan segment's translation is still read on every host
+    # kills trace _translation_probes mutant 25 (no probe planned after an
+    # unmapped segment)
+    trace, healthy = _vlan_trace(tmp_path, _another_segment_first(dict(
+        network_type="flat", physical_network="physnet9",
+        segmentation_id=None)))
+    assert _rows(trace)[1:] == healthy[1:]
+    assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
+
+
+def test_port_with_two_addresses_lists_both(tmp_path):
+    # the API context gives the port a second address on its subnet,
+    # 198.18.16.99 (context edited in one place)
+    # kills trace _api_hops mutant 35 (the addresses joined by "XX, XX")
+    def second_ip(data):
+        fixed_ips = data["port"]["fixed_ips"]
+        fixed_ips.append([fixed_ips[0][0], "198.18.16.99"])
+    trace, healthy = _vlan_trace(tmp_path, second_ip)
+    assert _rows(trace)[0] == healthy[0][:4] + (PORT_ROW.format(
+        ips="198.18.16.39, 198.18.16.99",
+        segments="vlan 2113 on physnet1"), Status.OK)
