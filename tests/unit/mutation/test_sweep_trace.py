@@ -457,3 +457,46 @@ def test_port_with_two_addresses_lists_both(tmp_path):
     assert _rows(trace)[0] == healthy[0][:4] + (PORT_ROW.format(
         ips="198.18.16.39, 198.18.16.99",
         segments="vlan 2113 on physnet1"), Status.OK)
+
+
+def test_dhcp_off_without_dhcp_agent_is_no_fault(tmp_path):
+    # the API context: the port's subnet has DHCP off and no DHCP agent
+    # hosts the network (edited in one place: the subnet's enable_dhcp, the
+    # agents and ports the API then lists for it): nothing to host, no
+    # finding; the row says why no DHCP hop follows
+    # kills trace evaluate mutant 37 (NETDIAG_DHCP_NOT_HOSTED raised when
+    # DHCP is off) and _api_hops mutants 155 to 159 (the row's detail
+    # spelled otherwise)
+    def dhcp_off(data):
+        for subnet in data["subnets"]:
+            subnet["enable_dhcp"] = False
+        data.update(dhcp_agents=[], dhcp_ports=[])
+    trace, healthy = _vlan_trace(tmp_path, dhcp_off)
+    network = "3e2b7484-02f6-43f9-98e7-87a1ff51eff8"
+    assert _rows(trace)[:2] == [healthy[0], (
+        "api", network, "dhcp", "disabled", "DHCP is off on the port's "
+        "subnets: no qdhcp- namespace or dnsmasq serves this port",
+        Status.SKIP)]
+    assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
+
+
+def test_router_host_without_agent_keeps_qg_on_br_int(tmp_path):
+    # the API context lists no Open vSwitch agent on network1 (its entry
+    # keyed by network9): qg- is still judged on br-int, where it is
+    # plugged, not as the external-bridge layout
+    # kills trace _external_hops mutants 22 and 23 (the integration bridge
+    # misnamed when there is no agent)
+    trace, healthy = _vlan_trace(tmp_path, lambda data: data[
+        "ovs_agents"].update(network9=data["ovs_agents"].pop("network1")))
+    qg = "qg-4ed7e451-34"
+    assert [r for r in _rows(trace) if r[1] == qg] == [
+        ("network1", qg, "gateway-port", "UP",
+         "in qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d: 198.19.0.56/24, "
+         "198.19.0.43/32", Status.OK),
+        ("network1", qg, "ovs-port", "tag 8", "on br-int, ofport 23, local "
+         "VLAN 8, iface-id and attached-mac match the port", Status.OK)]
+    assert [(f.code, f.subject) for f in trace.findings] == [
+        ("NETDIAG_AGENT_MISSING", "network1"),
+        ("NETDIAG_OVS_NO_MAPPING", "network1:physnet1"),
+        ("NETDIAG_OVS_NO_MAPPING", "network1:public")]
+    assert trace.exit_code == ERROR_FINDING
