@@ -500,3 +500,77 @@ def test_router_host_without_agent_keeps_qg_on_br_int(tmp_path):
         ("NETDIAG_OVS_NO_MAPPING", "network1:physnet1"),
         ("NETDIAG_OVS_NO_MAPPING", "network1:public")]
     assert trace.exit_code == ERROR_FINDING
+
+
+def _dhcp_agent_on_compute1(first):
+    """A context edit: compute1 gets a copy of network1's DHCP agent,
+    listed before or after it. compute1's recording holds no DHCP probe,
+    so its DHCP rows read "not in capture" (SKIP): only that they are
+    there, and in which order, is asserted.
+    """
+    def change(data):
+        agent = dict(data["dhcp_agents"][0], host="compute1")
+        data["dhcp_agents"].insert(0 if first else 1, agent)
+    return change
+
+
+def test_compute_host_serving_dhcp_first_still_judges_network1(tmp_path):
+    # vlan-healthy, the API context listing a DHCP agent on compute1 first
+    # (the compute host, where the port is): network1 is judged after it,
+    # row for row as in the recording
+    # kills trace evaluate mutant 26 (the loop left after the compute host)
+    trace, healthy = _vlan_trace(tmp_path, _dhcp_agent_on_compute1(True))
+    rows = _rows(trace)
+    assert [r for r in rows if r[0] == "network1"] == [
+        r for r in healthy if r[0] == "network1"]
+    assert [r[:3] for r in rows if r[0] == "compute1"][-2:] == [
+        ("compute1", "qdhcp-3e2b7484-02f6-43f9-98e7-87a1ff51eff8",
+         "namespace"), ("compute1", "dnsmasq", "dhcp-server")]
+
+
+def test_unreachable_network_node_first_still_judges_the_next_host(
+        tmp_path):
+    # vlan-network-node-unreachable (network1 refuses SSH), the API context
+    # listing a second DHCP agent on compute1 after network1's: compute1's
+    # DHCP hops follow network1's SKIP row
+    # kills trace evaluate mutant 30 (the loop left after an unreadable
+    # host)
+    capture = EditedCapture(SCENARIOS / "vlan-network-node-unreachable",
+                            tmp_path)
+    capture.edit_context(_dhcp_agent_on_compute1(False))
+    trace = trace_of(capture)
+    assert [r[:4] for r in _rows(trace)][-3:] == [
+        ("network1", "network1", "host", "unreachable"),
+        ("compute1", "qdhcp-3e2b7484-02f6-43f9-98e7-87a1ff51eff8",
+         "namespace", "error"),
+        ("compute1", "dnsmasq", "dhcp-server", "error")]
+    assert [f.code for f in trace.findings][0] == "NETDIAG_HOST_UNREADABLE"
+
+
+def test_dvr_agent_off_the_path_listed_first_still_judges_snat(tmp_path):
+    # dvr-lab-dvr2-snat-healthy (compute2's port, SNAT on network1), the
+    # API context with DHCP off on the subnet and the router's L3 agents
+    # listing a dvr agent on compute1 (off this port's path, not probed)
+    # ahead of network1's: network1's SNAT side is judged all the same
+    # kills trace evaluate mutant 28 (the loop left at a host not probed)
+    capture = EditedCapture(SCENARIOS / "dvr-lab-dvr2-snat-healthy",
+                            tmp_path)
+
+    def change(data):
+        for subnet in data["subnets"]:
+            subnet["enable_dhcp"] = False
+        agents = data["router"]["l3_agents"]
+        agents.insert(0, dict(agents[0], host="compute1"))
+    capture.edit_context(change)
+    trace = trace_of(capture)
+    assert [(r[1], r[2]) for r in _rows(trace) if r[0] == "network1"] == [
+        ("br-tun table=22", "flow"), ("vxlan-c612010b", "tunnel"),
+        ("vxlan-c612010c", "tunnel"), ("br-tun tun_id=0x729", "flow"),
+        ("patch-tun<->patch-int", "patch"), ("sg-2e9c7047-a3", "ovs-port"),
+        ("snat-5e7a3540-66f9-42f6-bba7-e858c212b4fa", "namespace"),
+        ("sg-2e9c7047-a3", "snat-port"), ("qg-f94bbb6d-c0", "gateway-port"),
+        ("default route", "route"), ("SNAT 198.19.0.26", "nat-rule"),
+        ("qg-f94bbb6d-c0", "ovs-port"), ("br-int table=0", "flow"),
+        ("int-br-ex<->phy-br-ex", "patch"), ("br-ex table=2", "flow"),
+        ("eth3", "nic")]
+    assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
