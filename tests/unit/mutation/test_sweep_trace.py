@@ -574,3 +574,29 @@ def test_dvr_agent_off_the_path_listed_first_still_judges_snat(tmp_path):
         ("int-br-ex<->phy-br-ex", "patch"), ("br-ex table=2", "flow"),
         ("eth3", "nic")]
     assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
+
+
+def test_ha_router_active_here_needs_its_gateway_address(tmp_path):
+    # single-vlan-qg-address-missing (qg- on aio1 lacks 198.19.0.58), the
+    # API context making the router HA with aio1's agent "active" (edited
+    # in one place): the active side must hold the address, so it is an
+    # error as for a router without HA
+    # kills trace _router_hops mutants 10 and 11 (the active agent taken
+    # for a standby one, whose qg- holds no address)
+    capture = EditedCapture(SCENARIOS / "single-vlan-qg-address-missing",
+                            tmp_path)
+
+    def active(data):
+        data["router"]["ha"] = True
+        data["router"]["l3_agents"][0]["ha_state"] = "active"
+    capture.edit_context(active)
+    trace = trace_of(capture)
+    qrouter = "qrouter-b1ec2f03-b3d8-4bf3-8c79-ec52f46a5dc3"
+    assert [r for r in _rows(trace) if r[2] == "gateway-port"] == [(
+        "aio1", "qg-7e858eff-c3", "gateway-port", "broken",
+        f"in {qrouter}: 198.19.0.70/32; missing 198.19.0.58",
+        Status.ERROR)]
+    assert [(f.code, f.summary) for f in trace.findings][1:] == [(
+        "NETDIAG_ROUTER_DEVICE_BROKEN",
+        f"qg-7e858eff-c3 in {qrouter} on aio1: missing 198.19.0.58")]
+    assert trace.exit_code == ERROR_FINDING
