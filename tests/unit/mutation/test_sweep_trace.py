@@ -600,3 +600,36 @@ def test_ha_router_active_here_needs_its_gateway_address(tmp_path):
         "NETDIAG_ROUTER_DEVICE_BROKEN",
         f"qg-7e858eff-c3 in {qrouter} on aio1: missing 198.19.0.58")]
     assert trace.exit_code == ERROR_FINDING
+
+
+def test_tunnel_network_without_router(tmp_path):
+    # vxlan-healthy, the API context without the router (edited in one
+    # place: "router" null, as for a network no router is attached to):
+    # the compute host and network1's DHCP side only, all healthy
+    # kills trace plan mutants 38 and 39 (the router's distributed flag
+    # read when there is no router), _l3_hosts mutant 2, _api_hops mutant
+    # 162 and evaluate mutant 51 (the router's L3 agents read when there
+    # is none)
+    capture = EditedCapture(SCENARIOS / "vxlan-healthy", tmp_path)
+    capture.edit_context(lambda data: data.update(router=None))
+    trace = trace_of(capture)
+    assert [r[:3] for r in _rows(trace)[1:]] == [
+        ("compute1", "tapa5bfc8b1-af", "tap"),
+        ("compute1", "tapa5bfc8b1-af", "ovs-port"),
+        ("compute1", "patch-tun<->patch-int", "patch"),
+        ("compute1", "br-tun tun_id=0x50f", "flow"),
+        ("compute1", "br-tun table=22", "flow"),
+        ("compute1", "vxlan-c612010c", "tunnel"),
+        ("compute1", "vxlan-c612010d", "tunnel"),
+        ("network1", "br-tun table=22", "flow"),
+        ("network1", "vxlan-c612010b", "tunnel"),
+        ("network1", "vxlan-c612010c", "tunnel"),
+        ("network1", "br-tun tun_id=0x50f", "flow"),
+        ("network1", "patch-tun<->patch-int", "patch"),
+        ("network1", "tap6bdcf039-02", "ovs-port"),
+        ("network1", "qdhcp-71ad6b9d-4f87-4d0a-b1aa-7f00ba686a0b",
+         "namespace"),
+        ("network1", "tap6bdcf039-02", "dhcp-port"),
+        ("network1", "dnsmasq", "dhcp-server")]
+    assert {r[5] for r in _rows(trace)} == {Status.OK}
+    assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
