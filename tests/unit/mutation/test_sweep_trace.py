@@ -353,7 +353,8 @@ def test_second_floating_ip_is_judged_too(fip):
     # 198.18.18.79 (context edited in one place: one floating IP added);
     # nothing on the host is set up for it
     # kills dvr_fip _check_fip_routes mutant 62 (the loop left after the
-    # first floating IP's good route)
+    # first floating IP's good route) and _check_rule mutant 42 (the
+    # missing rule's row without its evidence)
     fip.capture.edit_context(lambda data: data["router"][
         "floating_ips"].append({
             "address": "198.19.0.99", "fixed_ip": "198.18.18.79",
@@ -365,6 +366,9 @@ def test_second_floating_ip_is_judged_too(fip):
     assert [f.code for f in trace.findings] == [
         "NETDIAG_DVR_FIP_RULE_MISSING", "NETDIAG_ROUTER_NAT_RULE_MISSING",
         "NETDIAG_ROUTER_NAT_RULE_MISSING", "NETDIAG_DVR_FIP_ROUTE_WRONG"]
+    [rule] = [h for h in trace.hops if h.device == "from 198.18.18.79"]
+    assert (rule.state, rule.evidence) == ("absent", (
+        Evidence("compute1", f"{IP_NS} -j rule show", ()),))
     assert trace.exit_code == ERROR_FINDING
 
 
