@@ -637,3 +637,23 @@ def test_tunnel_network_without_router(tmp_path):
         ("network1", "dnsmasq", "dhcp-server")]
     assert {r[5] for r in _rows(trace)} == {Status.OK}
     assert (trace.findings, trace.exit_code) == ((), exitcodes.OK)
+
+
+def test_fg_missing_is_a_broken_dvr_device(fip):
+    # fg- is gone from fip- (ip -j addr edited in one field: its name
+    # fg-1c137009-37 -> fg-1c137009-38)
+    # kills dvr_fip _check_agent_gateway mutants 23 and 24 (the code of a
+    # broken fg- spelled otherwise)
+    fg = "fg-1c137009-37"
+    fip.edit(fip.host, f"ns-addr:{fip.fip_ns}",
+             lambda links: _link(links, fg).update(ifname="fg-1c137009-38"))
+    trace = fip.trace()
+    assert _fip_rows(trace) == HEALTHY[:5] + [
+        (fg, "fip-gateway-port", "absent", f"not in {FIP_NS}",
+         Status.ERROR)] + HEALTHY[6:]
+    assert _findings(trace) == [(
+        "NETDIAG_DVR_DEVICE_BROKEN", f"compute1:{fg}",
+        f"{fg} is missing from {FIP_NS} on compute1",
+        f"{fg} in {FIP_NS} on compute1 is missing, down or lacks its "
+        f"address: {RESTART}")]
+    assert trace.exit_code == ERROR_FINDING
