@@ -13,11 +13,13 @@
 """port trace and a distributed router's floating-IP side: the rows,
 findings and evidence an operator reads, exactly.
 
-Each test copies a real recording (the DVR lab's ``dvr-lab-*``) and edits
-it in one place, named in the test. The values were read off the
+Each test copies a real recording and edits it in one place (one test in
+two), named in the test. The DVR lab's values were read off the
 recordings by hand: router 5e7a3540-..., compute1 holds the floating IP
 198.19.0.54 of 198.18.18.78, rfp- has 169.254.88.134/31 and table 16 goes
-via 169.254.88.135.
+via 169.254.88.135. The other tests edit the API context of vlan-healthy,
+vxlan-healthy and a few fault recordings: which hosts, agents, segments
+and addresses the API lists, the host outputs left as recorded.
 """
 
 import pytest
