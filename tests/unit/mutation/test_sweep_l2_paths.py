@@ -1,0 +1,229 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Survivors of the whole mutation sweep of the ML2/OVS layer-2 checks
+(the OVS port, VLAN and tunnel translation, the physical NICs): port trace
+on a real recording edited in one place (the comment says which and how),
+and the whole finding (code, severity, subject, summary, remedy) and the
+rows an operator reads, exactly. The fault tests of test_trace_faults.py
+assert the codes and states of the same edits; here the texts.
+"""
+
+import pathlib
+
+import pytest
+
+from osc_netdiag import exitcodes
+from tests.unit.edited import EditedCapture
+from tests.unit.test_mut_trace_router import BR_EX_PORTS
+from tests.unit.test_mut_trace_router import QG_PORT
+from tests.unit.test_trace_faults import trace_of
+
+SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
+TAP = "tapc5f2011d-5a"
+PORT_ID = "c5f2011d-5a44-4c56-9283-39926459378a"
+NET_ID = "3e2b7484-02f6-43f9-98e7-87a1ff51eff8"
+TAP_PORT_ROW = '"02c2bc32-bbff-4d97-8a8b-007169a0d6d8"],1,'
+RESTART = ("restart neutron-openvswitch-agent on compute1 so it re-wires "
+           "the port.")
+
+
+@pytest.fixture
+def vlan(tmp_path):
+    return EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+
+
+def findings(trace):
+    return [(f.code, str(f.severity), f.subject, f.summary, f.remedy)
+            for f in trace.findings]
+
+
+def bad_rows(trace):
+    """Every row that is not OK, whole."""
+    return [(h.host, h.device, h.kind, h.state, h.detail, str(h.status))
+            for h in trace.hops if str(h.status) != "OK"]
+
+
+def port_fault(vlan, command, old, new):
+    """The trace of vlan-healthy with compute1's ``command`` edited; the
+    tap's row must be the only one that is not OK.
+    """
+    vlan.replace("compute1", command, old, new)
+    trace = trace_of(vlan)
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+    return trace
+
+
+# -- the instance's port on br-int (l2.check_ovs_port) ------------------------
+
+def test_another_iface_id(vlan):
+    # ovs-interfaces: the tap's external_ids:iface-id, last digit a -> 9
+    trace = port_fault(vlan, "ovs-interfaces", f'"iface-id","{PORT_ID}"',
+                       f'"iface-id","{PORT_ID[:-1]}9"')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_IFACE_ID_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} has iface-id {PORT_ID[:-1]}9, expected {PORT_ID}",
+        "external_ids:iface-id must be the port ID; re-plug the VIF.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        f"on br-int, ofport 3, local VLAN 1; iface-id {PORT_ID[:-1]}9",
+        "ERROR")]
+
+
+def test_another_attached_mac(vlan):
+    # ovs-interfaces: the tap's attached-mac, last octet 75 -> 76
+    trace = port_fault(vlan, "ovs-interfaces",
+                       '"attached-mac","fa:16:3e:b9:d1:75"',
+                       '"attached-mac","fa:16:3e:b9:d1:76"')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_MAC_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} has attached-mac fa:16:3e:b9:d1:76, expected "
+        "fa:16:3e:b9:d1:75",
+        "external_ids:attached-mac differs from the port's MAC; re-plug "
+        "the VIF.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 1; attached-mac fa:16:3e:b9:d1:76",
+        "ERROR")]
+
+
+def test_wired_for_another_network(vlan):
+    # ovs-ports: the tap's other_config net_uuid, first digit 3 -> 4
+    other = "4" + NET_ID[1:]
+    trace = port_fault(vlan, "ovs-ports", f'"net_uuid","{NET_ID}"',
+                       f'"net_uuid","{other}"')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_NET_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} is wired for network {other}",
+        f"Port other_config says net_uuid={other}, the API says network "
+        f"{NET_ID}: {RESTART}")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        f"on br-int, ofport 3, local VLAN 1; net_uuid {other}", "ERROR")]
+
+
+def test_wired_for_another_segmentation_id(vlan):
+    # ovs-ports: the tap's other_config segmentation_id 2113 -> 2114
+    trace = port_fault(vlan, "ovs-ports",
+                       '"physnet1"],["segmentation_id","2113"]',
+                       '"physnet1"],["segmentation_id","2114"]')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_NET_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} is wired for segmentation ID 2114",
+        f"Port other_config says segmentation_id=2114, the API says 2113: "
+        f"{RESTART}")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 1; segmentation_id 2114", "ERROR")]
+
+
+def test_tag_of_the_dead_vlan(vlan):
+    # ovs-ports: the tap's Port row tag 1 -> 4095 (the agent's dead VLAN):
+    # no translation is checked, there is no local VLAN to check it for
+    trace = port_fault(vlan, "ovs-ports", TAP_PORT_ROW,
+                       TAP_PORT_ROW.replace("],1,", "],4095,"))
+    assert findings(trace) == [(
+        "NETDIAG_OVS_TAG_MISSING", "ERROR", f"compute1:{TAP}",
+        f"{TAP} on compute1 has tag 4095 (dead VLAN)",
+        "The agent has not given the port a local VLAN (no tag, or the "
+        "dead VLAN 4095). Restart neutron-openvswitch-agent on compute1 and "
+        "watch its log for the port ID.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 4095; dead VLAN 4095", "ERROR")]
+    assert "br-int table=0" not in [h.device for h in trace.hops
+                                    if h.host == "compute1"]
+
+
+def test_ofport_minus_one(vlan):
+    # ovs-interfaces: the tap's ofport 3 -> -1 (what OVS writes for a
+    # device it could not open)
+    trace = port_fault(vlan, "ovs-interfaces", f'"{TAP}","",3,',
+                       f'"{TAP}","",-1,')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_PORT_OFPORT", "ERROR", f"compute1:{TAP}",
+        f"OVS has no usable ofport for {TAP} on compute1",
+        "OVS could not open the device (ofport -1): check ovs-vswitchd.log "
+        "on compute1.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport -1, local VLAN 1; ofport -1 error None", "ERROR")]
+
+
+def test_interface_error(vlan):
+    # ovs-interfaces: the tap's error column, empty -> the message OVS
+    # writes for a device it cannot open (its ofport left as recorded)
+    error = f"could not open network device {TAP} (No such device)"
+    trace = port_fault(
+        vlan, "ovs-interfaces",
+        '"6db5449f-8ea5-5a67-80f1-82c69df998b2"]]],["set",[]],',
+        f'"6db5449f-8ea5-5a67-80f1-82c69df998b2"]]],"{error}",')
+    assert findings(trace) == [(
+        "NETDIAG_OVS_PORT_OFPORT", "ERROR", f"compute1:{TAP}",
+        f"OVS has no usable ofport for {TAP} on compute1",
+        f"OVS could not open the device ({error}): check ovs-vswitchd.log "
+        "on compute1.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        f"on br-int, ofport 3, local VLAN 1; ofport 3 error {error!r}",
+        "ERROR")]
+
+
+# -- the physical NICs of the VLAN's bridge (vlan.check_physical_nics) --------
+
+def test_nic_port_that_is_no_device(vlan):
+    # ip-addr: eth1 renamed eth9: still a port of br-eth1, no such device
+    trace = port_fault(vlan, "ip-addr", '"ifname":"eth1"', '"ifname":"eth9"')
+    assert findings(trace) == [(
+        "NETDIAG_PHYS_NIC_MISSING", "ERROR", "compute1:eth1",
+        "eth1 is a port of br-eth1 but not a device on compute1",
+        "Add the physical interface to br-eth1 on compute1 (ovs-vsctl "
+        "add-port br-eth1 <nic>).")]
+    assert bad_rows(trace) == [(
+        "compute1", "eth1", "nic", "absent", "port of br-eth1; no such device",
+        "ERROR")]
+
+
+def test_dpdk_nic_is_the_bridge_nic(vlan):
+    # ovs-interfaces: eth1's type "" -> "dpdk" (a DPDK port of br-eth1):
+    # it is the bridge's NIC as a kernel port is, its link read as recorded
+    vlan.replace("compute1", "ovs-interfaces", '"eth1","",1,',
+                 '"eth1","dpdk",1,')
+    trace = trace_of(vlan)
+    assert (trace.exit_code, findings(trace), bad_rows(trace)) == (
+        exitcodes.OK, [], [])
+    assert [(h.device, h.state, h.detail) for h in trace.hops
+            if h.host == "compute1" and h.kind == "nic"] == [
+        ("eth1", "UP", "in br-eth1, ofport 1, mtu 1500, UP")]
+
+
+def test_gateway_bridge_of_the_guides_layout_without_a_nic(vlan):
+    # three edits of network1: its Bridge table with qg- moved from br-int
+    # to br-ex (the Operations Guide's layout, as test_mut_trace_router's
+    # qg-plugged-into-br-ex), and br-ex's one NIC eth3 of type "internal":
+    # br-ex, which carries the gateway, has no physical interface
+    vlan.replace("network1", "ovs-bridges", QG_PORT + ",", "")
+    vlan.replace("network1", "ovs-bridges", BR_EX_PORTS,
+                 BR_EX_PORTS + QG_PORT + ",")
+    vlan.replace("network1", "ovs-interfaces", '"eth3","",1,',
+                 '"eth3","internal",1,')
+    trace = trace_of(vlan)
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+    assert findings(trace) == [(
+        "NETDIAG_PHYS_NIC_MISSING", "ERROR", "network1:br-ex",
+        "br-ex on network1 has no physical interface, and the external "
+        "bridge carries the gateway",
+        "Add the physical interface to br-ex on network1 (ovs-vsctl "
+        "add-port br-ex <nic>).")]
+    assert bad_rows(trace) == [(
+        "network1", "br-ex", "nic", "absent", "no physical port in the bridge",
+        "ERROR")]
