@@ -18,17 +18,21 @@ rows an operator reads, exactly. The fault tests of test_trace_faults.py
 assert the codes and states of the same edits; here the texts.
 """
 
+import json
 import pathlib
 
 import pytest
 
 from osc_netdiag import exitcodes
+from osc_netdiag.v1 import network as network_cmd
 from tests.unit.edited import EditedCapture
+from tests.unit import helpers
 from tests.unit.test_mut_trace_router import BR_EX_PORTS
 from tests.unit.test_mut_trace_router import QG_PORT
 from tests.unit.test_trace_faults import trace_of
 
-SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
+FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
+SCENARIOS = FIXTURES / "scenarios"
 TAP = "tapc5f2011d-5a"
 PORT_ID = "c5f2011d-5a44-4c56-9283-39926459378a"
 NET_ID = "3e2b7484-02f6-43f9-98e7-87a1ff51eff8"
@@ -227,3 +231,120 @@ def test_gateway_bridge_of_the_guides_layout_without_a_nic(vlan):
     assert bad_rows(trace) == [(
         "network1", "br-ex", "nic", "absent", "no physical port in the bridge",
         "ERROR")]
+
+
+# -- a flat segment's egress flow printed as OpenFlow 1.3 prints it ---------
+
+def test_flat_egress_with_pop_vlan_in_the_trace(vlan):
+    # network1's br-ex table=0: the external flat network's egress flow
+    # "actions=strip_vlan,NORMAL" -> "actions=pop_vlan,NORMAL" (the same
+    # action as ovs-ofctl prints it over OpenFlow 1.3): still the flow that
+    # strips local VLAN 8
+    vlan.replace("network1", "flows:br-ex:table=0", "actions=strip_vlan,",
+                 "actions=pop_vlan,")
+    trace = trace_of(vlan)
+    assert (trace.exit_code, findings(trace), bad_rows(trace)) == (
+        exitcodes.OK, [], [])
+    assert [(h.device, h.state, h.detail) for h in trace.hops
+            if h.host == "network1" and h.device == "br-ex table=0"] == [
+        ("br-ex table=0", "present",
+         "in_port=phy-br-ex,dl_vlan=8 -> strip_vlan (n_packets=5)")]
+
+
+def _vlan_map(capture):
+    code, app = helpers.run_command(network_cmd.ShowVlanMap, "--from-capture",
+                                    str(capture), "-f", "json")
+    doc = json.loads(app.stdout.getvalue())
+    assert doc["exit_code"] == code
+    return doc
+
+
+def test_flat_egress_with_pop_vlan_in_the_vlan_map(tmp_path):
+    # vlanmap/flat-all-hosts, network1's br-ex table=0: strip_vlan ->
+    # pop_vlan as above: the flat network's row keeps its egress flow
+    capture = EditedCapture(FIXTURES / "vlanmap" / "flat-all-hosts", tmp_path)
+    capture.replace("network1", "flows:br-ex:table=0", "actions=strip_vlan,",
+                    "actions=pop_vlan,")
+    doc = _vlan_map(capture)
+    assert doc["exit_code"] == exitcodes.OK
+    assert [r for r in doc["rows"] if r["bridge"] == "br-ex"] == [{
+        "host": "network1", "bridge": "br-ex", "network_type": "flat",
+        "segmentation_id": None, "local_vlan": 11,
+        "ingress": "br-int table=0 in_port=int-br-ex,vlan_tci=0x0000/0x1fff "
+                   "actions=mod_vlan_vid:11,resubmit(,58)",
+        "ingress_packets": 3,
+        "egress": "br-ex table=0 in_port=phy-br-ex,dl_vlan=11 "
+                  "actions=pop_vlan,NORMAL",
+        "egress_packets": 12, "status": "OK", "detail": "ports tagged 11"}]
+
+
+# -- flows in another order: ovs-ofctl dump-flows prints them in no fixed
+# order (its manual: use --sort for one), so a translation flow may come
+# after the bridge's drop and NORMAL flows
+
+def _reversed_flows(capture, host, command):
+    """Reverse the order of the flows of ``command``'s real output (its
+    first line, the NXST_FLOW header, stays first).
+    """
+    text = capture.output(host, command)
+    header, *flows = text.rstrip("\n").split("\n")
+    capture.replace(host, command, "\n".join(flows),
+                    "\n".join(reversed(flows)))
+
+
+def test_egress_translation_after_drop_and_normal_in_the_vlan_map(tmp_path):
+    # vlanmap/vlan-healthy, compute1's br-eth1 table=0: NORMAL, then the
+    # drop of phy-br-eth1, then the translation of local VLAN 1: the same map
+    healthy = _vlan_map(FIXTURES / "vlanmap" / "vlan-healthy")
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    _reversed_flows(capture, "compute1", "flows:br-eth1:table=0")
+    assert _vlan_map(capture) == healthy
+    assert healthy["exit_code"] == exitcodes.OK
+
+
+def test_egress_translation_after_drop_and_normal_in_the_trace(vlan):
+    # compute1's br-eth1 table=0 in reverse order, as above
+    _reversed_flows(vlan, "compute1", "flows:br-eth1:table=0")
+    trace = trace_of(vlan)
+    assert (trace.exit_code, findings(trace), bad_rows(trace)) == (
+        exitcodes.OK, [], [])
+    assert [(h.state, h.detail) for h in trace.hops
+            if h.host == "compute1" and h.device == "br-eth1 table=0"] == [
+        ("present", "in_port=phy-br-eth1,dl_vlan=1 -> mod_vlan_vid:2113 "
+         "(n_packets=35)")]
+
+
+def test_ingress_flow_that_drops_in_the_vlan_map(tmp_path):
+    # vlanmap/vlan-healthy, compute1's br-int table=0: the flow that
+    # matches VLAN 2113 from int-br-eth1 drops it instead of setting local
+    # VLAN 1 (actions=mod_vlan_vid:1,resubmit(,58) -> actions=drop)
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    capture.replace("compute1", "flows:br-int:table=0",
+                    "dl_vlan=2113 actions=mod_vlan_vid:1,resubmit(,58)",
+                    "dl_vlan=2113 actions=drop")
+    doc = _vlan_map(capture)
+    assert doc["exit_code"] == exitcodes.ERROR_FINDING
+    assert [r for r in doc["rows"] if r["host"] == "compute1"] == [{
+        "host": "compute1", "bridge": "br-eth1", "network_type": "vlan",
+        "segmentation_id": 2113, "local_vlan": 1, "ingress": "",
+        "ingress_packets": None,
+        "egress": "br-eth1 table=0 in_port=phy-br-eth1,dl_vlan=1 "
+                  "actions=mod_vlan_vid:2113,NORMAL",
+        "egress_packets": 0, "status": "ERROR",
+        "detail": "no ingress translation"}]
+    assert [(f["code"], f["subject"], f["summary"]) for f in doc["findings"]] \
+        == [("NETDIAG_VLANMAP_NO_TRANSLATION", "compute1:br-eth1",
+             "compute1 has ports of vlan-net but no ingress translation for "
+             "vlan 2113 on physnet1")]
+
+
+def test_unsafe_bridge_mapping_beside_a_good_one(tmp_path):
+    # vlanmap/vlan-healthy, the recorded API context: compute1's agent
+    # reports a second mapping physnet2:"br-eth 2" (no safe device name, so
+    # never given to ovs-ofctl; it sorts before br-eth1): br-eth1's flows
+    # are still read, and the map is the healthy one
+    healthy = _vlan_map(FIXTURES / "vlanmap" / "vlan-healthy")
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    capture.edit_context(lambda d: d["ovs_agents"]["compute1"][
+        "configurations"]["bridge_mappings"].update(physnet2="br-eth 2"))
+    assert _vlan_map(capture) == healthy
