@@ -69,6 +69,20 @@ def port_fault(vlan, command, old, new):
 
 # -- the instance's port on br-int (l2.check_ovs_port) ------------------------
 
+def test_tap_in_no_bridge(vlan):
+    # ovs-bridges: the tap's Port row left out of br-int's ports (what
+    # "ovs-vsctl del-port" leaves in the Bridge table): in no bridge
+    trace = port_fault(vlan, "ovs-bridges",
+                       '["uuid","3372b802-5d46-4841-b3f1-c2c84449c820"],', "")
+    assert findings(trace) == [(
+        "NETDIAG_OVS_PORT_MISSING", "ERROR", "compute1:br-int",
+        f"{TAP} is not a port of any bridge on compute1",
+        "The device is not a port of br-int on compute1: re-plug the VIF "
+        "(hard reboot) or check os-vif/nova-compute logs.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "absent", "not a port of br-int",
+        "ERROR")]
+
 def test_another_iface_id(vlan):
     # ovs-interfaces: the tap's external_ids:iface-id, last digit a -> 9
     trace = port_fault(vlan, "ovs-interfaces", f'"iface-id","{PORT_ID}"',
@@ -348,3 +362,36 @@ def test_unsafe_bridge_mapping_beside_a_good_one(tmp_path):
     capture.edit_context(lambda d: d["ovs_agents"]["compute1"][
         "configurations"]["bridge_mappings"].update(physnet2="br-eth 2"))
     assert _vlan_map(capture) == healthy
+
+
+def test_vlan_flow_without_its_vlan_before_the_flat_one(tmp_path):
+    # vlanmap/dvr-lab-flat-all-hosts, compute1's br-int table=0: the VLAN
+    # network's translation from int-br-eth1 loses its dl_vlan=2113 match
+    # (it now sets local VLAN 2 on anything from int-br-eth1); it is listed
+    # before the flat network's translation from int-br-ex, which is still
+    # read: the flat network's map stays the healthy one
+    name = "dvr-lab-flat-all-hosts"
+    healthy = _vlan_map(FIXTURES / "vlanmap" / name)
+    capture = EditedCapture(FIXTURES / "vlanmap" / name, tmp_path)
+    capture.replace("compute1", "flows:br-int:table=0",
+                    "in_port=1,dl_vlan=2113 actions", "in_port=1 actions")
+    assert _vlan_map(capture) == healthy
+    assert [r["ingress"] for r in healthy["rows"]
+            if r["host"] == "compute1"] == [
+        "br-int table=0 in_port=int-br-ex,vlan_tci=0x0000/0x1fff "
+        "actions=mod_vlan_vid:6,resubmit(,58)"]
+
+
+def test_egress_flow_with_a_bare_match_field(tmp_path):
+    # vlanmap/vlan-healthy, compute1's br-eth1 table=0: the translation of
+    # local VLAN 1 matches IP only ("priority=4,in_port=2,dl_vlan=1" ->
+    # "priority=4,ip,in_port=2,dl_vlan=1"): the map prints the field as
+    # ovs-ofctl does, a name without a value
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    capture.replace("compute1", "flows:br-eth1:table=0",
+                    "priority=4,in_port=2,dl_vlan=1 ",
+                    "priority=4,ip,in_port=2,dl_vlan=1 ")
+    assert [r["egress"] for r in _vlan_map(capture)["rows"]
+            if r["host"] == "compute1"] == [
+        "br-eth1 table=0 ip,in_port=phy-br-eth1,dl_vlan=1 "
+        "actions=mod_vlan_vid:2113,NORMAL"]
