@@ -83,6 +83,7 @@ def test_tap_in_no_bridge(vlan):
         "compute1", TAP, "ovs-port", "absent", "not a port of br-int",
         "ERROR")]
 
+
 def test_another_iface_id(vlan):
     # ovs-interfaces: the tap's external_ids:iface-id, last digit a -> 9
     trace = port_fault(vlan, "ovs-interfaces", f'"iface-id","{PORT_ID}"',
