@@ -23,7 +23,11 @@ import pathlib
 
 import pytest
 
+from osc_netdiag.backends.ml2_ovs import map_flows
 from osc_netdiag import exitcodes
+from osc_netdiag.parsers import ofctl
+from osc_netdiag.parsers import ovs_vsctl
+from osc_netdiag.transport import replay
 from osc_netdiag.v1 import network as network_cmd
 from tests.unit.edited import EditedCapture
 from tests.unit import helpers
@@ -396,3 +400,81 @@ def test_egress_flow_with_a_bare_match_field(tmp_path):
             if r["host"] == "compute1"] == [
         "br-eth1 table=0 ip,in_port=phy-br-eth1,dl_vlan=1 "
         "actions=mod_vlan_vid:2113,NORMAL"]
+
+
+def test_flat_ingress_written_as_dl_vlan_0xffff(vlan):
+    # network1's br-int table=0: the flat external network's translation
+    # matches untagged frames as "dl_vlan=0xffff" (OpenFlow 1.0's "no
+    # VLAN", as older agents wrote it) instead of vlan_tci=0x0000/0x1fff:
+    # still the ingress translation of the flat network
+    vlan.replace("network1", "flows:br-int:table=0",
+                 "in_port=2,vlan_tci=0x0000/0x1fff ",
+                 "in_port=2,dl_vlan=0xffff ")
+    trace = trace_of(vlan)
+    assert (trace.exit_code, findings(trace), bad_rows(trace)) == (
+        exitcodes.OK, [], [])
+    assert [(h.state, h.detail) for h in trace.hops
+            if h.host == "network1" and h.device == "br-int table=0"
+            and "int-br-ex" in h.detail] == [
+        ("present", "in_port=int-br-ex,untagged -> mod_vlan_vid:8 "
+         "(n_packets=0)")]
+
+
+def test_stale_egress_flow_before_the_translation_in_the_vlan_map(tmp_path):
+    # vlanmap/vlan-healthy, compute1's br-eth1 table=0 in reverse order
+    # (as above) and its drop flow from phy-br-eth1 matching local VLAN 1
+    # ("priority=2,in_port=2 " -> "priority=2,in_port=2,dl_vlan=1 "): a
+    # flow of local VLAN 1 that is no translation comes first; the
+    # translation after it is still found, the map is the healthy one
+    healthy = _vlan_map(FIXTURES / "vlanmap" / "vlan-healthy")
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    _reversed_flows(capture, "compute1", "flows:br-eth1:table=0")
+    capture.replace("compute1", "flows:br-eth1:table=0",
+                    "priority=2,in_port=2 ", "priority=2,in_port=2,dl_vlan=1 ")
+    assert _vlan_map(capture) == healthy
+
+
+# -- the translation records the segment map is built from -------------------
+
+def _recorded(name, host):
+    """(topology, outputs by probe name) of ``host`` in vlanmap/``name``."""
+    hosts = {h["host"]: h for h in replay.captured_hosts(
+        str(FIXTURES / "vlanmap" / name))}
+    outputs = {c["name"]: c["stdout"] for c in hosts[host]["commands"]}
+    topo = ovs_vsctl.build_topology(
+        ovs_vsctl.parse_bridges(outputs["ovs-bridges"]),
+        ovs_vsctl.parse_ports(outputs["ovs-ports"]),
+        ovs_vsctl.parse_interfaces(outputs["ovs-interfaces"]))
+    return topo, outputs
+
+
+def _fields(t):
+    return (t.bridge, t.segmentation_id, t.lvid, t.text, t.outputs)
+
+
+def test_vlan_translation_records():
+    # compute1 of vlanmap/vlan-healthy, as recorded: one translation each way
+    topo, out = _recorded("vlan-healthy", "compute1")
+    ingress = map_flows.ingress_vlan_flows(
+        topo, "br-int", ofctl.parse_dump_flows(out["flows:br-int:table=0"]),
+        {"int-br-eth1": "physnet1"})
+    assert [(physnet, _fields(t)) for physnet, t in ingress] == [(
+        "physnet1", ("br-int", 2113, 1, "br-int table=0 in_port=int-br-eth1,"
+                     "dl_vlan=2113 actions=mod_vlan_vid:1,resubmit(,58)", ()))]
+    egress = map_flows.egress_vlan_flows(
+        topo, "br-eth1", ofctl.parse_dump_flows(out["flows:br-eth1:table=0"]),
+        "phy-br-eth1")
+    assert [_fields(t) for t in egress] == [
+        ("br-eth1", 2113, 1, "br-eth1 table=0 in_port=phy-br-eth1,dl_vlan=1 "
+         "actions=mod_vlan_vid:2113,NORMAL", ())]
+
+
+def test_flood_translation_record():
+    # compute1 of vlanmap/vxlan-healthy, br-tun table=22 as recorded
+    topo, out = _recorded("vxlan-healthy", "compute1")
+    flood = map_flows.tunnel_egress_flows(
+        topo, ofctl.parse_dump_flows(out["flows:br-tun:table=22"]))
+    assert [_fields(t) for t in flood] == [
+        ("br-tun", 1295, 2, "br-tun table=22 dl_vlan=2 actions=strip_vlan,"
+         "load:0x50f->NXM_NX_TUN_ID[],output:vxlan-c612010c,"
+         "output:vxlan-c612010d", ("vxlan-c612010c", "vxlan-c612010d"))]
