@@ -216,11 +216,13 @@ def test_nic_port_that_is_no_device(vlan):
         "ERROR")]
 
 
-def test_dpdk_nic_is_the_bridge_nic(vlan):
-    # ovs-interfaces: eth1's type "" -> "dpdk" (a DPDK port of br-eth1):
-    # it is the bridge's NIC as a kernel port is, its link read as recorded
+@pytest.mark.parametrize("kind", ["system", "dpdk", "afxdp"])
+def test_nic_of_another_interface_type(vlan, kind):
+    # ovs-interfaces: eth1's type "" -> "system", "dpdk" or "afxdp" (a
+    # kernel, DPDK or AF_XDP port of br-eth1): the bridge's NIC as a port
+    # of type "" is, its link read as recorded
     vlan.replace("compute1", "ovs-interfaces", '"eth1","",1,',
-                 '"eth1","dpdk",1,')
+                 f'"eth1","{kind}",1,')
     trace = trace_of(vlan)
     assert (trace.exit_code, findings(trace), bad_rows(trace)) == (
         exitcodes.OK, [], [])
