@@ -480,3 +480,16 @@ def test_flood_translation_record():
         ("br-tun", 1295, 2, "br-tun table=22 dl_vlan=2 actions=strip_vlan,"
          "load:0x50f->NXM_NX_TUN_ID[],output:vxlan-c612010c,"
          "output:vxlan-c612010d", ("vxlan-c612010c", "vxlan-c612010d"))]
+
+
+def test_port_on_the_dead_vlan_in_the_vlan_map(tmp_path):
+    # vlanmap/vlan-healthy, compute1's ovs-ports: the tap's tag 1 -> 4095
+    # (the agent's dead VLAN): no port of the network is wired on compute1
+    # any more; its translations are still listed, the row says so
+    capture = EditedCapture(FIXTURES / "vlanmap" / "vlan-healthy", tmp_path)
+    row = ('"tapc5f2011d-5a",["uuid","02c2bc32-bbff-4d97-8a8b-007169a0d6d8"]'
+           ',1,')
+    capture.replace("compute1", "ovs-ports", row, row.replace(",1,", ",4095,"))
+    doc = _vlan_map(capture)
+    assert [(r["local_vlan"], r["status"], r["detail"]) for r in doc["rows"]
+            if r["host"] == "compute1"] == [(1, "OK", "no ports on this host")]
