@@ -254,8 +254,8 @@ def test_dhcpv6_and_ra_replies_of_the_port_sent_on(tmp_path):
         ("NETDIAG_FW_OF_DHCP_SPOOF_MISSING", f"compute1:{port}:dhcpv6",
          f"no flow drops DHCPv6 server replies sent by port {port} on "
          "compute1",
-         f"The flow that drops DHCP offers sent by port {port} is missing "
-         "on compute1: the instance could act as a DHCP server on its "
+         f"The flow that drops DHCP server replies sent by port {port} is "
+         "missing on compute1: the instance could act as a DHCP server on its "
          f"network. {RESTART}"),
         ("NETDIAG_FW_OF_RA_SPOOF_MISSING", f"compute1:{port}:ra",
          f"no flow drops IPv6 router advertisements sent by port {port} on "
