@@ -207,3 +207,55 @@ def test_snat_host_without_dhcp_checks_the_sg_tunnel_inbound(snat):
         "DHCP is off on the port's subnets: no qdhcp- namespace or dnsmasq "
         "serves this port", Status.SKIP)]
     assert trace.exit_code == exitcodes.OK
+
+
+def _sg_rows(trace):
+    return [(h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops if h.host == "network1"
+            and h.device == "sg-2e9c7047-a3"]
+
+
+def test_sg_port_judged_on_the_snat_agents_integration_bridge(snat):
+    # network1's OVS agent edited in the API to report integration_bridge
+    # br-int2 (its ports stay on br-int): the sg- port is judged against
+    # the agent's bridge, so its row is wrong (kills snat_hops 11: no
+    # agent passed, which falls back to br-int and passes it)
+    snat.capture.edit_context(lambda c: c["ovs_agents"]["network1"][
+        "configurations"].__setitem__("integration_bridge", "br-int2"))
+    trace = snat.trace()
+    assert _sg_rows(trace)[0] == (
+        "sg-2e9c7047-a3", "ovs-port", "wrong",
+        "on br-int, ofport 16, local VLAN 4; on br-int, expected br-int2",
+        Status.ERROR)
+    assert [(f.code, f.subject, f.summary) for f in trace.findings
+            if "sg-" in f.summary] == [(
+                "NETDIAG_OVS_PORT_MISSING", "network1:br-int2",
+                "sg-2e9c7047-a3 is on br-int, not on br-int2")]
+
+
+def test_standby_snat_side_without_addresses_is_not_broken(snat):
+    # The router edited to HA with network1's agent in standby (the API
+    # context), and the standby's snat- edited as keepalived leaves it:
+    # sg- and qg- without their IPv4 addresses. A standby carries none, so
+    # both rows are UP and OK (kills snat_hops 54 and 78: the addresses
+    # required of sg- / qg- although the side is standby)
+    def ha(context):
+        context["router"]["ha"] = True
+        context["router"]["l3_agents"][0]["ha_state"] = "standby"
+    snat.capture.edit_context(ha)
+
+    def no_v4(links):
+        for link in links:
+            if link["ifname"].startswith(("sg-", "qg-")):
+                link["addr_info"] = [a for a in link["addr_info"]
+                                     if a["family"] != "inet"]
+    snat.edit("network1", f"ns-addr:{SNAT_NS}", no_v4)
+    trace = snat.trace()
+    rows = [(h.device, h.kind, h.state, h.detail, h.status)
+            for h in trace.hops if h.host == "network1"
+            and h.kind in ("snat-port", "gateway-port")]
+    assert rows == [
+        ("sg-2e9c7047-a3", "snat-port", "UP",
+         f"in {SNAT_NS}: no address", Status.OK),
+        (QG, "gateway-port", "UP", f"in {SNAT_NS}: no address", Status.OK)]
+    assert [f.code for f in trace.findings] == ["NETDIAG_ROUTER_HA_STATE"]
