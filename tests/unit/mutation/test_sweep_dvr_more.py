@@ -16,16 +16,21 @@ operator reads it (second pass).
 ``dvr-lab-dvr2-snat-healthy`` (dvr2 on compute2, no floating IP; its SNAT
 side snat-5e7a3540-... on network1, qg-f94bbb6d-c0 198.19.0.26 with the
 default route via 198.19.0.1) is copied and edited in the one place each
-test names. The expected texts were read off the recordings by hand.
+test names (its API context, for the HA and integration-bridge cases);
+the last test plans from ``dvr-lab-vlan-healthy``'s API context, edited
+as it says. The expected texts were read off the recordings by hand.
 """
 
 import json
 
 import pytest
 
+from osc_netdiag.backends.ml2_ovs.trace import plan as trace_plan
+from osc_netdiag import context as ctx_mod
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from tests.unit.test_trace_dvr import Dvr
+from tests.unit.test_trace_dvr import SCENARIOS
 from tests.unit.test_trace_dvr import SNAT_SCENARIO
 
 ROUTER = "5e7a3540-66f9-42f6-bba7-e858c212b4fa"
@@ -259,3 +264,25 @@ def test_standby_snat_side_without_addresses_is_not_broken(snat):
          f"in {SNAT_NS}: no address", Status.OK),
         (QG, "gateway-port", "UP", f"in {SNAT_NS}: no address", Status.OK)]
     assert [f.code for f in trace.findings] == ["NETDIAG_ROUTER_HA_STATE"]
+
+
+def test_snat_host_plans_the_vlan_translation_of_the_tenant_network():
+    # The API context of ``dvr-lab-vlan-healthy`` (VLAN 2113 on physnet1,
+    # the router's gateway on network1) edited: the router distributed and
+    # the subnet without DHCP, so network1 is on the path only as the SNAT
+    # host. Its probes include the tenant VLAN's translation, read with
+    # the SNAT host's agent and its bridge_mappings (kills plan 46: no
+    # agent passed, so no physnet bridge is known and the VLAN's flows
+    # are not read there)
+    context = json.loads(
+        (SCENARIOS / "dvr-lab-vlan-healthy" / "context.json").read_text())
+    context["router"]["distributed"] = True
+    context["subnets"][0]["enable_dhcp"] = False
+    context["dhcp_agents"], context["dhcp_ports"] = [], []
+    planned = trace_plan(ctx_mod.PortContext.from_json(context))
+    snat_ns = "snat-6de1dede-f60c-4802-8a5d-1c001949d27d"
+    assert [p.name for p in planned["network1"]] == [
+        "ip-addr", "ovs-bridges", "ovs-ports", "ovs-interfaces", "netns",
+        f"ns-addr:{snat_ns}", f"ns-route:{snat_ns}", f"ns-iptables:{snat_ns}",
+        "flows:br-int:table=0,dl_vlan=2113", "flows:br-eth1:table=2",
+        "flows:br-int:table=0", "flows:br-ex:table=2"]
