@@ -16,6 +16,8 @@ each killed on a real recording edited in the one place its comment says:
 the exact points, NIC, rows and findings an operator reads.
 """
 
+import dataclasses
+
 from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag import context as ctx_mod
 from osc_netdiag.taps import Point
@@ -24,7 +26,11 @@ from osc_netdiag.transport.base import HostTarget
 from osc_netdiag.transport.replay import ReplayTransport
 from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_capture_point_taps import _points
+from tests.unit.mutation.test_capture_point_taps import MAC
+from tests.unit.mutation.test_capture_point_taps import NIC
+from tests.unit.mutation.test_capture_point_taps import ROUTER_AND_DHCP
 from tests.unit.mutation.test_capture_point_taps import SCENARIOS
+from tests.unit.mutation.test_capture_point_taps import TAP
 
 # -- capture points ----------------------------------------------------------
 
@@ -66,6 +72,99 @@ def test_distributed_router_gateway_not_bound_has_no_qg_point():
     def unbound(data):
         data["router"]["gateway_port"]["binding_host"] = ""
     assert _router_points(_points(unbound, DVR)) == [DVR_QR]
+
+
+def test_no_patch_nor_nic_point_without_a_segment():
+    # context: the network's segments [] (the API showed no provider
+    # attributes): neither the physnet's bridge nor the tunnel is known
+    # kills _patch_taps mutant 9 (segments[0] of an empty list)
+    def no_segments(data):
+        data["network"]["segments"] = []
+    assert _points(no_segments) == (TAP,) + ROUTER_AND_DHCP
+
+
+def test_tunnel_patch_point_without_an_agent_is_on_br_int():
+    # vxlan-healthy, context: no Open vSwitch agent on compute1 in the API:
+    # the patch point stays on br-int (Neutron's default integration
+    # bridge) and br-tun
+    # kills _patch_taps mutants 5 and 6 (the default bridge's name)
+    def no_agent(data):
+        data["ovs_agents"]["compute9"] = data["ovs_agents"].pop("compute1")
+    [patch] = [p for p in _points(no_agent, "vxlan-healthy")
+               if p.label == "patch"]
+    assert patch == Point("patch", "compute1", (
+        Tap(bridge="br-int", port="patch-tun"),
+        Tap(bridge="br-tun", all_ports=True, sender="fa:16:3e:75:62:49")))
+
+
+def test_gre_nic_filter_selects_gre_packets():
+    # gre-healthy as recorded: a GRE segment's frames leave compute1 inside
+    # GRE
+    # kills tunnel_filter mutants 13 and 14 (the filter's text)
+    [nic] = [p for p in _points(name="gre-healthy") if p.label == "nic"]
+    assert nic.taps == (Tap(nic=True, bpf="proto gre"),)
+
+
+def test_flat_network_taps_carry_no_vlan():
+    # context: the segment's network_type vlan -> flat (segmentation_id
+    # left as recorded; a flat segment has none, and no tap may use it)
+    # kills _patch_taps mutant 36 and all_points mutant 72 (``or True``:
+    # the VLAN taken whatever the type)
+    def flat(data):
+        data["network"]["segments"][0]["network_type"] = "flat"
+    points = {p.label: p for p in _points(flat)}
+    assert points["patch"].taps == (
+        Tap(bridge="br-int", port="int-br-eth1"),
+        Tap(bridge="br-eth1", all_ports=True, sender=MAC))
+    assert points["nic"].taps == (Tap(nic=True),)
+
+
+def test_port_without_a_router_has_no_router_points():
+    # context: router null (the port's subnet on no router)
+    # kills all_points mutant 77 (``or``: router.distributed read on None)
+    def no_router(data):
+        data["router"] = None
+    assert _points(no_router) == (TAP, _patch(), NIC,
+                                  ROUTER_AND_DHCP[2])
+
+
+def test_ha_router_points_on_the_active_agent_first():
+    # context: the router made HA (two edits: "ha" true, and its one L3
+    # agent on network1 listed after a copy of it on compute2): compute2's
+    # agent standby, first in the API's list; network1's active
+    # kills all_points mutants 90-96 (the hosting agents' order)
+    def ha(data):
+        router = data["router"]
+        router["ha"] = True
+        [active] = router["l3_agents"]
+        standby = dict(active, host="compute2", ha_state="standby")
+        router["l3_agents"] = [standby, dict(active, ha_state="active")]
+    qr, qg = ROUTER_AND_DHCP[:2]
+    assert _router_points(_points(ha)) == [
+        qr, qg, dataclasses.replace(qr, host="compute2"),
+        dataclasses.replace(qg, host="compute2")]
+
+
+def test_one_dhcp_point_with_two_dhcp_agents():
+    # context: a second DHCP agent hosting the network, on compute2, with
+    # its DHCP port bound there (two edits: the agent, and a copy of the
+    # DHCP port with another id): the first agent's port is the point
+    # kills all_points mutant 128 (the first two agents)
+    def two(data):
+        [agent] = data["dhcp_agents"]
+        data["dhcp_agents"].append(dict(agent, host="compute2"))
+        [port] = data["dhcp_ports"]
+        data["dhcp_ports"].append(dict(
+            port, binding_host="compute2",
+            id="0ca4aaaf-716e-4b68-87eb-2004ff2ea11f"))
+    assert [p for p in _points(two) if p.label == "dhcp"] == [
+        ROUTER_AND_DHCP[2]]
+
+
+def _patch():
+    return Point("patch", "compute1", (
+        Tap(bridge="br-int", port="int-br-eth1"),
+        Tap(bridge="br-eth1", all_ports=True, sender=MAC, vlan=2113)))
 
 
 def _nic(scenario, tmp_path, host_edit=None, context_edit=None):
