@@ -20,6 +20,7 @@ import dataclasses
 
 from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag import context as ctx_mod
+from osc_netdiag.models import Status
 from osc_netdiag.taps import Point
 from osc_netdiag.taps import Tap
 from osc_netdiag.transport.base import HostTarget
@@ -31,6 +32,8 @@ from tests.unit.mutation.test_capture_point_taps import NIC
 from tests.unit.mutation.test_capture_point_taps import ROUTER_AND_DHCP
 from tests.unit.mutation.test_capture_point_taps import SCENARIOS
 from tests.unit.mutation.test_capture_point_taps import TAP
+from tests.unit.test_hostcheck_faults import check as host_check
+from tests.unit.test_hostcheck_faults import FIXTURES as HOSTCHECK
 
 # -- capture points ----------------------------------------------------------
 
@@ -212,3 +215,26 @@ def test_no_nic_without_an_agent_on_the_host(tmp_path):
     def no_agent(data):
         data["ovs_agents"]["compute9"] = data["ovs_agents"].pop("compute1")
     assert _nic("vlan-healthy", tmp_path, context_edit=no_agent) is None
+
+
+# -- host check --------------------------------------------------------------
+
+def test_patch_pairs_after_a_mapped_bridge_of_an_unsafe_name(tmp_path):
+    # tests/fixtures/hostcheck/healthy, two edits: compute1's ovs-vsctl
+    # list Bridge names br-phy "br+phy" (Linux and OVS accept a "+" in a
+    # device name; the product's allow-list does not), and the agent's
+    # bridge_mappings gain physnet0: br+phy. No patch names are derived for
+    # it (it sorts before br-eth1); br-eth1's pair is still checked
+    # kills check_patches mutant 19 (``break``: the mappings after it
+    # skipped)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.replace("compute1", "ovs-bridges", '"br-phy",["set"',
+                    '"br+phy",["set"')
+    capture.edit_context(lambda d: d["ovs_agents"]["compute1"][
+        "configurations"]["bridge_mappings"].update(physnet0="br+phy"))
+    result = host_check(capture)
+    assert [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "compute1" and r.kind == "patch"] == [
+        ("patch-tun<->patch-int", "peered", "br-int <-> br-tun", Status.OK),
+        ("int-br-eth1<->phy-br-eth1", "peered", "br-int <-> br-eth1",
+         Status.OK)]
