@@ -20,6 +20,7 @@ import dataclasses
 
 from osc_netdiag.backends.ml2_ovs import capture_points
 from osc_netdiag import context as ctx_mod
+from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from osc_netdiag.taps import Point
 from osc_netdiag.taps import Tap
@@ -34,6 +35,7 @@ from tests.unit.mutation.test_capture_point_taps import SCENARIOS
 from tests.unit.mutation.test_capture_point_taps import TAP
 from tests.unit.test_hostcheck_faults import check as host_check
 from tests.unit.test_hostcheck_faults import FIXTURES as HOSTCHECK
+from tests.unit.test_hostcheck_faults import VXLAN_TO_NETWORK1
 
 # -- capture points ----------------------------------------------------------
 
@@ -238,3 +240,39 @@ def test_patch_pairs_after_a_mapped_bridge_of_an_unsafe_name(tmp_path):
         ("patch-tun<->patch-int", "peered", "br-int <-> br-tun", Status.OK),
         ("int-br-eth1<->phy-br-eth1", "peered", "br-int <-> br-eth1",
          Status.OK)]
+
+
+def test_tunnel_port_without_a_remote_ip_is_stale(tmp_path):
+    # tests/fixtures/hostcheck/healthy, compute1's ovs-vsctl list
+    # Interface: vxlan-c612010d's options lose remote_ip (a vxlan port
+    # added by hand without one, next to vxlan-c612010c to compute2): it
+    # points at no agent, and no vxlan port reaches network1
+    # kills check_tunnels mutants 24 and 26 (the tunnels sorted as tuples:
+    # None against compute2's address raises TypeError)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.replace("compute1", "ovs-interfaces",
+                    VXLAN_TO_NETWORK1,
+                    VXLAN_TO_NETWORK1.replace(',["remote_ip","198.18.1.13"]',
+                                              ""))
+    result = host_check(capture)
+    assert [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "compute1" and r.kind == "tunnel"] == [
+        ("gre-c612010c", "present",
+         "to compute2 remote_ip=198.18.1.12 local_ip=198.18.1.11", Status.OK),
+        ("gre-c612010d", "present",
+         "to network1 remote_ip=198.18.1.13 local_ip=198.18.1.11", Status.OK),
+        ("vxlan-c612010c", "present",
+         "to compute2 remote_ip=198.18.1.12 local_ip=198.18.1.11", Status.OK),
+        ("vxlan-c612010d", "stale", "remote_ip=None: no such agent",
+         Status.WARN),
+        ("vxlan to network1", "absent",
+         "remote_ip=198.18.1.13 not found on br-tun", Status.ERROR)]
+    assert [(f.code, f.subject, f.summary) for f in result.findings
+            if f.code != "NETDIAG_HOST_EXTRA_BRIDGE"] == [
+        ("NETDIAG_HOST_TUNNEL_STALE", "compute1:vxlan-c612010d",
+         "vxlan port vxlan-c612010d on compute1 points at None, which is "
+         "no agent's tunneling_ip"),
+        ("NETDIAG_TUNNEL_MISSING", "compute1->network1",
+         "no vxlan port on br-tun of compute1 reaches network1 "
+         "(198.18.1.13)")]
+    assert result.exit_code == exitcodes.ERROR_FINDING
