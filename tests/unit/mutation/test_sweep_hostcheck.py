@@ -276,3 +276,117 @@ def test_tunnel_port_without_a_remote_ip_is_stale(tmp_path):
          "no vxlan port on br-tun of compute1 reaches network1 "
          "(198.18.1.13)")]
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def _agents(**tunneling_ips):
+    def edit(data):
+        for host, address in tunneling_ips.items():
+            data["ovs_agents"][host]["configurations"][
+                "tunneling_ip"] = address
+    return edit
+
+
+def _missing(result, host):
+    return [(f.subject, f.summary) for f in result.findings
+            if f.code == "NETDIAG_TUNNEL_MISSING"
+            and f.subject.startswith(f"{host}->")]
+
+
+def test_missing_tunnels_in_the_order_of_the_peers_names(tmp_path):
+    # tests/fixtures/hostcheck/healthy, context: compute2's tunneling_ip
+    # 198.18.1.12 -> .14 and network1's .13 -> .10 (both peers re-addressed;
+    # one edit of the API's agent list): compute1's ports point at the old
+    # addresses, and no port reaches either new one. The rows and findings
+    # go by peer name, not by address
+    # kills check_tunnels mutants 193 and 195 (the peers sorted by address)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.edit_context(_agents(compute2="198.18.1.14",
+                                 network1="198.18.1.10"))
+    assert _missing(host_check(capture), "compute1") == [
+        ("compute1->compute2", "no vxlan port on br-tun of compute1 reaches "
+         "compute2 (198.18.1.14)"),
+        ("compute1->compute2", "no gre port on br-tun of compute1 reaches "
+         "compute2 (198.18.1.14)"),
+        ("compute1->network1", "no vxlan port on br-tun of compute1 reaches "
+         "network1 (198.18.1.10)"),
+        ("compute1->network1", "no gre port on br-tun of compute1 reaches "
+         "network1 (198.18.1.10)")]
+
+
+def test_l2population_reports_only_the_tunnels_a_network_needs(tmp_path):
+    # tests/fixtures/hostcheck/healthy, context (one edit of the API view,
+    # three fields): network1's tunneling_ip .13 -> .10 (no port reaches
+    # it), l2_population on for compute1 and compute2, and tunnel_needs
+    # saying compute1 shares a GRE network with network1 (compute2 none)
+    # kills check_tunnels mutants 189 and 191 (no needs for compute2: None)
+    # and 209 (``break``: gre skipped after the unneeded vxlan)
+    def edit(data):
+        _agents(network1="198.18.1.10")(data)
+        for host in ("compute1", "compute2"):
+            data["ovs_agents"][host]["configurations"]["l2_population"] = True
+        data["tunnel_needs"] = {"compute1": {"gre": ["network1"]}}
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.edit_context(edit)
+    result = host_check(capture)
+    assert _missing(result, "compute1") == [
+        ("compute1->network1", "no gre port on br-tun of compute1 reaches "
+         "network1 (198.18.1.10)")]
+    assert _missing(result, "compute2") == []
+
+
+def _tunnel_rows(result):
+    return [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "compute1" and r.kind == "tunnel"]
+
+
+def test_tunnel_port_without_a_local_ip(tmp_path):
+    # tests/fixtures/hostcheck/healthy, compute1's ovs-vsctl list
+    # Interface: vxlan-c612010c's options lose local_ip (OVS then uses the
+    # route's source address): nothing to compare, the row shows "-"
+    # kills check_tunnels mutant 138 (the "-" for no local_ip)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.replace("compute1", "ovs-interfaces",
+                    '["local_ip","198.18.1.11"],["out_key","flow"],'
+                    '["remote_ip","198.18.1.12"]]],["map",[]],["set",[]],'
+                    '"up","up","46:eb',
+                    '["out_key","flow"],'
+                    '["remote_ip","198.18.1.12"]]],["map",[]],["set",[]],'
+                    '"up","up","46:eb')
+    assert _tunnel_rows(host_check(capture))[2] == (
+        "vxlan-c612010c", "present",
+        "to compute2 remote_ip=198.18.1.12 local_ip=-", Status.OK)
+
+
+def test_tunnel_row_with_two_problems(tmp_path):
+    # tests/fixtures/hostcheck/healthy, context: compute1's agent with
+    # tunnel_types [vxlan] (not gre) and tunneling_ip 198.18.1.77 (one edit
+    # of its configuration, two fields): its gre port to compute2 has both
+    # problems, joined by "; "
+    # kills check_tunnels mutant 161 (the problems' separator)
+    def edit(data):
+        data["ovs_agents"]["compute1"]["configurations"].update(
+            tunnel_types=["vxlan"], tunneling_ip="198.18.1.77")
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.edit_context(edit)
+    assert _tunnel_rows(host_check(capture))[0] == (
+        "gre-c612010c", "wrong",
+        "to compute2 remote_ip=198.18.1.12 local_ip=198.18.1.11; gre is not "
+        "in the agent's tunnel_types; local_ip 198.18.1.11 != 198.18.1.77",
+        Status.ERROR)
+
+
+def test_bond_member_without_ofport(tmp_path):
+    # tests/fixtures/hostcheck/healthy, compute1's ovs-vsctl (two edits):
+    # the Port row of eth1 named bond1 (eth1 a member of a bond port, whose
+    # name is not the interface's), and eth1's ofport 1 -> -1: the row
+    # names no bridge
+    # kills check_ofports mutants 44 and 45 (the "-" for no bridge)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.replace("compute1", "ovs-ports", '"eth1",["uuid"',
+                    '"bond1",["uuid"')
+    capture.replace("compute1", "ovs-interfaces", '"eth1","",1,',
+                    '"eth1","",-1,')
+    result = host_check(capture)
+    assert [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "compute1" and r.kind == "ofport"] == [
+        ("eth1", "-1", "on -: ofport -1", Status.ERROR)]
