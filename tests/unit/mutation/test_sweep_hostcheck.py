@@ -33,6 +33,7 @@ from tests.unit.mutation.test_capture_point_taps import NIC
 from tests.unit.mutation.test_capture_point_taps import ROUTER_AND_DHCP
 from tests.unit.mutation.test_capture_point_taps import SCENARIOS
 from tests.unit.mutation.test_capture_point_taps import TAP
+from tests.unit.mutation import test_host_edit_reports as host_edits
 from tests.unit.test_hostcheck_faults import check as host_check
 from tests.unit.test_hostcheck_faults import FIXTURES as HOSTCHECK
 from tests.unit.test_hostcheck_faults import VXLAN_TO_NETWORK1
@@ -40,6 +41,9 @@ from tests.unit.test_hostcheck_faults import VXLAN_TO_NETWORK1
 # -- capture points ----------------------------------------------------------
 
 DVR = "dvr-lab-distributed-router-healthy"
+# the networks hosted on network1 in tests/fixtures/hostcheck/healthy
+NETWORKS = ("3e2b7484-02f6-43f9-98e7-87a1ff51eff8",
+            "71ad6b9d-4f87-4d0a-b1aa-7f00ba686a0b")
 DVR_ROUTER = "5e7a3540-66f9-42f6-bba7-e858c212b4fa"
 DVR_QR = Point("qr", "compute1", (Tap(
     device="qr-d8dfbf75-d2", netns=f"qrouter-{DVR_ROUTER}"),))
@@ -390,3 +394,69 @@ def test_bond_member_without_ofport(tmp_path):
     assert [(r.device, r.state, r.detail, r.status) for r in result.rows
             if r.host == "compute1" and r.kind == "ofport"] == [
         ("eth1", "-1", "on -: ofport -1", Status.ERROR)]
+
+
+def test_interface_row_keeps_its_evidence(tmp_path):
+    # tests/fixtures/hostcheck/healthy as recorded: eth0's row (OK) with
+    # the line of ip addr it was read from
+    # kills check_interfaces mutant 96 (the OK row without evidence)
+    result = host_check(EditedCapture(HOSTCHECK / "healthy", tmp_path))
+    [row] = [r for r in result.rows
+             if r.host == "compute1" and r.device == "eth0"]
+    assert row.to_dict(long=True)["evidence"] == [{
+        "host": "compute1", "command": "ip -d -j addr show",
+        "lines": ("eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> state UP",)}]
+
+
+def test_dead_agent_with_no_connected_controller(tmp_path):
+    # tests/fixtures/hostcheck/healthy, two edits: the API reports
+    # compute1's Open vSwitch agent not alive, and compute1's ovs-vsctl
+    # list Controller shows every controller disconnected (the edit of
+    # test_host_edit_reports' all-controllers-disconnected)
+    # kills check_agent mutants 76 and 77 (the words "no bridge")
+    command, *pairs = host_edits.EDITS["all-controllers-disconnected"]
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    for old, new in zip(pairs[::2], pairs[1::2]):
+        capture.replace("compute1", command, old, new)
+    capture.edit_context(lambda d: d["ovs_agents"]["compute1"].update(
+        alive=False))
+    assert [(r.device, r.state, r.detail, r.status)
+            for r in host_check(capture).rows
+            if r.host == "compute1" and r.kind == "agent"] == [
+        ("Open vSwitch agent", "dead", "controller connected on no bridge",
+         Status.ERROR)]
+
+
+def test_dhcp_namespace_of_a_network_hosted_elsewhere(tmp_path):
+    # tests/fixtures/hostcheck/healthy, context: network1 hosts no network
+    # (hosted_networks network1 []): its qdhcp- namespaces belong to
+    # networks that exist, hosted elsewhere
+    # kills check_namespaces mutants 44-47 (the qdhcp- prefix, the kind)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.edit_context(lambda d: d["hosted_networks"].update(network1=[]))
+    result = host_check(capture)
+    assert [(f.subject, f.summary) for f in result.findings
+            if f.code == "NETDIAG_HOST_NAMESPACE_NOT_HOSTED"] == [
+        (f"network1:qdhcp-{net}", f"qdhcp-{net} on network1: the network "
+         "exists but is not hosted here") for net in NETWORKS]
+    assert [(r.device, r.state, r.detail, r.status) for r in result.rows
+            if r.host == "network1" and r.device.startswith("qdhcp-")] == [
+        (f"qdhcp-{net}", "not hosted", f"network {net} is hosted elsewhere",
+         Status.WARN) for net in NETWORKS]
+
+
+def test_distributed_router_namespace_on_a_dvr_snat_host(tmp_path):
+    # tests/fixtures/hostcheck/dvr-lab-healthy, context: network1 (L3
+    # agent in dvr_snat mode) hosts no router in the API: the distributed
+    # router's qrouter- namespace is there as on every host it serves
+    # kills check_namespaces mutants 60 and 61 (dvr_snat not taken for a
+    # DVR host)
+    capture = EditedCapture(HOSTCHECK / "dvr-lab-healthy", tmp_path)
+    capture.edit_context(lambda d: d["hosted_routers"].update(network1=[]))
+    result = host_check(capture)
+    router = "2f5fd90d-a026-43c8-bac1-15cde919c499"
+    assert [(r.state, r.detail, r.status) for r in result.rows
+            if r.host == "network1"
+            and r.device == f"qrouter-{router}"] == [
+        ("present", f"distributed router {router} (on every host it "
+         "serves a port on)", Status.OK)]
