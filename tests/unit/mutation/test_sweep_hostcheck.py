@@ -432,6 +432,7 @@ def test_dhcp_namespace_of_a_network_hosted_elsewhere(tmp_path):
     # (hosted_networks network1 []): its qdhcp- namespaces belong to
     # networks that exist, hosted elsewhere
     # kills check_namespaces mutants 44-47 (the qdhcp- prefix, the kind)
+    # and 126 (``break``: the qdhcp- prefix never reached)
     capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
     capture.edit_context(lambda d: d["hosted_networks"].update(network1=[]))
     result = host_check(capture)
@@ -443,6 +444,11 @@ def test_dhcp_namespace_of_a_network_hosted_elsewhere(tmp_path):
             if r.host == "network1" and r.device.startswith("qdhcp-")] == [
         (f"qdhcp-{net}", "not hosted", f"network {net} is hosted elsewhere",
          Status.WARN) for net in NETWORKS]
+    # and the not-hosted rows' evidence
+    assert [r.to_dict(long=True)["evidence"] for r in result.rows
+            if r.host == "network1" and r.device.startswith("qdhcp-")] == [
+        [{"host": "network1", "command": "ip -j netns list",
+          "lines": (f"qdhcp-{net}",)}] for net in NETWORKS]
 
 
 def test_distributed_router_namespace_on_a_dvr_snat_host(tmp_path):
@@ -455,8 +461,97 @@ def test_distributed_router_namespace_on_a_dvr_snat_host(tmp_path):
     capture.edit_context(lambda d: d["hosted_routers"].update(network1=[]))
     result = host_check(capture)
     router = "2f5fd90d-a026-43c8-bac1-15cde919c499"
-    assert [(r.state, r.detail, r.status) for r in result.rows
-            if r.host == "network1"
+    # kills check_namespaces mutant 147 too (the row without evidence)
+    assert [(r.state, r.detail, r.status, r.to_dict(long=True)["evidence"])
+            for r in result.rows if r.host == "network1"
             and r.device == f"qrouter-{router}"] == [
         ("present", f"distributed router {router} (on every host it "
-         "serves a port on)", Status.OK)]
+         "serves a port on)", Status.OK,
+         [{"host": "network1", "command": "ip -j netns list",
+           "lines": (f"qrouter-{router}",)}])]
+
+
+def test_agent_missing_finding(tmp_path):
+    # tests/fixtures/hostcheck/healthy, context: compute1's Open vSwitch
+    # agent removed from the API's agent list (test_hostcheck_faults' edit)
+    # kills evaluate_host mutants 29-32 (the finding's subject, summary
+    # and the remedy's agent type and host)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.edit_context(lambda d: d["ovs_agents"].pop("compute1"))
+    assert [(f.subject, f.summary, f.remedy)
+            for f in host_check(capture).findings
+            if f.code == "NETDIAG_AGENT_MISSING"] == [(
+                "compute1:Open vSwitch agent",
+                "no Open vSwitch agent is registered for compute1",
+                "No Open vSwitch agent is registered for compute1: the port "
+                "cannot be wired there. Check the agent's 'host' option "
+                "matches the binding host.")]
+
+
+def test_absent_namespace_row_names_the_command(tmp_path):
+    # tests/fixtures/hostcheck/healthy, network1's ip netns list without
+    # the router's qrouter- namespace (test_host_edit_reports' edit): the
+    # row's evidence is the command, with no line
+    # (the absent row's evidence; the present and stale rows' are asserted
+    # below)
+    capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
+    capture.replace(*host_edits.OTHER_HOST_EDITS["qrouter-namespace-missing"])
+    [row] = [r for r in host_check(capture).rows
+             if r.host == "network1" and r.state == "absent"]
+    assert (row.device, row.to_dict(long=True)["evidence"]) == (
+        "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d",
+        [{"host": "network1", "command": "ip -j netns list", "lines": ()}])
+
+
+def test_distributed_router_namespace_on_a_legacy_host(tmp_path):
+    # tests/fixtures/hostcheck/dvr-lab-healthy, context: compute1's L3
+    # agent in legacy mode: the distributed router's qrouter- there is not
+    # one of a DVR host, and the API hosts the router elsewhere
+    # kills check_namespaces mutant 128 (``or``: any distributed router's
+    # namespace taken as a DVR host's)
+    capture = EditedCapture(HOSTCHECK / "dvr-lab-healthy", tmp_path)
+    capture.edit_context(lambda d: d["l3_agents"]["compute1"][
+        "configurations"].update(agent_mode="legacy"))
+    router = "2f5fd90d-a026-43c8-bac1-15cde919c499"
+    assert [(r.device, r.state, r.detail, r.status)
+            for r in host_check(capture).rows
+            if r.host == "compute1" and r.kind == "namespace"] == [
+        (f"qrouter-{router}", "not hosted",
+         f"router {router} is hosted elsewhere", Status.WARN)]
+
+
+def test_dhcp_namespaces_on_a_dvr_snat_host_hosted_elsewhere(tmp_path):
+    # tests/fixtures/hostcheck/dvr-lab-healthy, context: network1 (a
+    # dvr_snat host) hosts no network: its qdhcp- namespaces are not a
+    # distributed router's
+    # kills check_namespaces mutant 129 (``or``: every namespace of a DVR
+    # host taken for a distributed router's)
+    capture = EditedCapture(HOSTCHECK / "dvr-lab-healthy", tmp_path)
+    capture.edit_context(lambda d: d["hosted_networks"].update(network1=[]))
+    assert [(r.device, r.state, r.detail, r.status)
+            for r in host_check(capture).rows
+            if r.host == "network1" and r.device.startswith("qdhcp-")] == [
+        (f"qdhcp-{net}", "not hosted", f"network {net} is hosted elsewhere",
+         Status.WARN)
+        for net in ("6a01baef-b797-4893-a391-d8c99e4b645f",
+                    "b83f78d3-0fa0-4084-a424-94dad509cd2d",
+                    "c31362a6-b143-450c-874a-15e41f08d812")]
+
+
+def test_present_and_stale_namespace_rows_keep_their_evidence(tmp_path):
+    # tests/fixtures/hostcheck/stale-namespace as recorded: network1's
+    # hosted namespaces present and a router's left behind (stale), each
+    # row with its line of ip netns list
+    # kills check_namespaces mutants 89 (the present row without
+    # evidence) and 183 (the stale row without evidence)
+    capture = EditedCapture(HOSTCHECK / "stale-namespace", tmp_path)
+    names = ("qdhcp-3e2b7484-02f6-43f9-98e7-87a1ff51eff8",
+             "qdhcp-71ad6b9d-4f87-4d0a-b1aa-7f00ba686a0b",
+             "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d",
+             "qrouter-99168c90-753b-4541-bbe6-02ae48488b20")
+    assert [(r.device, r.state, r.to_dict(long=True)["evidence"])
+            for r in host_check(capture).rows
+            if r.host == "network1" and r.kind == "namespace"] == [
+        (ns, "stale" if ns == names[3] else "present",
+         [{"host": "network1", "command": "ip -j netns list",
+           "lines": (ns,)}]) for ns in names]
