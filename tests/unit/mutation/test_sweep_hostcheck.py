@@ -474,8 +474,8 @@ def test_distributed_router_namespace_on_a_dvr_snat_host(tmp_path):
 def test_agent_missing_finding(tmp_path):
     # tests/fixtures/hostcheck/healthy, context: compute1's Open vSwitch
     # agent removed from the API's agent list (test_hostcheck_faults' edit)
-    # kills evaluate_host mutants 29-32 (the finding's subject, summary
-    # and the remedy's agent type and host)
+    # kills evaluate_host mutants 29-32, 36 and 37 (the finding's subject,
+    # summary and the remedy's agent type and host)
     capture = EditedCapture(HOSTCHECK / "healthy", tmp_path)
     capture.edit_context(lambda d: d["ovs_agents"].pop("compute1"))
     assert [(f.subject, f.summary, f.remedy)
