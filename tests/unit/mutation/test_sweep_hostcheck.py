@@ -109,7 +109,8 @@ def test_tunnel_patch_point_without_an_agent_is_on_br_int():
 def test_gre_nic_filter_selects_gre_packets():
     # gre-healthy as recorded: a GRE segment's frames leave compute1 inside
     # GRE
-    # kills tunnel_filter mutants 13 and 14 (the filter's text)
+    # kills tunnel_filter mutants 11 and 12 (GRE not recognised) and 13
+    # and 14 (the filter's text)
     [nic] = [p for p in _points(name="gre-healthy") if p.label == "nic"]
     assert nic.taps == (Tap(nic=True, bpf="proto gre"),)
 
