@@ -60,8 +60,12 @@ def test_distributed_router_points():
     # namespace on the instance's own host, qg- in snat- on the host the
     # gateway port is bound to
     # kills _distributed_router_points mutants 12 and 14 (qr's tap without
-    # its device)
-    assert _router_points(_points(name=DVR)) == [DVR_QR, DVR_QG]
+    # its device) and all_points mutant 79 (the router's points replacing
+    # the others)
+    points = _points(name=DVR)
+    assert _router_points(points) == [DVR_QR, DVR_QG]
+    assert [p.label for p in points] == [
+        "tap", "patch", "nic", "qr", "qg", "dhcp"]
 
 
 def test_distributed_router_without_gateway_has_no_qg_point():
@@ -142,7 +146,7 @@ def test_ha_router_points_on_the_active_agent_first():
     # context: the router made HA (two edits: "ha" true, and its one L3
     # agent on network1 listed after a copy of it on compute2): compute2's
     # agent standby, first in the API's list; network1's active
-    # kills all_points mutants 90-96 (the hosting agents' order)
+    # kills all_points mutants 90 and 92-96 (the hosting agents' order)
     def ha(data):
         router = data["router"]
         router["ha"] = True
