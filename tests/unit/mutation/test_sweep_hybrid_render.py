@@ -118,3 +118,178 @@ def test_a_mac_not_in_six_octets_is_refused_by_name():
     with pytest.raises(ValueError) as caught:
         render6.link_local(spelled)
     assert str(caught.value) == f"not a MAC address: {spelled!r}"
+
+
+# -- fw_hybrid_render6: vlan2's IPv6 chains --------------------------------
+
+V6_I = "neutron-openvswi-ia74aa20f-3"                # vlan2's, in hybrid6
+V6_O = "neutron-openvswi-oa74aa20f-3"
+V6_S = "neutron-openvswi-sa74aa20f-3"
+V6_MAC = "fa:16:3e:6e:59:e3"
+V6_FIXED = "fd00:198:18::51"
+SET_V6 = "NIPv6438e40ab-b36e-419b-ad13-"
+ICMP6 = "-p ipv6-icmp -m icmp6 --icmpv6-type"
+ALLOW6 = '-m comment --comment "Allow IPv6 ICMP traffic."'
+EST = ('-m state --state RELATED,ESTABLISHED -m comment --comment "Direct '
+       'packets associated with a known session to the RETURN chain." '
+       '-j RETURN')
+INVALID = ('-m state --state INVALID -m comment --comment "Drop packets that '
+           'appear related to an existing connection (e.g. TCP ACK/FIN) but '
+           'do not have an entry in conntrack." -j DROP')
+TO_FALLBACK = ('-m comment --comment "Send unmatched traffic to the fallback '
+               'chain." -j neutron-openvswi-sg-fallback')
+PAIR_ALLOW = ('-m comment --comment "Allow traffic from defined IP/MAC '
+              'pairs." -j RETURN')
+RA_IN = f"{ICMP6} 134 -j RETURN"
+DHCP6_LLA = "-d fe80::/64 -p udp -m udp --sport 547 --dport 546 -j RETURN"
+DHCP6_FIXED = (f"-d {V6_FIXED}/128 -p udp -m udp --sport 547 --dport 546 "
+               "-j RETURN")
+SPOOF_FIXED = f"-s {V6_FIXED}/128 -m mac --mac-source {V6_MAC} {PAIR_ALLOW}"
+
+VLAN2_V6_CHAINS = [
+    (V6_I, f"{ICMP6} 130 -j RETURN", "ICMPv6 type 130 to every port (Neutron)"),
+    (V6_I, f"{ICMP6} 135 -j RETURN", "ICMPv6 type 135 to every port (Neutron)"),
+    (V6_I, f"{ICMP6} 136 -j RETURN", "ICMPv6 type 136 to every port (Neutron)"),
+    (V6_I, EST, "conntrack: known sessions (Neutron)"),
+    (V6_I, DHCP6_LLA, "DHCPv6 replies to the port (Neutron)"),
+    (V6_I, f"-m set --match-set {SET_V6} src -j RETURN",
+     "2c3fb9c1-7b6e-4d70-85ae-b046128bbfa6"),
+    (V6_I, INVALID, "conntrack: invalid packets (Neutron)"),
+    (V6_I, TO_FALLBACK, "default drop (Neutron)"),
+] + [
+    (V6_O, f"-s ::/128 -d ff02::/16 {ICMP6} {t} {ALLOW6} -j RETURN",
+     f"ICMPv6 type {t} from :: (duplicate address detection, Neutron)")
+    for t in (131, 135, 143)
+] + [
+    (V6_O, f"-j {V6_S}", "anti-spoofing (Neutron)"),
+    (V6_O, f'{ICMP6} 134 -m comment --comment "Drop IPv6 Router Advts from '
+     'VM Instance." -j DROP',
+     "no router advertisement from the instance (Neutron)"),
+    (V6_O, f"-p ipv6-icmp {ALLOW6} -j RETURN",
+     "ICMPv6 from the instance (Neutron)"),
+    (V6_O, '-p udp -m udp --sport 546 --dport 547 -m comment --comment '
+     '"Allow DHCP client traffic." -j RETURN', "DHCPv6 client (Neutron)"),
+    (V6_O, '-p udp -m udp --sport 547 --dport 546 -m comment --comment '
+     '"Prevent DHCP Spoofing by VM." -j DROP',
+     "no DHCPv6 server in the instance (Neutron)"),
+    (V6_O, EST, "conntrack: known sessions (Neutron)"),
+    (V6_O, "-j RETURN", "ad3692f8-270b-4d63-a09f-973d4265ad70"),
+    (V6_O, INVALID, "conntrack: invalid packets (Neutron)"),
+    (V6_O, TO_FALLBACK, "default drop (Neutron)"),
+    (V6_S, f"-s fd00:198:18::50/128 -m mac --mac-source {V6_MAC} "
+     f"{PAIR_ALLOW}", "allowed address pair fd00:198:18::50"),
+    (V6_S, f"-s fe80::f816:3eff:fe6e:59e3/128 -m mac --mac-source {V6_MAC} "
+     f"{PAIR_ALLOW}",
+     f"link-local of {V6_MAC} (allowed address pair fd00:198:18::50)"),
+    (V6_S, '-m comment --comment "Drop traffic without an IP/MAC allow '
+     'rule." -j DROP', "anti-spoofing default (Neutron)"),
+]
+
+
+def _v6_chain_hops(intent, text=fx6.IP6TABLES):
+    """(findings, (chain, state, detail) of the port's own IPv6 chains)."""
+    hops, findings = fw_hybrid.judge(intent, fx6.outputs(ip6tables=text))
+    return findings, [(h.device, h.state, h.detail) for h in hops
+                      if h.kind == "ip6tables-rule" and
+                      h.device in (V6_I, V6_O, V6_S)]
+
+
+def _installed(rows):
+    return [(chain, "installed", f"{line} [{origin}]; 0 packets, 0 bytes")
+            for chain, line, origin in rows]
+
+
+def test_vlan2s_ipv6_chains_are_shown_line_by_line_with_their_origins():
+    # edit: none; every line of vlan2's three IPv6 chains as recorded, each
+    # with the origin the API or Neutron gives it (render6 _egress mutant
+    # 20: the anti-spoofing jump's origin None)
+    findings, hops = _v6_chain_hops(fx6.intent("vlan2"))
+    assert findings == ()
+    assert hops == _installed(VLAN2_V6_CHAINS)
+
+
+def _with_v6_fixed_ip(port):
+    port["fixed_ips"].append({"subnet_id": port["fixed_ips"][0][
+        "subnet_id"], "ip_address": V6_FIXED})
+
+
+def _v6_fixed_ip_table(ingress_lines):
+    """The recording with the agent's lines for vlan2's IPv6 fixed IP.
+
+    ``ingress_lines`` go between the ESTABLISHED RETURN and the DHCPv6
+    reply to fe80::/64 of vlan2's ingress chain; the fixed IP's own
+    anti-spoofing RETURN goes after the pair's link-local one (the MAC's
+    link-local address is written once).
+    """
+    lla = f"[0:0] -A {V6_I} {DHCP6_LLA}\n"
+    text = _edited(fx6.IP6TABLES, lla, "".join(
+        f"[0:0] -A {V6_I} {line}\n" for line in ingress_lines) + lla)
+    drop = f'[0:0] -A {V6_S} -m comment --comment "Drop traffic without'
+    return _edited(text, drop, f"[0:0] -A {V6_S} {SPOOF_FIXED}\n{drop}")
+
+
+def test_an_ipv6_fixed_ip_brings_the_ra_and_its_dhcpv6_reply():
+    # edit: vlan2's API body given the IPv6 fixed IP fd00:198:18::51, and
+    # its ip6tables recording the three lines the agent writes for it: the
+    # RA RETURN, the DHCPv6 reply to the address, its anti-spoofing RETURN
+    # (render6 _ingress mutants 15-18, 20-22, 24-26: the RA line lost or
+    # changed; 30: the address None)
+    intent = fx6.intent("vlan2", edit_port=_with_v6_fixed_ip)
+    findings, hops = _v6_chain_hops(
+        intent, _v6_fixed_ip_table([RA_IN, DHCP6_FIXED]))
+    rows = list(VLAN2_V6_CHAINS)
+    rows[4:4] = [(V6_I, RA_IN, "router advertisements to the port (Neutron)"),
+                 (V6_I, DHCP6_FIXED, "DHCPv6 replies to the port (Neutron)")]
+    rows[-1:-1] = [(V6_S, SPOOF_FIXED, f"fixed IP {V6_FIXED}")]
+    assert findings == ()
+    assert hops == _installed(rows)
+
+
+def test_an_ipv6_fixed_ips_missing_ra_return_is_named_with_its_origin():
+    # edit: as above, the RA RETURN left out (render6 _ingress mutants 18,
+    # 24-26: the origin in the summary)
+    intent = fx6.intent("vlan2", edit_port=_with_v6_fixed_ip)
+    findings, hops = _v6_chain_hops(intent, _v6_fixed_ip_table([DHCP6_FIXED]))
+    assert [(f.code, f.subject, f.summary) for f in findings] == [
+        ("NETDIAG_FW_IPT_RULE_MISSING", f"compute2:{V6_I}",
+         f"{V6_I} on compute2 lacks '{RA_IN}' (router advertisements to the "
+         "port (Neutron)) (IPv6)")]
+    assert (V6_I, "missing",
+            f"{RA_IN} [router advertisements to the port (Neutron)]") in hops
+
+
+def _order(findings):
+    """(code, summary, the remedy's first sentence) of each finding."""
+    return [(f.code, f.summary, f.remedy.split(": a rule may")[0])
+            for f in findings]
+
+
+def test_the_ra_return_above_established_is_a_fixed_line_out_of_order():
+    # edit: as above, the RA RETURN written above the ESTABLISHED RETURN
+    # (render6 _ingress mutant 23: the RA line of kind "rule", a group
+    # rule outside the block)
+    intent = fx6.intent("vlan2", edit_port=_with_v6_fixed_ip)
+    text = _v6_fixed_ip_table([DHCP6_FIXED])
+    est = f"[0:0] -A {V6_I} {EST}\n"
+    text = _edited(text, est, f"[0:0] -A {V6_I} {RA_IN}\n{est}")
+    findings, _ = _v6_chain_hops(intent, text)
+    assert _order(findings) == [(
+        "NETDIAG_FW_IPT_RULE_ORDER",
+        f"{V6_I} on compute2 has Neutron's fixed rules out of order (IPv6)",
+        f"{V6_I} on compute2 has its rules out of Neutron's order (first "
+        f"out of place: {RA_IN})")]
+
+
+def test_the_dhcpv6_reply_above_established_is_a_fixed_line_out_of_order():
+    # edit: vlan2's DHCPv6 reply RETURN to fe80::/64 moved above the
+    # ESTABLISHED RETURN (render6 _ingress mutant 40: the reply of kind
+    # "rule", a group rule outside the block)
+    est = f"[0:0] -A {V6_I} {EST}\n"
+    lla = f"[0:0] -A {V6_I} {DHCP6_LLA}\n"
+    text = _edited(fx6.IP6TABLES, est + lla, lla + est)
+    findings, _ = _v6_chain_hops(fx6.intent("vlan2"), text)
+    assert _order(findings) == [(
+        "NETDIAG_FW_IPT_RULE_ORDER",
+        f"{V6_I} on compute2 has Neutron's fixed rules out of order (IPv6)",
+        f"{V6_I} on compute2 has its rules out of Neutron's order (first "
+        f"out of place: {DHCP6_LLA})")]
