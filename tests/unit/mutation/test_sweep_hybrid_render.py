@@ -293,3 +293,27 @@ def test_the_dhcpv6_reply_above_established_is_a_fixed_line_out_of_order():
         f"{V6_I} on compute2 has Neutron's fixed rules out of order (IPv6)",
         f"{V6_I} on compute2 has its rules out of Neutron's order (first "
         f"out of place: {DHCP6_LLA})")]
+
+
+def test_an_ipv6_address_pair_with_host_bits_is_matched_as_its_network():
+    # edit: vlan2's IPv6 allowed address pair written fd00:198:18::50/64
+    # (Neutron accepts a CIDR with host bits set and gives it back as
+    # written), and its anti-spoofing RETURN as ip6tables-save prints that
+    # source, the network fd00:198:18::/64 (render6 _v6 mutants 4, 5 and
+    # spoof_pairs mutants 9, 10: the address read strictly, a ValueError)
+    def pair(port):
+        (found,) = port["allowed_address_pairs"]
+        found["ip_address"] = "fd00:198:18::50/64"
+    old = f"-A {V6_S} -s fd00:198:18::50/128 "
+    text = _edited(fx6.IP6TABLES, old, f"-A {V6_S} -s fd00:198:18::/64 ")
+    findings, hops = _v6_chain_hops(fx6.intent("vlan2", edit_port=pair),
+                                    text)
+    rows = list(VLAN2_V6_CHAINS)
+    origin = "allowed address pair fd00:198:18::50/64"
+    rows[-3:-1] = [
+        (V6_S, f"-s fd00:198:18::/64 -m mac --mac-source {V6_MAC} "
+         f"{PAIR_ALLOW}", origin),
+        (V6_S, f"-s fe80::f816:3eff:fe6e:59e3/128 -m mac --mac-source "
+         f"{V6_MAC} {PAIR_ALLOW}", f"link-local of {V6_MAC} ({origin})")]
+    assert findings == ()
+    assert hops == _installed(rows)
