@@ -19,16 +19,23 @@ Written against surviving mutants of those modules (named in the
 comments), each of which one of these tests fails.
 """
 
+import json
+
 import pytest
 
 from osc_netdiag.backends.ml2_ovs import fw_hybrid
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_render6 as render6
+from osc_netdiag.resolve import secgroups
 from osc_netdiag.secgroups import Packet
+from tests.unit.firewall.api_fixtures import FakeConnection
+from tests.unit.firewall.api_fixtures import FakeNetwork
 from tests.unit.firewall import hybrid6_fixtures as fx6
 from tests.unit.firewall import hybrid_fixtures as fx
 from tests.unit.mutation.test_fw_hybrid_draw2 import _edited
 from tests.unit.mutation.test_fw_hybrid_draw2 import FALLBACK_DROP
+from tests.unit.mutation.test_fw_hybrid_values import DEFAULT
 from tests.unit.mutation.test_fw_hybrid_values import GRE2_I
+from tests.unit.mutation.test_fw_hybrid_values import GRE2_O
 from tests.unit.mutation.test_fw_hybrid_values import SET_V4
 
 GRE2_SSH = "-s 198.18.19.0/24 -p tcp -m tcp --dport 22 -j RETURN"
@@ -317,3 +324,70 @@ def test_an_ipv6_address_pair_with_host_bits_is_matched_as_its_network():
          f"{V6_MAC} {PAIR_ALLOW}", f"link-local of {V6_MAC} ({origin})")]
     assert findings == ()
     assert hops == _installed(rows)
+
+
+# -- fw_hybrid_render.group_rules -------------------------------------------
+
+LAB_SSH_ICMP = "0d698110-ca56-4ea0-b594-caba3664783d"
+
+
+def _intent_with_groups(name, edit_port, edit_group):
+    """hybrid_fixtures.intent, with each group's body edited as well."""
+    api = fx.API
+    ports = [json.loads(p.read_text())["port"]
+             for p in sorted(api.glob("port-*.json"))]
+    port = next(p for p in ports if p["name"] == name)
+    edit_port(port)
+    groups, members = [], {}
+    for path in sorted(api.glob("security-group-*.json")):
+        group = json.loads(path.read_text())["security_group"]
+        edit_group(group)
+        groups.append(group)
+        gname = path.name[len("security-group-"):-len(".json")]
+        members[group["id"]] = json.loads(
+            (api / f"ports-of-{gname}.json").read_text())["ports"]
+    conn = FakeConnection(FakeNetwork(ports, groups, members))
+    return secgroups.intent_of(conn, conn.network.find_port(port["id"]))
+
+
+def test_a_rule_two_groups_share_is_expected_once_and_the_rest_still():
+    # edit: gre2's port in the default group before its own lab-ssh-icmp,
+    # the default group's ICMP rule from 198.18.0.0/15 (not 0.0.0.0/0),
+    # so that it renders as lab-ssh-icmp's ICMP rule; both groups let all
+    # IPv4 out. On the host, gre2's ingress chain holds the default
+    # group's set RETURN the agent then adds (group_rules mutants 11 and
+    # 15: the shared lines expected twice; 14: the rules after a shared one
+    # not expected)
+    def groups(port):
+        port["security_groups"] = [DEFAULT, LAB_SSH_ICMP]
+
+    def icmp(group):
+        for rule in group["security_group_rules"]:
+            if rule["remote_ip_prefix"] == "0.0.0.0/0":
+                rule["remote_ip_prefix"] = "198.18.0.0/15"
+    intent = _intent_with_groups("gre2", groups, icmp)
+    invalid = f"[0:0] -A {GRE2_I} -m state --state INVALID "
+    text = _edited(fx.IPTABLES, invalid,
+                   f"[0:0] -A {GRE2_I} {VXLAN2_SET}\n{invalid}")
+    hops, findings = fw_hybrid.judge(intent, fx.outputs(iptables=text))
+    assert findings == ()
+    rows = [(h.device, h.state, h.detail.split("; ")[0]) for h in hops
+            if h.device in (GRE2_I, GRE2_O)]
+    bracket = ([(GRE2_I, EST, "conntrack: known sessions (Neutron)")] +
+               [(GRE2_I, f"-d {d}/32 -p udp -m udp --sport 67 --dport 68 "
+                 "-j RETURN", origin)
+                for d, origin in (
+                    ("198.18.19.47", "DHCP replies to the port (Neutron)"),
+                    ("255.255.255.255",
+                     "DHCP broadcast replies (Neutron)"))] +
+               [(GRE2_I, VXLAN2_SET, "2fa1fdd9-ac8d-4e05-afb2-04261aa2b246"),
+                (GRE2_I, "-s 198.18.0.0/15 -p icmp -j RETURN",
+                 "85a380fa-85c1-49d9-9437-134e3dad573a"),
+                (GRE2_I, GRE2_SSH, "28b3df2b-7e23-44b6-b2de-ffca6a6cccfa"),
+                (GRE2_I, INVALID, "conntrack: invalid packets (Neutron)"),
+                (GRE2_I, TO_FALLBACK, "default drop (Neutron)")])
+    assert rows[:len(bracket)] == [(chain, "installed", f"{line} [{origin}]")
+                                   for chain, line, origin in bracket]
+    returns = [r for r in rows if r[2].startswith("-j RETURN [")]
+    assert returns == [(GRE2_O, "installed",
+                        "-j RETURN [bbc5f276-ea23-4afb-8cfe-98ba4c7738e0]")]
