@@ -110,7 +110,6 @@ def test_a_set_missing_from_the_listing_matches_no_packet():
                 remote="198.18.17.51") == ("deny", FALLBACK_DROP)
 
 
-
 def test_a_set_whose_members_are_not_addresses_matches_no_packet():
     # edit: the default group's set, which vxlan2's ingress RETURN
     # matches, given the type hash:ip,port and its member 198.18.17.51 the
