@@ -36,6 +36,7 @@ from tests.unit.mutation.test_fw_hybrid_draw2 import FALLBACK_DROP
 from tests.unit.mutation.test_fw_hybrid_values import DEFAULT
 from tests.unit.mutation.test_fw_hybrid_values import GRE2_I
 from tests.unit.mutation.test_fw_hybrid_values import GRE2_O
+from tests.unit.mutation.test_fw_hybrid_values import GRE2_TAP
 from tests.unit.mutation.test_fw_hybrid_values import SET_V4
 
 GRE2_SSH = "-s 198.18.19.0/24 -p tcp -m tcp --dport 22 -j RETURN"
@@ -406,3 +407,174 @@ def test_a_rule_two_groups_share_is_expected_once_and_the_rest_still():
     returns = [r for r in rows if r[2].startswith("-j RETURN [")]
     assert returns == [(GRE2_O, "installed",
                         "-j RETURN [bbc5f276-ea23-4afb-8cfe-98ba4c7738e0]")]
+
+
+# -- fw_hybrid_eval: rules the walk meets, Neutron's or added by hand ------
+
+GRE2_ICMP = "-s 198.18.0.0/15 -p icmp -j RETURN"
+GRE2_PATH = ("chains: FORWARD -> neutron-filter-top -> neutron-openvswi-local "
+             "-> neutron-openvswi-FORWARD -> neutron-openvswi-sg-chain -> "
+             f"{GRE2_I}")
+SG_ACCEPT = "-A neutron-openvswi-sg-chain -j ACCEPT"
+
+
+def _in(text, protocol="tcp", port=None, remote="198.18.19.49", name="gre2",
+        direction="ingress", established=False):
+    """(decision, decided_by, detail) of a packet to or from ``name``."""
+    v = fw_hybrid.host_verdict(fx.intent(name), Packet(
+        direction=direction, ethertype="IPv4", protocol=protocol,
+        remote_ip=remote, port=port, established=established,
+        icmp_type=8 if protocol == "icmp" else None,
+        icmp_code=0 if protocol == "icmp" else None),
+        fx.outputs(iptables=text))
+    return v.decision, v.decided_by, v.detail
+
+
+def _before(text, line, added):
+    """``added`` lines (after "-A CHAIN") put before ``line`` of its chain
+    (a recorded line: counters, then "-A CHAIN")."""
+    chain = line.split()[2]
+    return _edited(text, line, "".join(f"[0:0] -A {chain} {a}\n"
+                                       for a in added) + line)
+
+
+SSH_LINE = f"[0:0] -A {GRE2_I} {GRE2_SSH}\n"
+
+
+@pytest.mark.parametrize("remote, expected", [
+    ("198.18.19.49", ("allow", f"-A {GRE2_I} ! -s 10.0.0.0/8 -p icmp "
+                      "-j RETURN", f"a new connection; {GRE2_PATH}; "
+                      f"accepted by {SG_ACCEPT}")),
+    ("10.1.2.3", ("deny", FALLBACK_DROP, "a new connection; chains: FORWARD "
+                  "-> neutron-filter-top -> neutron-openvswi-local -> "
+                  "neutron-openvswi-FORWARD -> neutron-openvswi-sg-chain -> "
+                  f"{GRE2_I} -> neutron-openvswi-sg-fallback"))])
+def test_a_negated_source_matches_every_other_address(remote, expected):
+    # edit: gre2's ICMP RETURN made "! -s 10.0.0.0/8", as iptables-save
+    # prints a negated source (matches mutants 11: "!" not read, 14 and
+    # 15: the word after it missed, 16: no word, 215: the negation None)
+    text = _edited(fx.IPTABLES, GRE2_ICMP, "! -s 10.0.0.0/8 -p icmp -j RETURN")
+    assert _in(text, "icmp", remote=remote) == expected
+
+
+def test_rules_the_walk_does_not_decide_on_are_passed_over():
+    # edit: three lines added by hand above gre2's SSH RETURN: a rate
+    # limit (a match not understood), a LOG of SSH (a target extension)
+    # and a DROP of source ports 1024-2000 (a --sports match: the packet
+    # has no source port, so it does not match). (evaluate mutants 25: the
+    # chain left at the rule not understood, 43: at the LOG; matches
+    # mutants 209: an unknown match taken as understood, 135 and 136:
+    # --sports not understood, 139: compared with no source port)
+    text = _before(fx.IPTABLES, SSH_LINE, [
+        "-p tcp -m tcp --dport 22 -m hashlimit --hashlimit-above 10/sec "
+        "--hashlimit-name ssh -j DROP",
+        '-p tcp -m tcp --dport 22 -j LOG --log-prefix "ssh "',
+        "-p tcp -m multiport --sports 1024:2000 -j DROP"])
+    assert _in(text, port=22) == (
+        "allow", f"-A {GRE2_I} {GRE2_SSH}",
+        f"a new connection; {GRE2_PATH}; 1 rule(s) with matches not "
+        f"understood were skipped; accepted by {SG_ACCEPT}")
+
+
+def test_a_reject_decides_as_a_drop():
+    # edit: a REJECT of 198.18.19.49 added by hand above gre2's SSH
+    # RETURN (evaluate mutants 39 and 40: REJECT not a verdict)
+    reject = "-s 198.18.19.49/32 -j REJECT --reject-with icmp-port-unreachable"
+    text = _before(fx.IPTABLES, SSH_LINE, [reject])
+    assert _in(text, port=22) == (
+        "deny", f"-A {GRE2_I} {reject}", f"a new connection; {GRE2_PATH}")
+
+
+def test_after_a_goto_the_walk_returns_past_the_calling_chain():
+    # edit: sg-chain's jump to gre2's ingress chain made a goto (-g): the
+    # RETURN there ends sg-chain too, so the packet goes back to FORWARD,
+    # whose policy accepts it (evaluate mutants 52 and 53: the goto taken
+    # for a jump, sg-chain's own ACCEPT reached)
+    jump = (f"--physdev-out {GRE2_TAP} --physdev-is-bridged -m comment "
+            f"--comment \"Jump to the VM specific chain.\" -j {GRE2_I}")
+    text = _edited(fx.IPTABLES, jump, jump.replace(" -j ", " -g "))
+    assert _in(text, port=22) == (
+        "allow", f"-A {GRE2_I} {GRE2_SSH}",
+        f"a new connection; {GRE2_PATH}; accepted by policy ACCEPT of "
+        "FORWARD")
+
+
+def test_counting_rules_without_a_target_are_walked_past():
+    # edit: two counting rules (no target) added by hand at the top of
+    # FORWARD, as iptables-save prints them: ICMP echo requests, bridged
+    # packets (matches mutants 6: one word read past the end, 19, 22 and
+    # 24: the argument of the last word read past the end, 23: the ICMP
+    # type's argument lost, the rule not understood)
+    first = "[135:23784] -A FORWARD -j neutron-filter-top\n"
+    text = _edited(fx.IPTABLES, first,
+                   "[0:0] -A FORWARD -p icmp -m icmp --icmp-type 8\n"
+                   "[0:0] -A FORWARD -m physdev --physdev-is-bridged\n"
+                   + first)
+    assert _in(text, "icmp") == (
+        "allow", f"-A {GRE2_I} {GRE2_ICMP}",
+        f"a new connection; {GRE2_PATH}; accepted by {SG_ACCEPT}")
+
+
+def test_an_icmp_rule_of_any_type_is_understood():
+    # edit: gre2's ICMP RETURN given "-m icmp --icmp-type any", as
+    # iptables-save prints type 255 (matches mutants 167-169: "any" not
+    # understood, the rule skipped)
+    rule = "-s 198.18.0.0/15 -p icmp -m icmp --icmp-type any -j RETURN"
+    text = _edited(fx.IPTABLES, GRE2_ICMP, rule)
+    assert _in(text, "icmp") == (
+        "allow", f"-A {GRE2_I} {rule}",
+        f"a new connection; {GRE2_PATH}; accepted by {SG_ACCEPT}")
+
+
+def test_in_and_out_interfaces_are_the_ports_bridge():
+    # edit: two rules added by hand at the top of FORWARD: a REJECT of
+    # what leaves by virbr0 (not this packet) and an ACCEPT of what the
+    # port's qbr bridge forwards (matches mutants 62-65: -i, 67-70: -o
+    # not read or read the wrong way)
+    first = "[135:23784] -A FORWARD -j neutron-filter-top\n"
+    accept = "-i qbr85bbfe3b-99 -o qbr85bbfe3b-99 -j ACCEPT"
+    text = _edited(fx.IPTABLES, first,
+                   "[0:0] -A FORWARD -o virbr0 -j REJECT --reject-with "
+                   f"icmp-port-unreachable\n[0:0] -A FORWARD {accept}\n"
+                   + first)
+    assert _in(text, port=80) == (
+        "allow", f"-A FORWARD {accept}", "a new connection; chains: FORWARD")
+
+
+def test_a_ctstate_match_is_read_as_a_state_match():
+    # edit: gre2's ESTABLISHED RETURN written with the conntrack match, as
+    # iptables-save prints "-m conntrack --ctstate" (matches mutants 92
+    # and 93: --ctstate not understood)
+    state = "-m state --state RELATED,ESTABLISHED"
+    line = f"-A {GRE2_I} {state} "
+    ct = f"-A {GRE2_I} -m conntrack --ctstate RELATED,ESTABLISHED "
+    text = _edited(fx.IPTABLES, line, ct)
+    decision, decided_by, _ = _in(text, port=80, established=True)
+    assert (decision, decided_by) == (
+        "allow", f"{ct}{EST[len(state) + 1:]}")
+
+
+def test_an_egress_set_match_reads_the_destination():
+    # edit: gre2's egress RETURN of everything made the default group's
+    # set as destination, as Neutron writes an egress rule to a remote
+    # group (matches mutant 193: the source read, gre2's own address, in
+    # no port of the group)
+    line = f"[2:168] -A {GRE2_O} -j RETURN\n"
+    rule = f"-m set --match-set {SET_V4} dst -j RETURN"
+    text = _edited(fx.IPTABLES, line, f"[2:168] -A {GRE2_O} {rule}\n")
+    assert _in(text, "udp", 53, "198.18.17.51", direction="egress")[:2] == (
+        "allow", f"-A {GRE2_O} {rule}")
+    assert _in(text, "udp", 53, "198.18.20.1", direction="egress")[:2] == (
+        "deny", FALLBACK_DROP)
+
+
+def test_a_set_match_with_two_directions_reads_the_first():
+    # edit: gre2's ICMP RETURN made a match of the default group's set by
+    # hand with the directions "src,dst" (the set has one dimension, so
+    # the kernel reads the source); 198.18.17.51 is a member, gre2's own
+    # 198.18.19.47 is not (matches mutants 194 and 195: "src,dst" not
+    # split, the destination read)
+    rule = f"-m set --match-set {SET_V4} src,dst -j RETURN"
+    text = _edited(fx.IPTABLES, GRE2_ICMP, rule)
+    assert _in(text, port=80, remote="198.18.17.51")[:2] == (
+        "allow", f"-A {GRE2_I} {rule}")
