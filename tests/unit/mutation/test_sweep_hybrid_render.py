@@ -19,11 +19,13 @@ Written against surviving mutants of those modules (named in the
 comments), each of which one of these tests fails.
 """
 
+import dataclasses
 import json
 
 import pytest
 
 from osc_netdiag.backends.ml2_ovs import fw_hybrid
+from osc_netdiag.backends.ml2_ovs import fw_hybrid_render as render
 from osc_netdiag.backends.ml2_ovs import fw_hybrid_render6 as render6
 from osc_netdiag.resolve import secgroups
 from osc_netdiag.secgroups import Packet
@@ -578,3 +580,162 @@ def test_a_set_match_with_two_directions_reads_the_first():
     text = _edited(fx.IPTABLES, GRE2_ICMP, rule)
     assert _in(text, port=80, remote="198.18.17.51")[:2] == (
         "allow", f"-A {GRE2_I} {rule}")
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("ACCEPT", ("allow", f"-A {GRE2_I} {GRE2_SSH}",
+                f"a new connection; {GRE2_PATH}; accepted by policy ACCEPT "
+                "of FORWARD")),
+    ("DROP", ("deny", "policy DROP of FORWARD",
+              f"a new connection; {GRE2_PATH}"))])
+def test_a_packet_no_rule_decides_meets_forwards_policy(policy, expected):
+    # edit: as above (sg-chain's jump to gre2's ingress chain a goto), and
+    # FORWARD's policy DROP, as a host that does not route sets it
+    # (evaluate mutants 62 and 63: the chain not found, 64: no policy, 65:
+    # ACCEPT whatever the policy, 70: no result)
+    jump = (f"--physdev-out {GRE2_TAP} --physdev-is-bridged -m comment "
+            f"--comment \"Jump to the VM specific chain.\" -j {GRE2_I}")
+    text = _edited(fx.IPTABLES, jump, jump.replace(" -j ", " -g "))
+    text = _edited(text, ":FORWARD ACCEPT [0:0]", f":FORWARD {policy} [0:0]")
+    assert _in(text, port=22) == expected
+
+
+# -- fw_hybrid_render: shared jumps, rule texts, DHCP replies, pairs -------
+
+OPEN2_TAP = "tap1d8ba2e4-91"
+PORT_SEC = ('-m comment --comment "Accept all packets when port security is '
+            'disabled." -j ACCEPT')
+
+
+def test_a_port_without_port_security_shows_its_accept_jumps():
+    # edit: none; open2 has port security off: its three ACCEPT lines, each
+    # said to come from that (shared_jumps mutants 10-13, 16, 26, 36: the
+    # origin changed or None; 20, 30, 40: the arguments shifted)
+    hops, findings = fw_hybrid.judge(fx.intent("open2"), fx.outputs())
+    assert findings == ()
+    out = f"-m physdev --physdev-out {OPEN2_TAP} --physdev-is-bridged"
+    into = f"-m physdev --physdev-in {OPEN2_TAP} --physdev-is-bridged"
+    why = "port security disabled (Neutron)"
+    assert [(h.device, h.state, h.detail) for h in hops] == [
+        ("neutron-openvswi-FORWARD", "installed",
+         f"{out} {PORT_SEC} [{why}]; 4 packets, 1312 bytes"),
+        ("neutron-openvswi-FORWARD", "installed",
+         f"{into} {PORT_SEC} [{why}]; 2 packets, 656 bytes"),
+        ("neutron-openvswi-INPUT", "installed",
+         f"{into} {PORT_SEC} [{why}]; 0 packets, 0 bytes")]
+
+
+@pytest.mark.parametrize("direction", ["out", "in"])
+def test_a_forward_jump_made_a_goto_is_a_missing_chain(direction):
+    # edit: one of neutron-openvswi-FORWARD's jumps of gre2 to sg-chain
+    # made a goto (-g): present but not the jump Neutron writes
+    # (shared_jumps mutants 47, 51, 56, 57 and 61, 65, 70, 71: the jumps'
+    # kind lost, so they would be missing rules)
+    chain = "neutron-openvswi-FORWARD"
+    line = (f"-A {chain} -m physdev --physdev-{direction} {GRE2_TAP} "
+            "--physdev-is-bridged -m comment --comment \"Direct traffic from "
+            "the VM interface to the security group chain.\" "
+            "-j neutron-openvswi-sg-chain")
+    bad = line.replace(" -j neutron-openvswi-sg-chain",
+                       " -g neutron-openvswi-sg-chain")
+    _, findings = fw_hybrid.compare(fx.intent("gre2"), fx.outputs(
+        iptables=_edited(fx.IPTABLES, line, bad)))
+    assert [(f.code, f.subject, f.summary) for f in findings] == [
+        ("NETDIAG_FW_IPT_CHAIN_MISSING", f"compute2:{chain}",
+         f"{chain} on compute2 has no '{line[len(chain) + 4:]}'"),
+        ("NETDIAG_FW_IPT_RULE_EXTRA", f"compute2:{chain}",
+         f"{chain} on compute2 has '{bad[len(chain) + 4:]}', which no API "
+         "rule of the port explains")]
+
+
+def _gre2_rule(protocol):
+    return next(r for r in fx.intent("gre2").rules if r.protocol == protocol)
+
+
+@pytest.mark.parametrize("edit, text", [
+    # a port range: the multiport match Neutron writes (_protocol_and_ports
+    # mutants 44-51)
+    (dict(port_range_min=20, port_range_max=23),
+     "-s 198.18.19.0/24 -p tcp -m tcp -m multiport --dports 20:23 -j RETURN"),
+    # the protocol as its number, as the API may give it (protocol_name
+    # mutants 2 and 7: the number not mapped)
+    (dict(protocol="6"),
+     "-s 198.18.19.0/24 -p tcp -m tcp --dport 22 -j RETURN"),
+    # a protocol outside the map, kept as given (protocol_name mutants 3,
+    # 5: no protocol, 8: "None")
+    (dict(protocol="gre", port_range_min=None, port_range_max=None),
+     "-s 198.18.19.0/24 -p gre -j RETURN"),
+    # egress to a prefix (rule_text mutants 36, 40, 41: -s or another flag)
+    (dict(direction="egress"),
+     "-d 198.18.19.0/24 -p tcp -m tcp --dport 22 -j RETURN"),
+    # egress to a remote group (rule_text mutants 13, 17, 18: src or
+    # another word for dst)
+    (dict(direction="egress", remote_ip_prefix=None,
+          remote_group_id=DEFAULT),
+     f"-p tcp -m tcp --dport 22 -m set --match-set {SET_V4} dst -j RETURN"),
+])
+def test_an_api_rule_is_written_as_iptables_save_prints_it(edit, text):
+    # gre2's SSH rule as recorded, edited as each case says
+    rule = dataclasses.replace(_gre2_rule("tcp"), **edit)
+    assert render.rule_text(rule) == text
+
+
+@pytest.mark.parametrize("edit, text", [
+    # type 8 code 0 (_protocol_and_ports mutant 22: the code left out;
+    # 28, 34, 35: the flag)
+    (dict(port_range_min=8, port_range_max=0),
+     "-s 198.18.0.0/15 -p icmp -m icmp --icmp-type 8/0 -j RETURN"),
+    # ICMPv6 asked as "icmpv6" (protocol_name mutant 6: the name not
+    # found upper-cased)
+    (dict(ethertype="IPv6", protocol="icmpv6", remote_ip_prefix=None,
+          port_range_min=None),
+     "-p ipv6-icmp -j RETURN"),
+])
+def test_an_icmp_rule_is_written_as_iptables_save_prints_it(edit, text):
+    # gre2's ICMP rule as recorded, edited as each case says
+    rule = dataclasses.replace(_gre2_rule("icmp"), **edit)
+    assert render.rule_text(rule) == text
+
+
+@pytest.mark.parametrize("dest", ["198.18.19.47", "255.255.255.255"])
+def test_a_dhcp_reply_above_established_is_a_fixed_line_out_of_order(dest):
+    # edit: one of gre2's DHCP reply RETURNs moved above its ESTABLISHED
+    # RETURN (_dhcp_reply_rules mutants 13 and 27: the reply of kind
+    # "rule", a group rule outside the block)
+    reply = f"-d {dest}/32 -p udp -m udp --sport 67 --dport 68 -j RETURN"
+    est = f"[7:588] -A {GRE2_I} {EST}\n"
+    text = _edited(fx.IPTABLES, est, "")
+    text = _edited(text, f"-A {GRE2_I} {reply}\n",
+                   f"-A {GRE2_I} {reply}\n{est}")
+    findings = fw_hybrid.compare(fx.intent("gre2"),
+                                 fx.outputs(iptables=text))[1]
+    if dest == "198.18.19.47":
+        first = reply
+    else:
+        first = ("-d 198.18.19.47/32 -p udp -m udp --sport 67 --dport 68 "
+                 "-j RETURN")
+    assert _order(findings) == [(
+        "NETDIAG_FW_IPT_RULE_ORDER",
+        f"{GRE2_I} on compute2 has Neutron's fixed rules out of order",
+        f"{GRE2_I} on compute2 has its rules out of Neutron's order (first "
+        f"out of place: {first})")]
+
+
+def test_an_ipv4_address_pair_with_host_bits_is_matched_as_its_network():
+    # edit: vxlan2's allowed address pair written 198.18.17.250/24
+    # (Neutron accepts it and gives it back as written), and its
+    # anti-spoofing RETURN as iptables-save prints that source, the
+    # network (_cidr mutants 5, 6 and spoof_pairs mutants 5, 6: the
+    # address read strictly, a ValueError)
+    def pair(port):
+        (found,) = port["allowed_address_pairs"]
+        found["ip_address"] = "198.18.17.250/24"
+    spoof = "neutron-openvswi-sa5bf0a8e-e"
+    text = _edited(fx.IPTABLES, f"-A {spoof} -s 198.18.17.250/32 ",
+                   f"-A {spoof} -s 198.18.17.0/24 ")
+    hops, findings = fw_hybrid.judge(fx.intent("vxlan2", edit_port=pair),
+                                     fx.outputs(iptables=text))
+    assert findings == ()
+    assert [h.detail.split("; ")[0] for h in hops if h.device == spoof][0] == (
+        "-s 198.18.17.0/24 -m mac --mac-source fa:16:3e:28:29:a3 "
+        f"{PAIR_ALLOW} [allowed address pair 198.18.17.250/24]")
