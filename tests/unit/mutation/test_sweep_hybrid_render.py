@@ -349,8 +349,9 @@ def test_an_ipv6_address_pair_with_host_bits_is_matched_as_its_network():
 LAB_SSH_ICMP = "0d698110-ca56-4ea0-b594-caba3664783d"
 
 
-def _intent_with_groups(name, edit_port, edit_group):
-    """hybrid_fixtures.intent, with each group's body edited as well."""
+def _intent_with_groups(name, edit_port, edit_group, edit_member=None):
+    """hybrid_fixtures.intent, with each group's body (and each member
+    port's, as the group's port list gives it) edited as well."""
     api = fx.API
     ports = [json.loads(p.read_text())["port"]
              for p in sorted(api.glob("port-*.json"))]
@@ -364,6 +365,9 @@ def _intent_with_groups(name, edit_port, edit_group):
         gname = path.name[len("security-group-"):-len(".json")]
         members[group["id"]] = json.loads(
             (api / f"ports-of-{gname}.json").read_text())["ports"]
+        for member in members[group["id"]]:
+            (edit_member or edit_port)(member) \
+                if member["id"] == port["id"] else None
     conn = FakeConnection(FakeNetwork(ports, groups, members))
     return secgroups.intent_of(conn, conn.network.find_port(port["id"]))
 
@@ -739,3 +743,27 @@ def test_an_ipv4_address_pair_with_host_bits_is_matched_as_its_network():
     assert [h.detail.split("; ")[0] for h in hops if h.device == spoof][0] == (
         "-s 198.18.17.0/24 -m mac --mac-source fa:16:3e:28:29:a3 "
         f"{PAIR_ALLOW} [allowed address pair 198.18.17.250/24]")
+
+
+def test_a_members_address_pair_with_host_bits_is_a_network_in_the_set():
+    # edit: vxlan2's allowed address pair written 198.18.17.250/24 in its
+    # body and in the default group's port list; on the host, its
+    # anti-spoofing RETURN and the group's hash:net member as printed for
+    # that network, 198.18.17.0/24 (expected_sets mutants 18, 19, 23, 24:
+    # the members read strictly, a ValueError)
+    def pair(port):
+        for found in port["allowed_address_pairs"]:
+            found["ip_address"] = "198.18.17.250/24"
+    spoof = "neutron-openvswi-sa5bf0a8e-e"
+    text = _edited(fx.IPTABLES, f"-A {spoof} -s 198.18.17.250/32 ",
+                   f"-A {spoof} -s 198.18.17.0/24 ")
+    sets = _edited(fx.IPSETS, "198.18.17.250\n", "198.18.17.0/24\n")
+    intent = _intent_with_groups("vxlan2", pair, lambda group: None)
+    hops, findings = fw_hybrid.judge(intent, fx.outputs(iptables=text,
+                                                        ipsets=sets))
+    assert findings == ()
+    (hop,) = [h for h in hops if h.device == SET_V4]
+    assert (hop.state, hop.detail) == ("installed", (
+        f"remote group {DEFAULT}: 198.18.16.16/32, 198.18.16.50/32, "
+        "198.18.17.0/24, 198.18.17.51/32, 198.18.17.77/32, "
+        "198.18.18.82/32, 198.18.18.98/32, 198.18.19.49/32"))
