@@ -56,7 +56,8 @@ def _running(pattern):
 def _still_running_after(pattern, grace):
     """The PIDs matching ``pattern`` once ``grace`` seconds have passed
     without them all gone (polled: under load the KILL that follows TERM
-    lands late, and a fixed pause read that as a leftover)."""
+    lands late, and a fixed pause read that as a leftover).
+    """
     deadline = time.monotonic() + grace
     while True:
         left = _running(pattern)
