@@ -350,8 +350,11 @@ LAB_SSH_ICMP = "0d698110-ca56-4ea0-b594-caba3664783d"
 
 
 def _intent_with_groups(name, edit_port, edit_group, edit_member=None):
-    """hybrid_fixtures.intent, with each group's body (and each member
-    port's, as the group's port list gives it) edited as well."""
+    """hybrid_fixtures.intent, with each group's body edited as well.
+
+    ``edit_member`` (else ``edit_port``) edits the port where the groups'
+    port lists give it too.
+    """
     api = fx.API
     ports = [json.loads(p.read_text())["port"]
              for p in sorted(api.glob("port-*.json"))]
@@ -437,8 +440,10 @@ def _in(text, protocol="tcp", port=None, remote="198.18.19.49", name="gre2",
 
 
 def _before(text, line, added):
-    """``added`` lines (after "-A CHAIN") put before ``line`` of its chain
-    (a recorded line: counters, then "-A CHAIN")."""
+    """``added`` lines (after "-A CHAIN") put before ``line`` of its chain.
+
+    ``line`` is a recorded line: counters, then "-A CHAIN".
+    """
     chain = line.split()[2]
     return _edited(text, line, "".join(f"[0:0] -A {chain} {a}\n"
                                        for a in added) + line)
@@ -470,7 +475,7 @@ def test_rules_the_walk_does_not_decide_on_are_passed_over():
     # has no source port, so it does not match). (evaluate mutants 25: the
     # chain left at the rule not understood, 43: at the LOG; matches
     # mutants 209: an unknown match taken as understood, 135 and 136:
-    # --sports not understood, 139: compared with no source port)
+    # --sports not understood, 138 and 139: compared with no source port)
     text = _before(fx.IPTABLES, SSH_LINE, [
         "-p tcp -m tcp --dport 22 -m hashlimit --hashlimit-above 10/sec "
         "--hashlimit-name ssh -j DROP",
