@@ -60,7 +60,7 @@ CODES = {
            "neither a fixed IP nor an allowed address pair in the API "
            "(a stale flow): " + RESTART + "."),
     "NETDIAG_FW_OF_DHCP_SPOOF_MISSING": (
-        E, "The flow that drops DHCP offers sent by port {port} is "
+        E, "The flow that drops DHCP server replies sent by port {port} is "
            "missing on {host}: the instance could act as a DHCP server "
            "on its network. " + RESTART_ + "."),
     "NETDIAG_FW_OF_DHCP_CLIENT_MISSING": (

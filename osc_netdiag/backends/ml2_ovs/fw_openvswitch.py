@@ -130,8 +130,12 @@ def trace_flow(intent, packet, ofport, lvid):
         # ovs-ofctl prints ICMPv6's as icmp_type; a flow to trace must
         # name them icmpv6_type
         icmp = "icmpv6" if v6 else "icmp"
-        default_type = 128 if v6 else 8
-        fields.append(f"{icmp}_type={int(packet.icmp_type or default_type)}")
+        # type 0 is an echo reply, not "no type": only None takes the
+        # echo request
+        icmp_type = packet.icmp_type
+        if icmp_type is None:
+            icmp_type = 128 if v6 else 8
+        fields.append(f"{icmp}_type={int(icmp_type)}")
         fields.append(f"{icmp}_code={int(packet.icmp_code or 0)}")
     elif packet.port is not None:
         fields += [f"tp_src={PEER_PORT}", f"tp_dst={int(packet.port)}"]
