@@ -13,11 +13,15 @@
 """Where the sweep of the mutants found them unasserted: the firewall hop
 of a trace for an iptables_hybrid port (the driver's name in the row, the
 intent handed to the hybrid judge, the evidence of a remote group without
-a name), and a legacy router's NAT rows (a rule that matches in all but
+a name), the openvswitch driver's base flows of a port (ND, DHCP, RA and
+ingress: flows present but wrong, stale ND sources, address pairs and the
+order of their findings), and a legacy router's NAT rows (a rule that matches in all but
 one fragment, an IPv6 gateway address, the rows of a missing rule).
 
-The firewall tests replay the recorded firewall scenario
-``hybrid-vxlan2-icmp-allowed`` (compute2), the router tests the recorded
+The hybrid tests replay the recorded firewall scenario
+``hybrid-vxlan2-icmp-allowed`` (compute2), the base flow tests the lab
+case ``ingress-tcp22-denied`` (port 142e0e0c-..., ofport 5 on compute1),
+the router tests the recorded
 router scenario (l3dhcp ``router``, network1), each edited in one place
 where a test says so.
 """
@@ -28,18 +32,29 @@ import pathlib
 import types
 
 from osc_netdiag.backends.ml2_ovs import fw_hop
+from osc_netdiag import exitcodes
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Report
 from osc_netdiag.models import Evidence
 from osc_netdiag.models import Status
 from osc_netdiag import secgroups
 from osc_netdiag.transport import replay
+from tests.unit.firewall import lab_cases as lab
+from tests.unit.firewall.test_port_firewall_openvswitch import DENIED
 from tests.unit.l3dhcp import scenario
 from tests.unit.l3dhcp.test_dhcp_faults import replace_in
 from tests.unit.l3dhcp.test_router_faults import check as router_check
 from tests.unit.l3dhcp.test_router_faults import FIP
 from tests.unit.l3dhcp.test_router_faults import FIXED
 from tests.unit.l3dhcp.test_router_faults import UPSTREAM
+from tests.unit.mutation.test_fw_ovs_values import DENIED_PORT as PORT
+from tests.unit.mutation.test_sweep_fw_ovs_flows import _base
+from tests.unit.mutation.test_sweep_fw_ovs_flows import _edits
+from tests.unit.mutation.test_sweep_fw_ovs_flows import MAC
+from tests.unit.mutation.test_sweep_fw_ovs_flows import RESTART
+from tests.unit.mutation.test_sweep_fw_ovs_flows import T71
+from tests.unit.mutation.test_sweep_fw_ovs_flows import T81
+from tests.unit.mutation.test_sweep_fw_ovs_flows import V6_OWN
 
 HYBRID = pathlib.Path(__file__).parents[2] / "fixtures" / "firewall" / \
     "scenarios" / "hybrid-vxlan2-icmp-allowed"
@@ -185,3 +200,135 @@ def test_an_ipv6_gateway_address_listed_first_has_no_nat(tmp_path):
         _present(f"SNAT {FIXED}", FLOAT_SNAT)]
     assert [f.code for f in result.findings] == [
         "NETDIAG_ROUTER_DEVICE_BROKEN"]
+
+
+# -- fw_ovs_base: the port's base flows (lab case ingress-tcp22-denied) -----
+
+def _findings(result):
+    return [(f.code, f.subject, f.summary, f.remedy) for f in result.findings]
+
+
+def _nd_missing(address, what, lacking):
+    return ("NETDIAG_FW_OF_ND_MISSING", f"compute1:{PORT}:nd:{address}",
+            f"table 71 on compute1 lacks the IPv6 neighbour discovery "
+            f"flows of port {PORT}'s {what} {address} (MAC {MAC}): "
+            f"{lacking}",
+            f"Port {PORT}'s IPv6 neighbour discovery for {address} (MAC "
+            f"{MAC}) lacks {lacking} on compute1: its neighbours cannot "
+            "resolve (or it cannot announce) that address, and IPv6 "
+            f"traffic to it fails. {RESTART}")
+
+
+def _dhcp_missing(protocol, address):
+    return ("NETDIAG_FW_OF_DHCP_CLIENT_MISSING",
+            f"compute1:{PORT}:dhcp-client:{address}",
+            f"table 71 on compute1 has no flow letting port {PORT} send "
+            f"{protocol} requests from {address} (MAC {MAC})",
+            f"compute1 has no flow letting port {PORT} send {protocol} "
+            f"requests from {address}: the instance gets no address (or "
+            f"lease renewal) that way. {RESTART}")
+
+
+def test_nd_flows_from_two_sources_the_api_does_not_give(tmp_path):
+    # table 71: the port's ND flows of types 130 and 135 match ipv6_src
+    # 2001:db8::5 and 2001:db8::10, not its link-local address: present,
+    # wrong, and two stale sources (listed in text order, ::10 first)
+    # kills fw_ovs_base _check_nd mutants 60, 62, 63 (stale ND sources not
+    # read) and 65, 67 (the stale ones sorted as text)
+    own = f"ipv6_src={V6_OWN},icmp_type="
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        (f"{own}130", "ipv6_src=2001:db8::5,icmp_type=130"),
+        (f"{own}135", "ipv6_src=2001:db8::10,icmp_type=135"))},
+        packet=None)
+    stale = [("NETDIAG_FW_OF_ND_STALE", f"compute1:{PORT}:nd:{address}",
+              f"port {PORT} may answer IPv6 neighbour discovery for "
+              f"{address} on compute1, which the API does not give it")
+             for address in ("2001:db8::10", "2001:db8::5")]
+    assert [f[:3] for f in _findings(result)] == [_nd_missing(
+        V6_OWN, "link-local address",
+        "ICMPv6 type 130, ICMPv6 type 135")[:3]] + stale
+    assert _base(result) == (
+        "wrong", f"ND of {V6_OWN} missing; ND of 2001:db8::10 not in the "
+        "API; ND of 2001:db8::5 not in the API", Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_two_ipv6_address_pairs_without_their_flows(tmp_path):
+    # the API: the port gets allowed address pairs 2001:db8::5 and
+    # 2001:db8::10 with its own MAC; the recorded table 71 has no flow for
+    # them: their ND and DHCPv6 flows are missing, in text order (::10
+    # first)
+    # kills fw_ovs_base sources mutants 9, 11, 13, 14 (what a pair is
+    # called), _check_nd mutants 14, 16 and _check_dhcp_ra mutants 28, 30
+    # (sorted as text), _check_dhcp_ra 41, 42, 46, 47, 48 (the remedy's
+    # protocol, address, host and port)
+    def pairs(data):
+        data["port.json"]["port"]["allowed_address_pairs"] = [
+            {"ip_address": "2001:db8::5", "mac_address": MAC},
+            {"ip_address": "2001:db8::10", "mac_address": MAC}]
+    result = lab.run(DENIED, tmp_path, packet=None, edit_api=pairs)
+    base = ("NETDIAG_FW_OF_ND_MISSING", "NETDIAG_FW_OF_DHCP_CLIENT_MISSING")
+    nd = "ICMPv6 type 130, ICMPv6 type 133, ICMPv6 type 135, neighbour " \
+        "advertisement (nd_target={})"
+    assert [f for f in _findings(result) if f[0] in base] == [
+        _nd_missing(a, "allowed address pair", nd.format(a))
+        for a in ("2001:db8::10", "2001:db8::5")] + [
+        _dhcp_missing("DHCPv6", a) for a in ("2001:db8::10", "2001:db8::5")]
+    assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_a_dhcp_request_flow_to_the_wrong_port(tmp_path):
+    # table 71: the DHCP request flow of 198.18.17.51 matches tp_dst=68,
+    # not 67: present, and wrong
+    # kills fw_ovs_base _egress_key mutant 56 (any flow with a source
+    # taken for a DHCP request flow)
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        ("nw_src=198.18.17.51,tp_src=68,tp_dst=67",
+         "nw_src=198.18.17.51,tp_src=68,tp_dst=68"))}, packet=None)
+    assert _findings(result) == [_dhcp_missing("DHCP", "198.18.17.51")]
+    assert _base(result) == (
+        "wrong", "DHCP requests from 198.18.17.51 dropped", Status.ERROR)
+
+
+def test_dhcpv6_and_ra_drop_flows_of_other_packets(tmp_path):
+    # table 71: the drop of the port's DHCPv6 replies matches tp_src=546
+    # (not 547), the drop of its router advertisements icmp_type=133 (not
+    # 134): present, and wrong
+    # kills fw_ovs_base _egress_key mutants 81 and 94 (any udp6 or icmp6
+    # drop taken for these)
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        ("tp_src=547,tp_dst=546 actions=resubmit(,93)",
+         "tp_src=546,tp_dst=546 actions=resubmit(,93)"),
+        ("icmp_type=134 actions=resubmit(,93)",
+         "icmp_type=133 actions=resubmit(,93)"))}, packet=None)
+    assert [f[:2] for f in _findings(result)] == [
+        ("NETDIAG_FW_OF_DHCP_SPOOF_MISSING", f"compute1:{PORT}:dhcpv6"),
+        ("NETDIAG_FW_OF_RA_SPOOF_MISSING", f"compute1:{PORT}:ra")]
+
+
+def test_ingress_nd_and_dhcpv6_flows_at_another_priority(tmp_path):
+    # table 81: the port's ICMPv6 type 135 and DHCPv6 reply flows at
+    # priority 90, not 100 and 95: present, and wrong
+    # kills fw_ovs_base _ingress_key mutants 14 and 37 (the priority not
+    # required)
+    result = lab.run(DENIED, tmp_path, {T81: _edits(
+        ("priority=100,icmp6,reg5=0x5,icmp_type=135",
+         "priority=90,icmp6,reg5=0x5,icmp_type=135"),
+        ("priority=95,udp6,reg5=0x5,tp_src=547",
+         "priority=90,udp6,reg5=0x5,tp_src=547"))}, packet=None)
+    assert [f[:3] for f in _findings(result)] == [(
+        "NETDIAG_FW_OF_INGRESS_BASE_MISSING", f"compute1:{PORT}:ingress-base",
+        f"table 81 on compute1 does not let ICMPv6 type 135, DHCPv6 "
+        f"replies reach port {PORT}")]
+
+
+def test_an_ingress_udp6_flow_from_another_port(tmp_path):
+    # table 81: the port's DHCPv6 reply flow matches tp_src=546, not 547
+    # kills fw_ovs_base _ingress_key mutant 38 (udp6 port not required)
+    result = lab.run(DENIED, tmp_path, {T81: _edits(
+        ("priority=95,udp6,reg5=0x5,tp_src=547",
+         "priority=95,udp6,reg5=0x5,tp_src=546"))}, packet=None)
+    assert [f[:3] for f in _findings(result)] == [(
+        "NETDIAG_FW_OF_INGRESS_BASE_MISSING", f"compute1:{PORT}:ingress-base",
+        f"table 81 on compute1 does not let DHCPv6 replies reach port "
+        f"{PORT}")]
