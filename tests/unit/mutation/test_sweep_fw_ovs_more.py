@@ -332,3 +332,38 @@ def test_an_ingress_udp6_flow_from_another_port(tmp_path):
         "NETDIAG_FW_OF_INGRESS_BASE_MISSING", f"compute1:{PORT}:ingress-base",
         f"table 81 on compute1 does not let DHCPv6 replies reach port "
         f"{PORT}")]
+
+
+# -- fw_ovs_flows: a rule of ICMP type and code (lab case
+# ingress-icmp-allowed) ------------------------------------------------------
+
+def test_an_icmp_rule_of_type_and_code_in_sync(tmp_path):
+    # two edits that together are what Neutron installs for an ICMP rule
+    # with a type and a code: the API's ingress ICMP rule gets type 8,
+    # code 0 (port_range_min/max), and its two table 82 flows match
+    # icmp_type=8,icmp_code=0 at priority 77 (70 + 4 + 3) instead of 75
+    # kills fw_ovs_flows flow_key mutants 24-27, 36, 44, 63, 65 (the
+    # flow's code not read) and rule_keys 44, 52 (the rule's code left
+    # out): either side without the code is out of sync
+    def type_and_code(data):
+        for name, body in data.items():
+            if name.startswith("security-group-"):
+                for rule in body["security_group"]["security_group_rules"]:
+                    if rule["protocol"] == "icmp":
+                        rule["port_range_min"] = 8
+                        rule["port_range_max"] = 0
+    flows = [(f"priority=75,ct_state={state},icmp,reg5=0x5 actions",
+              f"priority=77,ct_state={state},icmp,reg5=0x5,icmp_type=8,"
+              "icmp_code=0 actions")
+             for state in ("+est-rel-rpl", "+new-est")]
+    result = lab.run("ingress-icmp-allowed", tmp_path,
+                     {"flows:br-int:table=82,reg5=5": _edits(*flows)},
+                     packet=None, edit_api=type_and_code)
+    assert [(r.state, r.detail, r.status) for r in result.rows
+            if r.device == "85a380fa-85c1-49d9-9437-134e3dad573a"] == [
+        ("default", "ingress IPv4 icmp type 8 code 0 from 0.0.0.0/0",
+         Status.OK),
+        ("installed", "ingress IPv4 icmp type 8 code 0 from 0.0.0.0/0: "
+         "table 82 priority 77", Status.OK)]
+    assert result.findings == ()
+    assert result.exit_code == exitcodes.OK
