@@ -367,3 +367,24 @@ def test_an_icmp_rule_of_type_and_code_in_sync(tmp_path):
          "table 82 priority 77", Status.OK)]
     assert result.findings == ()
     assert result.exit_code == exitcodes.OK
+
+
+def test_the_link_local_anti_spoofing_flow_for_another_address(tmp_path):
+    # table 71: the port's anti-spoofing flow of its link-local address
+    # matches ipv6_src fe80::f816:3eff:feb7:78cf (not :78ce): present,
+    # wrong, and the finding names the address as the API calls it
+    # kills fw_ovs_flows allowed_sources mutants 21, 23, 26, 27 (what the
+    # link-local address is called)
+    ours = f"priority=65,ipv6,reg5=0x5,in_port=5,dl_src={MAC},ipv6_src="
+    result = lab.run(DENIED, tmp_path, {T71: _edits(
+        (f"{ours}{V6_OWN}", f"{ours}fe80::f816:3eff:feb7:78cf"))},
+        packet=None)
+    assert [f[:3] for f in _findings(result)][0] == (
+        "NETDIAG_FW_OF_SPOOF_MISSING", f"compute1:{PORT}:{V6_OWN}",
+        f"no anti-spoofing flow lets port {PORT} send from {V6_OWN} "
+        f"(link-local address, MAC {MAC}) on compute1")
+    (row,) = [r for r in result.rows if r.device == "anti-spoofing"]
+    assert (row.state, row.detail, row.status) == (
+        "wrong", f"2 source(s) allowed: 198.18.17.51 ({MAC}), {V6_OWN} "
+        f"({MAC}); link-local address {V6_OWN} missing; "
+        "fe80::f816:3eff:feb7:78cf not in the API", Status.ERROR)
