@@ -31,6 +31,8 @@ import json
 import pathlib
 import types
 
+import pytest
+
 from osc_netdiag.backends.ml2_ovs import fw_hop
 from osc_netdiag import exitcodes
 from osc_netdiag.checks.engine import HostView
@@ -388,3 +390,43 @@ def test_the_link_local_anti_spoofing_flow_for_another_address(tmp_path):
         "wrong", f"2 source(s) allowed: 198.18.17.51 ({MAC}), {V6_OWN} "
         f"({MAC}); link-local address {V6_OWN} missing; "
         "fe80::f816:3eff:feb7:78cf not in the API", Status.ERROR)
+
+
+def _tcp_rule_ports(low, high):
+    """An API edit: the tcp rule of stateless-sl-tcp22 (22-22) gets the
+    ports ``low``-``high``."""
+    def edit(data):
+        for name, body in data.items():
+            if name.startswith("security-group-"):
+                for rule in body["security_group"]["security_group_rules"]:
+                    if rule["protocol"] == "tcp":
+                        rule["port_range_min"] = low
+                        rule["port_range_max"] = high
+    return edit
+
+
+@pytest.mark.parametrize("low,high,ports", [
+    # kills fw_ovs_flows rule_keys mutant 16 (a rule of every port
+    # compared as None with the flows' port 22: a crash)
+    (None, None, ""),
+    # kills fw_ovs_flows rule_keys mutant 23 (22-23 taken for port 22
+    # alone, which the flows cover)
+    (22, 23, " 22-23"),
+])
+def test_a_tcp_rule_wider_than_its_flows_of_port_22(tmp_path, low, high,
+                                                     ports):
+    # lab case stateless-sl-tcp22, the API's tcp rule 22-22 -> every port,
+    # or 22-23; the recorded table 82 flows match tp_dst=22 only: missing
+    rule = "1447570a-78f0-4d09-b5c5-cd53953d6196"
+    port = "2af956a2-0b65-4062-9a26-12ea35ffb03b"
+    result = lab.run("stateless-sl-tcp22", tmp_path, packet=None,
+                     edit_api=_tcp_rule_ports(low, high))
+    what = f"ingress IPv4 tcp{ports} from anywhere"
+    assert [(r.state, r.detail, r.status) for r in result.rows
+            if r.device == rule][1] == (
+        "missing", f"{what}: table 82 priority 77; no +est-rel-rpl flow; "
+        "no +new-est flow", Status.ERROR)
+    assert [(f.code, f.subject, f.summary) for f in result.findings][1] == (
+        "NETDIAG_FW_OF_RULE_MISSING", f"compute1:{port}:{rule}",
+        f"rule {rule} ({what}) is not installed in table 82 on compute1")
+    assert result.exit_code == exitcodes.ERROR_FINDING
