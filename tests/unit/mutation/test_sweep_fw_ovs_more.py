@@ -34,9 +34,9 @@ import types
 import pytest
 
 from osc_netdiag.backends.ml2_ovs import fw_hop
-from osc_netdiag import exitcodes
 from osc_netdiag.checks.engine import HostView
 from osc_netdiag.checks.engine import Report
+from osc_netdiag import exitcodes
 from osc_netdiag.models import Evidence
 from osc_netdiag.models import Status
 from osc_netdiag import secgroups
@@ -394,7 +394,8 @@ def test_the_link_local_anti_spoofing_flow_for_another_address(tmp_path):
 
 def _tcp_rule_ports(low, high):
     """An API edit: the tcp rule of stateless-sl-tcp22 (22-22) gets the
-    ports ``low``-``high``."""
+    ports ``low``-``high``.
+    """
     def edit(data):
         for name, body in data.items():
             if name.startswith("security-group-"):
@@ -413,8 +414,8 @@ def _tcp_rule_ports(low, high):
     # alone, which the flows cover)
     (22, 23, " 22-23"),
 ])
-def test_a_tcp_rule_wider_than_its_flows_of_port_22(tmp_path, low, high,
-                                                     ports):
+def test_a_tcp_rule_wider_than_its_flows_of_port_22(
+        tmp_path, low, high, ports):
     # lab case stateless-sl-tcp22, the API's tcp rule 22-22 -> every port,
     # or 22-23; the recorded table 82 flows match tp_dst=22 only: missing
     rule = "1447570a-78f0-4d09-b5c5-cd53953d6196"
