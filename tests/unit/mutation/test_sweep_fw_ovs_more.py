@@ -431,3 +431,22 @@ def test_a_tcp_rule_wider_than_its_flows_of_port_22(
         "NETDIAG_FW_OF_RULE_MISSING", f"compute1:{port}:{rule}",
         f"rule {rule} ({what}) is not installed in table 82 on compute1")
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_a_tcp_range_with_one_masked_flow_of_two(tmp_path):
+    # lab case stateless-sl-tcp22, two edits: the API's tcp rule 22-22 ->
+    # 22-24, and its table 82 flows tp_dst=22 -> tp_dst=0x16/0xfffe
+    # (ports 22 and 23, the first of the two masks Neutron installs for
+    # 22-24): port 24's flows are missing
+    # kills fw_ovs_flows _ports_of mutant 7 (a masked match read as mask
+    # 0: every port)
+    rule = "1447570a-78f0-4d09-b5c5-cd53953d6196"
+    result = lab.run("stateless-sl-tcp22", tmp_path, {
+        "flows:br-int:table=82,reg5=34": lab.replace(
+            "tcp,reg5=0x22,tp_dst=22 ", "tcp,reg5=0x22,tp_dst=0x16/0xfffe ")},
+        packet=None, edit_api=_tcp_rule_ports(22, 24))
+    assert [(r.state, r.detail, r.status) for r in result.rows
+            if r.device == rule][1] == (
+        "missing", "ingress IPv4 tcp 22-24 from anywhere: table 82 priority "
+        "77; no +est-rel-rpl flow; no +new-est flow", Status.ERROR)
+    assert result.exit_code == exitcodes.ERROR_FINDING
