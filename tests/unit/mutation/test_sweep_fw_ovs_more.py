@@ -450,3 +450,32 @@ def test_a_tcp_range_with_one_masked_flow_of_two(tmp_path):
         "missing", "ingress IPv4 tcp 22-24 from anywhere: table 82 priority "
         "77; no +est-rel-rpl flow; no +new-est flow", Status.ERROR)
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_an_egress_rule_to_a_prefix_in_sync(tmp_path):
+    # lab case ingress-icmp-allowed, two edits that together are what
+    # Neutron installs for an egress IPv4 rule to 198.18.21.0/24: the
+    # API's egress IPv4 rule gets that remote_ip_prefix, and its two table
+    # 72 flows match nw_dst=198.18.21.0/24
+    # kills fw_ovs_flows flow_key mutants 10, 11 (an egress flow's nw_dst
+    # not read)
+    rule = "bbc5f276-ea23-4afb-8cfe-98ba4c7738e0"
+
+    def to_prefix(data):
+        for name, body in data.items():
+            if name.startswith("security-group-"):
+                for item in body["security_group"]["security_group_rules"]:
+                    if item["id"] == rule:
+                        item["remote_ip_prefix"] = "198.18.21.0/24"
+    flows = [(f"ct_state={state},ip,reg5=0x5 actions",
+              f"ct_state={state},ip,reg5=0x5,nw_dst=198.18.21.0/24 actions")
+             for state in ("+est-rel-rpl", "+new-est")]
+    result = lab.run("ingress-icmp-allowed", tmp_path,
+                     {"flows:br-int:table=72,reg5=5": _edits(*flows)},
+                     packet=None, edit_api=to_prefix)
+    assert [(r.state, r.detail, r.status) for r in result.rows
+            if r.device == rule][1] == (
+        "installed", "egress IPv4 any to 198.18.21.0/24: table 72 priority "
+        "74", Status.OK)
+    assert result.findings == ()
+    assert result.exit_code == exitcodes.OK
