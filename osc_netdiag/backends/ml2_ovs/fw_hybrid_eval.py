@@ -34,7 +34,16 @@ _ANY_STATE_NEW = frozenset({"NEW"})
 _ANY_STATE_EST = frozenset({"ESTABLISHED"})
 _MAX_DEPTH = 32     # a jump loop in hand-made rules must not hang us
 _BUILTIN_TARGETS = {"ACCEPT", "DROP", "REJECT", "RETURN"}
-_PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58}
+# iptables-save prints a rule's protocol by its /etc/protocols name; a
+# question may name it by number (--protocol 6): both are read as numbers
+_PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50,
+                  "ah": 51, "ipv6-icmp": 58, "sctp": 132}
+
+
+def _protocol_number(text):
+    """A protocol's number as text ("tcp" and "6" both give "6")."""
+    name = text.lower()
+    return str(_PROTO_NUMBERS.get(name, name))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,9 +116,8 @@ class _Matcher:
         self.sets = sets
 
     def proto_ok(self, value):
-        want = value.lower()
-        have = self.wire.protocol.lower()
-        return want == have or str(_PROTO_NUMBERS.get(have)) == want
+        return _protocol_number(value) == \
+            _protocol_number(self.wire.protocol)
 
     def matches(self, words):
         """(matched, understood) for the rule's match words."""
