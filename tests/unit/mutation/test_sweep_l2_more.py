@@ -25,6 +25,8 @@ from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_sweep_l2_paths import _fields
 from tests.unit.mutation.test_sweep_l2_paths import _recorded
 from tests.unit.mutation.test_sweep_l2_paths import _vlan_map
+from tests.unit.mutation.test_sweep_l2_paths import findings
+from tests.unit.test_trace_faults import trace_of
 
 FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures"
 NAMES_CAPTURE = (FIXTURES / "captures"
@@ -183,3 +185,43 @@ def test_first_port_of_the_network_wired_to_another_segment(tmp_path):
     assert _vlan_map(capture) == healthy
     assert [(r["local_vlan"], r["detail"]) for r in healthy["rows"]
             if r["host"] == "network1"] == [(2, "ports tagged 2")]
+
+
+# -- the tunnel path of a port trace (tunnel.tunnel_hops, tunnel_peers) -------
+
+def _vxlan(tmp_path):
+    return EditedCapture(FIXTURES / "scenarios" / "vxlan-healthy", tmp_path)
+
+
+def test_tunnel_bridge_missing(tmp_path):
+    # scenarios/vxlan-healthy, compute1's ovs-bridges: the Bridge row
+    # "br-tun" renamed "br-tun0": br-tun is not on compute1; the finding
+    # and the hop say so, exactly
+    capture = _vxlan(tmp_path)
+    capture.replace("compute1", "ovs-bridges", '"br-tun"', '"br-tun0"')
+    trace = trace_of(capture)
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+    assert findings(trace) == [(
+        "NETDIAG_OVS_BRIDGE_MISSING", "ERROR", "compute1:br-tun",
+        "br-tun does not exist on compute1",
+        "Create br-tun (ovs-vsctl add-br) and restart "
+        "neutron-openvswitch-agent on compute1; check bridge_mappings.")]
+    assert [(h.host, h.device, h.kind, h.state, h.detail, str(h.status))
+            for h in trace.hops if str(h.status) != "OK"] == [
+        ("compute1", "br-tun", "bridge", "absent", "", "ERROR")]
+
+
+def test_tunnel_peers_of_a_network_without_a_router(tmp_path):
+    # scenarios/vxlan-healthy, the recorded API context: no router on the
+    # network ("router" -> null): the peers are the hosts of its ports and
+    # DHCP agents; compute1's tunnels to both are checked
+    capture = _vxlan(tmp_path)
+    capture.edit_context(lambda d: d.update(router=None))
+    trace = trace_of(capture)
+    assert (trace.exit_code, findings(trace)) == (exitcodes.OK, [])
+    assert [(h.device, h.state, h.detail) for h in trace.hops
+            if h.host == "compute1" and h.kind == "tunnel"] == [
+        ("vxlan-c612010c", "present", "to compute2 remote_ip=198.18.1.12 "
+         "local_ip=198.18.1.11, ofport 2, in the flood flow"),
+        ("vxlan-c612010d", "present", "to network1 remote_ip=198.18.1.13 "
+         "local_ip=198.18.1.11, ofport 4, in the flood flow")]
