@@ -11,9 +11,10 @@
 #    under the License.
 
 """Survivors of the whole mutation sweep of the segment map's host flows
-(map_flows, map_host), second pass: translation records read from real
-ovs-ofctl output and vlan map reports of real recordings, each edited in
-one place (the comment says which and how), asserted exactly.
+(map_flows, map_host) and the tunnel path, second pass: translation records
+read from real ovs-ofctl output, vlan map reports and port traces of real
+recordings, each edited in one place (the comment says which and how),
+asserted exactly.
 """
 
 import pathlib
