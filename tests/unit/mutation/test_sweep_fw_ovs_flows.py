@@ -131,6 +131,25 @@ def test_an_icmp_echo_reply_is_traced_as_type_0():
               "icmpv6_type=0", "icmpv6_code=0")
 
 
+def test_an_icmp_packet_with_no_type_is_traced_as_an_echo_request():
+    # a Python API caller may hand port_firewall a Packet of its own, with
+    # no ICMP type (the CLI's firewall_packet always sets one): the flow
+    # traced is then the echo request, 8 for IPv4 and 128 for IPv6
+    # (kills trace_flow mutants 75-79: that default lost or changed)
+    view = _view(DENIED)
+    for ethertype, remote, word, expected in (
+            ("IPv4", "203.0.113.5", "icmp", "icmp_type=8"),
+            ("IPv6", "2001:db8::5", "icmp6", "icmpv6_type=128")):
+        packet = sg.Packet(direction="egress", ethertype=ethertype,
+                           protocol=word.replace("6", "v6"),
+                           remote_ip=remote)
+        probes = fw_openvswitch.more_probes(lab.intent(DENIED), view, packet)
+        flow = probes[-1].argv[-1].split(",")
+        assert flow[0] == "in_port=5" and word in flow, flow
+        assert [f for f in flow if "_type=" in f or "_code=" in f] == [
+            expected, expected.split("_")[0] + "_code=0"], flow
+
+
 def test_an_ingress_packet_of_an_untagged_port_is_traced_on_vlan_0():
     # the port's OVS Port record without its tag (ovs-vsctl prints
     # ["set",[]] before the agent tags a port; edited from 2): the packet
