@@ -19,7 +19,7 @@ Written against the surviving mutants of ``backends.ml2_ovs.fw_ovs_check``
 and ``fw_ovs_verdict`` (named in the comments, or killed by a whole
 report), each of which one of these tests fails. The whole reports are
 stored under tests/fixtures/reports/fw-ovs-sweep/ (the recorded cases in
-full, the edited ones as a delta against the unedited report: an unchanged
+full under recorded/, the edited ones under edited/ and trace/ as a delta against the unedited report: an unchanged
 list item is "="), written from the command's output when the test was
 added and read through then; rewrite them with ``NETDIAG_WRITE_REPORTS=1``
 after a deliberate change and review the diff.
@@ -403,7 +403,7 @@ def test_whole_report_of_an_edited_case(edit, tmp_path):
     doc = reports.delta(_doc(lab.run(case, tmp_path, edits, packet=None,
                                      edit_api=edit_api)), healthy)
     assert reports.changed(doc) == (edit not in UNCHANGED)
-    reports.check(doc, STORED / f"{edit}.json")
+    reports.check(doc, STORED / "edited" / f"{edit}.json")
 
 
 # -- the same check in port trace (whole firewall tables read) ----------
