@@ -19,10 +19,11 @@ Written against the surviving mutants of ``backends.ml2_ovs.fw_ovs_check``
 and ``fw_ovs_verdict`` (named in the comments, or killed by a whole
 report), each of which one of these tests fails. The whole reports are
 stored under tests/fixtures/reports/fw-ovs-sweep/ (the recorded cases in
-full under recorded/, the edited ones under edited/ and trace/ as a delta against the unedited report: an unchanged
-list item is "="), written from the command's output when the test was
-added and read through then; rewrite them with ``NETDIAG_WRITE_REPORTS=1``
-after a deliberate change and review the diff.
+full under recorded/, the edited ones under edited/ and trace/ as a delta
+against the unedited report: an unchanged list item is "="), written from
+the command's output when the test was added and read through then;
+rewrite them with ``NETDIAG_WRITE_REPORTS=1`` after a deliberate change
+and review the diff.
 """
 
 import copy
