@@ -162,3 +162,15 @@ def test_the_router_nat_alias_is_granted_and_reads_only_nat_tables():
     assert aliases["NETDIAG_NAT"] == [
         f"/usr/sbin/ip ^netns exec (qrouter|snat|fip)-{uuid} "
         "/usr/sbin/iptables-save -t nat$"]
+
+
+def test_the_dns_alias_is_granted_and_reads_only_the_dhcp_listeners():
+    # NETDIAG_DNS (the dns check's read of what listens on UDP 53) is a
+    # sudoers alias, not a finding code: on the user line, and exactly ss
+    # of UDP port 53 listeners inside a qdhcp- namespace
+    aliases, granted = _aliases()
+    assert "NETDIAG_DNS" in granted
+    uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    assert aliases["NETDIAG_DNS"] == [
+        f"/usr/sbin/ip ^netns exec qdhcp-{uuid} "
+        "/usr/bin/ss -H -l -n -u -p sport = :53$"]
