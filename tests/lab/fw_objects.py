@@ -23,6 +23,10 @@ namespace of its own:
 ``v6b``   its peer in the same group (a remote group member)
 ``sl``    a port in the stateless group
 
+``egress_to_members`` changes the IPv6 group for a while more: IPv4 out
+only TCP to the group's members (in place of the allow-all rule), IPv6
+out UDP to them as well.
+
 The caller holds the lab's lock for the whole time (the lab tests'
 session lock, or ``flock .lab/tests.lock`` around the recording tool).
 """
@@ -256,3 +260,40 @@ def extra_ports():
 def address(port, version):
     return next(i["ip_address"] for i in port["fixed_ips"]
                 if (":" in i["ip_address"]) == (version == 6))
+
+
+@contextlib.contextmanager
+def egress_to_members(objs):
+    """The v6 group's egress rules to its own members, for a while.
+
+    Adds an IPv4 TCP and an IPv6 UDP egress rule with the group as
+    remote group, and takes the group's IPv4 allow-all egress rule out,
+    so that egress to a member is decided by the members' conjunction
+    (the openvswitch driver matches the members on the destination).
+    Yields the two rules; on exit the group is as ``extra_ports`` made
+    it (the IPv4 allow-all rule made again).
+    """
+    group = objs["groups"]["v6"]["id"]
+    v6b = objs["ports"]["v6b"]
+    ofport_a = ofport(objs["ports"]["v6a"]["id"])
+    for rule in api.get(f"security-groups/{group}")["security_group"][
+            "security_group_rules"]:
+        if rule["direction"] == "egress" and rule["ethertype"] == "IPv4":
+            api.delete(f"security-group-rules/{rule['id']}")
+    made = [_rule(group, "egress", "IPv4", protocol="tcp",
+                  remote_group_id=group),
+            _rule(group, "egress", "IPv6", protocol="udp",
+                  remote_group_id=group)]
+    try:
+        _wait("the members' egress flows", lambda: all(
+            f"{field}={address(v6b, version)} " in flows("table=72")
+            for field, version in (("nw_dst", 4), ("ipv6_dst", 6))))
+        # the port's own accept flows of the two conjunctions come in the
+        # same pass: wait for them too (two conj_id flows per rule)
+        _wait("the port's conjunction accept flows", lambda: flows(
+            f"table=72,reg5={ofport_a}").count("conj_id=") >= 4)
+        yield made
+    finally:
+        for rule in made:
+            api.delete(f"security-group-rules/{rule['id']}")
+        _rule(group, "egress", "IPv4")
