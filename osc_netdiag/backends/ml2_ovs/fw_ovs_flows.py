@@ -118,8 +118,11 @@ def rule_keys(rule):
         icmp_type, icmp_code = rule.port_range_min, rule.port_range_max
     elif number in PORT_PROTOCOLS and rule.port_range_min is not None:
         high = rule.port_range_max or rule.port_range_min
-        if (rule.port_range_min, high) != (1, 65535):
-            ports = frozenset(range(rule.port_range_min, high + 1))
+        # 1-65535 too: Neutron now stores the whole range as no range,
+        # but a rule stored before keeps it, and the agent installs it
+        # as value/mask flows (port_rule_masking) that cover 1-65535,
+        # never as one flow without a port match
+        ports = frozenset(range(rule.port_range_min, high + 1))
     keys = tuple(Key(table_of(rule.direction), priority, state,
                      rule.ethertype, number, _remote_of(rule), icmp_type,
                      icmp_code) for state in CT_STATES)

@@ -1,0 +1,122 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The keys of the openvswitch firewall's rule and anti-spoofing flows,
+second look: a TCP rule of the whole port range (1-65535) and of almost
+all of it, as Neutron's agent installs them (one value/mask flow per
+block of ``port_rule_masking``, never a flow without a port match), and a
+rule's remote prefix written with host bits.
+
+Each test replays a lab case (``lab_cases``) edited where it says:
+the API bodies and the recorded flows changed together into what Neutron
+writes and installs for the edited rule.
+
+Written against surviving mutants of ``backends.ml2_ovs.fw_ovs_flows``
+(named in the comments), each of which one of these tests fails.
+"""
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag.models import Status
+from tests.unit.firewall import lab_cases as lab
+from tests.unit.mutation.test_sweep_fw_ovs_more import _edits
+from tests.unit.mutation.test_sweep_fw_ovs_more import _tcp_rule_ports
+
+SL = "stateless-sl-tcp22"
+SL_RULE = "1447570a-78f0-4d09-b5c5-cd53953d6196"    # its tcp 22 rule
+SL_PORT = "2af956a2-0b65-4062-9a26-12ea35ffb03b"
+SL_T82 = "flows:br-int:table=82,reg5=34"
+STATES = ("+est-rel-rpl", "+new-est")
+# what neutron.common.utils.port_rule_masking (Neutron 29.0.0) returns,
+# as ovs-ofctl prints a tp_dst match (an exact port in decimal)
+MASKS_2_65535 = ["0x4000/0xc000", "0x2000/0xe000", "0x1000/0xf000",
+                 "0x800/0xf800", "0x400/0xfc00", "0x200/0xfe00",
+                 "0x100/0xff00", "0x80/0xff80", "0x40/0xffc0",
+                 "0x20/0xffe0", "0x10/0xfff0", "0x8/0xfff8", "0x4/0xfffc",
+                 "0x2/0xfffe"]
+MASKS = {
+    (1, 65535): MASKS_2_65535 + ["1", "0x8000/0x8000"],
+    (2, 65535): MASKS_2_65535 + ["0x8000/0x8000"],
+    (1, 65534): MASKS_2_65535 + [
+        "1", "0x8000/0xc000", "0xc000/0xe000", "0xe000/0xf000",
+        "0xf000/0xf800", "0xf800/0xfc00", "0xfc00/0xfe00", "0xfe00/0xff00",
+        "0xff00/0xff80", "0xff80/0xffc0", "0xffc0/0xffe0", "0xffe0/0xfff0",
+        "0xfff0/0xfff8", "0xfff8/0xfffc", "0xfffc/0xfffe", "65534"],
+}
+
+
+def _masked(masks):
+    """An edit of the recorded table 82: each of the tcp rule's two flows
+    (one per conntrack state, tp_dst=22) becomes one flow per mask, the
+    rest of its line as recorded.
+    """
+    def change(text):
+        out = []
+        for line in text.splitlines(keepends=True):
+            if ",tcp,reg5=0x22,tp_dst=22 " in line:
+                out += [line.replace(",tp_dst=22 ", f",tp_dst={m} ")
+                        for m in masks]
+            else:
+                out.append(line)
+        assert len(out) == len(text.splitlines()) + 2 * (len(masks) - 1)
+        return "".join(out)
+    return change
+
+
+def _rule_rows(result, rule):
+    return [(r.state, r.detail, r.status) for r in result.rows
+            if r.device == rule]
+
+
+@pytest.mark.parametrize("low,high", [(1, 65535), (2, 65535), (1, 65534)])
+def test_a_tcp_rule_of_nearly_every_port_in_sync(tmp_path, low, high):
+    # lab case stateless-sl-tcp22, two edits: the API's tcp rule 22-22 ->
+    # low-high (1-65535: a rule stored before Neutron began to store the
+    # whole range as no range, which it still holds), and its two table 82
+    # flows (tp_dst=22) -> the flows the agent installs for that range:
+    # the rule is installed, nothing is found
+    # 1-65535 fails on the code that took that range for "no port match"
+    # (and so for missing: its 16 masked flows cover 1-65535, not "all");
+    # kills fw_ovs_flows rule_keys mutants 25 ((2, 65535) taken for every
+    # port) and 26 ((1, 65536): 1-65535 never so) of that code
+    result = lab.run(SL, tmp_path, {SL_T82: _masked(MASKS[(low, high)])},
+                     packet=None, edit_api=_tcp_rule_ports(low, high))
+    assert _rule_rows(result, SL_RULE) == [
+        ("ndfw-stateless", f"ingress IPv4 tcp {low}-{high} from anywhere",
+         Status.OK),
+        ("installed", f"ingress IPv4 tcp {low}-{high} from anywhere: table "
+         "82 priority 77", Status.OK)]
+    assert [f.code for f in result.findings] == [
+        "NETDIAG_FW_OF_STATELESS_TRACKED"]
+    assert result.exit_code == exitcodes.OK
+
+
+def test_a_whole_range_rule_with_one_mask_missing(tmp_path):
+    # as above for 1-65535, but the +new-est flow of 0x8000/0x8000 (ports
+    # 32768-65535) left out: the rule is missing
+    masks = MASKS[(1, 65535)]
+
+    def change(text):
+        text = _masked(masks)(text)
+        return lab.drop("ct_state=+new-est,tcp,reg5=0x22,"
+                        "tp_dst=0x8000/0x8000 ")(text)
+    result = lab.run(SL, tmp_path, {SL_T82: change}, packet=None,
+                     edit_api=_tcp_rule_ports(1, 65535))
+    what = "ingress IPv4 tcp 1-65535 from anywhere"
+    assert _rule_rows(result, SL_RULE)[1] == (
+        "missing", f"{what}: table 82 priority 77; no +new-est flow",
+        Status.ERROR)
+    assert [(f.code, f.subject, f.summary) for f in result.findings][1] == (
+        "NETDIAG_FW_OF_RULE_MISSING", f"compute1:{SL_PORT}:{SL_RULE}",
+        f"rule {SL_RULE} ({what}) is not installed in table 82 on compute1")
+    assert result.exit_code == exitcodes.ERROR_FINDING
