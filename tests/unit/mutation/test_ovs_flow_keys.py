@@ -120,3 +120,32 @@ def test_a_whole_range_rule_with_one_mask_missing(tmp_path):
         "NETDIAG_FW_OF_RULE_MISSING", f"compute1:{SL_PORT}:{SL_RULE}",
         f"rule {SL_RULE} ({what}) is not installed in table 82 on compute1")
     assert result.exit_code == exitcodes.ERROR_FINDING
+
+
+V6A = "ipv6-v6a-tcp80-denied"
+V6A_TCP8080 = "1c3df5ce-6f66-4b1a-94bf-e826c6cd11ed"   # from 198.18.21.0/24
+
+
+def test_a_remote_prefix_with_host_bits_matches_its_network(tmp_path):
+    # lab case ipv6-v6a-tcp80-denied, the API body edited in one place:
+    # the tcp 8080 rule's remote_ip_prefix 198.18.21.0/24 -> 198.18.21.75/24
+    # (Neutron keeps the prefix as the user wrote it and adds
+    # normalized_cidr 198.18.21.0/24, as recorded); the agent's flows match
+    # nw_src=198.18.21.0/24, as recorded: the rule is installed
+    # kills fw_ovs_flows _remote_of mutants 7 and 8 (the prefix read
+    # strictly: ValueError, host bits set)
+    def host_bits(data):
+        (rule,) = [r for name, body in data.items()
+                   if name.startswith("security-group-")
+                   for r in body["security_group"]["security_group_rules"]
+                   if r["id"] == V6A_TCP8080]
+        assert rule["normalized_cidr"] == rule["remote_ip_prefix"] == \
+            "198.18.21.0/24"
+        rule["remote_ip_prefix"] = "198.18.21.75/24"
+    result = lab.run(V6A, tmp_path, packet=None, edit_api=host_bits)
+    what = "ingress IPv4 tcp 8080 from 198.18.21.75/24"
+    assert _rule_rows(result, V6A_TCP8080) == [
+        ("ndfw-v6", what, Status.OK),
+        ("installed", f"{what}: table 82 priority 77", Status.OK)]
+    assert result.findings == ()
+    assert result.exit_code == exitcodes.OK
