@@ -149,3 +149,86 @@ def test_a_remote_prefix_with_host_bits_matches_its_network(tmp_path):
         ("installed", f"{what}: table 82 priority 77", Status.OK)]
     assert result.findings == ()
     assert result.exit_code == exitcodes.OK
+
+
+DENIED = "ingress-tcp22-denied"
+DENIED_PORT = "142e0e0c-2cc5-45ec-94ed-77725476eb86"
+MAC = "fa:16:3e:b7:78:ce"
+V6_OWN = "fe80::f816:3eff:feb7:78ce"    # the port's link-local address
+T71 = "flows:br-int:table=71,reg5=5"
+# the port's own recorded table 71 flows that Neutron also writes for an
+# allowed address pair with the port's MAC, and their address match
+OWN_FLOWS = (("priority=95,arp,", ",arp_spa=198.18.17.51"),
+             ("priority=65,ip,", ",nw_src=198.18.17.51"),
+             ("nw_src=198.18.17.51,tp_src=68", ",nw_src=198.18.17.51"),
+             ("priority=65,ipv6,", f",ipv6_src={V6_OWN}"))
+
+
+def _whole_pairs(data):
+    data["port.json"]["port"]["allowed_address_pairs"] = [
+        {"ip_address": "0.0.0.0/0", "mac_address": MAC},
+        {"ip_address": "::/0", "mac_address": MAC}]
+
+
+def _pair_flows(leave_out=()):
+    """An edit of the recorded table 71: each flow of OWN_FLOWS copied
+    once more without its address match (as OVS prints a match on
+    0.0.0.0/0 or ::/0: not at all), but those whose needle is in
+    ``leave_out``.
+    """
+    def change(text):
+        lines = text.splitlines(keepends=True)
+        extra = []
+        for needle, match in OWN_FLOWS:
+            if needle in leave_out:
+                continue
+            (line,) = [line for line in lines if needle in line]
+            assert match in line
+            extra.append(line.replace(match, ""))
+        return "".join(lines + extra)
+    return change
+
+
+def _spoofing(result):
+    (hop,) = [h for h in result.rows if h.device == "anti-spoofing"]
+    return hop.state, hop.detail, hop.status
+
+
+SOURCES = (f"4 source(s) allowed: 198.18.17.51 ({MAC}), 0.0.0.0/0 ({MAC}), "
+           f"::/0 ({MAC}), {V6_OWN} ({MAC})")
+
+
+def test_address_pairs_of_every_address_in_sync(tmp_path):
+    # lab case ingress-tcp22-denied, two edits: the API's port gets
+    # allowed address pairs 0.0.0.0/0 and ::/0 with its own MAC, and
+    # table 71 the anti-spoofing flows Neutron's agent adds for them (the
+    # port's own ARP, IPv4, DHCP and IPv6 flows once more, without an
+    # address match): the anti-spoofing hop is in sync
+    # fails on the code before the fix (ValueError: an ARP flow without
+    # arp_spa; and no such IP flow counted); fw_ovs_flows
+    # installed_sources mutant 25 (``source or mac``) was that gap
+    result = lab.run(DENIED, tmp_path, {T71: _pair_flows()}, packet=None,
+                     edit_api=_whole_pairs)
+    assert _spoofing(result) == ("in sync", SOURCES, Status.OK)
+    assert [f for f in result.findings if "SPOOF" in f.code] == []
+
+
+@pytest.mark.parametrize("leave_out,address", [
+    ("priority=65,ip,", "0.0.0.0/0"),
+    ("priority=65,ipv6,", "::/0"),
+])
+def test_an_address_pair_of_every_address_without_its_flow(
+        tmp_path, leave_out, address):
+    # as above, one of the pairs' IP flows left out: that pair is missing
+    result = lab.run(DENIED, tmp_path, {T71: _pair_flows((leave_out,))},
+                     packet=None, edit_api=_whole_pairs)
+    assert _spoofing(result) == (
+        "wrong", f"{SOURCES}; allowed address pair {address} missing",
+        Status.ERROR)
+    assert [(f.code, f.subject, f.summary) for f in result.findings
+            if "SPOOF" in f.code] == [(
+                "NETDIAG_FW_OF_SPOOF_MISSING",
+                f"compute1:{DENIED_PORT}:{address}",
+                f"no anti-spoofing flow lets port {DENIED_PORT} send from "
+                f"{address} (allowed address pair, MAC {MAC}) on compute1")]
+    assert result.exit_code == exitcodes.ERROR_FINDING
