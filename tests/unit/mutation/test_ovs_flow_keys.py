@@ -29,7 +29,6 @@ import pytest
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from tests.unit.firewall import lab_cases as lab
-from tests.unit.mutation.test_sweep_fw_ovs_more import _edits
 from tests.unit.mutation.test_sweep_fw_ovs_more import _tcp_rule_ports
 
 SL = "stateless-sl-tcp22"
