@@ -13,15 +13,19 @@
 """The keys of the openvswitch firewall's rule and anti-spoofing flows,
 second look: a TCP rule of the whole port range (1-65535) and of almost
 all of it, as Neutron's agent installs them (one value/mask flow per
-block of ``port_rule_masking``, never a flow without a port match), and a
-rule's remote prefix written with host bits.
+block of ``port_rule_masking``, never a flow without a port match), a
+rule's remote prefix written with host bits, and the anti-spoofing flows
+of an allowed address pair of every address (0.0.0.0/0, ::/0), which OVS
+prints without an address match.
 
 Each test replays a lab case (``lab_cases``) edited where it says:
 the API bodies and the recorded flows changed together into what Neutron
-writes and installs for the edited rule.
+writes and installs for the edited rule or port.
 
 Written against surviving mutants of ``backends.ml2_ovs.fw_ovs_flows``
-(named in the comments), each of which one of these tests fails.
+(named in the comments): each fails one of these tests, or showed a gap
+of that module fixed with them (the whole port range, an address pair of
+every address), whose tests fail on the code before the fix.
 """
 
 import pytest
