@@ -32,9 +32,9 @@ from tests.unit.l3dhcp.test_router_faults import UPSTREAM
 from tests.unit.mutation.test_router_gateway_rows import QG
 from tests.unit.mutation.test_router_gateway_rows import QROUTER
 from tests.unit.test_trace_faults import trace_of
+from tests.unit.test_trace_faults import vlan  # noqa: F401 (a fixture)
 from tests.unit.test_trace_faults import VLAN_PORT_ID
 from tests.unit.test_trace_faults import VLAN_TAP
-from tests.unit.test_trace_faults import vlan  # noqa: F401 (a fixture)
 
 
 def test_a_missing_tap_is_named_by_host_and_device(vlan):  # noqa: F811
