@@ -57,8 +57,8 @@ def vlan_hops(report, view, agent, segment, lvid, inbound,
                               lvid),
         lambda: check_patch_pair(report, view, topo, int_br, phys_br,
                                  names.patch_names(phys_br)),
-        lambda: _egress_flow(report, view, topo, phys_br, segment, lvid,
-                             phys_translation_table(agent)),
+        lambda: _egress_flow(report, view, topo, int_br, phys_br, segment,
+                             lvid, phys_translation_table(agent)),
         lambda: check_physical_nics(report, view, topo, phys_br, segment,
                                     needed),
     ]
@@ -134,9 +134,11 @@ def judge_to_local_vlan(report, view, probe, flows, candidates, device,
                Status.OK, evidence)
 
 
-def _egress_flow(report, view, topo, phys_br, segment, lvid, table):
+def _egress_flow(report, view, topo, int_br, phys_br, segment, lvid, table):
     host = view.host
-    _int_patch, phy_patch = patch_pair(topo, "br-int", phys_br)
+    # The agent's own integration bridge, as for the ingress flow: the
+    # default name below is only right when Neutron did not hash it.
+    _int_patch, phy_patch = patch_pair(topo, int_br, phys_br)
     phy_patch_name = phy_patch.name if phy_patch else \
         names.patch_names(phys_br)[1]
     probe = probes.dump_flows(phys_br, f"table={table}")
