@@ -297,3 +297,29 @@ def egress_to_members(objs):
         for rule in made:
             api.delete(f"security-group-rules/{rule['id']}")
         _rule(group, "egress", "IPv4")
+
+
+@contextlib.contextmanager
+def every_address_pairs(objs):
+    """v6a's allowed address pairs widened to every address, for a while.
+
+    Adds the pairs 0.0.0.0/0 and ::/0 (with the port's MAC) beside the
+    VIP, as operators do for a port that routes or runs a VPN, and waits
+    for the agent's anti-spoofing flows of them (OVS prints their address
+    match, fully masked, not at all). Yields the port's body; on exit the
+    pairs are as ``extra_ports`` made them.
+    """
+    port = objs["ports"]["v6a"]
+    table71 = f"table=71,reg5={ofport(port['id'])}"
+    before = flows(table71).count("priority=65,")
+    wide = [{"ip_address": VIP6}, {"ip_address": "0.0.0.0/0"},
+            {"ip_address": "::/0"}]
+    api.put(f"ports/{port['id']}", {"port": {"allowed_address_pairs": wide}})
+    try:
+        # one IPv4 and one IPv6 priority 65 flow more, the last to come
+        _wait("the wide pairs' anti-spoofing flows", lambda: flows(
+            table71).count("priority=65,") >= before + 2)
+        yield api.get(f"ports/{port['id']}")["port"]
+    finally:
+        api.put(f"ports/{port['id']}", {"port": {
+            "allowed_address_pairs": [{"ip_address": VIP6}]}})
