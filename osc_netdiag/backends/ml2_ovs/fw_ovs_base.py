@@ -85,21 +85,31 @@ def _outputs(flow, ofport):
     return any(a.arg == str(ofport) for a in flow.actions_named("output"))
 
 
+# An allowed address pair of every address (0.0.0.0/0, ::/0) gets the
+# same flows as any other source, but OVS stores their address match
+# (ipv6_src, nd_target, nw_src) fully masked and prints none.
+_EVERY_V4, _EVERY_V6 = "0.0.0.0/0", "::/0"
+
+
 def _egress_key(flow):
     """What one table 71 flow of the port stands for, or None."""
     icmp_type = flow.match_get("icmp_type")
     if flow.priority == 95 and flow.has_match("icmp6") and \
             _goes_to(flow, flows.ACCEPTED_EGRESS_TRAFFIC_NORMAL_TABLE):
-        if flow.has_match("nd_target"):
-            return ("na", _net(flow.match_get("nd_target")))
-        if flow.has_match("ipv6_src"):
+        # Neutron matches the advertisements by nd_target only, every
+        # other ND type by MAC and source address
+        if flow.has_match("nd_target") or icmp_type == str(NA):
+            return ("na", _net(flow.match_get("nd_target") or _EVERY_V6))
+        if flow.has_match("dl_src"):
             return ("nd", flow.match_get("dl_src"),
-                    _net(flow.match_get("ipv6_src")), int(icmp_type or -1))
+                    _net(flow.match_get("ipv6_src") or _EVERY_V6),
+                    int(icmp_type or -1))
     if flow.priority == 80 and \
             _goes_to(flow, flows.ACCEPT_OR_INGRESS_TABLE):
-        source = flow.match_get("nw_src") or flow.match_get("ipv6_src")
-        if source and (flow.match_get("tp_src"), flow.match_get(
-                "tp_dst")) in (("68", "67"), ("546", "547")):
+        source = flow.match_get("nw_src") or flow.match_get("ipv6_src") or \
+            (_EVERY_V6 if flow.has_match("udp6") else _EVERY_V4)
+        if (flow.match_get("tp_src"), flow.match_get("tp_dst")) in (
+                ("68", "67"), ("546", "547")):
             return ("dhcp-client", flow.match_get("dl_src"), _net(source))
     if flow.priority == 70 and _goes_to(flow, flows.DROPPED_TRAFFIC_TABLE):
         if flow.has_match("udp6") and flow.match_get("tp_src") == "547":
