@@ -21,6 +21,7 @@ import pathlib
 import pytest
 
 from osc_netdiag import exitcodes
+from osc_netdiag.models import Evidence
 from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_sweep_l2_paths import bad_rows
 from tests.unit.mutation.test_sweep_l2_paths import findings
@@ -66,4 +67,53 @@ def test_ingress_flow_from_another_port_is_missing(vlan, match):
         "compute1", "br-int table=0", "flow", "absent",
         "in_port=int-br-eth1,dl_vlan=2113 -> mod_vlan_vid:1 missing",
         "ERROR")]
+    assert trace.exit_code == ERROR_FINDING
+
+
+# -- the segment the port's other_config names (topology) --------------------
+
+def test_segment_named_by_the_port_among_two_vlan_segments(vlan):
+    # context: vlan-net gets a first segment, vlan 2114 on physnet2 (a
+    # multi-segment network, both segments of type vlan); the tap's
+    # other_config still says network_type vlan, segmentation_id 2113, so
+    # the port is judged on the second segment, which compute1 maps
+    # kills topology choose_segment mutants 1, 2 and 3 (the port's
+    # segmentation_id not read: the first vlan segment chosen, a
+    # NETDIAG_OVS_NET_MISMATCH and physnet2's path)
+    vlan.edit_context(lambda d: d["network"]["segments"].insert(0, dict(
+        network_type="vlan", physical_network="physnet2",
+        segmentation_id=2114)))
+    trace = trace_of(vlan)
+    assert (findings(trace), bad_rows(trace)) == ([], [])
+    assert [(h.device, h.kind, h.state, h.detail) for h in trace.hops
+            if h.host == "compute1"][1:] == [
+        (TAP, "ovs-port", "tag 1", "on br-int, ofport 3, local VLAN 1, "
+         "iface-id and attached-mac match the port"),
+        ("br-int table=0", "flow", "present",
+         "in_port=int-br-eth1,dl_vlan=2113 -> mod_vlan_vid:1 (n_packets=45)"),
+        ("int-br-eth1<->phy-br-eth1", "patch", "peered", "br-int <-> br-eth1"),
+        ("br-eth1 table=0", "flow", "present",
+         "in_port=phy-br-eth1,dl_vlan=1 -> mod_vlan_vid:2113 (n_packets=35)"),
+        ("eth1", "nic", "UP", "in br-eth1, ofport 1, mtu 1500, UP")]
+    assert trace.exit_code == OK
+
+
+# -- the evidence of a missing bridge's row (topology) ------------------------
+
+def test_missing_physnet_bridge_row_shows_the_interface_list(vlan):
+    # ovs-bridges on compute1: br-eth1's Bridge row renamed br-eth9 (as in
+    # test_trace_bridge_rows); the row's evidence is the command that
+    # listed the interfaces
+    # kills topology topology_with_bridge mutant 42 (the row without its
+    # evidence)
+    vlan.replace("compute1", "ovs-bridges", '"br-eth1"', '"br-eth9"')
+    trace = trace_of(vlan)
+    assert [(h.detail, h.evidence) for h in trace.hops
+            if h.device == "br-eth1"] == [(
+                "bridge_mappings physnet1:br-eth1",
+                (Evidence(host="compute1", command=(
+                    "ovs-vsctl --timeout=5 --format=json --columns=_uuid,"
+                    "name,type,ofport,options,external_ids,error,"
+                    "admin_state,link_state,mac_in_use,mtu list Interface"
+                )),))]
     assert trace.exit_code == ERROR_FINDING
