@@ -38,6 +38,11 @@ def vlan(tmp_path):
     return EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
 
 
+@pytest.fixture
+def vxlan(tmp_path):
+    return EditedCapture(SCENARIOS / "vxlan-healthy", tmp_path)
+
+
 # -- the ingress translation flow keyed on another port (topology) ------------
 
 @pytest.mark.parametrize("match", [
@@ -116,4 +121,75 @@ def test_missing_physnet_bridge_row_shows_the_interface_list(vlan):
                     "name,type,ofport,options,external_ids,error,"
                     "admin_state,link_state,mac_in_use,mtu list Interface"
                 )),))]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_tunnel_segment_the_agent_does_not_carry_is_passed_over(vlan):
+    # context: vlan-net gets a first segment, geneve 1295, a tunnel type
+    # compute1's agent does not list (its tunnel_types: vxlan, gre);
+    # ovs-ports: the tap's other_config segmentation_id 2113 -> 2115, so it
+    # names no segment and the port is judged on the first segment compute1
+    # can carry: vlan 2113 on physnet1
+    # kills topology choose_segment mutant 18 (a tunnel segment taken when
+    # its type is NOT in tunnel_types: geneve, br-tun's hops)
+    vlan.edit_context(lambda d: d["network"]["segments"].insert(0, dict(
+        network_type="geneve", physical_network=None,
+        segmentation_id=1295)))
+    vlan.replace("compute1", "ovs-ports", '["segmentation_id","2113"]',
+                 '["segmentation_id","2115"]')
+    trace = trace_of(vlan)
+    assert findings(trace) == [(
+        "NETDIAG_OVS_NET_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} is wired for segmentation ID 2115",
+        "Port other_config says segmentation_id=2115, the API says 2113: "
+        "restart neutron-openvswitch-agent on compute1 so it re-wires the "
+        "port.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 1; segmentation_id 2115", "ERROR")]
+    assert [h.device for h in trace.hops if h.host == "compute1"] == [
+        TAP, TAP, "br-int table=0", "int-br-eth1<->phy-br-eth1",
+        "br-eth1 table=0", "eth1"]
+    assert trace.exit_code == ERROR_FINDING
+
+
+def test_without_an_agent_a_tunnel_segment_is_taken(vxlan):
+    # context: vxlan-net gets a first segment, vlan 2113 on physnet1, and
+    # compute1's Open vSwitch agent is gone from the API (not registered);
+    # ovs-ports: the tap's other_config segmentation_id 1295 -> 1296, so it
+    # names no segment. With no agent to say which physnets compute1 maps,
+    # only a tunnel segment is known to be carried: vxlan 1295, br-tun's
+    # hops
+    # kills topology choose_segment mutant 15 (any segment taken when there
+    # is no agent: the first, vlan 2113)
+    vxlan.edit_context(lambda d: d["network"]["segments"].insert(0, dict(
+        network_type="vlan", physical_network="physnet1",
+        segmentation_id=2113)))
+    vxlan.edit_context(lambda d: d["ovs_agents"].pop("compute1"))
+    vxlan.replace("compute1", "ovs-ports", '["segmentation_id","1295"]',
+                  '["segmentation_id","1296"]')
+    trace = trace_of(vxlan)
+    tap = "tapa5bfc8b1-af"
+    assert findings(trace) == [
+        ("NETDIAG_AGENT_MISSING", "ERROR", "compute1",
+         "no Open vSwitch agent is registered on compute1",
+         "No Open vSwitch agent is registered for compute1: the port cannot "
+         "be wired there. Check the agent's 'host' option matches the "
+         "binding host."),
+        ("NETDIAG_OVS_NET_MISMATCH", "ERROR", f"compute1:{tap}",
+         f"{tap} is wired for segmentation ID 1296",
+         "Port other_config says segmentation_id=1296, the API says 1295: "
+         "restart neutron-openvswitch-agent on compute1 so it re-wires the "
+         "port.")]
+    assert [(h.device, h.state, h.detail) for h in trace.hops
+            if h.host == "compute1"][2:] == [
+        ("patch-tun<->patch-int", "peered", "br-int <-> br-tun"),
+        ("br-tun tun_id=0x50f", "present",
+         "table=4 tun_id=0x50f -> mod_vlan_vid:2 (n_packets=83)"),
+        ("br-tun table=22", "present",
+         "dl_vlan=2 -> tun_id 0x50f, 2 tunnel output(s) (n_packets=7)"),
+        ("vxlan-c612010c", "present", "to compute2 remote_ip=198.18.1.12 "
+         "local_ip=198.18.1.11, ofport 2, in the flood flow"),
+        ("vxlan-c612010d", "present", "to network1 remote_ip=198.18.1.13 "
+         "local_ip=198.18.1.11, ofport 4, in the flood flow")]
     assert trace.exit_code == ERROR_FINDING
