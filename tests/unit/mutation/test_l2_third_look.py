@@ -193,3 +193,25 @@ def test_without_an_agent_a_tunnel_segment_is_taken(vxlan):
         ("vxlan-c612010d", "present", "to network1 remote_ip=198.18.1.13 "
          "local_ip=198.18.1.11, ofport 4, in the flood flow")]
     assert trace.exit_code == ERROR_FINDING
+
+
+# -- an OVS port without attached-mac (l2) ------------------------------------
+
+def test_port_without_attached_mac_says_so(vlan):
+    # ovs-interfaces on compute1: the tap's external_ids lose their
+    # attached-mac entry (what a port plugged by hand with only
+    # external_ids:iface-id looks like)
+    # kills l2 check_ovs_port mutants 126 (no attached-mac read as "xxxx"),
+    # 131 (the row's "-" as "XX-XX") and 142 (the summary's "-" as "XX-XX")
+    vlan.replace("compute1", "ovs-interfaces",
+                 '["attached-mac","fa:16:3e:b9:d1:75"],', "")
+    trace = trace_of(vlan)
+    assert findings(trace) == [(
+        "NETDIAG_OVS_MAC_MISMATCH", "ERROR", f"compute1:{TAP}",
+        f"{TAP} has attached-mac -, expected fa:16:3e:b9:d1:75",
+        "external_ids:attached-mac differs from the port's MAC; re-plug "
+        "the VIF.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 1; attached-mac -", "ERROR")]
+    assert trace.exit_code == ERROR_FINDING
