@@ -215,3 +215,23 @@ def test_port_without_attached_mac_says_so(vlan):
         "compute1", TAP, "ovs-port", "wrong",
         "on br-int, ofport 3, local VLAN 1; attached-mac -", "ERROR")]
     assert trace.exit_code == ERROR_FINDING
+
+
+# -- an empty segmentation_id in the port's other_config (l2) -----------------
+
+def test_empty_segmentation_id_is_not_a_mismatch(vlan):
+    # ovs-ports on compute1: the tap's other_config segmentation_id 2113 ->
+    # "" (set but empty): it names no segmentation ID, so nothing is
+    # compared and the path is healthy
+    # kills l2 check_ovs_port mutant 215 ("" compared as a segmentation ID:
+    # a NETDIAG_OVS_NET_MISMATCH "wired for segmentation ID ")
+    vlan.replace("compute1", "ovs-ports", '["segmentation_id","2113"]',
+                 '["segmentation_id",""]')
+    trace = trace_of(vlan)
+    assert (findings(trace), bad_rows(trace)) == ([], [])
+    assert [(h.device, h.state) for h in trace.hops
+            if h.host == "compute1"] == [
+        (TAP, "UP"), (TAP, "tag 1"), ("br-int table=0", "present"),
+        ("int-br-eth1<->phy-br-eth1", "peered"),
+        ("br-eth1 table=0", "present"), ("eth1", "UP")]
+    assert trace.exit_code == OK
