@@ -235,3 +235,31 @@ def test_empty_segmentation_id_is_not_a_mismatch(vlan):
         ("int-br-eth1<->phy-br-eth1", "peered"),
         ("br-eth1 table=0", "present"), ("eth1", "UP")]
     assert trace.exit_code == OK
+
+
+def test_port_plugged_without_external_ids_lists_both_problems(vlan):
+    # ovs-interfaces on compute1: the tap's external_ids emptied (what
+    # "ovs-vsctl add-port br-int tapc5f2011d-5a" by hand leaves): no
+    # iface-id and no attached-mac, two problems in one row
+    # kills l2 check_ovs_port mutant 260 (the row's problems joined by
+    # "XX; XX")
+    vlan.replace(
+        "compute1", "ovs-interfaces",
+        '["map",[["attached-mac","fa:16:3e:b9:d1:75"],["iface-id",'
+        '"c5f2011d-5a44-4c56-9283-39926459378a"],["iface-status","active"],'
+        '["vm-uuid","6db5449f-8ea5-5a67-80f1-82c69df998b2"]]]', '["map",[]]')
+    trace = trace_of(vlan)
+    assert findings(trace) == [
+        ("NETDIAG_OVS_IFACE_ID_MISMATCH", "ERROR", f"compute1:{TAP}",
+         f"{TAP} has iface-id None, expected "
+         "c5f2011d-5a44-4c56-9283-39926459378a",
+         "external_ids:iface-id must be the port ID; re-plug the VIF."),
+        ("NETDIAG_OVS_MAC_MISMATCH", "ERROR", f"compute1:{TAP}",
+         f"{TAP} has attached-mac -, expected fa:16:3e:b9:d1:75",
+         "external_ids:attached-mac differs from the port's MAC; re-plug "
+         "the VIF.")]
+    assert bad_rows(trace) == [(
+        "compute1", TAP, "ovs-port", "wrong",
+        "on br-int, ofport 3, local VLAN 1; iface-id None; attached-mac -",
+        "ERROR")]
+    assert trace.exit_code == ERROR_FINDING
