@@ -263,3 +263,35 @@ def test_port_plugged_without_external_ids_lists_both_problems(vlan):
         "on br-int, ofport 3, local VLAN 1; iface-id None; attached-mac -",
         "ERROR")]
     assert trace.exit_code == ERROR_FINDING
+
+
+# -- a patch port without its peer (topology) ---------------------------------
+
+def test_patch_port_without_a_peer(vlan):
+    # ovs-interfaces on compute1: int-br-eth1's options:peer=phy-br-eth1
+    # removed (options {}); phy-br-eth1 still names it. The pair is then
+    # found by its default names, and the row's evidence lists both ends
+    # as OVS has them
+    # kills topology check_patch_pair mutant 91 (a missing peer shown as
+    # "XX-XX" instead of "-")
+    vlan.replace("compute1", "ovs-interfaces",
+                 '"int-br-eth1","patch",1,["map",[["peer","phy-br-eth1"]]]',
+                 '"int-br-eth1","patch",1,["map",[]]')
+    trace = trace_of(vlan)
+    broken = "int-br-eth1 peer=-, phy-br-eth1 peer=int-br-eth1"
+    assert findings(trace) == [(
+        "NETDIAG_OVS_PATCH_PEER", "ERROR",
+        "compute1:int-br-eth1<->phy-br-eth1",
+        f"patch pair br-int <-> br-eth1 on compute1 is broken: {broken}",
+        "Fix the patch pair: ovs-vsctl set Interface int-br-eth1 "
+        "options:peer=phy-br-eth1 (or restart neutron-openvswitch-agent on "
+        "compute1).")]
+    assert bad_rows(trace) == [(
+        "compute1", "int-br-eth1<->phy-br-eth1", "patch", "broken", broken,
+        "ERROR")]
+    [row] = [h for h in trace.hops
+             if h.host == "compute1" and h.kind == "patch"]
+    assert [e.lines for e in row.evidence] == [(
+        "int-br-eth1: type=patch options={} ofport=1",
+        "phy-br-eth1: type=patch options={'peer': 'int-br-eth1'} ofport=2")]
+    assert trace.exit_code == ERROR_FINDING
