@@ -295,3 +295,44 @@ def test_patch_port_without_a_peer(vlan):
         "int-br-eth1: type=patch options={} ofport=1",
         "phy-br-eth1: type=patch options={'peer': 'int-br-eth1'} ofport=2")]
     assert trace.exit_code == ERROR_FINDING
+
+
+# -- a failed binding with two likely causes (binding) ------------------------
+
+def test_failed_binding_lists_two_causes(vlan):
+    # context: the router's interface port on vlan-net, vif_type ovs ->
+    # binding_failed and status ACTIVE -> DOWN (as in test_l2_second_look),
+    # and vlan-net gets two more segments network1's agent cannot carry
+    # (geneve 1295: not in its tunnel_types; vlan 2114 on physnet2: not in
+    # its bridge_mappings), two causes joined in the summary, the remedy
+    # and the row
+    # kills binding check_binding mutants 35, 37 and 54 (the causes joined
+    # by "XX; XX" in the summary, the remedy and the row)
+    vlan.edit_context(lambda d: d["router"]["interface_port"].update(
+        vif_type="binding_failed", status="DOWN"))
+    vlan.edit_context(lambda d: d["network"]["segments"].extend([
+        dict(network_type="geneve", physical_network=None,
+             segmentation_id=1295),
+        dict(network_type="vlan", physical_network="physnet2",
+             segmentation_id=2114)]))
+    trace = trace_of(vlan)
+    port = "12cf768b-a6f5-47a3-b557-39914d7cc81d"
+    causes = ("the agent on network1 has no geneve in tunnel_types; the "
+              "agent on network1 has no bridge_mappings entry for physical "
+              "network physnet2 (vlan 2114 on physnet2; it maps physnet1, "
+              "public)")
+    assert findings(trace) == [(
+        "NETDIAG_PORT_BINDING_FAILED", "ERROR", port,
+        f"the router interface port {port} on network1 could not be bound: "
+        f"binding:vif_type binding_failed, status DOWN; likely: {causes}",
+        f"Neutron could not bind port {port} on network1 (binding:vif_type "
+        "binding_failed, status DOWN); the agent leaves it on the dead VLAN "
+        f"4095 and nothing passes. Likely causes: {causes}. Fix the cause, "
+        f"then rebind: openstack port set --host network1 {port} (for a "
+        "router gateway, unset and set the gateway again; for a DHCP port, "
+        "restart neutron-dhcp-agent on network1).")]
+    assert bad_rows(trace) == [(
+        "api", port, "binding", "binding_failed",
+        f"router interface port on network1, status DOWN: {causes}",
+        "ERROR")]
+    assert trace.exit_code == ERROR_FINDING
