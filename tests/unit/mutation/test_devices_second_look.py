@@ -1,0 +1,84 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The devices inside a router's namespace (``linux.devices``), second
+look: port trace vlan-healthy (router qrouter-7e9218af-... on network1, its
+interface qr-12cf768b-a6 198.18.16.1/24), its namespace's ``ip -j addr``
+edited in the one place each test names, with the row an operator reads
+asserted exactly (its evidence too).
+"""
+
+import pathlib
+
+import pytest
+
+from osc_netdiag import exitcodes
+from osc_netdiag.models import Evidence
+from osc_netdiag.models import Status
+from tests.unit.edited import EditedCapture
+from tests.unit.mutation.test_sweep_l2_paths import bad_rows
+from tests.unit.mutation.test_sweep_l2_paths import findings
+from tests.unit.test_trace_faults import trace_of
+
+SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
+QROUTER = "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"
+QR = "qr-12cf768b-a6"
+ADDR = f"ns-addr:{QROUTER}"
+
+
+@pytest.fixture
+def vlan(tmp_path):
+    return EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+
+
+def router_port_rows(trace):
+    return [(h.host, h.device, h.state, h.detail, h.status, h.evidence)
+            for h in trace.hops if h.kind == "router-port"]
+
+
+def test_router_port_lists_its_global_ipv6_address(vlan):
+    # ns-addr:qrouter-... on network1: qr-12cf768b-a6's link-local address
+    # fe80::f816:3eff:fe7b:348e (scope link) -> 2001:db8:16::1 (scope
+    # global), as on a dual-stack subnet: the row lists it after the IPv4
+    # address (link-local ones are left out)
+    # kills linux.devices check_ns_device mutants 59 and 60 (IPv6 addresses
+    # left out of the row: "XXinet6XX", "INET6")
+    vlan.replace("network1", ADDR,
+                 '"local":"fe80::f816:3eff:fe7b:348e","prefixlen":64,'
+                 '"scope":"link"',
+                 '"local":"2001:db8:16::1","prefixlen":64,"scope":"global"')
+    trace = trace_of(vlan)
+    assert (findings(trace), bad_rows(trace)) == ([], [])
+    assert [row[:5] for row in router_port_rows(trace)] == [(
+        "network1", QR, "UP",
+        f"in {QROUTER}: 198.18.16.1/24, 2001:db8:16::1/64", Status.OK)]
+    assert trace.exit_code == exitcodes.OK
+
+
+def test_missing_router_port_row_shows_the_namespace_listing(vlan):
+    # ns-addr:qrouter-... on network1: the device qr-12cf768b-a6 renamed
+    # qr-ffffffff-ff (another port's device, not the router interface's);
+    # the absent row's evidence is the namespace's address listing
+    # kills linux.devices check_ns_device mutant 45 (the absent row without
+    # its evidence)
+    vlan.replace("network1", ADDR, f'"ifname":"{QR}"',
+                 '"ifname":"qr-ffffffff-ff"')
+    trace = trace_of(vlan)
+    assert findings(trace) == [(
+        "NETDIAG_ROUTER_DEVICE_BROKEN", "ERROR", f"network1:{QR}",
+        f"{QR} is missing from {QROUTER} on network1",
+        f"Restart neutron-l3-agent on network1 so it re-plugs {QR}.")]
+    assert router_port_rows(trace) == [(
+        "network1", QR, "absent", f"not in {QROUTER}", Status.ERROR,
+        (Evidence(host="network1", command=(
+            f"ip netns exec {QROUTER} /usr/sbin/ip -d -j addr show")),))]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
