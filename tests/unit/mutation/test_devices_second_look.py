@@ -82,3 +82,29 @@ def test_missing_router_port_row_shows_the_namespace_listing(vlan):
         (Evidence(host="network1", command=(
             f"ip netns exec {QROUTER} /usr/sbin/ip -d -j addr show")),))]
     assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_gateway_port_missing_two_addresses_names_both(vlan):
+    # context: the router's gateway port on a dual-stack external network
+    # (a second fixed IP, 2001:db8:19::38); ns-addr:qrouter-... on network1:
+    # qg-4ed7e451-34's address 198.19.0.56 -> 198.19.0.57 (present but
+    # wrong), so both of the port's addresses are missing from the device
+    # kills linux.devices check_ns_device mutant 82 (the missing addresses
+    # joined by "XX, XX")
+    qg = "qg-4ed7e451-34"
+    vlan.edit_context(lambda d: d["router"]["gateway_port"]["fixed_ips"]
+                      .append(["0b1f3c2e-7d5a-4e8b-9c61-2f4a8d3e5b70",
+                               "2001:db8:19::38"]))
+    vlan.replace("network1", ADDR, '"local":"198.19.0.56"',
+                 '"local":"198.19.0.57"')
+    trace = trace_of(vlan)
+    missing = "missing 198.19.0.56, 2001:db8:19::38"
+    assert findings(trace) == [(
+        "NETDIAG_ROUTER_DEVICE_BROKEN", "ERROR", f"network1:{qg}",
+        f"{qg} in {QROUTER} on network1: {missing}",
+        f"Restart neutron-l3-agent on network1 so it re-plugs {qg}.")]
+    assert bad_rows(trace) == [(
+        "network1", qg, "gateway-port", "broken",
+        f"in {QROUTER}: 198.19.0.57/24, 198.19.0.43/32; {missing}",
+        "ERROR")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
