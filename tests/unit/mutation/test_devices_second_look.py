@@ -10,11 +10,12 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""The devices inside a router's namespace (``linux.devices``), second
-look: port trace vlan-healthy (router qrouter-7e9218af-... on network1, its
-interface qr-12cf768b-a6 198.18.16.1/24), its namespace's ``ip -j addr``
-edited in the one place each test names, with the row an operator reads
-asserted exactly (its evidence too).
+"""Linux devices (``linux.devices``), second look: port trace vlan-healthy
+(router qrouter-7e9218af-... on network1, its interface qr-12cf768b-a6
+198.18.16.1/24), its namespace's ``ip -j addr`` edited in the one place
+each test names, and dvr-lab-dvr2-snat-healthy (a hybrid-plugged port on
+compute2) with the host's ``ip addr`` failed; the findings and rows an
+operator reads asserted exactly (a row's evidence too).
 """
 
 import pathlib
@@ -25,6 +26,8 @@ from osc_netdiag import exitcodes
 from osc_netdiag.models import Evidence
 from osc_netdiag.models import Status
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation.test_probe_fault_reports import _break
+from tests.unit.mutation.test_probe_fault_reports import STDERR
 from tests.unit.mutation.test_sweep_l2_paths import bad_rows
 from tests.unit.mutation.test_sweep_l2_paths import findings
 from tests.unit.test_trace_faults import trace_of
@@ -108,3 +111,30 @@ def test_gateway_port_missing_two_addresses_names_both(vlan):
         f"in {QROUTER}: 198.19.0.57/24, 198.19.0.43/32; {missing}",
         "ERROR")]
     assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_unreadable_devices_of_a_hybrid_port_still_check_its_qvo(tmp_path):
+    # dvr-lab-dvr2-snat-healthy: the traced port (tap40c87dd6-93 on
+    # compute2) is hybrid plugged; compute2's "ip -d -j addr show" failed
+    # (exit status 1, as test_probe_fault_reports injects it). The tap is
+    # not checked, and the OVS port checked is the qvo end in br-int
+    # kills linux.devices check_instance_device mutant 19 (the tap's name
+    # returned instead of qvo's: "not a port of any bridge")
+    capture = EditedCapture(SCENARIOS / "dvr-lab-dvr2-snat-healthy",
+                            tmp_path)
+    _break("failed", capture, "compute2", "ip-addr")
+    trace = trace_of(capture)
+    tap, error = "tap40c87dd6-93", f"error, exit 1: {STDERR.strip()}"
+    assert findings(trace) == [(
+        "NETDIAG_COMMAND_FAILED", "WARNING", f"compute2:{tap}",
+        f"could not read 'ip -d -j addr show' on compute2: {error}; not "
+        f"checked: tap {tap}",
+        "Run 'ip -d -j addr show' on compute2 by hand and fix what it says; "
+        f"until it succeeds the tap {tap} hop (and those that depend on it) "
+        "is not checked.")]
+    assert bad_rows(trace) == [(
+        "compute2", tap, "tap", "error", f"not checked: {error}", "SKIP")]
+    assert [(h.device, h.kind, h.state) for h in trace.hops
+            if h.host == "compute2"][:2] == [
+        (tap, "tap", "error"), ("qvo40c87dd6-93", "ovs-port", "tag 3")]
+    assert trace.exit_code == exitcodes.UNREADABLE
