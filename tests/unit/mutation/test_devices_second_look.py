@@ -138,3 +138,38 @@ def test_unreadable_devices_of_a_hybrid_port_still_check_its_qvo(tmp_path):
             if h.host == "compute2"][:2] == [
         (tap, "tap", "error"), ("qvo40c87dd6-93", "ovs-port", "tag 3")]
     assert trace.exit_code == exitcodes.UNREADABLE
+
+
+def test_tap_without_carrier_and_another_mtu(tmp_path):
+    # ip-addr on compute1 (vlan-healthy): the tap tapc5f2011d-5a admin up
+    # but without carrier (flags NO-CARRIER and no LOWER_UP, operstate
+    # LOWERLAYERDOWN: the instance's end is down) and at MTU 1450 instead of
+    # the network's 1500, one device's entry
+    # kills linux.devices check_instance_device mutants 67 and 69 (the
+    # summary's admin-up suffix " (admin down)" or "XXXX"), 90, 94 and 95
+    # (the row's "no carrier" as "admin down", "XXno carrierXX",
+    # "NO CARRIER"), 96 and 97 (the MTU note of a down tap reported with no
+    # report, an AttributeError, or its subject's host None)
+    vlan = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    tap = "tapc5f2011d-5a"
+    vlan.replace(
+        "compute1", "ip-addr",
+        f'"ifname":"{tap}","flags":["BROADCAST","MULTICAST","PROMISC","UP",'
+        '"LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP"',
+        f'"ifname":"{tap}","flags":["NO-CARRIER","BROADCAST","MULTICAST",'
+        '"PROMISC","UP"],"mtu":1450,"qdisc":"noqueue",'
+        '"operstate":"LOWERLAYERDOWN"')
+    trace = trace_of(vlan)
+    assert findings(trace) == [
+        ("NETDIAG_TAP_DOWN", "ERROR", f"compute1:{tap}",
+         f"{tap} on compute1 is LOWERLAYERDOWN",
+         f"ip link set {tap} up on compute1, and find out why it went down "
+         "(instance shut off? libvirt?)."),
+        ("NETDIAG_MTU_MISMATCH", "WARNING", f"compute1:{tap}",
+         f"{tap} has MTU 1450, the network 1500",
+         "Device MTU 1450 differs from the network's 1500: check the "
+         "instance's and the network's MTU (global_physnet_mtu, path_mtu).")]
+    assert bad_rows(trace) == [(
+        "compute1", tap, "tap", "LOWERLAYERDOWN",
+        "no carrier, MTU 1450 != network 1500", "ERROR")]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
