@@ -173,3 +173,40 @@ def test_tap_without_carrier_and_another_mtu(tmp_path):
         "compute1", tap, "tap", "LOWERLAYERDOWN",
         "no carrier, MTU 1450 != network 1500", "ERROR")]
     assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_missing_tap_row_shows_the_host_listing(tmp_path):
+    # ip-addr on compute1 (vlan-healthy): the tap renamed tapffffffff-ff,
+    # as in test_linux_second_look; the absent row's evidence is the
+    # host's address listing
+    # kills linux.devices check_instance_device mutant 47 (the absent row
+    # without its evidence)
+    vlan = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    vlan.replace("compute1", "ip-addr", '"ifname":"tapc5f2011d-5a"',
+                 '"ifname":"tapffffffff-ff"')
+    trace = trace_of(vlan)
+    assert [h.evidence for h in trace.hops if h.kind == "tap"] == [
+        (Evidence(host="compute1", command="ip -d -j addr show"),)]
+    assert trace.exit_code == exitcodes.ERROR_FINDING
+
+
+def test_tap_without_a_kind_is_a_device(tmp_path):
+    # ip-addr on compute1 (vlan-healthy): the tap's linkinfo (info_kind
+    # veth) removed, as ip prints a device whose driver reports no kind;
+    # the row names it "device"
+    # kills linux.devices check_instance_device mutants 136 and 137
+    # ("XXdeviceXX", "DEVICE")
+    vlan = EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
+    vlan.replace("compute1", "ip-addr",
+                 '"address":"ea:d6:38:3e:f6:c5","broadcast":"ff:ff:ff:ff:ff:'
+                 'ff","link_netnsid":1,"promiscuity":1,"allmulti":0,'
+                 '"min_mtu":68,"max_mtu":65535,"linkinfo":{"info_kind":'
+                 '"veth"},',
+                 '"address":"ea:d6:38:3e:f6:c5","broadcast":"ff:ff:ff:ff:ff:'
+                 'ff","link_netnsid":1,"promiscuity":1,"allmulti":0,'
+                 '"min_mtu":68,"max_mtu":65535,')
+    trace = trace_of(vlan)
+    assert (findings(trace), bad_rows(trace)) == ([], [])
+    assert [(h.state, h.detail) for h in trace.hops if h.kind == "tap"] == [
+        ("UP", "device, mac ea:d6:38:3e:f6:c5, MTU 1500")]
+    assert trace.exit_code == exitcodes.OK
