@@ -113,3 +113,23 @@ def test_firewall_row_with_extra_flows_only_warns(tmp_path):
     assert [(f.code, str(f.severity)) for f in trace.findings] == [
         ("NETDIAG_FW_OF_RULE_EXTRA", "WARNING")] * 2
     assert trace.exit_code == exitcodes.OK
+
+
+def test_noop_firewall_row_names_the_remote_groups(tmp_path):
+    # the saved trace's API intent with port_filter false (the binding
+    # says no firewall: the noop driver): the row says nothing is
+    # filtered, reads nothing on the host, and still names the group its
+    # ingress rule comes from
+    # kills fw_hop check mutant 31 (the noop row without that evidence)
+    target = tmp_path / "vxlan1"
+    shutil.copytree(TRACE, target)
+    context = json.loads((target / "context.json").read_text())
+    context["firewall"]["port_filter"] = False
+    (target / "context.json").write_text(json.dumps(context))
+    trace = api.trace_from_capture(str(target))
+    assert [(h.host, h.device, h.kind, h.state, h.detail, str(h.status),
+             h.evidence) for h in firewall_hops(trace)] == [(
+                 "compute1", "firewall", "firewall", "not filtered",
+                 "noop; no firewall on the binding: everything allowed in",
+                 "OK", (GROUP,))]
+    assert trace.exit_code == exitcodes.OK
