@@ -133,6 +133,12 @@ def ensure_venv():
 def ensure_privsep_link():
     target = os.path.join(VENV, 'bin', 'privsep-helper')
     changes = load_json(SYSTEM_FILE, {})
+    if os.path.islink(PRIVSEP_LINK) and not os.path.exists(PRIVSEP_LINK):
+        # Dangling: the checkout whose lab made it is gone (a lab left up
+        # elsewhere kept it at that lab's down). Nobody can use it: ours.
+        say('replacing %s (its target %s is gone)'
+            % (PRIVSEP_LINK, os.readlink(PRIVSEP_LINK)))
+        os.unlink(PRIVSEP_LINK)
     if os.path.islink(PRIVSEP_LINK) and os.readlink(PRIVSEP_LINK) == target:
         pass
     elif os.path.lexists(PRIVSEP_LINK):

@@ -61,6 +61,10 @@ _TOKENS = {(sg.IPV4, None): "ip", (sg.IPV6, None): "ipv6",
            (sg.IPV4, 132): "sctp", (sg.IPV6, 132): "sctp6"}
 _FROM_TOKEN = {v: k for k, v in _TOKENS.items()}
 _ANY = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+# the source of an anti-spoofing flow without one, by "is IPv6": the flow
+# of an allowed address pair 0.0.0.0/0 or ::/0, whose address match
+# (nw_src, ipv6_src, arp_spa) OVS stores fully masked and so prints not
+_WHOLE = {False: "0.0.0.0/0", True: "::/0"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,8 +122,11 @@ def rule_keys(rule):
         icmp_type, icmp_code = rule.port_range_min, rule.port_range_max
     elif number in PORT_PROTOCOLS and rule.port_range_min is not None:
         high = rule.port_range_max or rule.port_range_min
-        if (rule.port_range_min, high) != (1, 65535):
-            ports = frozenset(range(rule.port_range_min, high + 1))
+        # 1-65535 too: Neutron now stores the whole range as no range,
+        # but a rule stored before keeps it, and the agent installs it
+        # as value/mask flows (port_rule_masking) that cover 1-65535,
+        # never as one flow without a port match
+        ports = frozenset(range(rule.port_range_min, high + 1))
     keys = tuple(Key(table_of(rule.direction), priority, state,
                      rule.ethertype, number, _remote_of(rule), icmp_type,
                      icmp_code) for state in CT_STATES)
@@ -213,7 +220,8 @@ def installed_sources(flows, ofport):
             continue
         if flow.match_get("reg5") != hex(ofport):
             continue
-        source = flow.match_get("nw_src") or flow.match_get("ipv6_src")
+        source = flow.match_get("nw_src") or flow.match_get("ipv6_src") \
+            or _WHOLE[flow.has_match("ipv6")]
         mac = flow.match_get("dl_src")
         if source and mac:
             found[(mac, ipaddress.ip_network(source, strict=False))] = flow
@@ -227,7 +235,7 @@ def installed_arp_sources(flows, ofport):
                 flow.has_match("arp") and \
                 flow.match_get("reg5") == hex(ofport):
             found.add((flow.match_get("dl_src"), ipaddress.ip_network(
-                flow.match_get("arp_spa"), strict=False)))
+                flow.match_get("arp_spa") or _WHOLE[False], strict=False)))
     return found
 
 
