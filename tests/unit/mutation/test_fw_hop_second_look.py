@@ -80,8 +80,9 @@ def _missing(rules):
      + _missing(EGRESS + INGRESS)[:3] + ["(+2 more)"]),
 ], ids=["five", "six", "seven"])
 def test_firewall_row_out_of_sync(tmp_path, tables, wrong):
-    # kills fw_hop check mutants of the row's detail: its separators, the
-    # first five parts out of sync and the count of the others
+    # kills fw_hop check mutants 83-85 and 87-90 (the separators, the
+    # first five parts out of sync and the count of the others), and
+    # 77, 79-82, 86, 91 of the same detail
     trace = _without_port_flows_in(tmp_path, tables)
     listed = "; ".join(w for w in wrong if not w.startswith("("))
     more = "".join(f" {w}" for w in wrong if w.startswith("("))
