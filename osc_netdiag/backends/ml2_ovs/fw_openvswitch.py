@@ -96,6 +96,15 @@ def more_probes(intent, view, packet=None):
     return found
 
 
+# The transport port fields of a flow to trace, by protocol number.
+# ofproto/trace (Open vSwitch 3.1) takes tp_src/tp_dst with tcp only and
+# refuses them with udp or sctp ("prerequisites not met for setting
+# tp_src"); those need their own udp_/sctp_ fields. TCP keeps tp_, the
+# name its recorded traces carry. Neutron's openvswitch firewall matches
+# ports of these three protocols only, so no other protocol gets a port.
+_PORT_FIELDS = {6: "tp", 17: "udp", 132: "sctp"}
+
+
 def trace_flow(intent, packet, ofport, lvid):
     """The ofproto/trace flow of ``packet``.
 
@@ -137,8 +146,10 @@ def trace_flow(intent, packet, ofport, lvid):
             icmp_type = 128 if v6 else 8
         fields.append(f"{icmp}_type={int(icmp_type)}")
         fields.append(f"{icmp}_code={int(packet.icmp_code or 0)}")
-    elif packet.port is not None:
-        fields += [f"tp_src={PEER_PORT}", f"tp_dst={int(packet.port)}"]
+    elif packet.port is not None and number in _PORT_FIELDS:
+        prefix = _PORT_FIELDS[number]
+        fields += [f"{prefix}_src={PEER_PORT}",
+                   f"{prefix}_dst={int(packet.port)}"]
     return ",".join(fields)
 
 
