@@ -32,8 +32,8 @@ import json
 import pytest
 
 from osc_netdiag import api
-from osc_netdiag import exitcodes
 from osc_netdiag.backends.ml2_ovs import fw_openvswitch
+from osc_netdiag import exitcodes
 from osc_netdiag.models import Status
 from tests.unit.firewall import lab_cases as lab
 
