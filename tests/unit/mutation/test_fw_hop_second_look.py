@@ -25,6 +25,7 @@ import pytest
 from osc_netdiag import api
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Evidence
+from tests.unit.firewall.test_trace_firewall_hop import _without_port_flows
 from tests.unit.firewall.test_trace_firewall_hop import firewall_hops
 from tests.unit.firewall.test_trace_firewall_hop import TRACE
 
@@ -44,24 +45,7 @@ def _without_port_flows_in(tmp_path, tables):
     """The saved trace with the port's flows (those of its reg5) left out
     of compute1's dumps of br-int's ``tables`` only.
     """
-    target = tmp_path / "vxlan1"
-    shutil.copytree(TRACE, target)
-    context = json.loads((target / "context.json").read_text())
-    path = target / "hosts" / "compute1.json"
-    data = json.loads(path.read_text())
-    table60 = next(c for c in data["commands"]
-                   if c["name"] == "flows:br-int:table=60")["stdout"]
-    line = next(x for x in table60.splitlines()
-                if f"dl_dst={context['port']['mac']}" in x)
-    reg5 = line.split("load:")[1].split("->")[0]
-    for command in data["commands"]:
-        if command["name"] in {f"flows:br-int:table={t}" for t in tables}:
-            kept = [x for x in command["stdout"].splitlines(keepends=True)
-                    if f"reg5={reg5}," not in x and f"reg5={reg5} " not in x]
-            assert len(kept) < len(command["stdout"].splitlines())
-            command["stdout"] = "".join(kept)
-    path.write_text(json.dumps(data))
-    return api.trace_from_capture(str(target))
+    return api.trace_from_capture(str(_without_port_flows(tmp_path, tables)))
 
 
 def _missing(rules):

@@ -14,19 +14,15 @@
 an operator reads, exactly, on real recordings edited where each test says.
 """
 
-import pathlib
-
-import pytest
-
 from osc_netdiag import exitcodes
-from tests.unit.edited import EditedCapture
 from tests.unit.mutation.test_l2_second_look import _rename
 from tests.unit.mutation.test_l2_second_look import rows_of
 from tests.unit.mutation.test_sweep_l2_paths import bad_rows
 from tests.unit.mutation.test_sweep_l2_paths import findings
 from tests.unit.test_trace_faults import trace_of
+from tests.unit.test_trace_faults import vlan  # noqa: F401 (a fixture)
+from tests.unit.test_trace_faults import vxlan  # noqa: F401 (a fixture)
 
-SCENARIOS = pathlib.Path(__file__).parents[2] / "fixtures" / "scenarios"
 OK, ERROR_FINDING = exitcodes.OK, exitcodes.ERROR_FINDING
 QROUTER = "qrouter-7e9218af-4b0f-4fff-a748-64f7fa833d1d"
 QG = "qg-4ed7e451-34"
@@ -52,17 +48,7 @@ VLAN_ROUTER_ROWS = [
     ("eth3", "nic", "UP", "in br-ex, ofport 1, mtu 1500, UP", "OK")]
 
 
-@pytest.fixture
-def vlan(tmp_path):
-    return EditedCapture(SCENARIOS / "vlan-healthy", tmp_path)
-
-
-@pytest.fixture
-def vxlan(tmp_path):
-    return EditedCapture(SCENARIOS / "vxlan-healthy", tmp_path)
-
-
-def test_qdhcp_namespace_missing_on_the_network_node(vlan):
+def test_qdhcp_namespace_missing_on_the_network_node(vlan):  # noqa: F811
     # network1's "ip netns" output: the network's qdhcp- namespace renamed
     # qdhcp-other (one place), as if the agent had lost it: the finding is
     # the DHCP namespace's, its DHCP port is not looked for in it, dnsmasq
@@ -90,7 +76,7 @@ def test_qdhcp_namespace_missing_on_the_network_node(vlan):
     assert trace.exit_code == ERROR_FINDING
 
 
-def test_router_host_serving_no_dhcp_judges_the_tunnel_itself(vxlan):
+def test_router_host_serving_no_dhcp_judges_the_tunnel_itself(vxlan):  # noqa: F811
     # the API context: DHCP off on the port's subnet (one field): network1
     # is then on the path as the router's host only, so the router's qr-
     # port is the first to need br-tun's translation there, judged from
@@ -126,7 +112,7 @@ def test_router_host_serving_no_dhcp_judges_the_tunnel_itself(vxlan):
     assert trace.exit_code == OK
 
 
-def test_qg_on_the_agents_own_integration_bridge(vlan):
+def test_qg_on_the_agents_own_integration_bridge(vlan):  # noqa: F811
     # network1 set up with its integration bridge named br-int2 ([ovs]
     # integration_bridge): every "br-int" of network1's recording (Bridge,
     # Port and Interface rows, the probes' names and argv) and of its
