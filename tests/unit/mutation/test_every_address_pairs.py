@@ -76,3 +76,13 @@ def test_a_legacy_pair_of_every_ipv6_address_is_in_sync(tmp_path):
             if h.device in ("anti-spoofing", "nd-dhcp-ra")] == [
         ("in sync", Status.OK), ("in sync", Status.OK)]
     assert result.exit_code == exitcodes.OK
+
+
+def test_the_openvswitch_drivers_own_codes_carry_its_prefix(tmp_path):
+    # firewall_codes: NETDIAG_FW_OF_ is the openvswitch driver's family;
+    # a fault only that driver can see (its anti-spoofing flow) is named
+    # in it, not in the driver-neutral NETDIAG_FW_
+    result = lab.run(PAIR, tmp_path, {T71: lab.drop(
+        "priority=95,arp,", f"dl_src={MAC} actions=resubmit(,94)")})
+    assert [f.code.startswith("NETDIAG_FW_OF_") for f in result.findings] \
+        == [True]
