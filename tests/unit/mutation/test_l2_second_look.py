@@ -244,6 +244,15 @@ def test_patch_pair_without_its_integration_bridge_end(vlan):
 
 # -- the segment of a multi-segment network (topology) ------------------------
 
+def physnet2_segment_first(context):
+    """Context edit: vlan-net gets a first segment, vlan 2114 on physnet2,
+    which compute1's agent does not map.
+    """
+    context["network"]["segments"].insert(0, dict(
+        network_type="vlan", physical_network="physnet2",
+        segmentation_id=2114))
+
+
 def test_segment_the_host_maps_among_several(vlan):
     # context: vlan-net gets a first segment, vlan 2114 on physnet2, which
     # compute1's agent does not map (a multi-segment network); ovs-ports:
@@ -252,9 +261,7 @@ def test_segment_the_host_maps_among_several(vlan):
     # not on the network's first
     # kills topology choose_segment mutant 21 (the mapped-physnet test
     # made for tunnel segments: the first segment, NETDIAG_OVS_NO_MAPPING)
-    vlan.edit_context(lambda d: d["network"]["segments"].insert(0, dict(
-        network_type="vlan", physical_network="physnet2",
-        segmentation_id=2114)))
+    vlan.edit_context(physnet2_segment_first)
     vlan.replace("compute1", "ovs-ports", '["segmentation_id","2113"]',
                  '["segmentation_id","2115"]')
     trace = trace_of(vlan)

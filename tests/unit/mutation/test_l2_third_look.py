@@ -23,6 +23,7 @@ import pytest
 from osc_netdiag import exitcodes
 from osc_netdiag.models import Evidence
 from tests.unit.edited import EditedCapture
+from tests.unit.mutation.test_l2_second_look import physnet2_segment_first
 from tests.unit.mutation.test_sweep_l2_paths import bad_rows
 from tests.unit.mutation.test_sweep_l2_paths import findings
 from tests.unit.test_trace_faults import trace_of
@@ -85,9 +86,7 @@ def test_segment_named_by_the_port_among_two_vlan_segments(vlan):
     # kills topology choose_segment mutants 1, 2 and 3 (the port's
     # segmentation_id not read: the first vlan segment chosen, a
     # NETDIAG_OVS_NET_MISMATCH and physnet2's path)
-    vlan.edit_context(lambda d: d["network"]["segments"].insert(0, dict(
-        network_type="vlan", physical_network="physnet2",
-        segmentation_id=2114)))
+    vlan.edit_context(physnet2_segment_first)
     trace = trace_of(vlan)
     assert (findings(trace), bad_rows(trace)) == ([], [])
     assert [(h.device, h.kind, h.state, h.detail) for h in trace.hops
